@@ -1,0 +1,46 @@
+# Radicals: `make run` serves the platform, `make test` runs the whole suite.
+# Needs only Python 3.11, Node (npm) and make; everything else installs from PyPI and npm.
+
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP_STAMP := $(VENV)/.installed
+NPM_STAMP := node_modules/.installed
+PYTEST_ARGS ?=
+
+.PHONY: install run test lint format bench bench-data clean-embedded stop-embedded
+
+install: $(PIP_STAMP) $(NPM_STAMP)
+
+$(PIP_STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+run: install
+	$(PY) -m radicals.dev
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: install
+	$(PY) -m benchmarks.run
+
+bench-data: install
+	$(PY) -m benchmarks.data $(SCALE)
+
+stop-embedded: install
+	$(PY) -m radicals.embedded stop

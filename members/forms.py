@@ -1,0 +1,48 @@
+from django import forms
+
+from members.models import User
+
+
+class SignupExtraForm(forms.Form):
+    """Fields allauth's sign-up form adds to email and password."""
+
+    display_name = forms.CharField(
+        label="Your name",
+        max_length=80,
+        help_text="How other members will see you. You can change it later.",
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+
+    field_order = ["display_name", "email", "password1", "password2"]
+
+    def clean_display_name(self) -> str:
+        name = self.cleaned_data["display_name"].strip()
+        if not name:
+            raise forms.ValidationError("Enter your name.")
+        return name
+
+    def signup(self, request, user) -> None:
+        user.display_name = self.cleaned_data["display_name"]
+        user.save(update_fields=["display_name"])
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["display_name", "organisation", "job_role", "region", "bio", "name_visibility"]
+        labels = {"display_name": "Your name", "name_visibility": "Who can see your name"}
+        help_texts = {
+            "organisation": "The NHS trust or other body you work for.",
+            "region": "Leave empty to use your organisation's region.",
+            "bio": "A few sentences about you and what you want to change.",
+        }
+        widgets = {
+            "bio": forms.Textarea(attrs={"rows": 4}),
+            "name_visibility": forms.RadioSelect,
+        }
+
+    def clean_display_name(self) -> str:
+        name = (self.cleaned_data.get("display_name") or "").strip()
+        if not name:
+            raise forms.ValidationError("Enter your name.")
+        return name

@@ -1,0 +1,50 @@
+"""API plumbing shared by every app: pagination and the one place domain errors map to HTTP."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import exceptions, pagination
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class Pagination(pagination.PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+def validation_detail(exc: DjangoValidationError) -> dict | list:
+    """A service's ValidationError as DRF field errors ({"field": ["message"]})."""
+    if hasattr(exc, "error_dict"):
+        return {
+            ("non_field_errors" if field == "__all__" else field): [
+                str(message) for error in errors for message in error.messages
+            ]
+            for field, errors in exc.error_dict.items()
+        }
+    return {"non_field_errors": [str(message) for message in exc.messages]}
+
+
+def exception_handler(exc, context):
+    """Services raise Django's ValidationError / PermissionDenied; the API answers 400 / 403."""
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(detail=validation_detail(exc))
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(detail=str(exc) or None)
+    return drf_exception_handler(exc, context)
+
+
+class StrictFieldsMixin:
+    """Refuse fields the serializer does not know, so a typo or a privilege field
+    (`is_staff`, `author`…) is a 400 rather than silently ignored."""
+
+    def to_internal_value(self, data):
+        if hasattr(data, "keys"):
+            writable = {name for name, f in self.fields.items() if not f.read_only}
+            unknown = sorted(set(data.keys()) - writable)
+            if unknown:
+                from rest_framework.exceptions import ValidationError as DRFValidationError
+
+                raise DRFValidationError(
+                    {name: ["This field is unknown or cannot be changed."] for name in unknown}
+                )
+        return super().to_internal_value(data)

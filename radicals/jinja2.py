@@ -1,0 +1,93 @@
+"""The Jinja2 environment: NHS.UK components from nhsuk-frontend-jinja plus Django helpers."""
+
+from django.conf import settings
+from django.contrib.humanize.templatetags import humanize
+from django.middleware.csrf import get_token
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import dateformat, timezone
+from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
+from markupsafe import Markup
+
+from radicals.markdown import render_markdown
+
+
+def url(name: str, *args, **kwargs) -> str:
+    return reverse(name, args=args or None, kwargs=kwargs or None)
+
+
+def date(value, fmt: str = "j F Y") -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "tzinfo") and value.tzinfo is not None:
+        value = timezone.localtime(value)
+    return dateformat.format(value, fmt)
+
+
+def csrf_hidden(request) -> Markup:
+    return Markup('<input type="hidden" name="csrfmiddlewaretoken" value="{}">').format(
+        get_token(request)
+    )
+
+
+def field_kind(bound_field) -> str:
+    """Which NHS.UK component renders a Django form field."""
+    from django import forms
+
+    widget = bound_field.field.widget
+    if isinstance(widget, forms.HiddenInput):
+        return "hidden"
+    if isinstance(widget, forms.RadioSelect):
+        return "radios"
+    if isinstance(widget, forms.CheckboxSelectMultiple):
+        return "checkboxes"
+    if isinstance(widget, forms.CheckboxInput):
+        return "checkbox"
+    if isinstance(widget, forms.Select):
+        return "select"
+    if isinstance(widget, forms.Textarea):
+        return "textarea"
+    if isinstance(widget, forms.ClearableFileInput | forms.FileInput):
+        return "file"
+    return "input"
+
+
+def field_errors(bound_field) -> str:
+    return " ".join(str(e) for e in bound_field.errors)
+
+
+def pluralize(count: int, singular: str = "", plural: str = "s") -> str:
+    return singular if count == 1 else plural
+
+
+def environment(**options) -> Environment:
+    # Django passes a loader for TEMPLATES["DIRS"]; NHS.UK components come after it.
+    project_loader = options.pop("loader", None) or FileSystemLoader(
+        [str(d) for d in settings.TEMPLATES[0]["DIRS"]]
+    )
+    options.pop("undefined", None)
+    env = Environment(  # noqa: S701 - autoescape is switched on below
+        loader=ChoiceLoader([project_loader, PackageLoader("nhsuk_frontend_jinja")]),
+        undefined=ChainableUndefined,
+        autoescape=True,
+        extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols"],
+        **{k: v for k, v in options.items() if k != "autoescape"},
+    )
+    env.globals.update(
+        url=url,
+        static=static,
+        csrf_hidden=csrf_hidden,
+        field_kind=field_kind,
+        field_errors=field_errors,
+        now=timezone.now,
+        settings_debug=settings.DEBUG,
+    )
+    env.filters.update(
+        markdown=render_markdown,
+        date=date,
+        intcomma=humanize.intcomma,
+        naturaltime=humanize.naturaltime,
+        naturalday=humanize.naturalday,
+        pluralize=pluralize,
+    )
+    return env

@@ -1,0 +1,32 @@
+"""Django-template tags that render the Jinja page chrome, so allauth and admin pages
+share one source for the header, footer, messages and NHS.UK form fields."""
+
+from django import template
+from django.template import engines
+from markupsafe import Markup
+
+register = template.Library()
+
+PARTIALS = {
+    "head": "layouts/_head.jinja",
+    "body_start": "layouts/_body_start.jinja",
+    "header": "layouts/_header.jinja",
+    "messages": "layouts/_messages.jinja",
+    "footer": "layouts/_footer.jinja",
+}
+
+
+def _render(name: str, context: template.Context, extra: dict | None = None) -> str:
+    request = context.get("request")
+    jinja = engines["jinja2"]
+    return Markup(jinja.get_template(name).render(extra or {}, request=request))  # noqa: S704
+
+
+@register.simple_tag(takes_context=True)
+def chrome(context, part: str):
+    return _render(PARTIALS[part], context)
+
+
+@register.simple_tag(takes_context=True)
+def nhs_form_fields(context, form):
+    return _render("macros/_form_fields.jinja", context, {"form": form})

@@ -1,0 +1,105 @@
+"""Shared fixtures. Named characters: alice (a member), bob (her teammate),
+charlie (an outsider), and admin (a platform admin)."""
+
+import os
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from tests.factories import UserFactory
+
+
+def _instrument_jinja_templates():
+    """Let the test client see Jinja contexts (response.context), as it does for Django's."""
+    from django.template.backends import jinja2 as jinja_backend
+    from django.test.signals import template_rendered
+
+    original = jinja_backend.Template.render
+    if getattr(original, "instrumented", False):
+        return
+
+    def render(self, context=None, request=None):
+        seen = dict(context or {})
+        seen.setdefault("request", request)
+        template_rendered.send(sender=self, template=self, context=seen)
+        return original(self, context, request)
+
+    render.instrumented = True
+    jinja_backend.Template.render = render
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    _instrument_jinja_templates()
+
+    # Tests get their own Redis database so clearing the cache touches nothing else.
+    from radicals.settings import _redis_db
+
+    settings.CACHES["default"]["LOCATION"] = _redis_db(
+        settings.REDIS_URL, int(os.environ.get("TEST_REDIS_DB", "2"))
+    )
+    from radicals.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _email_backend(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def alice(db):
+    return UserFactory(email="alice@example.nhs.uk", display_name="Alice Ahmed")
+
+
+@pytest.fixture
+def bob(db):
+    return UserFactory(email="bob@example.nhs.uk", display_name="Bob Brown")
+
+
+@pytest.fixture
+def charlie(db):
+    return UserFactory(email="charlie@example.nhs.uk", display_name="Charlie Clarke")
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(
+        email="admin@example.nhs.uk", display_name="Ada Admin", is_staff=True, is_superuser=True
+    )
+
+
+@pytest.fixture
+def client_for(client):
+    """A web client logged in as the given member."""
+
+    def make(user):
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def api_for():
+    def make(user):
+        api = APIClient()
+        api.force_authenticate(user)
+        return api
+
+    return make
