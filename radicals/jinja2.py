@@ -52,6 +52,23 @@ def field_kind(bound_field) -> str:
     return "input"
 
 
+def hint_for(text) -> dict | None:
+    """NHS.UK hint parameters for a field's help text. As in Django's own form rendering,
+    help text is written by developers and may hold HTML (the password rules list)."""
+    if not text:
+        return None
+    return {"html": Markup(str(text))}  # noqa: S704 - developer-written help text
+
+
+def widget_attrs(bound_field, extra: dict) -> dict:
+    """The widget's attributes minus placeholders (NHS.UK guidance: labels and hints, not
+    placeholders) and those the components set themselves."""
+    attrs = {**bound_field.field.widget.attrs, **extra}
+    for name in ("placeholder", "class", "id", "name", "type", "value"):
+        attrs.pop(name, None)
+    return attrs
+
+
 def field_errors(bound_field) -> str:
     return " ".join(str(e) for e in bound_field.errors)
 
@@ -79,6 +96,8 @@ def environment(**options) -> Environment:
         csrf_hidden=csrf_hidden,
         field_kind=field_kind,
         field_errors=field_errors,
+        hint_for=hint_for,
+        widget_attrs=widget_attrs,
         now=timezone.now,
         settings_debug=settings.DEBUG,
     )
