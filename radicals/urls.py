@@ -3,14 +3,27 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+import communities.api_urls
+import learning.api_urls
+import notifications.api_urls
+import pledges.api_urls
+import reports.api_urls
+import stories.api_urls
 from members import api as members_api
 from radicals import views
 
+# One "api" namespace; each app contributes its routes from its api_urls module.
 api_patterns = [
     path("me/", members_api.MeView.as_view(), name="me"),
     path("members/<int:pk>/", members_api.MemberDetailView.as_view(), name="member-detail"),
     path("organisations/", members_api.OrganisationListView.as_view(), name="organisations"),
     path("regions/", members_api.RegionListView.as_view(), name="regions"),
+    *communities.api_urls.urlpatterns,
+    *pledges.api_urls.urlpatterns,
+    *stories.api_urls.urlpatterns,
+    *learning.api_urls.urlpatterns,
+    *notifications.api_urls.urlpatterns,
+    *reports.api_urls.urlpatterns,
 ]
 
 urlpatterns = [
@@ -19,6 +32,12 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("members/", include("members.urls")),
+    path("communities/", include("communities.urls")),
+    path("pledges/", include("pledges.urls")),
+    path("stories/", include("stories.urls")),
+    path("learning/", include("learning.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
     path("api/", include((api_patterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -1,0 +1,5 @@
+"""API routes of the pledges app, mounted under /api/ in the "api" namespace."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []
