@@ -9,6 +9,10 @@ only by its author and its moderators: selectors filter with `visible_q`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 from django.db import models
 from django.db.models import Q
 
@@ -55,3 +59,50 @@ def visible_q(
         if organised:
             condition |= Q(**{f"{community_field}__in": organised})
     return condition
+
+
+# --- Registry of moderated content types -------------------------------------
+# Apps that own member content register each Moderated model in their
+# AppConfig.ready(), so the moderation queue, flags and audit log can show and
+# link to content of any app without importing it.
+
+
+@dataclass(frozen=True)
+class ModeratedType:
+    model: type
+    label: str  # "pledge", "check-in", "story", "comment"
+    url_of: Callable[[Any], str]  # where a moderator sees the item
+    text_of: Callable[[Any], str]  # a short text shown in the queue
+
+
+_moderated_types: dict[str, ModeratedType] = {}
+
+
+def register_moderated(
+    model: type, *, label: str, url_of: Callable[[Any], str], text_of: Callable[[Any], str]
+) -> None:
+    _moderated_types[model._meta.label_lower] = ModeratedType(model, label, url_of, text_of)
+
+
+def moderated_type_for(obj_or_model) -> ModeratedType | None:
+    return _moderated_types.get(obj_or_model._meta.label_lower)
+
+
+def moderated_types() -> list[ModeratedType]:
+    return list(_moderated_types.values())
+
+
+def initial_status_for(*, author, community) -> str:
+    """The moderation status new content starts with: pending while the author is among
+    the community's pre-moderated newcomers (first N approved posts), else published."""
+    if community is None or not community.premoderate_first_posts:
+        return ModerationStatus.PUBLISHED
+    from communities.models import Membership
+
+    membership = Membership.objects.filter(community=community, member=author).first()
+    if membership is not None and membership.role == Membership.Role.ORGANISER:
+        return ModerationStatus.PUBLISHED
+    approved = membership.posts_approved if membership else 0
+    if approved < community.premoderate_first_posts:
+        return ModerationStatus.PENDING
+    return ModerationStatus.PUBLISHED
