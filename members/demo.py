@@ -3,9 +3,8 @@
 from allauth.account.models import EmailAddress
 from django.utils.text import slugify
 
+from members.demo_accounts import ACCOUNTS, DEMO_PASSWORD
 from members.models import Organisation, Region, User
-
-DEMO_PASSWORD = "radicals-demo-password"  # noqa: S105 - development demo accounts only
 
 REGIONS = [
     "East of England",
@@ -25,13 +24,6 @@ ORGANISATIONS = [
     ("East of England Ambulance Service NHS Trust", "ambulance_trust", "East of England"),
     ("Cornwall Partnership NHS Foundation Trust", "community_trust", "South West"),
     ("Nottingham CityCare Partnership", "community_trust", "Midlands"),
-]
-ACCOUNTS = [
-    # email, display name, role text, organisation index, is_staff
-    ("admin@radicals.local", "Ada Admin", "Platform admin", 0, True),
-    ("organiser@radicals.local", "Olu Organiser", "Improvement lead", 0, False),
-    ("alice@radicals.local", "Alice Ahmed", "Staff nurse", 0, False),
-    ("bob@radicals.local", "Bob Brown", "Physiotherapist", 2, False),
 ]
 
 
@@ -68,10 +60,3 @@ def load(loaded: dict) -> dict:
         )
         users[email.split("@")[0]] = user
     return {"regions": regions, "organisations": organisations, "users": users}
-
-
-def describe() -> list[str]:
-    return [
-        f"{email}  ({name}{', platform admin' if staff else ''})"
-        for email, name, _role, _org, staff in ACCOUNTS
-    ]

@@ -56,8 +56,19 @@ def main() -> int:
         name: subprocess.Popen(command, cwd=BASE_DIR)  # noqa: S603
         for name, command in commands.items()
     }
+    try:
+        return _supervise(children)
+    finally:
+        _stop(children)
+        if embedded_db or embedded_redis:
+            from radicals import embedded
 
-    from members.demo import DEMO_PASSWORD, describe
+            embedded.stop()
+            print("Stopped. Your data is kept in var/ for the next `make run`.")
+
+
+def _supervise(children: dict[str, subprocess.Popen]) -> int:
+    from members.demo_accounts import DEMO_PASSWORD, describe
 
     print()
     print(f"Radicals is running at http://{HOST}:{PORT}/  (Ctrl-C stops everything)")
@@ -84,7 +95,10 @@ def main() -> int:
                 stopping = True
                 break
         time.sleep(0.3)
+    return exit_code
 
+
+def _stop(children: dict[str, subprocess.Popen]) -> None:
     for child in children.values():
         if child.poll() is None:
             child.send_signal(signal.SIGTERM)
@@ -94,12 +108,6 @@ def main() -> int:
             child.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             child.kill()
-    if embedded_db or embedded_redis:
-        from radicals import embedded
-
-        embedded.stop()
-        print("Stopped. Your data is kept in var/ for the next `make run`.")
-    return exit_code
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from members.demo import DEMO_PASSWORD, describe
+from members.demo_accounts import DEMO_PASSWORD, describe
 
 
 class Command(BaseCommand):
