@@ -59,6 +59,14 @@ else:
     raise ImproperlyConfigured("Set REDIS_URL: the embedded Redis is for development only.")
 
 
+def _origin(url: str) -> str:
+    """scheme://host[:port] of an address, as a CSP source."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def _redis_db(url: str, db: int) -> str:
     """The same Redis server with another logical database number."""
     base, _, last = url.rpartition("/")
@@ -90,6 +98,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
+    "allauth.usersessions",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -107,6 +116,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "radicals.middleware.PermissionsPolicyMiddleware",
+    "radicals.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -115,6 +127,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -319,6 +332,35 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content Security Policy (django-csp): only our own scripts, styles and images run;
+# no inline script or style, no eval, no plugins, and no page may frame us. Every
+# template keeps to it (tests/security/test_csp.py parses each main page for inline
+# code). The one outside source is NHS.UK's Frutiger web font, which nhsuk-frontend's
+# stylesheet loads from assets.nhs.uk (fonts cannot run code; without it pages fall
+# back to Arial).
+CSP_FONT_SOURCES = env.list("CSP_FONT_SOURCES", default=["https://assets.nhs.uk"])
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", *CSP_FONT_SOURCES],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        # Single sign-on posts to our own login URL, which redirects to the identity
+        # provider; browsers apply form-action to that redirect too.
+        "form-action": ["'self'", *([_origin(env("OIDC_SERVER_URL"))] if OIDC_ENABLED else [])],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Browser features no page of ours uses are switched off for every page.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), "
+    "gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=()"
+)
 if env.bool("DJANGO_BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True

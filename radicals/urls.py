@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -11,6 +12,11 @@ import reports.api_urls
 import stories.api_urls
 from members import api as members_api
 from radicals import views
+
+# Admins sign in through the same login page as everyone else, so the admin site has
+# allauth's rate limits (failed logins lock an email address) and email verification.
+# Set before admin.site.urls is read below, which captures the login view.
+admin.site.login = secure_admin_login(admin.site.login)
 
 # One "api" namespace; each app contributes its routes from its api_urls module.
 api_patterns = [
@@ -41,7 +47,13 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include((api_patterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api-schema", template_name="api/swagger_ui.html"
+        ),
+        name="api-docs",
+    ),
 ]
 
 handler400 = "radicals.views.error_400"
