@@ -73,23 +73,75 @@ class ModeratedType:
     label: str  # "pledge", "check-in", "story", "comment"
     url_of: Callable[[Any], str]  # where a moderator sees the item
     text_of: Callable[[Any], str]  # a short text shown in the queue
+    # Query paths used to find pending items per community in one query; None when
+    # the model has no such path (its items are then moderated by admins only).
+    community_field: str | None = None
+    author_field: str | None = None
+
+    @property
+    def key(self) -> str:
+        """ "app_label.model", as used in flag and moderation URLs."""
+        return self.model._meta.label_lower
 
 
 _moderated_types: dict[str, ModeratedType] = {}
+_UNSET: Any = object()
+
+
+def _field_path_exists(model: type, name: str) -> bool:
+    try:
+        model._meta.get_field(name)
+    except Exception:  # noqa: BLE001 - FieldDoesNotExist or a non-model stand-in
+        return False
+    return True
 
 
 def register_moderated(
-    model: type, *, label: str, url_of: Callable[[Any], str], text_of: Callable[[Any], str]
+    model: type,
+    *,
+    label: str,
+    url_of: Callable[[Any], str],
+    text_of: Callable[[Any], str],
+    community_field: str | None = _UNSET,
+    author_field: str | None = _UNSET,
 ) -> None:
-    _moderated_types[model._meta.label_lower] = ModeratedType(model, label, url_of, text_of)
+    """Register a Moderated model. `community_field` / `author_field` are query paths
+    (e.g. "pledge__community" for a check-in); by default the fields named
+    "community" and "author" are used when the model has them."""
+    if community_field is _UNSET:
+        community_field = "community" if _field_path_exists(model, "community") else None
+    if author_field is _UNSET:
+        author_field = "author" if _field_path_exists(model, "author") else None
+    _moderated_types[model._meta.label_lower] = ModeratedType(
+        model, label, url_of, text_of, community_field, author_field
+    )
 
 
 def moderated_type_for(obj_or_model) -> ModeratedType | None:
     return _moderated_types.get(obj_or_model._meta.label_lower)
 
 
+def moderated_type_by_key(key: str) -> ModeratedType | None:
+    """The registered type for "app_label.model" (as in URLs), or None."""
+    return _moderated_types.get((key or "").lower())
+
+
 def moderated_types() -> list[ModeratedType]:
     return list(_moderated_types.values())
+
+
+def flag_url(obj) -> str:
+    """Where a member reports this piece of content ("Report this" links)."""
+    from django.urls import reverse
+
+    return reverse("communities:flag", args=[obj._meta.label_lower, obj.pk])
+
+
+def moderate_url(obj) -> str:
+    """Where a moderator acts on this piece of content."""
+    from django.urls import reverse
+
+    return reverse("communities:moderate", args=[obj._meta.label_lower, obj.pk])
 
 
 def initial_status_for(*, author, community) -> str:

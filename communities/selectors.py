@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import BigIntegerField, Q, QuerySet, Value
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 
-from communities.models import Community, Membership
+from communities.models import AuditEntry, Community, Flag, Invitation, Membership
+from communities.moderation import (
+    ModeratedType,
+    ModerationStatus,
+    moderated_type_by_key,
+    moderated_types,
+)
+from members.models import User
 
 
 def membership_of(user, community: Community) -> Membership | None:
@@ -71,3 +85,302 @@ def organised_community_ids(user) -> list[int]:
 
 def communities_active() -> QuerySet[Community]:
     return Community.objects.filter(status=Community.Status.ACTIVE)
+
+
+# --- Community pages ---------------------------------------------------------------
+
+
+def communities_list(*, q: str = "") -> QuerySet[Community]:
+    """Active communities, optionally matching `q` in their name or description."""
+    communities = communities_active().select_related("organisation", "region")
+    q = (q or "").strip()
+    if q:
+        communities = communities.filter(
+            Q(name__icontains=q) | Q(description__icontains=q) | Q(organisation__name__icontains=q)
+        )
+    return communities.order_by("name")
+
+
+def community_for(*, slug: str, user) -> Community:
+    """An active community, or (for its requester and admins) one waiting or declined."""
+    community = get_object_or_404(
+        Community.objects.select_related("organisation", "region", "requested_by"), slug=slug
+    )
+    if community.status == Community.Status.ACTIVE:
+        return community
+    if (
+        user is not None
+        and user.is_authenticated
+        and (user.is_staff or community.requested_by_id == user.pk)
+    ):
+        return community
+    raise Http404("No such community.")
+
+
+def communities_requested() -> QuerySet[Community]:
+    return (
+        Community.objects.filter(status=Community.Status.REQUESTED)
+        .select_related("requested_by", "organisation", "region")
+        .order_by("created_at")
+    )
+
+
+def communities_requested_by(user) -> QuerySet[Community]:
+    if user is None or not user.is_authenticated:
+        return Community.objects.none()
+    return Community.objects.filter(requested_by=user).exclude(status=Community.Status.ACTIVE)
+
+
+def organisers_of(community: Community) -> list[User]:
+    return [
+        m.member
+        for m in Membership.objects.filter(
+            community=community,
+            role=Membership.Role.ORGANISER,
+            status=Membership.Status.ACTIVE,
+        )
+        .select_related("member")
+        .order_by("member__display_name")
+    ]
+
+
+def memberships_of(community: Community, *, statuses=None) -> QuerySet[Membership]:
+    statuses = statuses or [Membership.Status.ACTIVE]
+    return (
+        Membership.objects.filter(community=community, status__in=statuses)
+        .select_related("member", "member__organisation", "invited_by")
+        .order_by("-role", "member__display_name", "member__email")
+    )
+
+
+def pending_requests(community: Community) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(community=community, status=Membership.Status.PENDING)
+        .select_related("member", "member__organisation")
+        .order_by("requested_at")
+    )
+
+
+def invitations_of(community: Community) -> QuerySet[Invitation]:
+    return (
+        Invitation.objects.filter(community=community)
+        .select_related("created_by", "revoked_by")
+        .order_by("-created_at")
+    )
+
+
+def invitation_by_token(token: str) -> Invitation | None:
+    return (
+        Invitation.objects.select_related("community", "created_by")
+        .filter(token=token or "")
+        .first()
+    )
+
+
+def memberships_for_user(user) -> dict[int, Membership]:
+    """The user's memberships keyed by community id (one query), for list pages."""
+    if user is None or not user.is_authenticated:
+        return {}
+    return {m.community_id: m for m in Membership.objects.filter(member=user)}
+
+
+# --- Moderation ------------------------------------------------------------------------
+
+
+def moderated_community_ids(user) -> list[int] | None:
+    """Communities `user` moderates: None means every community (an admin)."""
+    if user is None or not user.is_authenticated:
+        return []
+    if user.is_staff:
+        return None
+    return organised_community_ids(user)
+
+
+def _pending_querysets(community_ids: list[int] | None) -> list[tuple[ModeratedType, QuerySet]]:
+    """Pending content per registered type in the given communities (None: everywhere)."""
+    result = []
+    for mtype in moderated_types():
+        items = mtype.model._default_manager.filter(moderation_status=ModerationStatus.PENDING)
+        if community_ids is not None:
+            if not mtype.community_field:
+                continue  # platform-wide content: admins moderate it
+            items = items.filter(**{f"{mtype.community_field}__in": community_ids})
+        result.append((mtype, items))
+    return result
+
+
+def _open_flags(community_ids: list[int] | None) -> QuerySet[Flag]:
+    flags = Flag.objects.filter(status=Flag.Status.OPEN)
+    if community_ids is not None:
+        flags = flags.filter(community_id__in=community_ids)
+    return flags
+
+
+def moderation_count(user) -> int:
+    """Items waiting for `user` as a moderator: flagged targets plus pending content.
+
+    No query for members who organise nothing (beyond `organised_community_ids`,
+    which is cached on the user); one UNION query for organisers and admins.
+    """
+    community_ids = moderated_community_ids(user)
+    if community_ids == []:
+        return 0
+    parts = [_open_flags(community_ids).order_by().values_list("target_type_id", "target_id")]
+    for mtype, items in _pending_querysets(community_ids):
+        type_id = ContentType.objects.get_for_model(mtype.model).pk
+        parts.append(
+            items.order_by()
+            .annotate(queue_type=Value(type_id, output_field=BigIntegerField()))
+            .values_list("queue_type", "pk")
+        )
+    first, *others = parts
+    return first.union(*others).count() if others else first.distinct().count()
+
+
+@dataclass
+class QueueItem:
+    """One thing for a moderator to look at: a flagged target and/or pending content."""
+
+    key: str  # "app_label.model"
+    target_id: int
+    target: object | None
+    label: str
+    text: str
+    url: str
+    community: Community | None
+    author: User | None
+    status: str = ""
+    flags: list = field(default_factory=list)
+    oldest: datetime | None = None
+
+    @property
+    def is_member(self) -> bool:
+        return self.key == "members.user"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == ModerationStatus.PENDING
+
+
+def moderation_queue(user, *, community: Community | None = None) -> list[QueueItem]:
+    """What waits for `user`: open flags grouped by what they flag, then pending content.
+
+    Optionally narrowed to one community. Queries: one for the flags, one per
+    content type flagged, one per pending type.
+    """
+    community_ids = moderated_community_ids(user)
+    if community is not None:
+        if community_ids is not None and community.pk not in community_ids:
+            return []
+        community_ids = [community.pk]
+    if community_ids == []:
+        return []
+    flags = list(
+        _open_flags(community_ids)
+        .select_related("reporter", "community", "target_type")
+        .prefetch_related("target")
+        .order_by("created_at")
+    )
+    items: dict[tuple[int, int], QueueItem] = {}
+    for flag in flags:
+        key = (flag.target_type_id, flag.target_id)
+        item = items.get(key)
+        if item is None:
+            item = _queue_item(flag.target_type, flag.target_id, flag.target, flag.community)
+            items[key] = item
+        item.flags.append(flag)
+        item.oldest = item.oldest or flag.created_at
+    for mtype, pending in _pending_querysets(community_ids):
+        related = [p for p in (mtype.author_field,) if p and "__" not in p]
+        if related:
+            pending = pending.select_related(*related)
+        type_id = ContentType.objects.get_for_model(mtype.model).pk
+        for obj in pending.order_by("pk")[:200]:
+            key = (type_id, obj.pk)
+            if key in items:
+                items[key].status = ModerationStatus.PENDING
+                continue
+            item = _queue_item(
+                ContentType.objects.get_for_id(type_id), obj.pk, obj, obj.moderation_community
+            )
+            item.oldest = getattr(obj, "created_at", None)
+            items[key] = item
+    return sorted(
+        items.values(),
+        key=lambda i: (i.oldest is None, i.oldest or timezone.now()),
+    )
+
+
+def _queue_item(target_type, target_id: int, target, community) -> QueueItem:
+    key = f"{target_type.app_label}.{target_type.model}"
+    if isinstance(target, User):
+        return QueueItem(
+            key=key,
+            target_id=target_id,
+            target=target,
+            label="member",
+            text=target.display_name or target.email,
+            url=reverse("communities:manage_member", args=[community.slug, target.pk])
+            if community
+            else "",
+            community=community,
+            author=target,
+        )
+    mtype = moderated_type_by_key(key)
+    if target is None or mtype is None:
+        return QueueItem(
+            key=key,
+            target_id=target_id,
+            target=None,
+            label=mtype.label if mtype else target_type.model,
+            text="This no longer exists.",
+            url="",
+            community=community,
+            author=None,
+        )
+    return QueueItem(
+        key=key,
+        target_id=target_id,
+        target=target,
+        label=mtype.label,
+        text=str(mtype.text_of(target)),
+        url=mtype.url_of(target),
+        community=community,
+        author=target.moderation_author,
+        status=target.moderation_status,
+    )
+
+
+def open_flags_on(target, *, community: Community | None = None) -> QuerySet[Flag]:
+    flags = Flag.objects.filter(
+        target_type=ContentType.objects.get_for_model(target),
+        target_id=target.pk,
+        status=Flag.Status.OPEN,
+    ).select_related("reporter")
+    if isinstance(target, User):
+        flags = flags.filter(community=community)
+    return flags.order_by("created_at")
+
+
+def flags_by(user) -> QuerySet[Flag]:
+    return (
+        Flag.objects.filter(reporter=user)
+        .select_related("target_type", "community")
+        .order_by("-created_at")
+    )
+
+
+# --- Audit log --------------------------------------------------------------------------
+
+
+def audit_entries_for(user, *, community: Community | None = None) -> QuerySet[AuditEntry]:
+    """Entries `user` may read: their communities' (organisers), everything (admins)."""
+    entries = AuditEntry.objects.select_related("actor", "community", "target_type")
+    community_ids = moderated_community_ids(user)
+    if community is not None:
+        if community_ids is not None and community.pk not in community_ids:
+            return entries.none()
+        return entries.filter(community=community)
+    if community_ids is None:
+        return entries
+    return entries.filter(community_id__in=community_ids)

@@ -103,3 +103,50 @@ def api_for():
         return api
 
     return make
+
+
+# --- communities ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def olivia(db):
+    """Olivia organises `community`."""
+    return UserFactory(email="olivia@example.nhs.uk", display_name="Olivia Organiser")
+
+
+@pytest.fixture
+def oscar(db):
+    """Oscar organises `other_community`."""
+    return UserFactory(email="oscar@example.nhs.uk", display_name="Oscar Otherorganiser")
+
+
+@pytest.fixture
+def community(olivia):
+    """An open community, "Morecambe Bay Walkers", organised by Olivia."""
+    from tests.factories import CommunityFactory, MembershipFactory
+
+    community = CommunityFactory(name="Morecambe Bay Walkers", slug="morecambe-bay-walkers")
+    MembershipFactory(community=community, member=olivia, role="organiser")
+    community.refresh_from_db()
+    return community
+
+
+@pytest.fixture
+def other_community(oscar):
+    """An open community, "Leeds Listeners", organised by Oscar."""
+    from tests.factories import CommunityFactory, MembershipFactory
+
+    community = CommunityFactory(name="Leeds Listeners", slug="leeds-listeners")
+    MembershipFactory(community=community, member=oscar, role="organiser")
+    community.refresh_from_db()
+    return community
+
+
+@pytest.fixture
+def alice_in_community(community, alice):
+    """Alice, an ordinary member of `community` (returns her membership)."""
+    from tests.factories import MembershipFactory
+
+    membership = MembershipFactory(community=community, member=alice)
+    community.refresh_from_db()
+    return membership

@@ -1,0 +1,16 @@
+// Community management: "Copy link" buttons for invitation links (the links stay selectable without JavaScript).
+for (const button of document.querySelectorAll("[data-copy-target]")) {
+  const input = document.getElementById(button.dataset.copyTarget);
+  if (!input || !navigator.clipboard) {
+    continue;
+  }
+  button.hidden = false;
+  button.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(input.value);
+      button.textContent = "Link copied";
+    } catch {
+      input.select();
+    }
+  });
+}
