@@ -283,6 +283,14 @@ CELERY_BEAT_SCHEDULE_FILENAME = env(
 )
 CELERY_BEAT_SCHEDULE: dict = {}
 
+# --- Learning --------------------------------------------------------------
+# Members idle this many days in an unfinished module get a nudge (at most weekly).
+LEARNING_NUDGE_IDLE_DAYS = env.int("LEARNING_NUDGE_IDLE_DAYS", default=7)
+CELERY_BEAT_SCHEDULE["learning-nudge-continue-module"] = {
+    "task": "learning.tasks.nudge_continue_module",
+    "schedule": 60.0 * 60 * 6,
+}
+
 # --- Internationalisation --------------------------------------------------
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"

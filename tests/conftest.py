@@ -150,3 +150,43 @@ def alice_in_community(community, alice):
     membership = MembershipFactory(community=community, member=alice)
     community.refresh_from_db()
     return membership
+
+
+# --- learning -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def learning_module(db):
+    """A published module with three lessons and a two-question quiz (pass mark 70%):
+    question one has one right answer, question two has two."""
+    from tests.factories import ChoiceFactory, LessonFactory, ModuleFactory, QuestionFactory
+
+    module = ModuleFactory(title="Introduction to leading change", slug="intro-to-change")
+    for number, title in enumerate(["Change from the edge", "What matters", "Small tests"], 1):
+        LessonFactory(module=module, position=number, title=title)
+    single = QuestionFactory(
+        module=module,
+        position=1,
+        text="Where does change usually start?",
+        explanation="Change usually starts *at the edge*, away from the centre of power.",
+    )
+    ChoiceFactory(question=single, position=1, text="At the edge", is_correct=True)
+    ChoiceFactory(question=single, position=2, text="At the board")
+    multi = QuestionFactory(
+        module=module,
+        position=2,
+        text="Which of these are small tests of change?",
+        explanation="A small test is quick, cheap and local: PDSA cycles and one-ward trials.",
+    )
+    ChoiceFactory(question=multi, position=1, text="A PDSA cycle", is_correct=True)
+    ChoiceFactory(question=multi, position=2, text="A one-ward trial", is_correct=True)
+    ChoiceFactory(question=multi, position=3, text="A national policy")
+    return module
+
+
+@pytest.fixture
+def learning_enrolment(learning_module, alice):
+    """Alice, enrolled in learning_module at her own pace."""
+    from learning.services import enrol
+
+    return enrol(member=alice, module=learning_module)

@@ -103,3 +103,86 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     token = factory.Sequence(lambda n: f"invitation-token-{n}")
     created_by = factory.SubFactory(UserFactory)
     expires_at = factory.LazyFunction(lambda: _from_now(days=14))
+
+
+# --- learning -----------------------------------------------------------------------
+
+
+class ModuleFactory(factory.django.DjangoModelFactory):
+    """A published learning module (add lessons, questions and cohorts with the factories below)."""
+
+    class Meta:
+        model = "learning.Module"
+
+    title = factory.Sequence(lambda n: f"Leading change {n}")
+    slug = factory.LazyAttribute(lambda o: slugify(o.title))
+    summary = "How change spreads from the edge, and how to start it."
+    learning_outcomes = "Explain why change spreads from the edge\nPlan a small test of change"
+    estimated_minutes = 90
+    status = "published"
+    quiz_pass_mark = 70
+
+
+class LessonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "learning.Lesson"
+
+    module = factory.SubFactory(ModuleFactory)
+    position = factory.Sequence(lambda n: n + 1)
+    title = factory.Sequence(lambda n: f"Lesson {n}")
+    slug = factory.LazyAttribute(lambda o: slugify(o.title))
+    body = "Change spreads from the edge.\n\nAsk **what matters to you**."
+    estimated_minutes = 10
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "learning.Question"
+
+    module = factory.SubFactory(ModuleFactory)
+    position = factory.Sequence(lambda n: n + 1)
+    text = factory.Sequence(lambda n: f"Question {n}?")
+    explanation = "Because change spreads from the edge."
+
+
+class ChoiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "learning.Choice"
+
+    question = factory.SubFactory(QuestionFactory)
+    position = factory.Sequence(lambda n: n + 1)
+    text = factory.Sequence(lambda n: f"Answer {n}")
+    is_correct = False
+
+
+class CohortFactory(factory.django.DjangoModelFactory):
+    """A wave that started a week ago and ends in three weeks."""
+
+    class Meta:
+        model = "learning.Cohort"
+
+    module = factory.SubFactory(ModuleFactory)
+    name = factory.Sequence(lambda n: f"Wave {n + 1}")
+    starts_on = factory.LazyFunction(lambda: _today() - _days(7))
+    ends_on = factory.LazyFunction(lambda: _today() + _days(21))
+
+
+class EnrolmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "learning.Enrolment"
+
+    member = factory.SubFactory(UserFactory)
+    module = factory.SubFactory(ModuleFactory)
+    cohort = None
+
+
+def _today():
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+def _days(n: int):
+    import datetime
+
+    return datetime.timedelta(days=n)
