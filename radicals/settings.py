@@ -261,6 +261,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "StoryStatusEnum": "stories.models.Story.Status",
+        "StoryCoAuthorStatusEnum": "stories.models.CoAuthor.Status",
+    },
 }
 
 # --- Celery ----------------------------------------------------------------
@@ -290,6 +294,10 @@ CELERY_BEAT_SCHEDULE["learning-nudge-continue-module"] = {
     "task": "learning.tasks.nudge_continue_module",
     "schedule": 60.0 * 60 * 6,
 }
+
+# --- Stories ---------------------------------------------------------------
+# How long after posting a member may still change their comment on a story.
+STORIES_COMMENT_EDIT_MINUTES = env.int("STORIES_COMMENT_EDIT_MINUTES", default=15)
 
 # --- Internationalisation --------------------------------------------------
 LANGUAGE_CODE = "en-gb"

@@ -9,11 +9,18 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from radicals import home_stats
+from radicals import home_sections, home_stats
 
 
 def home(request):
-    return render(request, "home.jinja", {"stats": home_stats.collect(request=request)})
+    return render(
+        request,
+        "home.jinja",
+        {
+            "stats": home_stats.collect(request=request),
+            "sections": home_sections.sections_for(request=request),
+        },
+    )
 
 
 def accessibility(request):

@@ -190,3 +190,39 @@ def learning_enrolment(learning_module, alice):
     from learning.services import enrol
 
     return enrol(member=alice, module=learning_module)
+
+
+# --- stories -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def story_draft(alice):
+    """Alice's draft story, private to her."""
+    from stories.services import story_create
+
+    return story_create(
+        author=alice,
+        title="Walking a mile a day on Morecambe Bay",
+        summary="Twelve of us walked a mile a day for a month, and talked on the way.",
+        body="We met at the **lifeboat station** at 7:30 every morning.",
+        outcome="12 colleagues walked 360 miles together",
+        tags="wellbeing, walking",
+    )
+
+
+@pytest.fixture
+def story(story_draft, alice):
+    """Alice's story, published (no community, so no review)."""
+    from stories.services import story_publish
+
+    return story_publish(story=story_draft, actor=alice)
+
+
+@pytest.fixture
+def story_with_co_author(story, alice, bob):
+    """Alice's published story, which Bob co-authors."""
+    from stories.services import co_author_invite, co_author_respond
+
+    co_author_invite(story=story, actor=alice, member=bob)
+    co_author_respond(story=story, member=bob, accept=True)
+    return story

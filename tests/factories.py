@@ -186,3 +186,52 @@ def _days(n: int):
     import datetime
 
     return datetime.timedelta(days=n)
+
+
+# --- stories ----------------------------------------------------------------------------
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "stories.Tag"
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"tag {n}")
+    slug = factory.LazyAttribute(lambda o: slugify(o.name))
+
+
+class StoryFactory(factory.django.DjangoModelFactory):
+    """A published story, no community. Built directly (fast, for lists and query counts);
+    tests of behaviour make stories with stories.services.story_create."""
+
+    class Meta:
+        model = "stories.Story"
+
+    author = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"How we changed handovers, part {n}")
+    slug = factory.LazyAttribute(lambda o: slugify(o.title))
+    summary = "We moved handover to the bedside and asked patients to join in."
+    body = "We started with **one bay** for a week.\n\n- Ask\n- Listen\n- Change"
+    status = "published"
+    published_at = factory.LazyFunction(lambda: _now())
+
+
+class CoAuthorFactory(factory.django.DjangoModelFactory):
+    """An accepted co-author."""
+
+    class Meta:
+        model = "stories.CoAuthor"
+
+    story = factory.SubFactory(StoryFactory)
+    member = factory.SubFactory(UserFactory)
+    status = "accepted"
+    invited_by = factory.LazyAttribute(lambda o: o.story.author)
+
+
+class CommentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "stories.Comment"
+
+    story = factory.SubFactory(StoryFactory)
+    author = factory.SubFactory(UserFactory)
+    body = "Thank you for sharing this: we will try it on our ward."

@@ -1,0 +1,280 @@
+"""Change stories: what changed, told by its author and invited co-authors.
+
+A story has two independent states. `status` is the editorial lifecycle the
+author and (when the community pre-moderates) an organiser move it through:
+draft -> published, or draft -> submitted -> published / returned with a note.
+`moderation_status` (from `Moderated`) is the moderators' hide / restore and is
+never changed by the editorial lifecycle. A story is public only when it is both
+editorially published and not hidden.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
+from django.core.validators import MaxLengthValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from communities.moderation import Moderated
+
+SEARCH_CONFIG = "english"
+TITLE_MAX_LENGTH = 150
+SUMMARY_MAX_LENGTH = 500
+BODY_MAX_LENGTH = 50_000
+OUTCOME_MAX_LENGTH = 300
+REVIEW_NOTE_MAX_LENGTH = 2000
+COMMENT_MAX_LENGTH = 5000
+TAG_MAX_LENGTH = 40
+TAGS_MAX = 10
+
+
+def search_vector() -> SearchVector:
+    """The full-text document of a story. The GIN index is built on exactly this
+    expression, so feed searches are answered from the index."""
+    return SearchVector("title", "summary", "body", config=SEARCH_CONFIG)
+
+
+class Tag(models.Model):
+    """A word or two members file stories under ("patient experience", "nights")."""
+
+    name = models.CharField(max_length=TAG_MAX_LENGTH, unique=True)
+    slug = models.SlugField(max_length=TAG_MAX_LENGTH + 10, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Story(Moderated):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Waiting for an organiser's review"
+        PUBLISHED = "published", "Published"
+        RETURNED = "returned", "Returned to the author with a note"
+
+    # States only the author and accepted co-authors see.
+    PRIVATE_STATUSES = (Status.DRAFT, Status.RETURNED)
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="stories"
+    )
+    title = models.CharField(max_length=TITLE_MAX_LENGTH)
+    slug = models.SlugField(max_length=TITLE_MAX_LENGTH + 12, unique=True)
+    summary = models.CharField(
+        max_length=SUMMARY_MAX_LENGTH, help_text="One or two sentences shown in the feed."
+    )
+    body = models.TextField(
+        validators=[MaxLengthValidator(BODY_MAX_LENGTH)],
+        help_text="The story, in Markdown.",
+    )
+    outcome = models.CharField(
+        "measured outcome",
+        max_length=OUTCOME_MAX_LENGTH,
+        blank=True,
+        help_text='One sentence with a number, e.g. "42 patients asked what matters to them".',
+    )
+    community = models.ForeignKey(
+        "communities.Community",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="stories",
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="stories")
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    review_note = models.TextField(
+        max_length=REVIEW_NOTE_MAX_LENGTH,
+        blank=True,
+        help_text="The organiser's note when they returned the story.",
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    is_featured = models.BooleanField(default=False, db_index=True)
+    featured_at = models.DateTimeField(null=True, blank=True)
+    featured_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    inspired_count = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-published_at", "-created_at", "-id"]
+        verbose_name_plural = "stories"
+        indexes = [
+            models.Index(
+                fields=["-is_featured", "-published_at", "-id"],
+                name="stories_feed",
+                condition=Q(status="published", moderation_status="published"),
+            ),
+            models.Index(fields=["community", "status"], name="stories_community_status"),
+            GinIndex(search_vector(), name="stories_search"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False),
+                name="stories_published_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_featured=False) | Q(status="published"),
+                name="stories_only_published_featured",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("stories:detail", args=[self.slug])
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == self.Status.PUBLISHED and self.is_published
+
+    @property
+    def is_private(self) -> bool:
+        return self.status in self.PRIVATE_STATUSES
+
+    @property
+    def moderation_community(self):
+        return self.community
+
+    @property
+    def moderation_author(self):
+        return self.author
+
+
+class CoAuthor(models.Model):
+    """A member the author invited to write the story with them."""
+
+    class Status(models.TextChoices):
+        INVITED = "invited", "Invited"
+        ACCEPTED = "accepted", "Co-author"
+        DECLINED = "declined", "Declined"
+        REMOVED = "removed", "Removed"
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="co_authors")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="story_co_authorships"
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.INVITED, db_index=True
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    invited_at = models.DateTimeField(default=timezone.now)
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["invited_at", "id"]
+        verbose_name = "co-author"
+        constraints = [
+            models.UniqueConstraint(fields=["story", "member"], name="stories_coauthor_unique"),
+        ]
+        indexes = [models.Index(fields=["member", "status"], name="stories_coauthor_member")]
+
+    def __str__(self) -> str:
+        return f"{self.member} on {self.story_id} ({self.get_status_display()})"
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.status == self.Status.ACCEPTED
+
+
+class Reaction(models.Model):
+    """One member was inspired by a story. One per member and story."""
+
+    class Kind(models.TextChoices):
+        INSPIRED = "inspired", "Inspired"
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="reactions")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="story_reactions"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.INSPIRED)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["story", "member", "kind"], name="stories_one_reaction_per_member"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.kind} by {self.story_id}"
+
+
+class Comment(Moderated):
+    """A comment on a story, or a reply to one (one level deep)."""
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="story_comments"
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
+    )
+    body = models.TextField(max_length=COMMENT_MAX_LENGTH)
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["story", "created_at", "id"], name="stories_comment_order")]
+
+    def __str__(self) -> str:
+        return f"Comment by {self.author} on {self.story_id}"
+
+    def get_absolute_url(self) -> str:
+        return f"{self.story.get_absolute_url()}#comment-{self.pk}"
+
+    @property
+    def moderation_community(self):
+        return self.story.community
+
+    @property
+    def moderation_author(self):
+        return self.author
+
+
+class StoryEvent(models.Model):
+    """The editorial history of a story: who submitted, published, returned or featured it.
+    Append-only, like the communities' audit log, and shown to the story's editors."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Started the story"
+        SUBMITTED = "submitted", "Submitted it for review"
+        PUBLISHED = "published", "Published it"
+        RETURNED = "returned", "Returned it with a note"
+        WITHDRAWN = "withdrawn", "Took it back to draft"
+        FEATURED = "featured", "Featured it"
+        UNFEATURED = "unfeatured", "Stopped featuring it"
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=12, choices=Action.choices)
+    note = models.TextField(max_length=REVIEW_NOTE_MAX_LENGTH, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} ({self.story_id})"

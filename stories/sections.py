@@ -1,0 +1,77 @@
+"""What stories adds to other apps' pages, through the registries those apps keep:
+moderation, the home page (a total and featured stories), member profiles and
+community pages."""
+
+from __future__ import annotations
+
+from communities import page_sections as community_sections
+from communities.moderation import register_moderated
+from communities.permissions import can_moderate
+from members import profile_sections
+from radicals import home_sections, home_stats
+from stories import selectors
+from stories.models import Comment, Story
+
+
+def home_totals(*, request) -> list[dict]:
+    return [{"label": "stories told", "value": selectors.published_count(), "order": 40}]
+
+
+def home_featured(*, request) -> home_sections.HomeSection | None:
+    stories = selectors.featured_stories(user=request.user, limit=3)
+    if not stories:
+        return None
+    return home_sections.HomeSection(
+        title="Featured stories",
+        template="stories/sections/home.jinja",
+        context={"stories": stories},
+        order=40,
+    )
+
+
+def profile_stories(*, request, member) -> profile_sections.ProfileSection | None:
+    stories = selectors.member_published_stories(member=member, viewer=request.user)
+    if not stories:
+        return None
+    return profile_sections.ProfileSection(
+        title="Stories",
+        template="stories/sections/list.jinja",
+        context={"stories": stories, "member": member},
+        order=40,
+    )
+
+
+def community_stories(*, request, community) -> community_sections.CommunitySection | None:
+    stories = selectors.community_stories(user=request.user, community=community, limit=5)
+    review_count = (
+        selectors.review_count_for(user=request.user, community=community)
+        if can_moderate(request.user, community)
+        else 0
+    )
+    return community_sections.CommunitySection(
+        title="Stories",
+        template="stories/sections/community.jinja",
+        context={"stories": stories, "community": community, "review_count": review_count},
+        order=40,
+    )
+
+
+def register_all() -> None:
+    register_moderated(
+        Story,
+        label="story",
+        url_of=lambda story: story.get_absolute_url(),
+        text_of=lambda story: story.title,
+    )
+    register_moderated(
+        Comment,
+        label="comment",
+        url_of=lambda comment: comment.get_absolute_url(),
+        text_of=lambda comment: comment.body[:200],
+        community_field="story__community",
+        author_field="author",
+    )
+    home_stats.register(home_totals)
+    home_sections.register(home_featured)
+    profile_sections.register(profile_stories)
+    community_sections.register(community_stories)

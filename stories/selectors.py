@@ -1,0 +1,244 @@
+"""Reads of stories, co-authors, reactions and comments, with visibility built in.
+
+Published stories are the movement's shared learning: anyone may read them, without
+belonging to the story's community, unless moderators hid them (`visible_q`).
+Drafts and returned stories are seen only by their author and accepted co-authors;
+submitted stories also by the organisers who review them (admins anywhere).
+"""
+
+from __future__ import annotations
+
+from django.contrib.postgres.search import SearchQuery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from communities.models import Community
+from communities.moderation import ModerationStatus, visible_q
+from communities.selectors import organised_community_ids
+from stories.models import SEARCH_CONFIG, CoAuthor, Comment, Reaction, Story, Tag, search_vector
+
+LIST_SELECT_RELATED = ("author", "author__organisation", "community")
+
+
+def _accepted_co_authors() -> Prefetch:
+    return Prefetch(
+        "co_authors",
+        queryset=CoAuthor.objects.filter(status=CoAuthor.Status.ACCEPTED).select_related("member"),
+        to_attr="accepted_co_authors",
+    )
+
+
+def _co_author_q(user) -> Q:
+    return Q(
+        Exists(
+            CoAuthor.objects.filter(
+                story=OuterRef("pk"), member=user, status=CoAuthor.Status.ACCEPTED
+            )
+        )
+    )
+
+
+def stories_visible_to(user) -> QuerySet[Story]:
+    """Every story `user` may open."""
+    public = Q(status=Story.Status.PUBLISHED, moderation_status=ModerationStatus.PUBLISHED)
+    if user is None or not user.is_authenticated:
+        return Story.objects.filter(public)
+    condition = Q(author=user) | _co_author_q(user)
+    condition |= Q(status=Story.Status.PUBLISHED) & visible_q(user)
+    if user.is_staff:
+        condition |= Q(status=Story.Status.SUBMITTED)
+    else:
+        organised = organised_community_ids(user)
+        if organised:
+            condition |= Q(status=Story.Status.SUBMITTED, community_id__in=organised)
+    return Story.objects.filter(condition)
+
+
+def _with_list_data(queryset: QuerySet[Story]) -> QuerySet[Story]:
+    """What a story card shows, in a constant number of queries however many rows."""
+    published_comments = (
+        Comment.objects.filter(story=OuterRef("pk"), moderation_status=ModerationStatus.PUBLISHED)
+        .order_by()
+        .values("story")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        queryset.select_related(*LIST_SELECT_RELATED)
+        .prefetch_related("tags", _accepted_co_authors())
+        .annotate(
+            comment_count=Coalesce(Subquery(published_comments, output_field=IntegerField()), 0)
+        )
+    )
+
+
+def search(queryset: QuerySet[Story], text: str | None) -> QuerySet[Story]:
+    """Full-text search on title, summary and body, answered from the GIN index."""
+    text = (text or "").strip()
+    if not text:
+        return queryset
+    return queryset.alias(document=search_vector()).filter(
+        document=SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+    )
+
+
+def story_feed(
+    *,
+    user,
+    q: str | None = None,
+    community: str | None = None,
+    tag: str | None = None,
+    campaign: str | None = None,
+) -> QuerySet[Story]:
+    """Published stories `user` may read, featured first, then newest; filtered by a
+    search and by community, tag and campaign slugs."""
+    queryset = stories_visible_to(user).filter(
+        status=Story.Status.PUBLISHED, moderation_status=ModerationStatus.PUBLISHED
+    )
+    if community:
+        queryset = queryset.filter(community__slug=community)
+    if tag:
+        queryset = queryset.filter(tags__slug=tag)
+    if campaign:
+        queryset = queryset.filter(campaign__slug=campaign)
+    queryset = search(queryset, q)
+    return _with_list_data(queryset).order_by("-is_featured", "-published_at", "-id")
+
+
+def stories_of(*, user) -> QuerySet[Story]:
+    """The member's own stories and those they co-author, in every state."""
+    if user is None or not user.is_authenticated:
+        return Story.objects.none()
+    return _with_list_data(Story.objects.filter(Q(author=user) | _co_author_q(user))).order_by(
+        "-updated_at", "-id"
+    )
+
+
+def story_get_for(*, user, slug: str | None = None, pk: int | None = None) -> Story:
+    """One story `user` may open, with what its page shows, or 404."""
+    queryset = stories_visible_to(user).select_related(
+        *LIST_SELECT_RELATED, "reviewed_by", "featured_by"
+    )
+    queryset = queryset.prefetch_related("tags", _accepted_co_authors())
+    story = queryset.filter(slug=slug).first() if slug is not None else None
+    if story is None and pk is not None:
+        story = queryset.filter(pk=pk).first()
+    if story is None:
+        raise Http404("No such story.")
+    return story
+
+
+def co_authors_of(*, story: Story) -> list[CoAuthor]:
+    """Everyone invited to the story, for its editors."""
+    return list(story.co_authors.select_related("member").order_by("invited_at", "id"))
+
+
+def invitations_for(*, user) -> list[CoAuthor]:
+    """Open invitations to co-author, for the invited member."""
+    if user is None or not user.is_authenticated:
+        return []
+    return list(
+        CoAuthor.objects.filter(member=user, status=CoAuthor.Status.INVITED)
+        .select_related("story", "story__author", "invited_by")
+        .order_by("-invited_at")
+    )
+
+
+def has_reacted(*, user, story: Story) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    return Reaction.objects.filter(story=story, member=user).exists()
+
+
+def comments_visible_to(*, user, story: Story) -> QuerySet[Comment]:
+    return Comment.objects.filter(story=story).filter(
+        visible_q(user, author_field="author", community_field="story__community")
+    )
+
+
+def comment_threads(*, user, story: Story) -> list[Comment]:
+    """Top-level comments in order, each with `visible_replies`, in two queries."""
+    visible = comments_visible_to(user=user, story=story).select_related(
+        "author", "author__organisation"
+    )
+    return list(
+        visible.filter(parent__isnull=True).prefetch_related(
+            Prefetch(
+                "replies",
+                queryset=visible.filter(parent__isnull=False).order_by("created_at", "id"),
+                to_attr="visible_replies",
+            )
+        )
+    )
+
+
+def comment_get_for(*, user, pk: int) -> Comment:
+    """A comment on a story `user` may open, which `user` may see, or 404."""
+    comment = (
+        Comment.objects.filter(pk=pk, story__in=stories_visible_to(user))
+        .filter(visible_q(user, author_field="author", community_field="story__community"))
+        .select_related("story", "story__community", "author", "parent")
+        .first()
+    )
+    if comment is None:
+        raise Http404("No such comment.")
+    return comment
+
+
+def stories_to_review(*, user) -> QuerySet[Story]:
+    """Submitted stories in the communities `user` organises (all of them for admins)."""
+    if user is None or not user.is_authenticated:
+        return Story.objects.none()
+    queryset = Story.objects.filter(status=Story.Status.SUBMITTED)
+    if not user.is_staff:
+        queryset = queryset.filter(community_id__in=organised_community_ids(user))
+    return _with_list_data(queryset).order_by("submitted_at", "id")
+
+
+def review_count_for(*, user, community: Community) -> int:
+    return Story.objects.filter(status=Story.Status.SUBMITTED, community=community).count()
+
+
+def featured_stories(*, user, limit: int = 3) -> list[Story]:
+    return list(
+        story_feed(user=user).filter(is_featured=True).order_by("-featured_at", "-id")[:limit]
+    )
+
+
+def community_stories(*, user, community: Community, limit: int = 5) -> list[Story]:
+    """A community's stories: featured first, then the most recent."""
+    return list(story_feed(user=user, community=community.slug)[:limit])
+
+
+def member_published_stories(*, member, viewer, limit: int = 10) -> list[Story]:
+    """Stories the member wrote or co-wrote that are published and `viewer` may read."""
+    return list(story_feed(user=viewer).filter(Q(author=member) | _co_author_q(member))[:limit])
+
+
+def published_count() -> int:
+    return Story.objects.filter(
+        status=Story.Status.PUBLISHED, moderation_status=ModerationStatus.PUBLISHED
+    ).count()
+
+
+def tags_in_use() -> QuerySet[Tag]:
+    return (
+        Tag.objects.filter(
+            stories__status=Story.Status.PUBLISHED,
+            stories__moderation_status=ModerationStatus.PUBLISHED,
+        )
+        .distinct()
+        .order_by("name")
+    )
+
+
+def communities_with_stories() -> QuerySet[Community]:
+    return (
+        Community.objects.filter(
+            stories__status=Story.Status.PUBLISHED,
+            stories__moderation_status=ModerationStatus.PUBLISHED,
+        )
+        .distinct()
+        .order_by("name")
+    )

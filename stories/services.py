@@ -1,0 +1,671 @@
+"""Every change to stories, co-authors, reactions and comments goes through here.
+
+Each function validates, locks what it changes, returns early when the state is
+already reached, and raises ValidationError (keyed by field where it is about a
+field) or PermissionDenied with a message a member can act on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from communities.models import AuditEntry, Community, Membership
+from communities.moderation import ModerationStatus, initial_status_for
+from communities.permissions import can_post_in
+from notifications.models import Kind
+from notifications.services import notify
+from stories import permissions
+from stories.models import (
+    BODY_MAX_LENGTH,
+    COMMENT_MAX_LENGTH,
+    OUTCOME_MAX_LENGTH,
+    REVIEW_NOTE_MAX_LENGTH,
+    SUMMARY_MAX_LENGTH,
+    TAG_MAX_LENGTH,
+    TAGS_MAX,
+    TITLE_MAX_LENGTH,
+    CoAuthor,
+    Comment,
+    Reaction,
+    Story,
+    StoryEvent,
+    Tag,
+)
+
+Status = Story.Status
+EDITABLE_FIELDS = ("title", "summary", "body", "outcome", "community", "tags")
+
+
+# --- Validation ------------------------------------------------------------------------
+
+
+def _count(n: int) -> str:
+    return f"{n:,}"
+
+
+def _require_signed_in(user, what: str) -> None:
+    if user is None or not user.is_authenticated:
+        raise PermissionDenied(f"Log in to {what}.")
+
+
+def _clean_line(value: str | None) -> str:
+    return " ".join((value or "").split())
+
+
+def clean_body(body: str | None) -> str:
+    """The story's Markdown: required, and at most BODY_MAX_LENGTH characters."""
+    body = (body or "").replace("\r\n", "\n").strip()
+    if not body:
+        raise ValidationError({"body": ["Write your story. It cannot be empty."]})
+    if len(body) > BODY_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "body": [
+                    f"Your story is {_count(len(body))} characters long. Keep it to "
+                    f"{_count(BODY_MAX_LENGTH)} characters or fewer."
+                ]
+            }
+        )
+    return body
+
+
+def parse_tags(value: str | Iterable[str] | None) -> list[str]:
+    """Tag names from a comma-separated string or a list, tidied and without repeats."""
+    if value is None:
+        return []
+    raw = value.split(",") if isinstance(value, str) else list(value)
+    names: list[str] = []
+    seen: set[str] = set()
+    for item in raw:
+        name = _clean_line(str(item)).lower()
+        if name and slugify(name) not in seen:
+            seen.add(slugify(name))
+            names.append(name)
+    return names
+
+
+def _tag_errors(names: list[str]) -> list[str]:
+    errors = []
+    if len(names) > TAGS_MAX:
+        errors.append(f"Use {TAGS_MAX} tags or fewer.")
+    for name in names:
+        if len(name) > TAG_MAX_LENGTH:
+            errors.append(f"Keep each tag to {TAG_MAX_LENGTH} characters or fewer: “{name[:50]}…”.")
+        elif not slugify(name):
+            errors.append(f"Use letters or numbers in tags: “{name}” has none.")
+    return errors
+
+
+def _validate(fields: dict, *, author, story: Story | None = None) -> dict:
+    """Check the writable fields present in `fields`; return them cleaned or raise
+    ValidationError with every problem at once, keyed by field."""
+    errors: dict[str, list[str]] = {}
+    cleaned: dict = {}
+    if "title" in fields:
+        title = _clean_line(fields["title"])
+        if not title:
+            errors["title"] = ["Give your story a title."]
+        elif len(title) > TITLE_MAX_LENGTH:
+            errors["title"] = [f"Keep the title to {TITLE_MAX_LENGTH} characters or fewer."]
+        cleaned["title"] = title
+    if "summary" in fields:
+        summary = _clean_line(fields["summary"])
+        if not summary:
+            errors["summary"] = ["Sum the story up in a sentence or two."]
+        elif len(summary) > SUMMARY_MAX_LENGTH:
+            errors["summary"] = [f"Keep the summary to {SUMMARY_MAX_LENGTH} characters or fewer."]
+        cleaned["summary"] = summary
+    if "body" in fields:
+        try:
+            cleaned["body"] = clean_body(fields["body"])
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if "outcome" in fields:
+        outcome = _clean_line(fields["outcome"])
+        if len(outcome) > OUTCOME_MAX_LENGTH:
+            errors["outcome"] = [
+                f"Keep the measured outcome to {OUTCOME_MAX_LENGTH} characters or fewer."
+            ]
+        cleaned["outcome"] = outcome
+    if "tags" in fields:
+        names = parse_tags(fields["tags"])
+        tag_errors = _tag_errors(names)
+        if tag_errors:
+            errors["tags"] = tag_errors
+        cleaned["tags"] = names
+    if "community" in fields:
+        community = fields["community"]
+        moved = story is not None and story.community_id != getattr(community, "pk", None)
+        if moved and not story.is_private:
+            errors["community"] = [
+                "You can change the community only while the story is a draft. "
+                "Take it back to draft first."
+            ]
+        if community is not None:
+            if community.status != Community.Status.ACTIVE:
+                errors["community"] = [f"{community.name} is not open for stories."]
+            elif not can_post_in(author, community):
+                errors["community"] = [
+                    f"You can only tell stories in communities you belong to. "
+                    f"Join {community.name} first."
+                ]
+        cleaned["community"] = community
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _tags_for(names: list[str]) -> list[Tag]:
+    tags = []
+    for name in names:
+        slug = slugify(name)[: TAG_MAX_LENGTH + 10]
+        tag = Tag.objects.filter(slug=slug).first()
+        if tag is None:
+            try:
+                with transaction.atomic():
+                    tag = Tag.objects.create(name=name, slug=slug)
+            except IntegrityError:  # another story created it at the same moment
+                tag = Tag.objects.get(slug=slug)
+        tags.append(tag)
+    return tags
+
+
+# Paths under /stories/ that a story's slug would shadow.
+RESERVED_SLUGS = {"new", "mine", "review", "invitations", "comments", "report", "moderate"}
+
+
+def _unique_slug(title: str) -> str:
+    base = slugify(title)[:TITLE_MAX_LENGTH] or "story"
+    if base in RESERVED_SLUGS:
+        base = f"{base}-story"
+    slug = base
+    n = 2
+    while Story.objects.filter(slug=slug).exists():
+        slug = f"{base}-{n}"
+        n += 1
+    return slug
+
+
+def _lock(story: Story | int) -> Story:
+    pk = story.pk if isinstance(story, Story) else story
+    return (
+        Story.objects.select_for_update(of=("self",))
+        .select_related("community", "author")
+        .get(pk=pk)
+    )
+
+
+def _event(story: Story, actor, action: str, note: str = "") -> StoryEvent:
+    return StoryEvent.objects.create(story=story, actor=actor, action=action, note=note)
+
+
+def _story_url(story: Story) -> str:
+    return story.get_absolute_url()
+
+
+# --- Writing stories -------------------------------------------------------------------
+
+
+@transaction.atomic
+def story_create(
+    *,
+    author,
+    title: str,
+    summary: str,
+    body: str,
+    outcome: str = "",
+    community: Community | None = None,
+    tags: str | Iterable[str] | None = None,
+) -> Story:
+    """Start a story as a private draft."""
+    _require_signed_in(author, "write a story")
+    cleaned = _validate(
+        {
+            "title": title,
+            "summary": summary,
+            "body": body,
+            "outcome": outcome,
+            "community": community,
+            "tags": tags,
+        },
+        author=author,
+    )
+    now = timezone.now()
+    story = Story.objects.create(
+        author=author,
+        title=cleaned["title"],
+        slug=_unique_slug(cleaned["title"]),
+        summary=cleaned["summary"],
+        body=cleaned["body"],
+        outcome=cleaned["outcome"],
+        community=cleaned["community"],
+        status=Status.DRAFT,
+        created_at=now,
+        updated_at=now,
+    )
+    story.tags.set(_tags_for(cleaned["tags"]))
+    _event(story, author, StoryEvent.Action.CREATED)
+    return story
+
+
+@transaction.atomic
+def story_update(*, story: Story, actor, **changes) -> Story:
+    """The author or an accepted co-author changes what the story says."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({name: ["This field cannot be changed."] for name in sorted(unknown)})
+    story = _lock(story)
+    if not permissions.can_edit_story(actor, story):
+        raise PermissionDenied("Only the story's author and co-authors can change it.")
+    cleaned = _validate(changes, author=actor, story=story)
+    names = cleaned.pop("tags", None)
+    update_fields = []
+    for name, value in cleaned.items():
+        if getattr(story, name) != value:
+            setattr(story, name, value)
+            update_fields.append(name)
+    if names is not None:
+        tags = _tags_for(names)
+        if {t.pk for t in tags} != set(story.tags.values_list("pk", flat=True)):
+            story.tags.set(tags)
+            update_fields.append("tags")
+    if update_fields:
+        story.updated_at = timezone.now()
+        story.save(update_fields=[f for f in update_fields if f != "tags"] + ["updated_at"])
+    return story
+
+
+@transaction.atomic
+def story_publish(*, story: Story, actor) -> Story:
+    """The author publishes a draft; where the community pre-moderates newcomers it is
+    submitted to the organisers instead."""
+    story = _lock(story)
+    if not permissions.can_manage_story(actor, story):
+        raise PermissionDenied("Only the story's author can publish it.")
+    if story.status in (Status.PUBLISHED, Status.SUBMITTED):
+        return story
+    now = timezone.now()
+    needs_review = (
+        initial_status_for(author=story.author, community=story.community)
+        == ModerationStatus.PENDING
+    )
+    if needs_review:
+        story.status = Status.SUBMITTED
+        story.submitted_at = now
+        story.save(update_fields=["status", "submitted_at"])
+        _event(story, actor, StoryEvent.Action.SUBMITTED)
+    else:
+        story.status = Status.PUBLISHED
+        story.published_at = story.published_at or now
+        story.save(update_fields=["status", "published_at"])
+        _event(story, actor, StoryEvent.Action.PUBLISHED)
+    return story
+
+
+@transaction.atomic
+def story_withdraw(*, story: Story, actor) -> Story:
+    """The author takes a submitted or published story back to a private draft."""
+    story = _lock(story)
+    if not permissions.can_manage_story(actor, story):
+        raise PermissionDenied("Only the story's author can take it back to draft.")
+    if story.status == Status.DRAFT:
+        return story
+    if story.status == Status.RETURNED:
+        raise ValidationError("This story was returned to you and is already private.")
+    story.status = Status.DRAFT
+    story.is_featured = False
+    story.featured_at = None
+    story.save(update_fields=["status", "is_featured", "featured_at"])
+    _event(story, actor, StoryEvent.Action.WITHDRAWN)
+    return story
+
+
+@transaction.atomic
+def story_delete(*, story: Story, actor) -> None:
+    """The author deletes their story, with its comments and reactions."""
+    story = _lock(story)
+    if not permissions.can_manage_story(actor, story):
+        raise PermissionDenied("Only the story's author can delete it.")
+    story.delete()
+
+
+def _audit_approval(*, story: Story, actor, note: str) -> None:
+    """Approving a story is an organiser's moderation act: it goes on the community's
+    audit log and counts towards the author's approved posts, exactly as approving
+    other pre-moderated content does, so newcomers graduate from review."""
+    from communities.services import target_label
+
+    if story.community_id is not None:
+        Membership.objects.filter(community=story.community, member=story.author).update(
+            posts_approved=F("posts_approved") + 1
+        )
+    AuditEntry.objects.create(
+        actor=actor,
+        action=AuditEntry.Action.CONTENT_APPROVED,
+        community=story.community,
+        target_type=ContentType.objects.get_for_model(Story),
+        target_id=story.pk,
+        target_label=target_label(story)[:300],
+        reason=note,
+    )
+
+
+@transaction.atomic
+def story_review(*, story: Story, actor, publish: bool, note: str = "") -> Story:
+    """An organiser publishes a submitted story, or returns it to the author with a note."""
+    story = _lock(story)
+    if not permissions.can_review_story(actor, story):
+        raise PermissionDenied(
+            "Only organisers of this story's community can review it."
+            if story.community_id
+            else "Only platform admins can review this story."
+        )
+    note = (note or "").strip()
+    if len(note) > REVIEW_NOTE_MAX_LENGTH:
+        raise ValidationError(
+            {"note": [f"Keep the note to {_count(REVIEW_NOTE_MAX_LENGTH)} characters or fewer."]}
+        )
+    target = Status.PUBLISHED if publish else Status.RETURNED
+    if story.status == target:
+        return story
+    if story.status != Status.SUBMITTED:
+        raise ValidationError(
+            f"Only stories waiting for review can be {'published' if publish else 'returned'}: "
+            f"this one is {story.get_status_display().lower()}."
+        )
+    if not publish and not note:
+        raise ValidationError(
+            {"note": ["Tell the author what to change. They will see your note."]}
+        )
+    now = timezone.now()
+    story.status = target
+    story.reviewed_by = actor
+    story.reviewed_at = now
+    story.review_note = note
+    fields = ["status", "reviewed_by", "reviewed_at", "review_note"]
+    if publish:
+        story.published_at = story.published_at or now
+        fields.append("published_at")
+    story.save(update_fields=fields)
+    _event(
+        story, actor, StoryEvent.Action.PUBLISHED if publish else StoryEvent.Action.RETURNED, note
+    )
+    if publish:
+        _audit_approval(story=story, actor=actor, note=note)
+    notify(
+        kind=Kind.CONTENT_MODERATED,
+        recipient=story.author,
+        subject=story,
+        title=(
+            f"Your story “{story.title}” was published"
+            if publish
+            else f"Your story “{story.title}” was returned with a note"
+        )[:200],
+        body=note,
+        url=_story_url(story),
+        period=f"review-{int(now.timestamp())}",
+    )
+    return story
+
+
+@transaction.atomic
+def story_feature(*, story: Story, actor, featured: bool = True) -> Story:
+    """Organisers of the story's community (and admins) feature a published story, so it
+    is shown first on the community page, the feed and the home page."""
+    story = _lock(story)
+    if not permissions.can_feature_story(actor, story):
+        raise PermissionDenied(
+            "Only organisers of this story's community can feature it."
+            if story.community_id
+            else "Only platform admins can feature this story."
+        )
+    if story.is_featured == featured:
+        return story
+    if featured and not story.is_public:
+        raise ValidationError("Only published stories that are not hidden can be featured.")
+    story.is_featured = featured
+    story.featured_at = timezone.now() if featured else None
+    story.featured_by = actor if featured else None
+    story.save(update_fields=["is_featured", "featured_at", "featured_by"])
+    _event(story, actor, StoryEvent.Action.FEATURED if featured else StoryEvent.Action.UNFEATURED)
+    return story
+
+
+# --- Co-authors ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def co_author_invite(*, story: Story, actor, member) -> CoAuthor:
+    """The author invites another member to write the story with them."""
+    story = _lock(story)
+    if not permissions.can_manage_story(actor, story):
+        raise PermissionDenied("Only the story's author can invite co-authors.")
+    if member is None or not member.is_active:
+        raise ValidationError({"member": ["We could not find that member."]})
+    if member.pk == story.author_id:
+        raise ValidationError({"member": ["You are the author already."]})
+    co_author = CoAuthor.objects.select_for_update().filter(story=story, member=member).first()
+    if co_author is not None and co_author.status in (
+        CoAuthor.Status.INVITED,
+        CoAuthor.Status.ACCEPTED,
+    ):
+        return co_author
+    now = timezone.now()
+    if co_author is None:
+        co_author = CoAuthor.objects.create(
+            story=story, member=member, invited_by=actor, invited_at=now
+        )
+    else:
+        co_author.status = CoAuthor.Status.INVITED
+        co_author.invited_by = actor
+        co_author.invited_at = now
+        co_author.responded_at = None
+        co_author.save(update_fields=["status", "invited_by", "invited_at", "responded_at"])
+    notify(
+        kind=Kind.CO_AUTHOR_INVITATION,
+        recipient=member,
+        subject=story,
+        title=f"{actor.name_for(member)} invited you to co-author “{story.title}”"[:200],
+        body="Accept to write the story together, or decline. Until you accept, the draft "
+        "stays private to its author.",
+        url=reverse("stories:mine"),
+        period=f"invitation-{int(now.timestamp())}",
+    )
+    return co_author
+
+
+@transaction.atomic
+def co_author_respond(*, story: Story, member, accept: bool) -> CoAuthor:
+    """The invited member accepts or declines."""
+    _require_signed_in(member, "answer an invitation")
+    co_author = (
+        CoAuthor.objects.select_for_update().filter(story_id=story.pk, member=member).first()
+    )
+    if co_author is None or co_author.status == CoAuthor.Status.REMOVED:
+        raise ValidationError("You have no invitation to co-author this story.")
+    target = CoAuthor.Status.ACCEPTED if accept else CoAuthor.Status.DECLINED
+    if co_author.status == target:
+        return co_author
+    if co_author.status != CoAuthor.Status.INVITED:
+        raise ValidationError(
+            "You have already declined this invitation. Ask the author to invite you again."
+            if co_author.status == CoAuthor.Status.DECLINED
+            else "You are already a co-author. Leave the story instead."
+        )
+    co_author.status = target
+    co_author.responded_at = timezone.now()
+    co_author.save(update_fields=["status", "responded_at"])
+    return co_author
+
+
+@transaction.atomic
+def co_author_remove(*, story: Story, actor, member) -> CoAuthor:
+    """The author removes a co-author or withdraws an invitation; a co-author may leave."""
+    _require_signed_in(actor, "change co-authors")
+    story = _lock(story)
+    if not (permissions.can_manage_story(actor, story) or actor.pk == member.pk):
+        raise PermissionDenied("Only the story's author can remove co-authors.")
+    co_author = CoAuthor.objects.select_for_update().filter(story=story, member=member).first()
+    if co_author is None:
+        raise ValidationError({"member": ["This member is not a co-author of the story."]})
+    if co_author.status in (CoAuthor.Status.REMOVED, CoAuthor.Status.DECLINED):
+        return co_author
+    co_author.status = CoAuthor.Status.REMOVED
+    co_author.responded_at = timezone.now()
+    co_author.save(update_fields=["status", "responded_at"])
+    return co_author
+
+
+# --- Reactions -------------------------------------------------------------------------
+
+
+def _refuse_unless_public(story: Story, what: str) -> None:
+    if story.moderation_status == ModerationStatus.HIDDEN:
+        raise ValidationError(f"This story has been hidden by the moderators: {what} is closed.")
+    if story.status != Status.PUBLISHED or not story.is_published:
+        raise ValidationError(f"This story is not published yet: {what} opens when it is.")
+
+
+@transaction.atomic
+def reaction_add(*, story: Story, member) -> Reaction:
+    """The member says the story inspired them: once, and never on their own story."""
+    _require_signed_in(member, "say a story inspired you")
+    story = _lock(story)
+    _refuse_unless_public(story, "reacting")
+    if permissions.can_edit_story(member, story):
+        raise ValidationError("You cannot react to a story you wrote.")
+    if Reaction.objects.filter(story=story, member=member).exists():
+        raise ValidationError("You have already said this story inspired you.")
+    reaction = Reaction.objects.create(story=story, member=member)
+    story.inspired_count = F("inspired_count") + 1
+    story.save(update_fields=["inspired_count"])
+    story.refresh_from_db(fields=["inspired_count"])
+    notify(
+        kind=Kind.STORY_REACTION,
+        recipient=story.author,
+        subject=story,
+        title=f"{member.name_for(story.author)} was inspired by “{story.title}”"[:200],
+        url=_story_url(story),
+        # One notification per member, however often they take it back and react again.
+        period=f"member-{member.pk}",
+    )
+    return reaction
+
+
+@transaction.atomic
+def reaction_remove(*, story: Story, member) -> Story:
+    _require_signed_in(member, "change your reaction")
+    story = _lock(story)
+    deleted, _ = Reaction.objects.filter(story=story, member=member).delete()
+    if deleted:
+        story.inspired_count = F("inspired_count") - deleted
+        story.save(update_fields=["inspired_count"])
+        story.refresh_from_db(fields=["inspired_count"])
+    return story
+
+
+# --- Comments --------------------------------------------------------------------------
+
+
+def _clean_comment(body: str | None) -> str:
+    body = (body or "").replace("\r\n", "\n").strip()
+    if not body:
+        raise ValidationError({"body": ["Write your comment. It cannot be empty."]})
+    if len(body) > COMMENT_MAX_LENGTH:
+        raise ValidationError(
+            {"body": [f"Keep your comment to {_count(COMMENT_MAX_LENGTH)} characters or fewer."]}
+        )
+    return body
+
+
+@transaction.atomic
+def comment_create(*, story: Story, author, body: str, parent: Comment | None = None) -> Comment:
+    """Comment on a public story, or reply to a comment (a reply to a reply joins its
+    thread, so threads stay one level deep)."""
+    _require_signed_in(author, "comment")
+    story = Story.objects.select_related("community", "author").get(pk=story.pk)
+    _refuse_unless_public(story, "commenting")
+    if not can_post_in(author, story.community):
+        raise PermissionDenied(
+            f"Only members of {story.community.name} can comment on its stories."
+        )
+    body = _clean_comment(body)
+    if parent is not None:
+        if parent.story_id != story.pk:
+            raise ValidationError({"parent": ["You can only reply to comments on this story."]})
+        if parent.parent_id is not None:
+            parent = parent.parent
+        if parent.moderation_status == ModerationStatus.HIDDEN:
+            raise ValidationError(
+                {"parent": ["That comment has been hidden by the moderators: reply to the story."]}
+            )
+    comment = Comment.objects.create(
+        story=story,
+        author=author,
+        parent=parent,
+        body=body,
+        moderation_status=initial_status_for(author=author, community=story.community),
+    )
+    if comment.is_published:
+        _tell_about_comment(comment, story)
+    return comment
+
+
+def _tell_about_comment(comment: Comment, story: Story) -> None:
+    recipients = {story.author_id: story.author}
+    for co_author in CoAuthor.objects.filter(
+        story=story, status=CoAuthor.Status.ACCEPTED
+    ).select_related("member"):
+        recipients[co_author.member_id] = co_author.member
+    if comment.parent_id is not None:
+        recipients[comment.parent.author_id] = comment.parent.author
+    recipients.pop(comment.author_id, None)
+    for recipient in recipients.values():
+        is_reply = comment.parent_id is not None and recipient.pk == comment.parent.author_id
+        notify(
+            kind=Kind.STORY_COMMENT,
+            recipient=recipient,
+            subject=story,
+            title=(
+                f"{comment.author.name_for(recipient)} replied to your comment on “{story.title}”"
+                if is_reply
+                else f"{comment.author.name_for(recipient)} commented on “{story.title}”"
+            )[:200],
+            body=comment.body[:500],
+            url=comment.get_absolute_url(),
+            period=f"comment-{comment.pk}",
+        )
+
+
+@transaction.atomic
+def comment_update(*, comment: Comment, actor, body: str) -> Comment:
+    """The comment's author corrects it within the editing window."""
+    _require_signed_in(actor, "change a comment")
+    comment = Comment.objects.select_for_update().get(pk=comment.pk)
+    if comment.author_id != actor.pk:
+        raise PermissionDenied("You can only change your own comments.")
+    if comment.moderation_status == ModerationStatus.HIDDEN:
+        raise ValidationError(
+            "This comment has been hidden by the moderators and cannot be changed."
+        )
+    body = _clean_comment(body)
+    if body == comment.body:
+        return comment
+    if not permissions.can_edit_comment(actor, comment):
+        minutes = int(permissions.comment_edit_window().total_seconds() // 60)
+        raise ValidationError(
+            f"Comments can be changed for {minutes} minutes after posting. "
+            "Post a new comment to add to it."
+        )
+    comment.body = body
+    comment.edited_at = timezone.now()
+    comment.save(update_fields=["body", "edited_at"])
+    return comment
