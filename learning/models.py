@@ -279,11 +279,12 @@ class Certificate(models.Model):
     """Proof that a member completed a module, checked by anyone with its code."""
 
     enrolment = models.OneToOneField(
-        Enrolment, on_delete=models.PROTECT, related_name="certificate"
+        Enrolment, on_delete=models.CASCADE, related_name="certificate"
     )
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="learning_certificates"
     )
+    # A module whose certificates are out in the world is archived, never deleted.
     module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="certificates")
     module_title = models.CharField(max_length=150, help_text="The module's title when issued.")
     lookup = models.CharField(max_length=8, unique=True, editable=False)

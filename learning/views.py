@@ -129,7 +129,7 @@ def lesson_detail(request, slug: str, lesson_slug: str):
     if enrolment is None and not can_preview(request.user):
         messages.info(request, f"Enrol in “{module.title}” to open its lessons.")
         return redirect("learning:module", slug=module.slug)
-    if enrolment is not None:
+    if enrolment is not None and module.status != module.Status.DRAFT:
         try:
             services.lesson_open(member=request.user, lesson=lesson)
         except ValidationError as exc:

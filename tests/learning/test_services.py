@@ -548,3 +548,19 @@ def test_the_beat_task_sends_the_nudges(learning_enrolment, settings):
 
     assert nudge_continue_module.delay().get() == 1
     assert "learning-nudge-continue-module" in settings.CELERY_BEAT_SCHEDULE
+
+
+def test_a_member_who_leaves_takes_their_certificates_with_them(certificate, alice):
+    alice.delete()
+
+    assert not Certificate.objects.exists()
+    assert not Enrolment.objects.exists()
+
+
+def test_a_module_with_certificates_cannot_be_deleted_only_archived(certificate, learning_module):
+    from django.db.models import ProtectedError
+
+    with pytest.raises(ProtectedError):
+        learning_module.delete()
+
+    assert Certificate.objects.filter(pk=certificate.pk).exists()
