@@ -24,6 +24,59 @@ class Kind(models.TextChoices):
     CERTIFICATE_ISSUED = "certificate_issued", "Your certificate was issued"
 
 
+class Delivery(models.TextChoices):
+    """How a member wants one kind of notification emailed. In-app always shows it."""
+
+    IMMEDIATE = "immediate", "Email me straight away"
+    DIGEST = "digest", "Include it in my daily digest email"
+    OFF = "off", "Do not email me (show it here only)"
+
+
+# Chatty kinds wait for the daily digest unless the member asks for them straight away;
+# anything a member must act on is emailed at once.
+DEFAULT_DELIVERY: dict[str, str] = {
+    Kind.PLEDGE_DUE_SOON: Delivery.IMMEDIATE,
+    Kind.NO_CHECK_IN: Delivery.DIGEST,
+    Kind.THRESHOLD_REACHED: Delivery.IMMEDIATE,
+    Kind.THRESHOLD_FAILED: Delivery.IMMEDIATE,
+    Kind.NEW_CO_SIGNERS: Delivery.DIGEST,
+    Kind.PLEDGE_LAPSED: Delivery.IMMEDIATE,
+    Kind.STORY_INVITATION: Delivery.IMMEDIATE,
+    Kind.CO_AUTHOR_INVITATION: Delivery.IMMEDIATE,
+    Kind.STORY_COMMENT: Delivery.DIGEST,
+    Kind.STORY_REACTION: Delivery.DIGEST,
+    Kind.CONTENT_MODERATED: Delivery.IMMEDIATE,
+    Kind.MEMBERSHIP_REQUEST: Delivery.IMMEDIATE,
+    Kind.MEMBERSHIP_DECIDED: Delivery.IMMEDIATE,
+    Kind.ORGANISER_DIGEST: Delivery.IMMEDIATE,
+    Kind.MODULE_CONTINUE: Delivery.DIGEST,
+    Kind.CERTIFICATE_ISSUED: Delivery.IMMEDIATE,
+}
+
+
+class Digest(models.Model):
+    """One daily digest email to one member. Unique per member and day, so running the
+    digest job twice (or after a crash) never sends a second digest that day."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_digests"
+    )
+    day = models.DateField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    item_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "day"], name="notifications_one_digest_a_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Digest for {self.recipient} on {self.day}"
+
+
 class Notification(models.Model):
     """One notification for one member: shown in the app and, by preference, emailed.
 
@@ -60,6 +113,13 @@ class Notification(models.Model):
     emailed_at = models.DateTimeField(null=True, blank=True)
     email_attempts = models.PositiveSmallIntegerField(default=0)
     read_at = models.DateTimeField(null=True, blank=True)
+    data = models.JSONField(
+        default=dict, blank=True, help_text="Extra facts the email templates may show."
+    )
+    last_error = models.CharField(max_length=500, blank=True)
+    digest = models.ForeignKey(
+        Digest, null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -70,7 +130,43 @@ class Notification(models.Model):
                 name="notifications_email_due",
                 condition=models.Q(email_status="pending"),
             ),
+            models.Index(
+                fields=["recipient", "send_after"],
+                name="notifications_digest_due",
+                condition=models.Q(email_status="digest"),
+            ),
+            models.Index(
+                fields=["recipient", "emailed_at"],
+                name="notifications_emailed",
+                condition=models.Q(email_status="sent"),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.recipient}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+class NotificationPreference(models.Model):
+    """A member's choice for one kind; kinds without a row use DEFAULT_DELIVERY."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+    )
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    delivery = models.CharField(max_length=10, choices=Delivery.choices)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["user", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notifications_one_pref_a_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_kind_display()} – {self.get_delivery_display()}"

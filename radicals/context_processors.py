@@ -4,6 +4,8 @@ from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import cached_property
 
+from notifications.selectors import unread_count
+
 
 def _nav_items(request):
     path = request.path
@@ -64,4 +66,6 @@ def chrome(request):
         "nav_items": _nav_items(request),
         "moderation_nav": ModerationNav(request),
         "oidc_enabled": getattr(settings, "OIDC_ENABLED", False),
+        # Called by the header only for signed-in members: one COUNT on an index.
+        "unread_notifications": lambda: unread_count(user=getattr(request, "user", None)),
     }

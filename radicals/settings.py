@@ -287,6 +287,32 @@ CELERY_BEAT_SCHEDULE_FILENAME = env(
 )
 CELERY_BEAT_SCHEDULE: dict = {}
 
+# --- Notifications ---------------------------------------------------------
+# Emails at most this many per member per day (the daily digest itself is always
+# sent); further nudges that day wait for the next daily digest.
+NOTIFICATIONS_EMAIL_DAILY_CAP = env.int("NOTIFICATIONS_EMAIL_DAILY_CAP", default=10)
+NOTIFICATIONS_DIGEST_HOUR = env.int("NOTIFICATIONS_DIGEST_HOUR", default=7)
+NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE = env.int(
+    "NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE", default=60 * 60 * 24 * 60
+)
+NOTIFICATIONS_EMAIL_MAX_ATTEMPTS = env.int("NOTIFICATIONS_EMAIL_MAX_ATTEMPTS", default=6)
+NOTIFICATIONS_SEND_BATCH_SIZE = env.int("NOTIFICATIONS_SEND_BATCH_SIZE", default=200)
+# Tests only: a pause before each email, so a worker can be killed in the middle of a batch.
+NOTIFICATIONS_SEND_DELAY_SECONDS = env.float("NOTIFICATIONS_SEND_DELAY_SECONDS", default=0.0)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+CELERY_BEAT_SCHEDULE["notifications-send-due"] = {
+    "task": "notifications.tasks.send_due_notifications",
+    "schedule": 60.0,
+}
+CELERY_BEAT_SCHEDULE["notifications-daily-digests"] = {
+    "task": "notifications.tasks.send_daily_digests",
+    "schedule": 60.0 * 15,
+}
+CELERY_BEAT_SCHEDULE["notifications-organiser-digests"] = {
+    "task": "notifications.tasks.send_organiser_digests",
+    "schedule": 60.0 * 60,
+}
+
 # --- Learning --------------------------------------------------------------
 # Members idle this many days in an unfinished module get a nudge (at most weekly).
 LEARNING_NUDGE_IDLE_DAYS = env.int("LEARNING_NUDGE_IDLE_DAYS", default=7)

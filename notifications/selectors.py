@@ -1,0 +1,63 @@
+"""Reads for notifications: a member sees only their own."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from notifications.models import DEFAULT_DELIVERY, Kind, Notification, NotificationPreference
+
+
+def notifications_for(*, user, unread_only: bool = False) -> QuerySet[Notification]:
+    queryset = Notification.objects.filter(recipient=user).order_by("-created_at", "-pk")
+    if unread_only:
+        queryset = queryset.filter(read_at__isnull=True)
+    return queryset
+
+
+def notification_get(*, user, pk: int) -> Notification:
+    """One of the member's own notifications (Notification.DoesNotExist otherwise)."""
+    return Notification.objects.get(recipient=user, pk=pk)
+
+
+def unread_count(*, user) -> int:
+    if user is None or not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def preferences_for(*, user) -> dict[str, str]:
+    """How the member wants each kind emailed: their choice, or the default."""
+    chosen = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "delivery"))
+    return {kind: chosen.get(kind, DEFAULT_DELIVERY[kind]) for kind in Kind.values}
+
+
+def delivery_for(*, user, kind: str) -> str:
+    chosen = (
+        NotificationPreference.objects.filter(user=user, kind=kind)
+        .values_list("delivery", flat=True)
+        .first()
+    )
+    return chosen or DEFAULT_DELIVERY[kind]
+
+
+def start_of_day(moment: datetime) -> datetime:
+    """Local midnight (settings.TIME_ZONE) of the day `moment` falls in."""
+    local = timezone.localtime(moment)
+    return timezone.make_aware(datetime.combine(local.date(), time.min))
+
+
+def emails_sent_today(*, user, now: datetime | None = None) -> int:
+    """Emails sent to the member since local midnight: single nudges and digests."""
+    now = now or timezone.now()
+    since = start_of_day(now)
+    singles = Notification.objects.filter(
+        recipient=user,
+        email_status=Notification.EmailStatus.SENT,
+        digest__isnull=True,
+        emailed_at__gte=since,
+    ).count()
+    digests = user.notification_digests.filter(sent_at__gte=since).count()
+    return singles + digests
