@@ -1,5 +1,20 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from pledges import views
 
 app_name = "pledges"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.wall, name="wall"),
+    path("new/", views.create, name="create"),
+    path("mine/", views.mine, name="mine"),
+    path("campaigns/", views.campaigns, name="campaigns"),
+    path("campaigns/<slug:slug>/", views.campaign_detail, name="campaign"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/edit/", views.edit, name="edit"),
+    path("<int:pk>/sign/", views.sign, name="sign"),
+    path("<int:pk>/unsign/", views.unsign, name="unsign"),
+    path("<int:pk>/check-in/", views.check_in, name="check_in"),
+    path("<int:pk>/done/", views.done, name="done"),
+    path("<int:pk>/withdraw/", views.withdraw, name="withdraw"),
+]

@@ -264,6 +264,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StoryStatusEnum": "stories.models.Story.Status",
         "StoryCoAuthorStatusEnum": "stories.models.CoAuthor.Status",
+        "PledgeStatusEnum": "pledges.models.Pledge.Status",
+        "PledgeVisibilityEnum": "pledges.models.Pledge.Visibility",
     },
 }
 
@@ -311,6 +313,26 @@ CELERY_BEAT_SCHEDULE["notifications-daily-digests"] = {
 CELERY_BEAT_SCHEDULE["notifications-organiser-digests"] = {
     "task": "notifications.tasks.send_organiser_digests",
     "schedule": 60.0 * 60,
+}
+
+# --- Pledges ---------------------------------------------------------------
+# Deadlines and due dates are checked hourly (a date passes once a day, and the jobs
+# are idempotent); nudges go out every six hours, each at most once per period.
+CELERY_BEAT_SCHEDULE["pledges-expire-threshold-deadlines"] = {
+    "task": "pledges.tasks.expire_threshold_deadlines",
+    "schedule": 60.0 * 60,
+}
+CELERY_BEAT_SCHEDULE["pledges-complete-due"] = {
+    "task": "pledges.tasks.complete_due_pledges",
+    "schedule": 60.0 * 60,
+}
+CELERY_BEAT_SCHEDULE["pledges-nudge-due-soon"] = {
+    "task": "pledges.tasks.nudge_due_soon",
+    "schedule": 60.0 * 60 * 6,
+}
+CELERY_BEAT_SCHEDULE["pledges-nudge-quiet-signers"] = {
+    "task": "pledges.tasks.nudge_quiet_signers",
+    "schedule": 60.0 * 60 * 6,
 }
 
 # --- Learning --------------------------------------------------------------

@@ -226,3 +226,50 @@ def story_with_co_author(story, alice, bob):
     co_author_invite(story=story, actor=alice, member=bob)
     co_author_respond(story=story, member=bob, accept=True)
     return story
+
+
+# --- pledges ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def theme(db):
+    from tests.factories import ThemeFactory
+
+    return ThemeFactory(name="Patient experience", slug="patient-experience")
+
+
+@pytest.fixture
+def pledge(alice, theme):
+    """Alice's threshold pledge, gathering: it is on when two other people sign it."""
+    import datetime
+
+    from django.utils import timezone
+
+    from pledges.services import pledge_create
+
+    today = timezone.localdate()
+    return pledge_create(
+        author=alice,
+        title="ask every patient what matters to them",
+        description="Starting with *what matters to you?*",
+        theme=theme,
+        due_date=today + datetime.timedelta(days=30),
+        threshold=2,
+        threshold_deadline=today + datetime.timedelta(days=14),
+    )
+
+
+@pytest.fixture
+def pledge_with_signers(pledge, bob):
+    """The pledge with Bob signed: one of the two others it needs, still gathering."""
+    from pledges.services import pledge_sign
+
+    return pledge_sign(pledge=pledge, member=bob).pledge
+
+
+@pytest.fixture
+def pledge_met(pledge_with_signers, charlie):
+    """The pledge with Bob and Charlie signed: its threshold is met and it is active."""
+    from pledges.services import pledge_sign
+
+    return pledge_sign(pledge=pledge_with_signers, member=charlie).pledge

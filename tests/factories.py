@@ -235,3 +235,59 @@ class CommentFactory(factory.django.DjangoModelFactory):
     story = factory.SubFactory(StoryFactory)
     author = factory.SubFactory(UserFactory)
     body = "Thank you for sharing this: we will try it on our ward."
+
+
+# --- pledges ------------------------------------------------------------------------
+
+
+class ThemeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "pledges.Theme"
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Theme {n}")
+    slug = factory.LazyAttribute(lambda o: slugify(o.name))
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    """A campaign running from ten days ago for two months."""
+
+    class Meta:
+        model = "pledges.Campaign"
+
+    name = factory.Sequence(lambda n: f"Change Day {2026 + n}")
+    slug = factory.LazyAttribute(lambda o: slugify(o.name))
+    description = "Everyone pledges one change."
+    starts_on = factory.LazyFunction(lambda: _today() - _days(10))
+    ends_on = factory.LazyFunction(lambda: _today() + _days(60))
+
+
+class PledgeFactory(factory.django.DjangoModelFactory):
+    """An active pledge without a threshold, due in a month; its author is signer one.
+
+    Built directly (fast, for lists and query counts); tests of behaviour make pledges
+    with pledges.services.pledge_create."""
+
+    class Meta:
+        model = "pledges.Pledge"
+        skip_postgeneration_save = True
+
+    author = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"try small change number {n} on my ward")
+    theme = factory.SubFactory(ThemeFactory)
+    due_date = factory.LazyFunction(lambda: _today() + _days(30))
+    status = "active"
+    activated_at = factory.LazyFunction(lambda: _now())
+
+    @factory.post_generation
+    def author_signature(obj, create, extracted, **kwargs):
+        if create:
+            from pledges.models import Signature
+
+            Signature.objects.create(pledge=obj, member=obj.author, is_author=True)
+
+
+def _now():
+    from django.utils import timezone
+
+    return timezone.now()

@@ -1,0 +1,598 @@
+"""The pledges API: campaigns, themes, pledges, co-signing, check-ins and marking done.
+
+Serializers parse and present; every write goes through services.py, whose
+ValidationError / PermissionDenied become 400 / 403 in radicals.api.exception_handler.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, Sum
+from drf_spectacular.utils import (
+    OpenApiExample,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import generics, pagination, permissions, serializers, status
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+from rest_framework.views import APIView
+
+from communities.models import Community
+from communities.moderation import ModerationStatus
+from pledges import selectors, services
+from pledges.filters import PledgeFilter
+from pledges.models import Campaign, CheckIn, Pledge, Signature, Theme
+from radicals.api import StrictFieldsMixin
+
+
+class NoCountPagination(pagination.BasePagination):
+    """Page numbers without counting the whole list: the wall may hold millions of
+    pledges, so one row more than the page is read to know if there is a next page."""
+
+    page_size = 20
+    max_page_size = 100
+
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            size = int(request.query_params.get("page_size", self.page_size))
+        except ValueError:
+            size = self.page_size
+        size = min(max(size, 1), self.max_page_size)
+        self.request = request
+        self.page = selectors.page_of(queryset, page=request.query_params.get("page"), size=size)
+        return self.page.items
+
+    def _link(self, number: int) -> str:
+        url = self.request.build_absolute_uri()
+        if number == 1:
+            return remove_query_param(url, "page")
+        return replace_query_param(url, "page", number)
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "next": self._link(self.page.number + 1) if self.page.has_next else None,
+                "previous": self._link(self.page.number - 1) if self.page.has_previous else None,
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "required": ["results"],
+            "properties": {
+                "next": {
+                    "type": "string",
+                    "nullable": True,
+                    "format": "uri",
+                    "example": "https://radicals.example.nhs.uk/api/pledges/?page=3",
+                },
+                "previous": {
+                    "type": "string",
+                    "nullable": True,
+                    "format": "uri",
+                    "example": "https://radicals.example.nhs.uk/api/pledges/?page=1",
+                },
+                "results": schema,
+            },
+        }
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": "page",
+                "required": False,
+                "in": "query",
+                "description": "Page number (from 1).",
+                "schema": {"type": "integer"},
+            },
+            {
+                "name": "page_size",
+                "required": False,
+                "in": "query",
+                "description": f"Results per page, up to {self.max_page_size}.",
+                "schema": {"type": "integer"},
+            },
+        ]
+
+
+# --- Serializers -------------------------------------------------------------------------
+
+
+class PledgePersonSerializer(serializers.Serializer):
+    """A member as the viewer may see them (names follow each member's choice)."""
+
+    id = serializers.IntegerField()
+    name = serializers.SerializerMethodField()
+
+    def get_name(self, member) -> str:
+        request = self.context.get("request")
+        return member.name_for(request.user if request else None)
+
+
+class ThemeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Theme
+        fields = ["id", "name", "slug", "description"]
+
+
+class CampaignSerializer(serializers.ModelSerializer):
+    pledge_count = serializers.IntegerField(read_only=True)
+    total_quantity = serializers.DecimalField(
+        max_digits=16, decimal_places=2, read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Campaign
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "description",
+            "starts_on",
+            "ends_on",
+            "target",
+            "unit",
+            "pledge_count",
+            "total_quantity",
+        ]
+
+
+class PledgeSerializer(serializers.ModelSerializer):
+    sentence = serializers.CharField(read_only=True)
+    author = PledgePersonSerializer(read_only=True)
+    theme = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    campaign = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    community = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    unit = serializers.CharField(read_only=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Pledge
+        fields = [
+            "id",
+            "url",
+            "title",
+            "sentence",
+            "description",
+            "author",
+            "theme",
+            "campaign",
+            "community",
+            "visibility",
+            "due_date",
+            "threshold",
+            "threshold_deadline",
+            "status",
+            "signer_count",
+            "done_count",
+            "total_quantity",
+            "unit",
+            "moderation_status",
+            "created_at",
+            "activated_at",
+            "completed_at",
+            "failed_at",
+            "withdrawn_at",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, pledge) -> str:
+        request = self.context.get("request")
+        path = pledge.get_absolute_url()
+        return request.build_absolute_uri(path) if request else path
+
+
+class MySignatureSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Signature
+        fields = ["is_author", "signed_at", "done_at", "outcome", "last_check_in_at"]
+
+
+class PledgeDetailSerializer(PledgeSerializer):
+    my_signature = serializers.SerializerMethodField()
+
+    class Meta(PledgeSerializer.Meta):
+        fields = [*PledgeSerializer.Meta.fields, "my_signature"]
+        read_only_fields = fields
+
+    @extend_schema_field(MySignatureSerializer(allow_null=True))
+    def get_my_signature(self, pledge) -> dict | None:
+        request = self.context.get("request")
+        signature = selectors.signature_of(user=request.user if request else None, pledge=pledge)
+        return MySignatureSerializer(signature).data if signature else None
+
+
+class PledgeCreateSerializer(StrictFieldsMixin, serializers.Serializer):
+    title = serializers.CharField(
+        allow_blank=True,
+        trim_whitespace=True,
+        help_text='What you will do; the pledge reads "I will <title>".',
+    )
+    description = serializers.CharField(allow_blank=True, required=False, default="")
+    theme = serializers.SlugRelatedField(slug_field="slug", queryset=Theme.objects.all())
+    campaign = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Campaign.objects.all(), required=False, allow_null=True
+    )
+    community = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Community.objects.all(), required=False, allow_null=True
+    )
+    visibility = serializers.ChoiceField(
+        choices=Pledge.Visibility.choices, required=False, default=Pledge.Visibility.PUBLIC
+    )
+    due_date = serializers.DateField()
+    threshold = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="How many OTHER people must sign before the pledge is on (1 to 10,000).",
+    )
+    threshold_deadline = serializers.DateField(required=False, allow_null=True)
+
+
+class PledgeUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
+    title = serializers.CharField(allow_blank=True, required=False)
+    description = serializers.CharField(allow_blank=True, required=False)
+    theme = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Theme.objects.all(), required=False
+    )
+    due_date = serializers.DateField(required=False)
+
+
+class SignatureSerializer(serializers.ModelSerializer):
+    member = PledgePersonSerializer(read_only=True)
+
+    class Meta:
+        model = Signature
+        fields = ["id", "member", "is_author", "signed_at", "done_at", "outcome"]
+        read_only_fields = fields
+
+
+class SignStateSerializer(serializers.Serializer):
+    signed = serializers.BooleanField()
+    status = serializers.ChoiceField(choices=Pledge.Status.choices)
+    signer_count = serializers.IntegerField()
+    signers_still_needed = serializers.IntegerField()
+
+
+class CheckInSerializer(serializers.ModelSerializer):
+    author = PledgePersonSerializer(read_only=True)
+
+    class Meta:
+        model = CheckIn
+        fields = ["id", "author", "note", "quantity", "moderation_status", "created_at"]
+        read_only_fields = fields
+
+
+class CheckInCreateSerializer(StrictFieldsMixin, serializers.Serializer):
+    note = serializers.CharField(allow_blank=True)
+    quantity = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        help_text="A measured amount in the campaign's unit (for example miles), more than 0.",
+    )
+
+
+class DoneSerializer(StrictFieldsMixin, serializers.Serializer):
+    outcome = serializers.CharField(
+        allow_blank=True, help_text="One sentence about what you did and what changed."
+    )
+
+
+def _sign_state(pledge: Pledge, signed: bool) -> dict:
+    return {
+        "signed": signed,
+        "status": pledge.status,
+        "signer_count": pledge.signer_count,
+        "signers_still_needed": pledge.signers_still_needed,
+    }
+
+
+CREATE_EXAMPLE = OpenApiExample(
+    "A threshold pledge",
+    value={
+        "title": "walk the Morecambe Bay Mile every lunchtime in March",
+        "description": "Fresh air and a break away from the ward.",
+        "theme": "staff-wellbeing",
+        "campaign": "morecambe-bay-mile",
+        "visibility": "public",
+        "due_date": "2027-03-31",
+        "threshold": 5,
+        "threshold_deadline": "2027-02-28",
+    },
+    request_only=True,
+)
+PLEDGE_EXAMPLE = OpenApiExample(
+    "A pledge",
+    value={
+        "id": 42,
+        "url": "https://radicals.example.nhs.uk/pledges/42/",
+        "title": "ask every patient what matters to them",
+        "sentence": "I will ask every patient what matters to them",
+        "description": "",
+        "author": {"id": 7, "name": "Alice Ahmed"},
+        "theme": "patient-experience",
+        "campaign": "change-day-2026",
+        "community": None,
+        "visibility": "public",
+        "due_date": "2027-03-31",
+        "threshold": 2,
+        "threshold_deadline": "2027-02-28",
+        "status": "gathering",
+        "signer_count": 2,
+        "done_count": 0,
+        "total_quantity": "0.00",
+        "unit": "",
+        "moderation_status": "published",
+        "created_at": "2026-11-24T09:30:00Z",
+        "activated_at": None,
+        "completed_at": None,
+        "failed_at": None,
+        "withdrawn_at": None,
+    },
+    response_only=True,
+)
+SIGN_EXAMPLE = OpenApiExample(
+    "Signed; one more person needed",
+    value={"signed": True, "status": "gathering", "signer_count": 2, "signers_still_needed": 1},
+    response_only=True,
+)
+
+
+# --- Campaigns and themes ---------------------------------------------------------------
+
+
+def _campaigns_with_totals():
+    counted = Q(pledges__moderation_status=ModerationStatus.PUBLISHED) & ~Q(
+        pledges__status=Pledge.Status.WITHDRAWN
+    )
+    return selectors.campaigns_list().annotate(
+        pledge_count=Count("pledges", filter=counted),
+        total_quantity=Sum("pledges__total_quantity", filter=counted),
+    )
+
+
+@extend_schema(summary="Themes pledges can have", tags=["pledges"])
+class ThemeListView(generics.ListAPIView):
+    serializer_class = ThemeSerializer
+    permission_classes = [permissions.AllowAny]
+    pagination_class = None
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.themes_active()
+
+
+@extend_schema(summary="Campaigns, newest first, with their pledge totals", tags=["pledges"])
+class CampaignListView(generics.ListAPIView):
+    serializer_class = CampaignSerializer
+    permission_classes = [permissions.AllowAny]
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return _campaigns_with_totals()
+
+
+@extend_schema(summary="A campaign and its pledge totals", tags=["pledges"])
+class CampaignDetailView(generics.RetrieveAPIView):
+    serializer_class = CampaignSerializer
+    permission_classes = [permissions.AllowAny]
+    lookup_field = "slug"
+
+    def get_queryset(self):
+        return _campaigns_with_totals()
+
+
+# --- Pledges -------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="Pledges you may see, filtered, searched and sorted like the wall",
+        tags=["pledges"],
+        examples=[PLEDGE_EXAMPLE],
+    ),
+    post=extend_schema(
+        summary="Make a pledge",
+        tags=["pledges"],
+        request=PledgeCreateSerializer,
+        responses={201: PledgeSerializer},
+        examples=[CREATE_EXAMPLE, PLEDGE_EXAMPLE],
+    ),
+)
+class PledgeListCreateView(generics.ListCreateAPIView):
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+    filterset_class = PledgeFilter
+    pagination_class = NoCountPagination
+
+    def get_queryset(self):
+        return selectors.pledge_wall(user=self.request.user)
+
+    def get_serializer_class(self):
+        return PledgeCreateSerializer if self.request.method == "POST" else PledgeSerializer
+
+    def create(self, request, *args, **kwargs):
+        serializer = PledgeCreateSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        pledge = services.pledge_create(author=request.user, **serializer.validated_data)
+        return Response(
+            PledgeSerializer(pledge, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+@extend_schema_view(
+    get=extend_schema(summary="A pledge you may see", tags=["pledges"]),
+    patch=extend_schema(
+        summary="Change your pledge's words, theme or due date",
+        tags=["pledges"],
+        request=PledgeUpdateSerializer,
+        responses={200: PledgeDetailSerializer},
+        examples=[
+            OpenApiExample(
+                "A new due date",
+                value={"due_date": "2027-04-30"},
+                request_only=True,
+            )
+        ],
+    ),
+)
+class PledgeDetailView(generics.RetrieveUpdateAPIView):
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+    serializer_class = PledgeDetailSerializer
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_object(self) -> Pledge:
+        return selectors.pledge_get_for(user=self.request.user, pk=self.kwargs["pk"])
+
+    def update(self, request, *args, **kwargs):
+        pledge = self.get_object()
+        serializer = PledgeUpdateSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        pledge = services.pledge_update(
+            pledge=pledge, actor=request.user, **serializer.validated_data
+        )
+        pledge = selectors.pledge_get_for(user=request.user, pk=pledge.pk)
+        return Response(PledgeDetailSerializer(pledge, context={"request": request}).data)
+
+
+class _PledgeActionView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    def pledge(self) -> Pledge:
+        return selectors.pledge_get_for(user=self.request.user, pk=self.kwargs["pk"])
+
+
+@extend_schema(
+    summary="Withdraw your pledge (it stays, shown as withdrawn)",
+    tags=["pledges"],
+    request=None,
+    responses={200: PledgeSerializer},
+)
+class PledgeWithdrawView(_PledgeActionView):
+    def post(self, request, pk: int):
+        pledge = services.pledge_withdraw(pledge=self.pledge(), actor=request.user)
+        return Response(PledgeSerializer(pledge, context={"request": request}).data)
+
+
+@extend_schema(
+    summary="“I’ll do it too”: co-sign a pledge (signing twice changes nothing)",
+    tags=["pledges"],
+    request=None,
+    responses={200: SignStateSerializer},
+    examples=[SIGN_EXAMPLE],
+)
+class PledgeSignView(_PledgeActionView):
+    def post(self, request, pk: int):
+        signature = services.pledge_sign(pledge=self.pledge(), member=request.user)
+        return Response(_sign_state(signature.pledge, signed=True))
+
+
+@extend_schema(
+    summary="Take back your signature while the pledge is open",
+    tags=["pledges"],
+    request=None,
+    responses={200: SignStateSerializer},
+    examples=[
+        OpenApiExample(
+            "Signature removed",
+            value={
+                "signed": False,
+                "status": "gathering",
+                "signer_count": 1,
+                "signers_still_needed": 2,
+            },
+            response_only=True,
+        )
+    ],
+)
+class PledgeUnsignView(_PledgeActionView):
+    def post(self, request, pk: int):
+        pledge = services.pledge_unsign(pledge=self.pledge(), member=request.user)
+        return Response(_sign_state(pledge, signed=False))
+
+
+@extend_schema(summary="Who has signed a pledge, in signing order", tags=["pledges"])
+class PledgeSignersView(generics.ListAPIView):
+    serializer_class = SignatureSerializer
+    permission_classes = [permissions.AllowAny]
+    pagination_class = NoCountPagination
+    filter_backends: list = []
+
+    def get_queryset(self):
+        pledge = selectors.pledge_get_for(user=self.request.user, pk=self.kwargs["pk"])
+        return (
+            Signature.objects.filter(pledge=pledge)
+            .select_related("member")
+            .order_by("signed_at", "id")
+        )
+
+
+@extend_schema_view(
+    get=extend_schema(summary="Check-ins on a pledge, newest first", tags=["pledges"]),
+    post=extend_schema(
+        summary="Check in on a pledge you signed",
+        tags=["pledges"],
+        request=CheckInCreateSerializer,
+        responses={201: CheckInSerializer},
+        examples=[
+            OpenApiExample(
+                "Progress with a measured quantity",
+                value={"note": "Walked the mile three times this week.", "quantity": "3"},
+                request_only=True,
+            )
+        ],
+    ),
+)
+class PledgeCheckInsView(generics.ListCreateAPIView):
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+    pagination_class = NoCountPagination
+    filter_backends: list = []
+
+    def get_serializer_class(self):
+        return CheckInCreateSerializer if self.request.method == "POST" else CheckInSerializer
+
+    def pledge(self) -> Pledge:
+        return selectors.pledge_get_for(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_queryset(self):
+        return selectors.check_ins_visible_to(user=self.request.user, pledge=self.pledge())
+
+    def create(self, request, *args, **kwargs):
+        pledge = self.pledge()
+        serializer = CheckInCreateSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        check_in = services.check_in_create(
+            pledge=pledge, author=request.user, **serializer.validated_data
+        )
+        return Response(
+            CheckInSerializer(check_in, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+@extend_schema(
+    summary="Mark your own commitment done, with what happened",
+    tags=["pledges"],
+    request=DoneSerializer,
+    responses={200: SignatureSerializer},
+    examples=[
+        OpenApiExample(
+            "Done",
+            value={"outcome": "Every patient on Ward 4 was asked what matters to them."},
+            request_only=True,
+        )
+    ],
+)
+class PledgeDoneView(_PledgeActionView):
+    def post(self, request, pk: int):
+        pledge = self.pledge()
+        serializer = DoneSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        signature = services.signature_mark_done(
+            pledge=pledge, member=request.user, outcome=serializer.validated_data["outcome"]
+        )
+        return Response(SignatureSerializer(signature, context={"request": request}).data)

@@ -1,0 +1,306 @@
+"""Campaigns, pledges, co-signatures and check-ins.
+
+A pledge is "I will …" by its author. Others co-sign it ("I'll do it too"); the
+author is signer one. A threshold pledge (PledgeBank style) waits, *gathering*,
+until `threshold` other people have signed, and fails if its deadline passes first.
+Counters on Pledge are denormalised and kept right by the services, which lock the
+pledge row while they change them; `services.pledge_recount` recomputes them.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from communities.moderation import Moderated
+
+SEARCH_CONFIG = "english"
+THRESHOLD_MAX = 10_000
+TITLE_MAX_LENGTH = 200
+OUTCOME_MAX_LENGTH = 500
+QUANTITY_MAX = Decimal("1000000")
+
+
+def format_quantity(value: Decimal | None) -> str:
+    """12.50 -> "12.5", 1200.00 -> "1,200": a measured outcome as people write it."""
+    if value is None:
+        return ""
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def search_vector() -> SearchVector:
+    """The full-text document of a pledge. The GIN index is built on exactly this
+    expression, so queries that use it are answered from the index."""
+    return SearchVector("title", "description", config=SEARCH_CONFIG)
+
+
+class Theme(models.Model):
+    """What a pledge is about ("Patient experience", "Safety"…), a list admins keep."""
+
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.CharField(max_length=300, blank=True)
+    is_active = models.BooleanField(
+        default=True, help_text="Inactive themes stay on old pledges but are not offered."
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Campaign(models.Model):
+    """A time-boxed drive for pledges, such as Change Day, run by admins."""
+
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=120, unique=True)
+    description = models.TextField(max_length=5000, blank=True)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    target = models.PositiveIntegerField(
+        null=True, blank=True, help_text="How many pledges the campaign hopes for (optional)."
+    )
+    unit = models.CharField(
+        max_length=30,
+        blank=True,
+        help_text='The unit of measured outcomes, for example "miles" (optional).',
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-starts_on", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")),
+                name="pledges_campaign_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("pledges:campaign", args=[self.slug])
+
+    def is_open(self, today=None) -> bool:
+        today = today or timezone.localdate()
+        return self.starts_on <= today <= self.ends_on
+
+
+class Pledge(Moderated):
+    class Status(models.TextChoices):
+        GATHERING = "gathering", "Gathering signers"
+        ACTIVE = "active", "Active"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Did not reach its threshold"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", "Everyone"
+        COMMUNITY = "community", "Members of the community only"
+
+    OPEN_STATUSES = (Status.GATHERING, Status.ACTIVE)
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pledges"
+    )
+    title = models.CharField(
+        max_length=TITLE_MAX_LENGTH, help_text='What you will do: it reads "I will …".'
+    )
+    description = models.TextField(max_length=5000, blank=True)
+    theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="pledges")
+    campaign = models.ForeignKey(
+        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="pledges"
+    )
+    community = models.ForeignKey(
+        "communities.Community",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="pledges",
+    )
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    due_date = models.DateField()
+    threshold = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="How many other people must sign before the pledge is on (empty: no threshold).",
+    )
+    threshold_deadline = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+
+    signer_count = models.PositiveIntegerField(default=1, editable=False)
+    done_count = models.PositiveIntegerField(default=0, editable=False)
+    total_quantity = models.DecimalField(
+        max_digits=14, decimal_places=2, default=Decimal("0"), editable=False
+    )
+
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    activated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    completed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    failed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The wall's three sorts, each with an id tiebreak for keyset-friendly order.
+            models.Index(fields=["-created_at", "-id"], name="pledges_newest"),
+            models.Index(fields=["status", "-created_at", "-id"], name="pledges_status_newest"),
+            models.Index(fields=["status", "due_date", "id"], name="pledges_status_due"),
+            models.Index(fields=["-signer_count", "-id"], name="pledges_most_signed"),
+            models.Index(
+                fields=["status", "threshold_deadline"],
+                name="pledges_gathering_deadline",
+                condition=Q(status="gathering"),
+            ),
+            GinIndex(search_vector(), name="pledges_search"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(threshold__isnull=True)
+                | Q(threshold__gte=1, threshold__lte=THRESHOLD_MAX),
+                name="pledges_threshold_range",
+            ),
+            models.CheckConstraint(
+                condition=~Q(visibility="community") | Q(community__isnull=False),
+                name="pledges_community_only_needs_community",
+            ),
+            models.CheckConstraint(
+                condition=Q(total_quantity__gte=0), name="pledges_total_quantity_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.sentence
+
+    def get_absolute_url(self) -> str:
+        return reverse("pledges:detail", args=[self.pk])
+
+    @property
+    def sentence(self) -> str:
+        return f"I will {self.title}"
+
+    @property
+    def threshold_sentence(self) -> str:
+        if not self.threshold:
+            return ""
+        people = "other person" if self.threshold == 1 else "other people"
+        return f"but only if {self.threshold} {people} will too"
+
+    @property
+    def co_signer_count(self) -> int:
+        return max(self.signer_count - 1, 0)
+
+    @property
+    def signers_still_needed(self) -> int:
+        if not self.threshold or self.status != self.Status.GATHERING:
+            return 0
+        return max(self.threshold - self.co_signer_count, 0)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def unit(self) -> str:
+        return self.campaign.unit if self.campaign_id else ""
+
+    @property
+    def total_quantity_text(self) -> str:
+        return format_quantity(self.total_quantity)
+
+    @property
+    def moderation_community(self):
+        return self.community
+
+    @property
+    def moderation_author(self):
+        return self.author
+
+
+class Signature(models.Model):
+    """One member's commitment to a pledge; the author's is the first."""
+
+    pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="signatures")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pledge_signatures"
+    )
+    is_author = models.BooleanField(default=False)
+    signed_at = models.DateTimeField(default=timezone.now)
+    last_check_in_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=OUTCOME_MAX_LENGTH, blank=True)
+
+    class Meta:
+        ordering = ["signed_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["pledge", "member"], name="pledges_signature_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["pledge", "signed_at", "id"], name="pledges_signature_order"),
+            models.Index(fields=["member", "-signed_at"], name="pledges_signature_member"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} signed {self.pledge_id}"
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_at is not None
+
+
+class CheckIn(Moderated):
+    """A progress note from someone who signed, optionally with a measured quantity."""
+
+    pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="check_ins")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pledge_check_ins"
+    )
+    note = models.TextField(max_length=2000)
+    quantity = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "check-in"
+        indexes = [
+            models.Index(fields=["pledge", "-created_at", "-id"], name="pledges_checkin_recent")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__isnull=True) | Q(quantity__gt=0),
+                name="pledges_checkin_quantity_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Check-in by {self.author} on {self.pledge_id}"
+
+    def get_absolute_url(self) -> str:
+        return f"{self.pledge.get_absolute_url()}#check-in-{self.pk}"
+
+    @property
+    def quantity_text(self) -> str:
+        return format_quantity(self.quantity)
+
+    @property
+    def moderation_community(self):
+        return self.pledge.community
+
+    @property
+    def moderation_author(self):
+        return self.author

@@ -1,0 +1,359 @@
+"""Reads of campaigns, pledges, signatures and check-ins, with visibility built in.
+
+A member sees a pledge when it is public, or community-only in a community they
+belong to, or theirs; and only published pledges unless they wrote it or moderate
+it (`visible_q`). Every list selector starts from `pledges_visible_to`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.contrib.postgres.search import SearchQuery
+from django.core.cache import cache
+from django.db.models import CharField, Count, Q, QuerySet, Sum, Value
+from django.http import Http404
+from django.utils import timezone
+
+from communities.moderation import ModerationStatus, visible_q
+from communities.selectors import member_community_ids
+from pledges.models import SEARCH_CONFIG, Campaign, CheckIn, Pledge, Signature, Theme, search_vector
+
+WALL_SELECT_RELATED = ("author", "author__organisation", "theme", "campaign", "community")
+
+
+def _audience_q(user) -> Q:
+    """Who a pledge is for: everyone, or the members of its community."""
+    audience = Q(visibility=Pledge.Visibility.PUBLIC)
+    if user is not None and user.is_authenticated:
+        audience |= Q(author=user)
+        community_ids = member_community_ids(user)
+        if community_ids:
+            audience |= Q(visibility=Pledge.Visibility.COMMUNITY, community_id__in=community_ids)
+    return audience
+
+
+def pledges_visible_to(user) -> QuerySet[Pledge]:
+    """Every pledge `user` may see (admins see all)."""
+    queryset = Pledge.objects.all()
+    if user is not None and user.is_authenticated and user.is_staff:
+        return queryset
+    return queryset.filter(_audience_q(user), visible_q(user))
+
+
+def can_see_pledge(user, pledge: Pledge) -> bool:
+    return pledges_visible_to(user).filter(pk=pledge.pk).exists()
+
+
+def pledge_get_for(*, user, pk: int) -> Pledge:
+    """One pledge `user` may see, with what its page shows, or 404."""
+    pledge = (
+        pledges_visible_to(user)
+        .select_related(*WALL_SELECT_RELATED, "author__region", "author__organisation__region")
+        .filter(pk=pk)
+        .first()
+    )
+    if pledge is None:
+        raise Http404("No such pledge.")
+    return pledge
+
+
+def search(queryset: QuerySet[Pledge], text: str) -> QuerySet[Pledge]:
+    """Full-text search on title and description, answered from the GIN index."""
+    text = (text or "").strip()
+    if not text:
+        return queryset
+    return queryset.alias(document=search_vector()).filter(
+        document=SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+    )
+
+
+class Sort:
+    NEWEST = "newest"
+    MOST_SIGNED = "most_signed"
+    ENDING_SOON = "ending_soon"
+    CHOICES = [
+        (NEWEST, "Newest"),
+        (MOST_SIGNED, "Most signed"),
+        (ENDING_SOON, "Ending soon"),
+    ]
+
+
+def apply_sort(queryset: QuerySet[Pledge], sort: str | None) -> QuerySet[Pledge]:
+    """The wall's orders, each ending in an id tiebreak so pages never overlap.
+    "Ending soon" shows open pledges that are not yet due, soonest first."""
+    if sort == Sort.MOST_SIGNED:
+        return queryset.order_by("-signer_count", "-id")
+    if sort == Sort.ENDING_SOON:
+        return queryset.filter(
+            status__in=Pledge.OPEN_STATUSES, due_date__gte=timezone.localdate()
+        ).order_by("due_date", "id")
+    return queryset.order_by("-created_at", "-id")
+
+
+def pledge_wall(*, user) -> QuerySet[Pledge]:
+    """The base of the wall and the API list; filters narrow it (see filters.py)."""
+    return pledges_visible_to(user).select_related(*WALL_SELECT_RELATED)
+
+
+@dataclass
+class Page:
+    """One page of a list, found without counting the whole list: one row more than
+    the page is fetched to know whether there is a next page."""
+
+    items: list
+    number: int
+    size: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def start_index(self) -> int:
+        return (self.number - 1) * self.size + 1 if self.items else 0
+
+    @property
+    def end_index(self) -> int:
+        return (self.number - 1) * self.size + len(self.items)
+
+
+MAX_PAGE = 500
+
+
+def page_of(queryset: QuerySet, *, page: str | int | None, size: int = 20) -> Page:
+    try:
+        number = int(page or 1)
+    except (TypeError, ValueError):
+        number = 1
+    number = min(max(number, 1), MAX_PAGE)
+    offset = (number - 1) * size
+    rows = list(queryset[offset : offset + size + 1])
+    return Page(items=rows[:size], number=number, size=size, has_next=len(rows) > size)
+
+
+# --- One pledge's people and progress --------------------------------------------
+
+
+SIGNERS_SHOWN = 100
+CHECK_INS_SHOWN = 50
+
+
+def pledge_signatures(*, pledge: Pledge, limit: int = SIGNERS_SHOWN) -> list[Signature]:
+    """The first signers in the order they signed (the author first)."""
+    return list(
+        Signature.objects.filter(pledge=pledge)
+        .select_related("member")
+        .order_by("signed_at", "id")[:limit]
+    )
+
+
+def signature_of(*, user, pledge: Pledge) -> Signature | None:
+    if user is None or not user.is_authenticated:
+        return None
+    return Signature.objects.filter(pledge=pledge, member=user).first()
+
+
+def check_ins_visible_to(*, user, pledge: Pledge) -> QuerySet[CheckIn]:
+    return (
+        CheckIn.objects.filter(pledge=pledge)
+        .filter(visible_q(user, author_field="author", community_field="pledge__community"))
+        .select_related("author")
+        .order_by("-created_at", "-id")
+    )
+
+
+# --- A member's pledges ----------------------------------------------------------
+
+
+def pledges_made_by(*, member, viewer) -> QuerySet[Pledge]:
+    return (
+        pledges_visible_to(viewer)
+        .filter(author=member)
+        .select_related(*WALL_SELECT_RELATED)
+        .order_by("-created_at", "-id")
+    )
+
+
+def signatures_of_member(*, member, viewer, done: bool | None = None) -> QuerySet[Signature]:
+    """Pledges `member` co-signed (not their own), as signatures, newest first."""
+    visible = pledges_visible_to(viewer)
+    queryset = (
+        Signature.objects.filter(member=member, is_author=False, pledge__in=visible)
+        .select_related(*(f"pledge__{name}" for name in WALL_SELECT_RELATED))
+        .order_by("-signed_at", "-id")
+    )
+    if done is not None:
+        queryset = queryset.filter(done_at__isnull=not done)
+    return queryset
+
+
+def commitments_done_by(*, member) -> QuerySet[Signature]:
+    """Every commitment `member` marked done, their own pledges included."""
+    return (
+        Signature.objects.filter(member=member, done_at__isnull=False)
+        .select_related(*(f"pledge__{name}" for name in WALL_SELECT_RELATED))
+        .order_by("-done_at", "-id")
+    )
+
+
+def community_pledges(*, community, viewer, limit: int = 10) -> list[Pledge]:
+    return list(
+        pledges_visible_to(viewer)
+        .filter(community=community)
+        .exclude(status=Pledge.Status.WITHDRAWN)
+        .select_related(*WALL_SELECT_RELATED)
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+# --- Campaigns and themes --------------------------------------------------------
+
+
+def themes_active() -> QuerySet[Theme]:
+    return Theme.objects.filter(is_active=True).order_by("name")
+
+
+def campaigns_list() -> QuerySet[Campaign]:
+    return Campaign.objects.order_by("-starts_on", "name")
+
+
+def campaigns_open(today: date | None = None) -> QuerySet[Campaign]:
+    today = today or timezone.localdate()
+    return Campaign.objects.filter(starts_on__lte=today, ends_on__gte=today).order_by("name")
+
+
+def campaign_get(*, slug: str) -> Campaign:
+    campaign = Campaign.objects.filter(slug=slug).first()
+    if campaign is None:
+        raise Http404("No such campaign.")
+    return campaign
+
+
+@dataclass
+class CampaignProgress:
+    pledges: int
+    signers: int
+    done: int
+    total_quantity: Decimal
+    target: int | None
+
+    @property
+    def percent(self) -> int:
+        if not self.target:
+            return 0
+        return min(100, round(100 * self.pledges / self.target))
+
+
+def campaign_progress(*, campaign: Campaign) -> CampaignProgress:
+    """Pledges counted toward the target: published and not withdrawn. One query."""
+    totals = Pledge.objects.filter(
+        campaign=campaign, moderation_status=ModerationStatus.PUBLISHED
+    ).aggregate(
+        pledges=Count("id", filter=~Q(status=Pledge.Status.WITHDRAWN)),
+        signers=Sum("signer_count", filter=~Q(status=Pledge.Status.WITHDRAWN)),
+        done=Sum("done_count"),
+        total=Sum("total_quantity"),
+    )
+    return CampaignProgress(
+        pledges=totals["pledges"] or 0,
+        signers=totals["signers"] or 0,
+        done=totals["done"] or 0,
+        total_quantity=totals["total"] or Decimal("0"),
+        target=campaign.target,
+    )
+
+
+# --- Totals and filter choices ---------------------------------------------------
+
+TOTALS_CACHE_KEY = "pledges:totals"
+FILTER_CHOICES_CACHE_KEY = "pledges:filter-choices"
+
+
+def platform_totals() -> dict:
+    """Pledges made, co-signs and commitments done, from the denormalised counters
+    in one aggregate, cached for a few minutes."""
+    totals = cache.get(TOTALS_CACHE_KEY)
+    if totals is None:
+        row = Pledge.objects.filter(moderation_status=ModerationStatus.PUBLISHED).aggregate(
+            pledges=Count("id"), signers=Sum("signer_count"), done=Sum("done_count")
+        )
+        pledges = row["pledges"] or 0
+        totals = {
+            "pledges": pledges,
+            "co_signs": max((row["signers"] or 0) - pledges, 0),
+            "done": row["done"] or 0,
+        }
+        cache.set(TOTALS_CACHE_KEY, totals, 300)
+    return totals
+
+
+def filter_choices() -> dict[str, list[tuple[str, str]]]:
+    """(slug, name) choices for the wall's filters, read in one query and cached
+    briefly, so the wall's query count stays small and constant."""
+    choices = cache.get(FILTER_CHOICES_CACHE_KEY)
+    if choices is None:
+        from communities.selectors import communities_active
+        from members.models import Organisation, Region
+
+        def labelled(queryset, kind: str):
+            return (
+                queryset.order_by()
+                .annotate(choice_kind=Value(kind, output_field=CharField()))
+                .values_list("choice_kind", "slug", "name")
+            )
+
+        rows = (
+            labelled(Theme.objects.all(), "theme")
+            .union(
+                labelled(Campaign.objects.all(), "campaign"),
+                labelled(communities_active(), "community"),
+                labelled(Organisation.objects.all(), "organisation"),
+                labelled(Region.objects.all(), "region"),
+                all=True,
+            )
+            .order_by("choice_kind", "name")
+        )
+        choices = {
+            kind: [] for kind in ("theme", "campaign", "community", "organisation", "region")
+        }
+        for kind, slug, name in rows:
+            choices[kind].append((slug, name))
+        cache.set(FILTER_CHOICES_CACHE_KEY, choices, 120)
+    return choices
+
+
+# --- What the scheduled jobs look at ---------------------------------------------
+
+
+def gathering_past_deadline_ids(*, today: date) -> QuerySet:
+    return Pledge.objects.filter(
+        status=Pledge.Status.GATHERING, threshold_deadline__lt=today
+    ).values_list("id", flat=True)
+
+
+def active_past_due_ids(*, today: date) -> QuerySet:
+    return Pledge.objects.filter(status=Pledge.Status.ACTIVE, due_date__lt=today).values_list(
+        "id", flat=True
+    )
+
+
+def signatures_due_soon(*, today: date, days: int) -> QuerySet[Signature]:
+    return Signature.objects.filter(
+        pledge__status=Pledge.Status.ACTIVE,
+        pledge__due_date__gte=today,
+        pledge__due_date__lte=today + timedelta(days=days),
+        done_at__isnull=True,
+    ).select_related("pledge", "member")
+
+
+def signatures_quiet_since(*, cutoff) -> QuerySet[Signature]:
+    """Open commitments of active pledges with no check-in since `cutoff`."""
+    return Signature.objects.filter(
+        Q(last_check_in_at__lt=cutoff) | Q(last_check_in_at__isnull=True, signed_at__lt=cutoff),
+        pledge__status=Pledge.Status.ACTIVE,
+        done_at__isnull=True,
+    ).select_related("pledge", "member")

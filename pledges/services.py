@@ -1,0 +1,712 @@
+"""Every write to pledges: make, edit, co-sign, check in, mark done, and the lifecycle.
+
+    gathering ──(N others signed)──> active ──(due date passed, or everyone done)──> completed
+        │                              │
+        └─(deadline passed)─> failed   └─(author withdraws)─> withdrawn  (also from gathering)
+
+Each transition happens in exactly one function here (`_activate`, `pledge_fail_threshold`,
+`pledge_complete`, `pledge_withdraw`); views, the API, the admin and the scheduled tasks
+all call them. Every function locks the pledge row while it changes it, returns early
+when the state it brings about already holds, and raises ValidationError (a clear
+message, keyed by field where it is about one) or PermissionDenied.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from communities.moderation import ModerationStatus, initial_status_for
+from communities.permissions import can_post_in
+from notifications.models import Kind
+from notifications.services import notify
+from pledges import selectors
+from pledges.models import (
+    OUTCOME_MAX_LENGTH,
+    QUANTITY_MAX,
+    THRESHOLD_MAX,
+    TITLE_MAX_LENGTH,
+    Campaign,
+    CheckIn,
+    Pledge,
+    Signature,
+    Theme,
+)
+from pledges.signals import commitment_done
+
+MAX_DUE_YEARS = 3
+DESCRIPTION_MAX_LENGTH = 5000
+NOTE_MAX_LENGTH = 2000
+
+
+# --- Validation shared by making and editing ---------------------------------------
+
+
+_SAYS_I_WILL = re.compile(r"^(i will|i'll|i’ll)\b[\s.…]*", re.IGNORECASE)
+
+
+def clean_title(title: str | None) -> str:
+    """The part after "I will": people often type the words themselves, so drop them."""
+    text = " ".join((title or "").split())
+    text = _SAYS_I_WILL.sub("", text)
+    return text.rstrip(" …").strip()
+
+
+def title_errors(title: str) -> list[str]:
+    if not title:
+        return ["Enter what you will do, for example “ask every patient what matters to them”."]
+    if len(title) > TITLE_MAX_LENGTH:
+        return [
+            f"Keep what you will do to {TITLE_MAX_LENGTH} characters or fewer "
+            f"(it has {len(title):,}). Put the detail in the description."
+        ]
+    return []
+
+
+def _due_date_errors(due_date: date | None, today: date) -> list[str]:
+    if due_date is None:
+        return ["Enter the date you will do it by."]
+    if due_date <= today:
+        return ["The due date must be in the future."]
+    if due_date > today + timedelta(days=365 * MAX_DUE_YEARS + 1):
+        return [f"The due date must be within {MAX_DUE_YEARS} years."]
+    return []
+
+
+def _threshold_errors(
+    threshold: int | None, deadline: date | None, due_date: date | None, today: date
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if threshold is None:
+        if deadline is not None:
+            errors["threshold_deadline"] = [
+                "Say how many other people must join you, or leave the deadline empty."
+            ]
+        return errors
+    if threshold < 1:
+        errors["threshold"] = ["The number of other people must be at least 1."]
+    elif threshold > THRESHOLD_MAX:
+        errors["threshold"] = [f"The number of other people must be {THRESHOLD_MAX:,} or fewer."]
+    if deadline is not None:
+        if deadline <= today:
+            errors["threshold_deadline"] = [
+                "The deadline for others to join must be in the future."
+            ]
+        elif due_date is not None and deadline > due_date:
+            errors["threshold_deadline"] = [
+                "The deadline for others to join must be on or before the due date."
+            ]
+    return errors
+
+
+def _raise_if(errors: dict[str, list[str]]) -> None:
+    errors = {name: messages for name, messages in errors.items() if messages}
+    if errors:
+        raise ValidationError(errors)
+
+
+def _lock(pledge: Pledge | int) -> Pledge:
+    pk = pledge.pk if isinstance(pledge, Pledge) else pledge
+    return Pledge.objects.select_for_update().get(pk=pk)
+
+
+def _status_refusal(pledge: Pledge, action: str) -> str:
+    reasons = {
+        Pledge.Status.GATHERING: "is still gathering signers",
+        Pledge.Status.ACTIVE: "is active",
+        Pledge.Status.COMPLETED: "has been completed",
+        Pledge.Status.FAILED: "did not reach its threshold in time",
+        Pledge.Status.WITHDRAWN: "was withdrawn by its author",
+    }
+    return f"This pledge {reasons[pledge.status]}, so you cannot {action}."
+
+
+# --- Making and editing ------------------------------------------------------------
+
+
+@transaction.atomic
+def pledge_create(
+    *,
+    author,
+    title: str,
+    theme: Theme,
+    due_date: date,
+    description: str = "",
+    campaign: Campaign | None = None,
+    community=None,
+    visibility: str = Pledge.Visibility.PUBLIC,
+    threshold: int | None = None,
+    threshold_deadline: date | None = None,
+) -> Pledge:
+    """Make a pledge. Without a threshold it is active at once; with one it gathers
+    signers until `threshold` other people have signed, by `threshold_deadline`
+    (the due date when none is given). The author is signer one."""
+    if author is None or not author.is_authenticated:
+        raise PermissionDenied("Sign in to make a pledge.")
+    today = timezone.localdate()
+    title = clean_title(title)
+    description = (description or "").strip()
+    errors: dict[str, list[str]] = {
+        "title": title_errors(title),
+        "due_date": _due_date_errors(due_date, today),
+    }
+    if len(description) > DESCRIPTION_MAX_LENGTH:
+        errors["description"] = [
+            f"Keep the description to {DESCRIPTION_MAX_LENGTH:,} characters or fewer."
+        ]
+    if theme is None:
+        errors["theme"] = ["Choose a theme."]
+    elif not theme.is_active:
+        errors["theme"] = [f"The theme “{theme}” is no longer offered: choose another."]
+    if campaign is not None and not campaign.is_open(today):
+        errors["campaign"] = [
+            f"{campaign} runs from {campaign.starts_on:%-d %B %Y} to "
+            f"{campaign.ends_on:%-d %B %Y}: pledges can join it only while it runs."
+        ]
+    if visibility not in Pledge.Visibility.values:
+        errors["visibility"] = ["Choose who can see your pledge."]
+    elif visibility == Pledge.Visibility.COMMUNITY and community is None:
+        errors["visibility"] = ["Choose the community whose members can see this pledge."]
+    if community is not None and not can_post_in(author, community):
+        errors["community"] = [f"You can only pledge in communities you belong to ({community})."]
+    errors.update(_threshold_errors(threshold, threshold_deadline, due_date, today))
+    _raise_if(errors)
+
+    now = timezone.now()
+    gathering = threshold is not None
+    pledge = Pledge.objects.create(
+        author=author,
+        title=title,
+        description=description,
+        theme=theme,
+        campaign=campaign,
+        community=community,
+        visibility=visibility,
+        due_date=due_date,
+        threshold=threshold,
+        threshold_deadline=(threshold_deadline or due_date) if gathering else None,
+        status=Pledge.Status.GATHERING if gathering else Pledge.Status.ACTIVE,
+        activated_at=None if gathering else now,
+        signer_count=1,
+        moderation_status=initial_status_for(author=author, community=community),
+        created_at=now,
+        updated_at=now,
+    )
+    Signature.objects.create(pledge=pledge, member=author, is_author=True, signed_at=now)
+    return pledge
+
+
+EDITABLE_FIELDS = ("title", "description", "theme", "due_date")
+
+
+def validate_pledge_changes(*, pledge: Pledge, changes: dict) -> dict:
+    """Check edits to an open pledge and return them cleaned; raises ValidationError.
+    pledge_update runs it under the lock; the admin form runs it to show errors."""
+    if not pledge.is_open:
+        raise ValidationError(_status_refusal(pledge, "change it"))
+    changes = dict(changes)
+    today = timezone.localdate()
+    errors: dict[str, list[str]] = {}
+    if "title" in changes:
+        changes["title"] = clean_title(changes["title"])
+        errors["title"] = title_errors(changes["title"])
+    if "description" in changes:
+        changes["description"] = (changes["description"] or "").strip()
+        if len(changes["description"]) > DESCRIPTION_MAX_LENGTH:
+            errors["description"] = [
+                f"Keep the description to {DESCRIPTION_MAX_LENGTH:,} characters or fewer."
+            ]
+    if "theme" in changes:
+        theme = changes["theme"]
+        if theme is None:
+            errors["theme"] = ["Choose a theme."]
+        elif not theme.is_active and theme.pk != pledge.theme_id:
+            errors["theme"] = [f"The theme “{theme}” is no longer offered: choose another."]
+    if "due_date" in changes and changes["due_date"] != pledge.due_date:
+        due_date = changes["due_date"]
+        errors["due_date"] = _due_date_errors(due_date, today)
+        if (
+            not errors["due_date"]
+            and pledge.threshold_deadline
+            and pledge.status == Pledge.Status.GATHERING
+            and due_date < pledge.threshold_deadline
+        ):
+            errors["due_date"] = [
+                "The due date must be on or after the deadline for others to join "
+                f"({pledge.threshold_deadline:%-d %B %Y})."
+            ]
+    _raise_if(errors)
+    return changes
+
+
+@transaction.atomic
+def pledge_update(*, pledge: Pledge, actor, **changes) -> Pledge:
+    """The author (or an admin) changes the words, theme or due date of an open pledge."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(
+            {name: ["This cannot be changed after the pledge is made."] for name in sorted(unknown)}
+        )
+    pledge = _lock(pledge)
+    if (
+        actor is None
+        or not actor.is_authenticated
+        or (actor.pk != pledge.author_id and not actor.is_staff)
+    ):
+        raise PermissionDenied("Only the author can change this pledge.")
+    changes = validate_pledge_changes(pledge=pledge, changes=changes)
+    changed = [name for name, value in changes.items() if getattr(pledge, name) != value]
+    if not changed:
+        return pledge
+    for name in changed:
+        setattr(pledge, name, changes[name])
+    pledge.updated_at = timezone.now()
+    pledge.save(update_fields=[*changed, "updated_at"])
+    return pledge
+
+
+# --- Co-signing ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def pledge_sign(*, pledge: Pledge, member) -> Signature:
+    """ "I'll do it too": sign a pledge once. Signing again changes nothing. Reaching
+    the threshold makes the pledge active for everyone who signed."""
+    if member is None or not member.is_authenticated:
+        raise PermissionDenied("Sign in to co-sign a pledge.")
+    pledge = _lock(pledge)
+    existing = Signature.objects.filter(pledge=pledge, member=member).first()
+    if existing is not None:
+        existing.pledge = pledge
+        return existing
+    if not selectors.can_see_pledge(member, pledge):
+        raise PermissionDenied("This pledge is only for members of its community.")
+    if pledge.moderation_status != ModerationStatus.PUBLISHED:
+        raise ValidationError("This pledge is waiting for a moderator, so it cannot be signed yet.")
+    if not pledge.is_open:
+        raise ValidationError(_status_refusal(pledge, "sign it"))
+    if pledge.community_id and not can_post_in(member, pledge.community):
+        raise PermissionDenied(f"Join {pledge.community} to sign its pledges.")
+
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            signature = Signature.objects.create(pledge=pledge, member=member, signed_at=now)
+    except IntegrityError:
+        # The pledge lock makes this unreachable in practice; the unique constraint
+        # is the last line of defence against a double signature.
+        signature = Signature.objects.get(pledge=pledge, member=member)
+        signature.pledge = pledge
+        return signature
+    pledge.signer_count += 1
+    pledge.updated_at = now
+    pledge.save(update_fields=["signer_count", "updated_at"])
+    if (
+        pledge.status == Pledge.Status.GATHERING
+        and pledge.threshold
+        and pledge.co_signer_count >= pledge.threshold
+    ):
+        _activate(pledge, at=now)
+    _tell_author_about_co_signers(pledge, now=now)
+    signature.pledge = pledge
+    return signature
+
+
+@transaction.atomic
+def pledge_unsign(*, pledge: Pledge, member) -> Pledge:
+    """Take back a signature while the pledge is open. The author withdraws instead."""
+    if member is None or not member.is_authenticated:
+        raise PermissionDenied("Sign in to change your signature.")
+    pledge = _lock(pledge)
+    signature = Signature.objects.filter(pledge=pledge, member=member).first()
+    if signature is None:
+        return pledge
+    if signature.is_author:
+        raise ValidationError(
+            "You made this pledge, so you are its first signer: withdraw the pledge instead."
+        )
+    if not pledge.is_open:
+        raise ValidationError(_status_refusal(pledge, "remove your signature"))
+    if signature.is_done:
+        raise ValidationError(
+            "You have marked your commitment done, so your signature stays on the pledge."
+        )
+    signature.delete()
+    pledge.signer_count -= 1
+    pledge.updated_at = timezone.now()
+    pledge.save(update_fields=["signer_count", "updated_at"])
+    if _everyone_done(pledge):
+        _complete(pledge, at=timezone.now(), lapsed=False)
+    return pledge
+
+
+def _tell_author_about_co_signers(pledge: Pledge, *, now: datetime) -> None:
+    """One notification a day to the author, its body updated as more people sign."""
+    today = timezone.localdate(now)
+    start = timezone.make_aware(datetime.combine(today, datetime.min.time()))
+    count = Signature.objects.filter(pledge=pledge, is_author=False, signed_at__gte=start).count()
+    people = "person has" if count == 1 else "people have"
+    body = f"{count} {people} co-signed “{pledge.sentence}” today."
+    notification, created = notify(
+        kind=Kind.NEW_CO_SIGNERS,
+        recipient=pledge.author,
+        subject=pledge,
+        title="New co-signers on your pledge",
+        body=body,
+        url=pledge.get_absolute_url(),
+        period=today.isoformat(),
+    )
+    if not created and notification.body != body:
+        type(notification).objects.filter(pk=notification.pk).update(body=body)
+
+
+# --- Lifecycle transitions -------------------------------------------------------------
+
+
+def _activate(pledge: Pledge, *, at: datetime) -> None:
+    """gathering -> active, the moment the threshold is reached (pledge is locked)."""
+    pledge.status = Pledge.Status.ACTIVE
+    pledge.activated_at = at
+    pledge.updated_at = at
+    pledge.save(update_fields=["status", "activated_at", "updated_at"])
+    pledge_id = pledge.pk
+    transaction.on_commit(lambda: _enqueue("notify_threshold_reached", pledge_id))
+
+
+@transaction.atomic
+def pledge_fail_threshold(*, pledge: Pledge | int, today: date | None = None) -> Pledge:
+    """gathering -> failed, once the deadline has passed without enough signers."""
+    today = today or timezone.localdate()
+    pledge = _lock(pledge)
+    if pledge.status == Pledge.Status.FAILED:
+        return pledge
+    if pledge.status != Pledge.Status.GATHERING:
+        raise ValidationError(_status_refusal(pledge, "mark it as failed"))
+    if pledge.threshold_deadline is None or pledge.threshold_deadline >= today:
+        raise ValidationError(
+            f"The deadline for others to join ({pledge.threshold_deadline:%-d %B %Y}) "
+            "has not passed yet."
+        )
+    now = timezone.now()
+    pledge.status = Pledge.Status.FAILED
+    pledge.failed_at = now
+    pledge.updated_at = now
+    pledge.save(update_fields=["status", "failed_at", "updated_at"])
+    pledge_id = pledge.pk
+    transaction.on_commit(lambda: _enqueue("notify_threshold_failed", pledge_id))
+    return pledge
+
+
+def _everyone_done(pledge: Pledge) -> bool:
+    return (
+        pledge.status == Pledge.Status.ACTIVE
+        and pledge.done_count > 0
+        and pledge.done_count >= pledge.signer_count
+    )
+
+
+def _complete(pledge: Pledge, *, at: datetime, lapsed: bool) -> None:
+    pledge.status = Pledge.Status.COMPLETED
+    pledge.completed_at = at
+    pledge.updated_at = at
+    pledge.save(update_fields=["status", "completed_at", "updated_at"])
+    if lapsed:
+        pledge_id = pledge.pk
+        transaction.on_commit(lambda: _enqueue("notify_pledge_lapsed", pledge_id))
+
+
+@transaction.atomic
+def pledge_complete(*, pledge: Pledge | int, today: date | None = None) -> Pledge:
+    """active -> completed, when its due date has passed or everyone who signed is done."""
+    today = today or timezone.localdate()
+    pledge = _lock(pledge)
+    if pledge.status == Pledge.Status.COMPLETED:
+        return pledge
+    if pledge.status != Pledge.Status.ACTIVE:
+        raise ValidationError(_status_refusal(pledge, "complete it"))
+    lapsed = pledge.due_date < today
+    if not lapsed and not _everyone_done(pledge):
+        raise ValidationError(
+            "This pledge is complete when its due date has passed or everyone who signed "
+            "has marked it done."
+        )
+    _complete(pledge, at=timezone.now(), lapsed=lapsed)
+    return pledge
+
+
+@transaction.atomic
+def pledge_withdraw(*, pledge: Pledge, actor) -> Pledge:
+    """The author (or an admin) withdraws an open pledge. It stays, shown as withdrawn."""
+    pledge = _lock(pledge)
+    if (
+        actor is None
+        or not actor.is_authenticated
+        or (actor.pk != pledge.author_id and not actor.is_staff)
+    ):
+        raise PermissionDenied("Only the author can withdraw this pledge.")
+    if pledge.status == Pledge.Status.WITHDRAWN:
+        return pledge
+    if not pledge.is_open:
+        raise ValidationError(_status_refusal(pledge, "withdraw it"))
+    now = timezone.now()
+    pledge.status = Pledge.Status.WITHDRAWN
+    pledge.withdrawn_at = now
+    pledge.updated_at = now
+    pledge.save(update_fields=["status", "withdrawn_at", "updated_at"])
+    return pledge
+
+
+def pledge_apply_deadlines(*, pledge: Pledge | int, today: date | None = None) -> Pledge:
+    """Make whichever time-based transition is due: failed past the threshold deadline,
+    completed past the due date. Used by the scheduled tasks and the admin."""
+    today = today or timezone.localdate()
+    pk = pledge.pk if isinstance(pledge, Pledge) else pledge
+    current = Pledge.objects.only("status", "threshold_deadline", "due_date").get(pk=pk)
+    if current.status == Pledge.Status.GATHERING and (
+        current.threshold_deadline and current.threshold_deadline < today
+    ):
+        return pledge_fail_threshold(pledge=pk, today=today)
+    if current.status == Pledge.Status.ACTIVE and current.due_date < today:
+        return pledge_complete(pledge=pk, today=today)
+    return Pledge.objects.get(pk=pk)
+
+
+# --- Check-ins and marking done -------------------------------------------------------
+
+
+def _parse_quantity(quantity) -> Decimal | None:
+    if quantity is None or quantity == "":
+        return None
+    try:
+        value = Decimal(str(quantity))
+    except (InvalidOperation, ValueError) as exc:
+        raise ValidationError({"quantity": ["Enter the quantity as a number."]}) from exc
+    if not value.is_finite():
+        raise ValidationError({"quantity": ["Enter the quantity as a number."]})
+    return value
+
+
+@transaction.atomic
+def check_in_create(*, pledge: Pledge, author, note: str, quantity=None) -> CheckIn:
+    """A signer posts progress, optionally with a measured quantity in the campaign's unit."""
+    if author is None or not author.is_authenticated:
+        raise PermissionDenied("Sign in to check in.")
+    pledge = _lock(pledge)
+    signature = Signature.objects.select_for_update().filter(pledge=pledge, member=author).first()
+    if signature is None:
+        raise ValidationError("Only people who signed this pledge can check in. Sign it first.")
+    if not pledge.is_open:
+        raise ValidationError(_status_refusal(pledge, "check in on it"))
+    if pledge.community_id and not can_post_in(author, pledge.community):
+        raise PermissionDenied(f"Only members of {pledge.community} can post there.")
+    note = (note or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not note:
+        errors["note"] = ["Write a few words about your progress."]
+    elif len(note) > NOTE_MAX_LENGTH:
+        errors["note"] = [f"Keep your check-in to {NOTE_MAX_LENGTH:,} characters or fewer."]
+    value = _parse_quantity(quantity)
+    if value is not None:
+        unit = pledge.campaign.unit if pledge.campaign_id else ""
+        if not unit:
+            errors["quantity"] = ["This pledge has no measured unit, so leave the quantity empty."]
+        elif value <= 0:
+            errors["quantity"] = [f"Enter a number of {unit} more than 0, or leave it empty."]
+        elif value > QUANTITY_MAX:
+            errors["quantity"] = [f"Enter a number of {unit} no more than {QUANTITY_MAX:,}."]
+        elif value != value.quantize(Decimal("0.01")):
+            errors["quantity"] = ["Enter the quantity with at most 2 decimal places."]
+    _raise_if(errors)
+    now = timezone.now()
+    check_in = CheckIn.objects.create(
+        pledge=pledge,
+        author=author,
+        note=note,
+        quantity=value,
+        created_at=now,
+        moderation_status=initial_status_for(author=author, community=pledge.community),
+    )
+    signature.last_check_in_at = now
+    signature.save(update_fields=["last_check_in_at"])
+    update_fields = ["updated_at"]
+    if value is not None:
+        pledge.total_quantity += value
+        update_fields.append("total_quantity")
+    pledge.updated_at = now
+    pledge.save(update_fields=update_fields)
+    check_in.pledge = pledge
+    return check_in
+
+
+@transaction.atomic
+def signature_mark_done(*, pledge: Pledge, member, outcome: str) -> Signature:
+    """A signer marks their own commitment done, in a sentence. When everyone who signed
+    is done, the pledge is completed."""
+    if member is None or not member.is_authenticated:
+        raise PermissionDenied("Sign in to mark your commitment done.")
+    pledge = _lock(pledge)
+    signature = Signature.objects.select_for_update().filter(pledge=pledge, member=member).first()
+    if signature is None:
+        raise ValidationError("Only people who signed this pledge can mark it done. Sign it first.")
+    signature.pledge = pledge
+    if signature.is_done:
+        return signature
+    if pledge.status == Pledge.Status.GATHERING:
+        needed = pledge.signers_still_needed
+        people = "person signs" if needed == 1 else "people sign"
+        raise ValidationError(
+            f"This pledge is still gathering signers: it starts when {needed} more {people}."
+        )
+    if pledge.status not in (Pledge.Status.ACTIVE, Pledge.Status.COMPLETED):
+        raise ValidationError(_status_refusal(pledge, "mark it done"))
+    outcome = " ".join((outcome or "").split())
+    if not outcome:
+        raise ValidationError({"outcome": ["Say in a sentence what happened."]})
+    if len(outcome) > OUTCOME_MAX_LENGTH:
+        raise ValidationError(
+            {"outcome": [f"Keep what happened to {OUTCOME_MAX_LENGTH} characters or fewer."]}
+        )
+    now = timezone.now()
+    signature.done_at = now
+    signature.outcome = outcome
+    signature.save(update_fields=["done_at", "outcome"])
+    pledge.done_count += 1
+    pledge.updated_at = now
+    pledge.save(update_fields=["done_count", "updated_at"])
+    if _everyone_done(pledge):
+        _complete(pledge, at=now, lapsed=False)
+    transaction.on_commit(
+        lambda: commitment_done.send(sender=Signature, signature=signature), robust=True
+    )
+    return signature
+
+
+# --- Counters ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def pledge_recount(*, pledge: Pledge | int) -> Pledge:
+    """Recompute the denormalised counters from the rows (tests, repairs, the admin)."""
+    pledge = _lock(pledge)
+    signatures = Signature.objects.filter(pledge=pledge).aggregate(
+        signers=Count("id"), done=Count("id", filter=Q(done_at__isnull=False))
+    )
+    total = CheckIn.objects.filter(pledge=pledge).exclude(
+        moderation_status=ModerationStatus.HIDDEN
+    ).aggregate(total=Sum("quantity"))["total"] or Decimal("0")
+    pledge.signer_count = signatures["signers"]
+    pledge.done_count = signatures["done"]
+    pledge.total_quantity = total
+    pledge.save(update_fields=["signer_count", "done_count", "total_quantity"])
+    return pledge
+
+
+# --- Notifications to everyone who signed ---------------------------------------------
+
+
+def _signers(pledge: Pledge, *, only_open: bool = False):
+    signatures = Signature.objects.filter(pledge=pledge).select_related("member")
+    if only_open:
+        signatures = signatures.filter(done_at__isnull=True)
+    return signatures.order_by("id").iterator(chunk_size=500)
+
+
+def notify_threshold_reached(*, pledge: Pledge | int) -> int:
+    pledge = Pledge.objects.get(pk=pledge.pk if isinstance(pledge, Pledge) else pledge)
+    if pledge.status == Pledge.Status.GATHERING:
+        return 0
+    sent = 0
+    for signature in _signers(pledge):
+        _, created = notify(
+            kind=Kind.THRESHOLD_REACHED,
+            recipient=signature.member,
+            subject=pledge,
+            title="A pledge you signed is on",
+            body=f"Enough people signed “{pledge.sentence}”: it is active for everyone who "
+            f"signed. It is due by {pledge.due_date:%-d %B %Y}.",
+            url=pledge.get_absolute_url(),
+        )
+        sent += created
+    return sent
+
+
+def notify_threshold_failed(*, pledge: Pledge | int) -> int:
+    pledge = Pledge.objects.get(pk=pledge.pk if isinstance(pledge, Pledge) else pledge)
+    if pledge.status != Pledge.Status.FAILED:
+        return 0
+    sent = 0
+    for signature in _signers(pledge):
+        _, created = notify(
+            kind=Kind.THRESHOLD_FAILED,
+            recipient=signature.member,
+            subject=pledge,
+            title="A pledge you signed did not reach its threshold",
+            body=f"“{pledge.sentence}” needed {pledge.threshold} other people by "
+            f"{pledge.threshold_deadline:%-d %B %Y} and {pledge.co_signer_count} signed.",
+            url=pledge.get_absolute_url(),
+        )
+        sent += created
+    return sent
+
+
+def notify_pledge_lapsed(*, pledge: Pledge | int) -> int:
+    """Everyone who has not said how it went is asked to, once the due date has passed."""
+    pledge = Pledge.objects.get(pk=pledge.pk if isinstance(pledge, Pledge) else pledge)
+    if pledge.status != Pledge.Status.COMPLETED:
+        return 0
+    sent = 0
+    for signature in _signers(pledge, only_open=True):
+        _, created = notify(
+            kind=Kind.PLEDGE_LAPSED,
+            recipient=signature.member,
+            subject=pledge,
+            title="A pledge you made passed its due date",
+            body=f"“{pledge.sentence}” was due by {pledge.due_date:%-d %B %Y}. "
+            "Tell everyone how it went by marking your commitment done.",
+            url=pledge.get_absolute_url(),
+        )
+        sent += created
+    return sent
+
+
+def nudge_due_soon(*, signature: Signature) -> bool:
+    pledge = signature.pledge
+    _, created = notify(
+        kind=Kind.PLEDGE_DUE_SOON,
+        recipient=signature.member,
+        subject=pledge,
+        title="A pledge you made is due soon",
+        body=f"“{pledge.sentence}” is due by {pledge.due_date:%-d %B %Y}. "
+        "Post a check-in, or mark it done when you have done it.",
+        url=pledge.get_absolute_url(),
+        period=f"due:{pledge.due_date.isoformat()}",
+    )
+    return created
+
+
+def nudge_no_check_in(*, signature: Signature, today: date) -> bool:
+    pledge = signature.pledge
+    year, week, _ = today.isocalendar()
+    _, created = notify(
+        kind=Kind.NO_CHECK_IN,
+        recipient=signature.member,
+        subject=pledge,
+        title="How is your pledge going?",
+        body=f"You have not checked in on “{pledge.sentence}” for a while. "
+        "A line about your progress keeps everyone going.",
+        url=pledge.get_absolute_url(),
+        period=f"{year}-W{week:02d}",
+    )
+    return created
+
+
+def _enqueue(task_name: str, pledge_id: int) -> None:
+    from pledges import tasks
+
+    getattr(tasks, task_name).delay(pledge_id)

@@ -1,0 +1,354 @@
+"""Pledge pages: the wall, a pledge, making and editing one, co-signing (htmx or a plain
+form post), check-ins, marking done, withdrawing, "My pledges" and campaigns.
+
+Views parse, call one service or selector, and render; services hold the rules.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q, Sum
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from communities.moderation import ModerationStatus
+from pledges import page_sections, permissions, selectors, services
+from pledges.filters import PledgeFilter
+from pledges.forms import CheckInForm, DoneForm, PledgeEditForm, PledgeForm
+from pledges.models import Campaign, Pledge
+from radicals.web import call_service
+
+WALL_PAGE_SIZE = 20
+
+
+def _page_url(request, number: int) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    if number > 1:
+        params["page"] = str(number)
+    query = params.urlencode()
+    return f"{request.path}?{query}" if query else request.path
+
+
+def _community_href(community) -> str:
+    """The community's own page when the communities app serves one, else the wall
+    filtered to its pledges."""
+    try:
+        return reverse("communities:detail", args=[community.slug])
+    except NoReverseMatch:
+        return f"{reverse('pledges:wall')}?{urlencode({'community': community.slug})}"
+
+
+# --- The wall ------------------------------------------------------------------------
+
+
+def wall(request):
+    # Always bound, so the default order and the hiding of withdrawn pledges apply.
+    filterset = PledgeFilter(request.GET, queryset=selectors.pledge_wall(user=request.user))
+    page = selectors.page_of(filterset.qs, page=request.GET.get("page"), size=WALL_PAGE_SIZE)
+    context = {
+        "filterset": filterset,
+        "form": filterset.form,
+        "page": page,
+        "choices": selectors.filter_choices(),
+        "status_choices": Pledge.Status.choices,
+        "sort_choices": selectors.Sort.CHOICES,
+        "values": {name: request.GET.get(name, "") for name in filterset.filters},
+        "previous_url": _page_url(request, page.number - 1) if page.has_previous else None,
+        "next_url": _page_url(request, page.number + 1) if page.has_next else None,
+        "filtered": any(request.GET.get(name) for name in filterset.filters if name != "sort"),
+    }
+    if request.htmx and request.htmx.target == "pledge-results":
+        return render(request, "pledges/_wall_results.jinja", context)
+    return render(request, "pledges/wall.jinja", context)
+
+
+# --- One pledge ----------------------------------------------------------------------
+
+
+def _sign_panel_context(request, pledge: Pledge, signature, error: str | None = None) -> dict:
+    user = request.user
+    return {
+        "pledge": pledge,
+        "signature": signature,
+        "can_sign": permissions.can_sign(user, pledge, signature),
+        "can_unsign": permissions.can_unsign(user, pledge, signature),
+        "sign_error": error,
+    }
+
+
+def detail(request, pk: int):
+    pledge = selectors.pledge_get_for(user=request.user, pk=pk)
+    user = request.user
+    signature = selectors.signature_of(user=user, pledge=pledge)
+    check_ins = list(
+        selectors.check_ins_visible_to(user=user, pledge=pledge)[: selectors.CHECK_INS_SHOWN]
+    )
+    share_url = f"{settings.SITE_URL}{pledge.get_absolute_url()}"
+    context = {
+        **_sign_panel_context(request, pledge, signature),
+        "signatures": selectors.pledge_signatures(pledge=pledge),
+        "check_ins": check_ins,
+        "check_in_form": CheckInForm(unit=pledge.unit)
+        if permissions.can_check_in(user, pledge, signature)
+        else None,
+        "done_form": DoneForm() if permissions.can_mark_done(user, pledge, signature) else None,
+        "can_edit": permissions.can_edit_pledge(user, pledge),
+        "can_withdraw": permissions.can_withdraw_pledge(user, pledge),
+        "community_href": _community_href(pledge.community) if pledge.community_id else None,
+        "share_url": share_url,
+        "sections": page_sections.sections_for(request=request, pledge=pledge, signature=signature),
+    }
+    return render(request, "pledges/detail.jinja", context)
+
+
+def _load_for_action(request, pk: int) -> Pledge:
+    return selectors.pledge_get_for(user=request.user, pk=pk)
+
+
+@require_POST
+def sign(request, pk: int):
+    """ "I'll do it too". With htmx the sign panel is swapped in place; without
+    JavaScript the form posts here and the browser comes back to the pledge."""
+    if not request.user.is_authenticated:
+        target = reverse("pledges:detail", args=[pk])
+        if request.htmx:
+            return HttpResponseClientRedirect(f"{reverse(settings.LOGIN_URL)}?next={target}")
+        return redirect_to_login(target)
+    return _signature_action(request, pk, signing=True)
+
+
+@require_POST
+@login_required
+def unsign(request, pk: int):
+    return _signature_action(request, pk, signing=False)
+
+
+def _signature_action(request, pk: int, *, signing: bool):
+    pledge = _load_for_action(request, pk)
+    error = None
+    try:
+        if signing:
+            signature = services.pledge_sign(pledge=pledge, member=request.user)
+            pledge = signature.pledge
+        else:
+            pledge = services.pledge_unsign(pledge=pledge, member=request.user)
+            signature = None
+    except (ValidationError, PermissionDenied) as exc:
+        error = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
+        pledge.refresh_from_db()
+        signature = selectors.signature_of(user=request.user, pledge=pledge)
+    if request.htmx:
+        return render(
+            request,
+            "pledges/_sign_panel.jinja",
+            _sign_panel_context(request, pledge, signature, error),
+        )
+    if error:
+        messages.error(request, error)
+    elif signing:
+        messages.success(request, "You have signed this pledge. Thank you for joining in.")
+    else:
+        messages.success(request, "Your signature has been removed.")
+    return redirect(pledge.get_absolute_url())
+
+
+# --- Making and changing ---------------------------------------------------------------
+
+
+def _prefill(request, form: PledgeForm) -> dict:
+    """?campaign=<slug>&theme=<slug>&community=<slug>, as other pages link here."""
+    initial = {}
+    for name in ("campaign", "theme", "community"):
+        slug = request.GET.get(name)
+        field = form.fields.get(name)
+        if slug and field is not None:
+            chosen = field.queryset.filter(slug=slug).first()
+            if chosen is not None:
+                initial[name] = chosen.pk
+    if "community" in initial:
+        initial["visibility"] = Pledge.Visibility.PUBLIC
+    return initial
+
+
+@login_required
+def create(request):
+    if request.method == "POST":
+        form = PledgeForm(request.POST, user=request.user)
+        if form.is_valid():
+            pledge = call_service(
+                form, services.pledge_create, author=request.user, **form.cleaned_data
+            )
+            if pledge is not None:
+                if pledge.moderation_status == ModerationStatus.PENDING:
+                    messages.success(
+                        request,
+                        "Your pledge is made. It will appear to others once an organiser "
+                        "of the community has approved it.",
+                    )
+                elif pledge.status == Pledge.Status.GATHERING:
+                    people = "person signs" if pledge.threshold == 1 else "people sign"
+                    messages.success(
+                        request,
+                        "Your pledge is made. Share it: it starts when "
+                        f"{pledge.threshold} other {people}.",
+                    )
+                else:
+                    messages.success(request, "Your pledge is made. Share it so others join you.")
+                return redirect(pledge.get_absolute_url())
+    else:
+        form = PledgeForm(user=request.user)
+        form.initial.update(_prefill(request, form))
+    return render(request, "pledges/create.jinja", {"form": form})
+
+
+@login_required
+def edit(request, pk: int):
+    pledge = selectors.pledge_get_for(user=request.user, pk=pk)
+    if not permissions.can_edit_pledge(request.user, pledge):
+        raise PermissionDenied("Only the author can change an open pledge.")
+    initial = {name: getattr(pledge, name) for name in services.EDITABLE_FIELDS}
+    form = PledgeEditForm(request.POST or None, initial=initial)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and call_service(
+            form, services.pledge_update, pledge=pledge, actor=request.user, **form.cleaned_data
+        )
+    ):
+        messages.success(request, "Your pledge has been saved.")
+        return redirect(pledge.get_absolute_url())
+    return render(request, "pledges/edit.jinja", {"form": form, "pledge": pledge})
+
+
+@login_required
+def withdraw(request, pk: int):
+    pledge = selectors.pledge_get_for(user=request.user, pk=pk)
+    if not permissions.can_withdraw_pledge(request.user, pledge):
+        raise PermissionDenied("Only the author can withdraw an open pledge.")
+    error = None
+    if request.method == "POST":
+        try:
+            services.pledge_withdraw(pledge=pledge, actor=request.user)
+        except ValidationError as exc:
+            error = exc.messages[0]
+        else:
+            messages.success(
+                request, "Your pledge has been withdrawn. It stays, shown as withdrawn."
+            )
+            return redirect(pledge.get_absolute_url())
+    return render(request, "pledges/withdraw.jinja", {"pledge": pledge, "error": error})
+
+
+# --- Check-ins and done ------------------------------------------------------------------
+
+
+@login_required
+def check_in(request, pk: int):
+    pledge = selectors.pledge_get_for(user=request.user, pk=pk)
+    form = CheckInForm(request.POST or None, unit=pledge.unit)
+    if request.method == "POST" and form.is_valid():
+        created = call_service(
+            form,
+            services.check_in_create,
+            pledge=pledge,
+            author=request.user,
+            note=form.cleaned_data["note"],
+            quantity=form.cleaned_data.get("quantity"),
+        )
+        if created is not None:
+            if created.moderation_status == ModerationStatus.PENDING:
+                messages.success(request, "Thank you. Your check-in will show once approved.")
+            else:
+                messages.success(request, "Thank you for checking in.")
+            return redirect(f"{pledge.get_absolute_url()}#check-ins")
+    return render(request, "pledges/check_in.jinja", {"form": form, "pledge": pledge})
+
+
+@login_required
+def done(request, pk: int):
+    pledge = selectors.pledge_get_for(user=request.user, pk=pk)
+    form = DoneForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        signature = call_service(
+            form,
+            services.signature_mark_done,
+            pledge=pledge,
+            member=request.user,
+            outcome=form.cleaned_data["outcome"],
+        )
+        if signature is not None:
+            messages.success(request, "Well done: your commitment is marked done.")
+            return redirect(pledge.get_absolute_url())
+    return render(request, "pledges/done.jinja", {"form": form, "pledge": pledge})
+
+
+# --- My pledges and campaigns ------------------------------------------------------------
+
+MINE_TABS = [("made", "Made"), ("signed", "Signed"), ("done", "Done")]
+
+
+@login_required
+def mine(request):
+    show = request.GET.get("show", "made")
+    if show not in dict(MINE_TABS):
+        show = "made"
+    user = request.user
+    if show == "made":
+        queryset = selectors.pledges_made_by(member=user, viewer=user)
+    elif show == "signed":
+        queryset = selectors.signatures_of_member(member=user, viewer=user)
+    else:
+        queryset = selectors.commitments_done_by(member=user)
+    page = selectors.page_of(queryset, page=request.GET.get("page"), size=WALL_PAGE_SIZE)
+    return render(
+        request,
+        "pledges/mine.jinja",
+        {
+            "show": show,
+            "tabs": MINE_TABS,
+            "page": page,
+            "previous_url": _page_url(request, page.number - 1) if page.has_previous else None,
+            "next_url": _page_url(request, page.number + 1) if page.has_next else None,
+        },
+    )
+
+
+def campaigns(request):
+    counted = Q(
+        pledges__moderation_status=ModerationStatus.PUBLISHED,
+    ) & ~Q(pledges__status=Pledge.Status.WITHDRAWN)
+    rows = selectors.campaigns_list().annotate(
+        pledge_total=Count("pledges", filter=counted),
+        quantity_total=Sum("pledges__total_quantity", filter=counted),
+    )
+    return render(request, "pledges/campaigns.jinja", {"campaigns": rows})
+
+
+def campaign_detail(request, slug: str):
+    campaign: Campaign = selectors.campaign_get(slug=slug)
+    recent = list(
+        selectors.pledge_wall(user=request.user)
+        .filter(campaign=campaign)
+        .exclude(status=Pledge.Status.WITHDRAWN)
+        .order_by("-created_at", "-id")[:10]
+    )
+    return render(
+        request,
+        "pledges/campaign.jinja",
+        {
+            "campaign": campaign,
+            "progress": selectors.campaign_progress(campaign=campaign),
+            "pledges": recent,
+            "is_open": campaign.is_open(),
+            "wall_url": f"{reverse('pledges:wall')}?{urlencode({'campaign': campaign.slug})}",
+            "create_url": f"{reverse('pledges:create')}?{urlencode({'campaign': campaign.slug})}",
+        },
+    )
