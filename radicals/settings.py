@@ -302,6 +302,10 @@ NOTIFICATIONS_SEND_BATCH_SIZE = env.int("NOTIFICATIONS_SEND_BATCH_SIZE", default
 # Tests only: a pause before each email, so a worker can be killed in the middle of a batch.
 NOTIFICATIONS_SEND_DELAY_SECONDS = env.float("NOTIFICATIONS_SEND_DELAY_SECONDS", default=0.0)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# One name in the API schema for the delivery choice every kind's preference shares.
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["NotificationDeliveryEnum"] = (
+    "notifications.models.Delivery"
+)
 CELERY_BEAT_SCHEDULE["notifications-send-due"] = {
     "task": "notifications.tasks.send_due_notifications",
     "schedule": 60.0,

@@ -279,7 +279,7 @@ def test_the_unsubscribe_link_asks_first_without_logging_in(client, alice):
 
     body = response.content.decode()
     assert response.status_code == 200
-    assert "Stop emails about: your pledge is nearly due" in body
+    assert "This link stops emails about: your pledge is nearly due" in body
     assert "a••••@example.nhs.uk" in body
     assert selectors.delivery_for(user=alice, kind=Kind.PLEDGE_DUE_SOON) == Delivery.IMMEDIATE
 
