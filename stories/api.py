@@ -10,7 +10,12 @@ import contextlib
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -18,6 +23,8 @@ from rest_framework.views import APIView
 from communities import services as community_services
 from communities.models import Community
 from members.models import User
+from pledges.models import Campaign
+from pledges.selectors import pledges_visible_to
 from radicals.api import StrictFieldsMixin
 from radicals.markdown import render_markdown
 from stories import permissions as story_permissions
@@ -44,6 +51,8 @@ class StorySerializer(serializers.ModelSerializer):
     body_html = serializers.SerializerMethodField()
     comment_count = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
+    pledges = serializers.SerializerMethodField()
+    campaign = serializers.SlugRelatedField(slug_field="slug", read_only=True)
 
     class Meta:
         model = Story
@@ -62,6 +71,8 @@ class StorySerializer(serializers.ModelSerializer):
             "is_featured",
             "community",
             "tags",
+            "pledges",
+            "campaign",
             "author",
             "co_authors",
             "inspired_count",
@@ -82,6 +93,25 @@ class StorySerializer(serializers.ModelSerializer):
 
     def get_co_authors(self, story: Story) -> list[dict]:
         return StoryPersonSerializer(self._people(story), many=True, context=self.context).data
+
+    @extend_schema_field(
+        inline_serializer(
+            "StoryPledge",
+            {"id": serializers.IntegerField(), "sentence": serializers.CharField()},
+            many=True,
+        )
+    )
+    def get_pledges(self, story: Story) -> list[dict]:
+        """The pledges the story tells about that the reader may see."""
+        pledges = getattr(story, "visible_pledges", None)
+        if pledges is None:
+            request = self.context.get("request")
+            pledges = list(
+                story.pledges.filter(
+                    pk__in=pledges_visible_to(request.user if request else None).values("pk")
+                )
+            )
+        return [{"id": p.pk, "sentence": p.sentence} for p in pledges]
 
     def get_tags(self, story: Story) -> list[str]:
         return [t.name for t in story.tags.all()]
@@ -118,6 +148,19 @@ class StoryWriteSerializer(StrictFieldsMixin, serializers.Serializer):
     )
     tags = serializers.ListField(
         child=serializers.CharField(allow_blank=True), required=False, default=list
+    )
+    pledges = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        default=list,
+        help_text="Ids of pledges the story tells about; each must be one you can see.",
+    )
+    campaign = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Campaign.objects.all(),
+        allow_null=True,
+        required=False,
+        default=None,
     )
 
     def validate_body(self, value: str) -> str:

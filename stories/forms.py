@@ -1,8 +1,11 @@
 from django import forms
+from django.db.models import Q
 
 from communities.models import Community
 from communities.selectors import member_community_ids
 from members.models import User
+from pledges.models import Campaign, Pledge
+from pledges.selectors import pledges_visible_to
 from stories.models import (
     BODY_MAX_LENGTH,
     COMMENT_MAX_LENGTH,
@@ -58,13 +61,45 @@ class StoryForm(forms.Form):
         help_text="Separate tags with commas, for example: patient experience, nights.",
         required=False,
     )
+    pledges = forms.ModelMultipleChoiceField(
+        label="Pledges this story tells about (optional)",
+        queryset=Pledge.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Pledges you made or signed.",
+    )
+    campaign = forms.ModelChoiceField(
+        label="Campaign (optional)",
+        queryset=Campaign.objects.none(),
+        required=False,
+        empty_label="None",
+        to_field_name="slug",
+    )
 
-    def __init__(self, *args, user=None, current_community=None, **kwargs):
+    def __init__(
+        self, *args, user=None, current_community=None, story=None, extra_pledge_ids=(), **kwargs
+    ):
         super().__init__(*args, **kwargs)
         ids = set(member_community_ids(user)) if user is not None else set()
         if current_community is not None:
             ids.add(current_community.pk)
         self.fields["community"].queryset = Community.objects.filter(pk__in=ids).order_by("name")
+        # The member's own commitments, the pledges already linked and any they started
+        # from, but only those the member may see.
+        offered = Q(signatures__member=user) if user is not None else Q(pk__in=[])
+        if story is not None:
+            offered |= Q(pk__in=story.pledges.values("pk"))
+        if extra_pledge_ids:
+            offered |= Q(pk__in=list(extra_pledge_ids))
+        self.fields["pledges"].queryset = (
+            pledges_visible_to(user).filter(offered).distinct().order_by("-created_at", "-id")
+        )
+        self.fields["pledges"].label_from_instance = lambda pledge: pledge.sentence
+        self.fields["campaign"].queryset = Campaign.objects.order_by("-starts_on", "name")
+        if not self.fields["pledges"].queryset.exists():
+            del self.fields["pledges"]
+        if not self.fields["campaign"].queryset.exists():
+            del self.fields["campaign"]
 
     @classmethod
     def initial_for(cls, story: Story) -> dict:
@@ -75,6 +110,8 @@ class StoryForm(forms.Form):
             "outcome": story.outcome,
             "community": story.community.slug if story.community_id else "",
             "tags": ", ".join(t.name for t in story.tags.all()),
+            "pledges": [p.pk for p in story.pledges.all()],
+            "campaign": story.campaign.slug if story.campaign_id else "",
         }
 
 

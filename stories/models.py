@@ -30,6 +30,7 @@ REVIEW_NOTE_MAX_LENGTH = 2000
 COMMENT_MAX_LENGTH = 5000
 TAG_MAX_LENGTH = 40
 TAGS_MAX = 10
+PLEDGES_MAX = 10
 
 
 def search_vector() -> SearchVector:
@@ -87,6 +88,19 @@ class Story(Moderated):
         related_name="stories",
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="stories")
+    pledges = models.ManyToManyField(
+        "pledges.Pledge",
+        blank=True,
+        related_name="stories",
+        help_text="The pledges this story tells about.",
+    )
+    campaign = models.ForeignKey(
+        "pledges.Campaign",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="stories",
+    )
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
     )

@@ -1,6 +1,6 @@
 """What stories adds to other apps' pages, through the registries those apps keep:
-moderation, the home page (a total and featured stories), member profiles and
-community pages."""
+moderation, the home page (a total and featured stories), member profiles,
+community pages and pledge pages, and the invitation to tell a finished pledge."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from communities import page_sections as community_sections
 from communities.moderation import register_moderated
 from communities.permissions import can_moderate
 from members import profile_sections
+from pledges import page_sections as pledge_sections
+from pledges.signals import commitment_done
 from radicals import home_sections, home_stats
-from stories import selectors
+from stories import pledge_links, selectors
 from stories.models import Comment, Story
 
 
@@ -75,3 +77,7 @@ def register_all() -> None:
     home_sections.register(home_featured)
     profile_sections.register(profile_stories)
     community_sections.register(community_stories)
+    pledge_sections.register(pledge_links.pledge_section)
+    commitment_done.connect(
+        pledge_links.invite_to_tell, dispatch_uid="stories-invite-to-tell-the-story"
+    )

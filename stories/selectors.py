@@ -16,6 +16,8 @@ from django.http import Http404
 from communities.models import Community
 from communities.moderation import ModerationStatus, visible_q
 from communities.selectors import organised_community_ids
+from pledges.models import Campaign
+from pledges.selectors import pledges_visible_to
 from stories.models import SEARCH_CONFIG, CoAuthor, Comment, Reaction, Story, Tag, search_vector
 
 LIST_SELECT_RELATED = ("author", "author__organisation", "community")
@@ -55,7 +57,15 @@ def stories_visible_to(user) -> QuerySet[Story]:
     return Story.objects.filter(condition)
 
 
-def _with_list_data(queryset: QuerySet[Story]) -> QuerySet[Story]:
+def _visible_pledges(user) -> Prefetch:
+    return Prefetch(
+        "pledges",
+        queryset=pledges_visible_to(user).order_by("-created_at", "-id"),
+        to_attr="visible_pledges",
+    )
+
+
+def _with_list_data(queryset: QuerySet[Story], user=None) -> QuerySet[Story]:
     """What a story card shows, in a constant number of queries however many rows."""
     published_comments = (
         Comment.objects.filter(story=OuterRef("pk"), moderation_status=ModerationStatus.PUBLISHED)
@@ -66,7 +76,7 @@ def _with_list_data(queryset: QuerySet[Story]) -> QuerySet[Story]:
     )
     return (
         queryset.select_related(*LIST_SELECT_RELATED)
-        .prefetch_related("tags", _accepted_co_authors())
+        .prefetch_related("tags", _accepted_co_authors(), _visible_pledges(user))
         .annotate(
             comment_count=Coalesce(Subquery(published_comments, output_field=IntegerField()), 0)
         )
@@ -103,7 +113,7 @@ def story_feed(
     if campaign:
         queryset = queryset.filter(campaign__slug=campaign)
     queryset = search(queryset, q)
-    return _with_list_data(queryset).order_by("-is_featured", "-published_at", "-id")
+    return _with_list_data(queryset, user).order_by("-is_featured", "-published_at", "-id")
 
 
 def stories_of(*, user) -> QuerySet[Story]:
@@ -120,7 +130,7 @@ def story_get_for(*, user, slug: str | None = None, pk: int | None = None) -> St
     queryset = stories_visible_to(user).select_related(
         *LIST_SELECT_RELATED, "reviewed_by", "featured_by"
     )
-    queryset = queryset.prefetch_related("tags", _accepted_co_authors())
+    queryset = queryset.prefetch_related("tags", _accepted_co_authors(), _visible_pledges(user))
     story = queryset.filter(slug=slug).first() if slug is not None else None
     if story is None and pk is not None:
         story = queryset.filter(pk=pk).first()
@@ -193,7 +203,7 @@ def stories_to_review(*, user) -> QuerySet[Story]:
     queryset = Story.objects.filter(status=Story.Status.SUBMITTED)
     if not user.is_staff:
         queryset = queryset.filter(community_id__in=organised_community_ids(user))
-    return _with_list_data(queryset).order_by("submitted_at", "id")
+    return _with_list_data(queryset, user).order_by("submitted_at", "id")
 
 
 def review_count_for(*, user, community: Community) -> int:
@@ -241,4 +251,15 @@ def communities_with_stories() -> QuerySet[Community]:
         )
         .distinct()
         .order_by("name")
+    )
+
+
+def campaigns_with_stories() -> QuerySet[Campaign]:
+    return (
+        Campaign.objects.filter(
+            stories__status=Story.Status.PUBLISHED,
+            stories__moderation_status=ModerationStatus.PUBLISHED,
+        )
+        .distinct()
+        .order_by("-starts_on", "name")
     )

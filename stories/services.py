@@ -22,11 +22,14 @@ from communities.moderation import ModerationStatus, initial_status_for
 from communities.permissions import can_post_in
 from notifications.models import Kind
 from notifications.services import notify
+from pledges.models import Campaign, Pledge
+from pledges.selectors import pledges_visible_to
 from stories import permissions
 from stories.models import (
     BODY_MAX_LENGTH,
     COMMENT_MAX_LENGTH,
     OUTCOME_MAX_LENGTH,
+    PLEDGES_MAX,
     REVIEW_NOTE_MAX_LENGTH,
     SUMMARY_MAX_LENGTH,
     TAG_MAX_LENGTH,
@@ -41,7 +44,16 @@ from stories.models import (
 )
 
 Status = Story.Status
-EDITABLE_FIELDS = ("title", "summary", "body", "outcome", "community", "tags")
+EDITABLE_FIELDS = (
+    "title",
+    "summary",
+    "body",
+    "outcome",
+    "community",
+    "tags",
+    "pledges",
+    "campaign",
+)
 
 
 # --- Validation ------------------------------------------------------------------------
@@ -149,7 +161,7 @@ def _validate(fields: dict, *, author, story: Story | None = None) -> dict:
                 "You can change the community only while the story is a draft. "
                 "Take it back to draft first."
             ]
-        if community is not None:
+        elif community is not None and (story is None or moved):
             if community.status != Community.Status.ACTIVE:
                 errors["community"] = [f"{community.name} is not open for stories."]
             elif not can_post_in(author, community):
@@ -158,9 +170,55 @@ def _validate(fields: dict, *, author, story: Story | None = None) -> dict:
                     f"Join {community.name} first."
                 ]
         cleaned["community"] = community
+    if "pledges" in fields:
+        try:
+            cleaned["pledges"] = _visible_pledges(fields["pledges"], user=author)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if "campaign" in fields:
+        campaign = fields["campaign"]
+        if campaign is not None and not isinstance(campaign, Campaign):
+            campaign = Campaign.objects.filter(pk=campaign).first()
+            if campaign is None:
+                errors["campaign"] = ["There is no such campaign."]
+        cleaned["campaign"] = campaign
     if errors:
         raise ValidationError(errors)
     return cleaned
+
+
+def _visible_pledges(values, *, user) -> list[Pledge]:
+    """The pledges a story links to: each must exist and be one `user` may see, so a
+    story never reveals (or points at) a pledge its writer cannot read."""
+    ids: list[int] = []
+    for value in values or ():
+        pk = value.pk if isinstance(value, Pledge) else value
+        try:
+            pk = int(pk)
+        except (TypeError, ValueError):
+            raise ValidationError({"pledges": [f"“{value}” is not a pledge."]}) from None
+        if pk not in ids:
+            ids.append(pk)
+    if len(ids) > PLEDGES_MAX:
+        raise ValidationError({"pledges": [f"Link {PLEDGES_MAX} pledges or fewer."]})
+    found = {p.pk: p for p in pledges_visible_to(user).filter(pk__in=ids)}
+    missing = [pk for pk in ids if pk not in found]
+    if missing:
+        raise ValidationError(
+            {
+                "pledges": [
+                    "You can only link pledges you can see. "
+                    + (
+                        "This pledge does not exist or is not visible to you: "
+                        if len(missing) == 1
+                        else "These pledges do not exist or are not visible to you: "
+                    )
+                    + ", ".join(str(pk) for pk in missing)
+                    + "."
+                ]
+            }
+        )
+    return [found[pk] for pk in ids]
 
 
 def _tags_for(names: list[str]) -> list[Tag]:
@@ -224,6 +282,8 @@ def story_create(
     outcome: str = "",
     community: Community | None = None,
     tags: str | Iterable[str] | None = None,
+    pledges: Iterable[Pledge | int] = (),
+    campaign: Campaign | None = None,
 ) -> Story:
     """Start a story as a private draft."""
     _require_signed_in(author, "write a story")
@@ -235,6 +295,8 @@ def story_create(
             "outcome": outcome,
             "community": community,
             "tags": tags,
+            "pledges": pledges,
+            "campaign": campaign,
         },
         author=author,
     )
@@ -247,11 +309,13 @@ def story_create(
         body=cleaned["body"],
         outcome=cleaned["outcome"],
         community=cleaned["community"],
+        campaign=cleaned["campaign"],
         status=Status.DRAFT,
         created_at=now,
         updated_at=now,
     )
     story.tags.set(_tags_for(cleaned["tags"]))
+    story.pledges.set(cleaned["pledges"])
     _event(story, author, StoryEvent.Action.CREATED)
     return story
 
@@ -267,6 +331,7 @@ def story_update(*, story: Story, actor, **changes) -> Story:
         raise PermissionDenied("Only the story's author and co-authors can change it.")
     cleaned = _validate(changes, author=actor, story=story)
     names = cleaned.pop("tags", None)
+    linked = cleaned.pop("pledges", None)
     update_fields = []
     for name, value in cleaned.items():
         if getattr(story, name) != value:
@@ -277,9 +342,20 @@ def story_update(*, story: Story, actor, **changes) -> Story:
         if {t.pk for t in tags} != set(story.tags.values_list("pk", flat=True)):
             story.tags.set(tags)
             update_fields.append("tags")
+    if linked is not None:
+        # Links the editor cannot see (a co-author outside a pledge's community) stay.
+        linked = linked + list(story.pledges.exclude(pk__in=pledges_visible_to(actor).values("pk")))
+    if linked is not None and {p.pk for p in linked} != set(
+        story.pledges.values_list("pk", flat=True)
+    ):
+        story.pledges.set(linked)
+        update_fields.append("pledges")
     if update_fields:
         story.updated_at = timezone.now()
-        story.save(update_fields=[f for f in update_fields if f != "tags"] + ["updated_at"])
+        story.save(
+            update_fields=[f for f in update_fields if f not in ("tags", "pledges")]
+            + ["updated_at"]
+        )
     return story
 
 

@@ -14,7 +14,7 @@ from communities import services as community_services
 from communities.permissions import can_moderate
 from members.models import User
 from radicals.web import call_service
-from stories import permissions, selectors, services
+from stories import permissions, pledge_links, selectors, services
 from stories.forms import CoAuthorInviteForm, CommentForm, ReasonForm, ReviewForm, StoryForm
 from stories.models import Story
 
@@ -58,6 +58,7 @@ def feed(request):
         "q": (request.GET.get("q") or "").strip()[:200],
         "community": request.GET.get("community") or "",
         "tag": request.GET.get("tag") or "",
+        "campaign": request.GET.get("campaign") or "",
     }
     stories = selectors.story_feed(user=request.user, **{k: v or None for k, v in filters.items()})
     page = Paginator(stories, FEED_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -69,6 +70,7 @@ def feed(request):
         "filtered": any(filters.values()),
         "tags": selectors.tags_in_use(),
         "communities": selectors.communities_with_stories(),
+        "campaigns": selectors.campaigns_with_stories(),
     }
     if request.htmx and request.htmx.target == "story-results":
         return render(request, "stories/_feed_results.jinja", context)
@@ -95,6 +97,7 @@ def _detail_context(request, story: Story) -> dict:
         "comment_form": CommentForm(),
         "events": list(story.events.select_related("actor")) if can_edit else [],
         "can_edit_comment": lambda c: permissions.can_edit_comment(user, c),
+        "linked_pledges": story.visible_pledges,
     }
 
 
@@ -111,6 +114,7 @@ def print_view(request, slug: str):
         {
             "story": story,
             "co_authors": story.accepted_co_authors,
+            "linked_pledges": story.visible_pledges,
         },
     )
 
@@ -132,21 +136,18 @@ def mine(request):
 
 
 def _form_changes(form: StoryForm) -> dict:
+    """The service's arguments from the form; optional fields the form did not offer
+    (no pledges or campaigns to choose from) are left out, so they keep their value."""
     data = form.cleaned_data
-    return {
-        "title": data["title"],
-        "summary": data["summary"],
-        "body": data["body"],
-        "outcome": data["outcome"],
-        "community": data["community"],
-        "tags": data["tags"],
-    }
+    return {name: data[name] for name in services.EDITABLE_FIELDS if name in form.fields}
 
 
 @login_required
 def create(request):
+    started = pledge_links.prefill(user=request.user, pledge_id=request.GET.get("pledge"))
+    extra = [started["pledge"].pk] if started else []
     if request.method == "POST":
-        form = StoryForm(request.POST, user=request.user)
+        form = StoryForm(request.POST, user=request.user, extra_pledge_ids=extra)
         if form.is_valid():
             story = call_service(
                 form,
@@ -162,11 +163,18 @@ def create(request):
                 )
                 return redirect(story.get_absolute_url())
     else:
-        form = StoryForm(user=request.user)
+        initial = dict(started["initial"]) if started else {}
+        if not started and request.GET.get("community"):
+            initial["community"] = request.GET["community"]
+        form = StoryForm(initial=initial, user=request.user, extra_pledge_ids=extra)
     return render(
         request,
         "stories/form.jinja",
-        {"form": form, "story": None},
+        {
+            "form": form,
+            "story": None,
+            "prefilled_from": started["pledge"].sentence if started else None,
+        },
     )
 
 
@@ -181,7 +189,9 @@ def _editable(request, slug: str) -> Story:
 def edit(request, slug: str):
     story = _editable(request, slug)
     if request.method == "POST":
-        form = StoryForm(request.POST, user=request.user, current_community=story.community)
+        form = StoryForm(
+            request.POST, user=request.user, current_community=story.community, story=story
+        )
         if form.is_valid():
             changes = _form_changes(form)
             if not permissions.can_manage_story(request.user, story):
@@ -196,6 +206,7 @@ def edit(request, slug: str):
             initial=StoryForm.initial_for(story),
             user=request.user,
             current_community=story.community,
+            story=story,
         )
     if not permissions.can_manage_story(request.user, story):
         form.fields.pop("community")
