@@ -8,7 +8,7 @@ PIP_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint format bench bench-data clean-embedded stop-embedded
+.PHONY: install run test lint format audit bench bench-data clean-embedded stop-embedded
 
 install: $(PIP_STAMP) $(NPM_STAMP)
 
@@ -35,6 +35,10 @@ lint: install
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# bandit over our code, pip-audit over the installed packages (.ci/audit.py says how).
+audit: install
+	$(PY) .ci/audit.py
 
 bench: install
 	$(PY) -m benchmarks.run

@@ -34,6 +34,9 @@ def pytest_configure(config):
 
     _instrument_jinja_templates()
 
+    # A fast hasher: the real one (PBKDF2) costs most of a second per member created.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
     # Tests get their own Redis database so clearing the cache touches nothing else.
     from radicals.settings import _redis_db
 

@@ -2,6 +2,8 @@
 members see and end their other sessions, and changing a password or logging out
 ends what it should."""
 
+import re
+
 import pytest
 from allauth.usersessions.models import UserSession
 from django.contrib.sessions.backends.db import SessionStore
@@ -67,6 +69,35 @@ def test_fewer_failures_than_the_limit_still_let_the_owner_in(client, alice):
 
     assert response.status_code == 302
     assert logged_in_user_id(client) == alice.pk
+
+
+# --- Nothing tells an attacker whether an email address has an account --------
+
+
+def without_tokens(html: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+
+
+def test_password_reset_looks_the_same_for_known_and_unknown_emails(alice):
+    known = browser("A").post(
+        reverse("account_reset_password"), {"email": alice.email}, follow=True
+    )
+    unknown = browser("B").post(
+        reverse("account_reset_password"), {"email": "nobody@example.nhs.uk"}, follow=True
+    )
+
+    assert known.redirect_chain == unknown.redirect_chain
+    assert without_tokens(known.content.decode()) == without_tokens(unknown.content.decode())
+
+
+def test_login_says_the_same_for_an_unknown_email_and_a_wrong_password(alice):
+    wrong_password = log_in(browser("A"), alice.email, "a-wrong-guess")
+    unknown_email = log_in(browser("B"), "nobody@example.nhs.uk", "a-wrong-guess")
+
+    assert wrong_password.status_code == unknown_email.status_code == 200
+    assert without_tokens(wrong_password.content.decode()).replace(
+        alice.email, "EMAIL"
+    ) == without_tokens(unknown_email.content.decode()).replace("nobody@example.nhs.uk", "EMAIL")
 
 
 # --- The admin site signs in through the same door --------------------------
@@ -189,8 +220,6 @@ def test_changing_the_password_logs_out_every_other_session_but_this_one(alice):
 
 
 def test_resetting_the_password_logs_out_every_session(alice, mailoutbox):
-    import re
-
     phone = browser("Phone")
     log_in(phone, alice.email)
     anonymous = browser("Laptop")

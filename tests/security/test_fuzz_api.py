@@ -1,0 +1,92 @@
+"""Property-based fuzzing of every operation in the OpenAPI schema (schemathesis).
+
+Each operation gets generated requests — valid and invalid paths, query strings and
+bodies — sent through the WSGI application as a member with an API token. No
+response may be a server error, and every documented response must match the
+schema. SCHEMATHESIS_MAX_EXAMPLES sets how many generated requests each operation
+gets (10 by default; CI runs 100). Under CI the generation is derandomised, so a
+failure reproduces run after run, and the coverage phase runs too (locally:
+SCHEMATHESIS_COVERAGE=1).
+"""
+
+import os
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from hypothesis import HealthCheck, settings
+from rest_framework.authtoken.models import Token
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+)
+
+from radicals.wsgi import application
+
+MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "10"))
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+CHECKS = [
+    not_a_server_error,
+    response_schema_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+]
+
+# The coverage phase (boundary values and each kind of invalid input for every
+# parameter) costs as much again as the rest; CI always runs it, a local run on request.
+COVERAGE_PHASE = IN_CI or os.environ.get("SCHEMATHESIS_COVERAGE", "") == "1"
+
+schema = schemathesis.openapi.from_wsgi(
+    "/api/schema/?format=json",
+    application,
+    config=schemathesis.Config.from_dict({"phases": {"coverage": {"enabled": COVERAGE_PHASE}}}),
+)
+
+
+@pytest.fixture
+def member_token(alice) -> str:
+    return Token.objects.create(user=alice).key
+
+
+@pytest.fixture
+def wsgi_keeps_the_test_connection():
+    """Requests go through the real WSGI handler, whose request_finished signal would
+    close the database connection the test's transaction lives on; Django's own test
+    client unhooks it the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+def test_the_schema_has_the_operations_members_use():
+    operations = {
+        f"{result.ok().method.upper()} {result.ok().path}" for result in schema.get_all_operations()
+    }
+
+    assert {"GET /api/me/", "PATCH /api/me/", "GET /api/organisations/"} <= operations
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    derandomize=IN_CI,
+    database=None if IN_CI else settings.default.database,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+        HealthCheck.data_too_large,
+    ],
+)
+def test_no_operation_fails_or_breaks_its_schema(
+    case, member_token, wsgi_keeps_the_test_connection
+):
+    case.call_and_validate(headers={"Authorization": f"Token {member_token}"}, checks=CHECKS)
