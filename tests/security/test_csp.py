@@ -1,7 +1,9 @@
 """The Content Security Policy is strict, and the pages really keep to it: no inline
 script, no inline event handler, no inline style anywhere a member or admin goes."""
 
+import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -27,6 +29,11 @@ class InlineCodeFinder(HTMLParser):
         for name, value in attrs:
             if name.startswith("on"):
                 self.problems.append(f"<{tag} {name}=…> event handler")
+            if name.startswith(("hx-on", "data-hx-on")) or (
+                name in {"hx-vals", "hx-vars", "data-hx-vals"}
+                and (value or "").lstrip().startswith(("js:", "javascript:"))
+            ):
+                self.problems.append(f"<{tag} {name}=…> htmx code, which needs eval")
             if name == "style":
                 self.problems.append(f"<{tag} style={value!r}> inline style")
             if name in {"href", "src", "action", "formaction"} and (
@@ -88,11 +95,13 @@ def test_the_finder_catches_each_kind_of_inline_code():
       <a href="javascript:void(0)" onclick="go()">x</a>
       <p style="color: red">y</p>
       <style>p { color: red }</style>
+      <button hx-on:click="go()">z</button>
     """
 
     problems = inline_code(page)
 
-    assert len(problems) == 5
+    assert len(problems) == 6
+    assert any("htmx" in p for p in problems)
     assert any("alert(1)" in p for p in problems)
     assert any("onclick" in p for p in problems)
     assert any("javascript:" in p for p in problems)
@@ -207,3 +216,29 @@ def test_every_response_switches_off_unused_browser_features(client):
     assert "camera=()" in response["Permissions-Policy"]
     assert "geolocation=()" in response["Permissions-Policy"]
     assert "microphone=()" in response["Permissions-Policy"]
+
+
+TEMPLATE_COMMENTS = re.compile(r"\{#.*?#\}|\{% comment %\}.*?\{% endcomment %\}", re.S)
+INLINE_CODE_IN_TEMPLATES = {
+    "style attribute": re.compile(r"\sstyle\s*="),
+    "<style> element": re.compile(r"<style[\s>]", re.I),
+    "event handler attribute": re.compile(r"<[a-z][^<>]*\son[a-z]+\s*=", re.I),
+    "htmx hx-on attribute": re.compile(r"\shx-on"),
+    "inline <script>": re.compile(r"<script(?![^>]*\ssrc=)[^>]*>", re.I),
+    "javascript: URL": re.compile(r"=\s*[\"']\s*javascript:", re.I),
+}
+
+
+def test_no_template_holds_inline_code():
+    """Every app's templates, even pages no test above visits yet."""
+    found = []
+    for path in sorted(Path(settings.BASE_DIR, "templates").rglob("*")):
+        if path.suffix not in {".jinja", ".html"}:
+            continue
+        source = TEMPLATE_COMMENTS.sub("", path.read_text())
+        for kind, pattern in INLINE_CODE_IN_TEMPLATES.items():
+            for match in pattern.finditer(source):
+                line = source.count("\n", 0, match.start()) + 1
+                found.append(f"{path.relative_to(settings.BASE_DIR)}:{line}: {kind}")
+
+    assert found == []
