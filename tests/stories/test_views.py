@@ -476,3 +476,37 @@ def test_the_printable_page_has_the_story_and_no_comment_form(client, story):
     assert story.title in html
     assert "data-story-print" in html
     assert "Post your comment" not in html
+
+
+def test_every_story_page_keeps_to_the_content_security_policy(
+    client_for, submitted, olivia, alice, bob, story_with_co_author
+):
+    from tests.security.test_csp import inline_code
+
+    comment = CommentFactory(story=story_with_co_author, author=bob)
+    story = story_with_co_author
+    pages = {
+        alice: [
+            reverse("stories:feed"),
+            reverse("stories:create"),
+            reverse("stories:mine"),
+            story.get_absolute_url(),
+            reverse("stories:edit", args=[story.slug]),
+            reverse("stories:co_authors", args=[story.slug]),
+            reverse("stories:print", args=[story.slug]),
+            reverse("stories:delete", args=[story.slug]),
+            reverse("stories:flag", args=["comment", comment.pk]),
+        ],
+        bob: [reverse("stories:comment_edit", args=[comment.pk])],
+        olivia: [
+            reverse("stories:review_queue"),
+            reverse("stories:review", args=[submitted.slug]),
+            submitted.get_absolute_url(),
+        ],
+    }
+    for user, urls in pages.items():
+        client = client_for(user)
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert inline_code(response.content.decode()) == [], url
