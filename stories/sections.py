@@ -8,6 +8,7 @@ from communities import page_sections as community_sections
 from communities.moderation import register_moderated
 from communities.permissions import can_moderate
 from members import profile_sections
+from notifications import digest_sections
 from pledges import page_sections as pledge_sections
 from pledges.signals import commitment_done
 from radicals import home_sections, home_stats
@@ -58,6 +59,56 @@ def community_stories(*, request, community) -> community_sections.CommunitySect
     )
 
 
+DIGEST_ITEMS = 10
+
+
+def organisers_with_stories_to_review() -> list[int]:
+    """Organisers of communities where stories wait for review get the weekly digest."""
+    from communities.models import Membership
+    from stories.models import Story
+
+    return list(
+        Membership.objects.filter(
+            role=Membership.Role.ORGANISER,
+            status=Membership.Status.ACTIVE,
+            community__stories__status=Story.Status.SUBMITTED,
+        )
+        .values_list("member_id", flat=True)
+        .distinct()
+    )
+
+
+def organiser_digest(*, organiser, since, until) -> list[digest_sections.DigestSection]:
+    """For an organiser's weekly digest: stories waiting for their review, and the
+    stories published in their communities that week."""
+    from django.urls import reverse
+
+    waiting = list(selectors.stories_to_review(user=organiser)[:DIGEST_ITEMS])
+    told = selectors.stories_published_in_organised(
+        organiser=organiser, since=since, until=until, limit=DIGEST_ITEMS
+    )
+    return [
+        digest_sections.DigestSection(
+            title="Stories waiting for your review",
+            items=[f"“{s.title}” by {s.author.name_for(organiser)}" for s in waiting],
+            url=reverse("stories:review_queue"),
+            link_text="Review the stories",
+            order=30,
+        ),
+        digest_sections.DigestSection(
+            title="Stories told in your communities",
+            items=[
+                f"“{s.title}” by {s.author.name_for(organiser)}"
+                + (f": {s.outcome}" if s.outcome else "")
+                for s in told
+            ],
+            url=reverse("stories:feed"),
+            link_text="Read the stories",
+            order=60,
+        ),
+    ]
+
+
 def register_all() -> None:
     register_moderated(
         Story,
@@ -78,6 +129,8 @@ def register_all() -> None:
     profile_sections.register(profile_stories)
     community_sections.register(community_stories)
     pledge_sections.register(pledge_links.pledge_section)
+    digest_sections.register(organiser_digest)
+    digest_sections.register_recipients(organisers_with_stories_to_review)
     commitment_done.connect(
         pledge_links.invite_to_tell, dispatch_uid="stories-invite-to-tell-the-story"
     )

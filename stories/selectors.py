@@ -263,3 +263,18 @@ def campaigns_with_stories() -> QuerySet[Campaign]:
         .distinct()
         .order_by("-starts_on", "name")
     )
+
+
+def stories_published_in_organised(*, organiser, since, until, limit: int = 10) -> list[Story]:
+    """Stories published between `since` and `until` in the communities `organiser` runs."""
+    return list(
+        Story.objects.filter(
+            status=Story.Status.PUBLISHED,
+            moderation_status=ModerationStatus.PUBLISHED,
+            community_id__in=organised_community_ids(organiser),
+            published_at__gte=since,
+            published_at__lt=until,
+        )
+        .select_related("author")
+        .order_by("-published_at", "-id")[:limit]
+    )

@@ -518,3 +518,28 @@ def test_the_feed_counts_only_published_comments(story, bob, charlie, admin_user
 def test_a_members_published_stories_include_co_authored_ones(story_with_co_author, bob):
     other = UserFactory()
     assert selectors.member_published_stories(member=bob, viewer=other) == [story_with_co_author]
+
+
+def test_the_organiser_digest_lists_stories_to_review_and_stories_told(
+    submitted, olivia, alice, alice_in_community, community
+):
+    from datetime import timedelta
+
+    from notifications import digest_sections
+    from stories.sections import organisers_with_stories_to_review
+
+    told = services.story_create(author=olivia, community=community, **_story_fields(title="Told"))
+    services.story_publish(story=told, actor=olivia)
+    now = timezone.now()
+
+    assert olivia.pk in organisers_with_stories_to_review()
+    sections = {
+        s.title: s.items
+        for s in digest_sections.sections_for(
+            organiser=olivia, since=now - timedelta(days=7), until=now + timedelta(minutes=1)
+        )
+    }
+    assert sections["Stories waiting for your review"] == [
+        "“Asking patients what matters to them” by Alice Ahmed"
+    ]
+    assert sections["Stories told in your communities"] == ["“Told” by Olivia Organiser"]
