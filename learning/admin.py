@@ -61,6 +61,8 @@ class ModuleAdminForm(forms.ModelForm):
             "learning_outcomes",
             "estimated_minutes",
             "quiz_pass_mark",
+            "campaign",
+            "theme",
             "pledge_call",
         ]
 
@@ -87,16 +89,18 @@ class ModuleAdminForm(forms.ModelForm):
 class ModuleAdmin(admin.ModelAdmin):
     form = ModuleAdminForm
     list_display = ["title", "status", "estimated_minutes", "preview_link", "updated_at"]
-    list_filter = ["status"]
+    list_filter = ["status", "campaign", "theme"]
     search_fields = ["title", "summary", "lessons__title"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["published_at", "created_at", "updated_at"]
+    autocomplete_fields = ["campaign", "theme"]
+    list_select_related = ["campaign", "theme"]
     inlines = [LessonInline, QuestionInline, CohortInline]
     actions = ["publish", "archive"]
     fieldsets = (
         (None, {"fields": ("title", "slug", "status", "summary", "learning_outcomes")}),
         ("Time and quiz", {"fields": ("estimated_minutes", "quiz_pass_mark")}),
-        ("Closing call", {"fields": ("pledge_call",)}),
+        ("Closing call to pledge", {"fields": ("pledge_call", "campaign", "theme")}),
         ("Dates", {"fields": ("published_at", "created_at", "updated_at")}),
     )
 

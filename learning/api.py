@@ -87,7 +87,7 @@ class ModuleSerializer(serializers.ModelSerializer):
     def get_url(self, module: Module) -> str:
         return module.get_absolute_url()
 
-    def get_pledge_url(self, module: Module) -> str | None:
+    def get_pledge_url(self, module: Module) -> str:
         return pledge_call.href(module=module)
 
 

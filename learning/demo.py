@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from learning import services
 from learning.models import Choice, Cohort, Enrolment, Lesson, Module, Question, QuizAttempt
+from pledges.models import Campaign, Theme
 
 INTRODUCTION = {
     "title": "Introduction to leading change",
@@ -21,6 +22,8 @@ INTRODUCTION = {
     "Plan a small test of change you can try within a week",
     "estimated_minutes": 60,
     "quiz_pass_mark": 70,
+    "campaign": "change-day-2026",
+    "theme": "patient-experience",
     "pledge_call": "You have one idea worth testing. Make a pledge to try it this month, "
     "and invite your team to co-sign.",
     "lessons": [
@@ -158,6 +161,8 @@ SPREADING = {
     "Help other teams adapt your change rather than copy it",
     "estimated_minutes": 45,
     "quiz_pass_mark": 70,
+    "campaign": "change-day-2026",
+    "theme": None,
     "pledge_call": "Pledge to share your change with one more team this quarter, and ask them "
     "to co-sign.",
     "lessons": [
@@ -221,6 +226,10 @@ def _module(spec: dict, admin) -> Module:
     )
     if not created:
         return module
+    # The pledges demo (loaded before this one) has the campaign and theme, when it ran.
+    module.campaign = Campaign.objects.filter(slug=spec["campaign"]).first()
+    module.theme = Theme.objects.filter(slug=spec["theme"]).first() if spec["theme"] else None
+    module.save(update_fields=["campaign", "theme"])
     for position, (title, slug, body) in enumerate(spec["lessons"], start=1):
         Lesson.objects.create(
             module=module, position=position, title=title, slug=slug, body=body, estimated_minutes=5

@@ -55,6 +55,22 @@ class Module(models.Model):
         help_text="The share of questions, in per cent, a member must get right to pass. "
         "The module has a quiz when it has at least one question.",
     )
+    campaign = models.ForeignKey(
+        "pledges.Campaign",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="learning_modules",
+        help_text="The closing call opens the pledge form with this campaign chosen.",
+    )
+    theme = models.ForeignKey(
+        "pledges.Theme",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="learning_modules",
+        help_text="The closing call opens the pledge form with this theme chosen.",
+    )
     pledge_call = models.TextField(
         "closing call to pledge",
         max_length=1000,

@@ -57,6 +57,7 @@ def modules_catalogue() -> QuerySet[Module]:
     """Published modules, each with lesson_count, has_quiz and open_cohorts."""
     return (
         Module.objects.filter(status=Module.Status.PUBLISHED)
+        .select_related("campaign", "theme")
         .annotate(lesson_count=_lesson_count(), has_quiz=_has_quiz())
         .prefetch_related(_open_cohorts())
         .order_by("title")
@@ -73,6 +74,7 @@ def module_get(*, user, slug: str) -> Module:
     )
     module = (
         queryset.filter(slug=slug)
+        .select_related("campaign", "theme")
         .annotate(lesson_count=_lesson_count(), has_quiz=_has_quiz())
         .prefetch_related(
             Prefetch(

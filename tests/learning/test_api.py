@@ -12,11 +12,13 @@ from communities.models import Community, Membership
 from learning import services
 from learning.models import Certificate, Enrolment, LessonProgress, Module, QuizAttempt
 from tests.factories import (
+    CampaignFactory,
     ChoiceFactory,
     CohortFactory,
     LessonFactory,
     ModuleFactory,
     QuestionFactory,
+    ThemeFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -50,12 +52,12 @@ def test_the_module_list_makes_the_same_number_of_queries_however_many_modules(a
             assert api_client.get("/api/learning/modules/").status_code == 200
         return len(queries)
 
-    module = ModuleFactory()
+    module = ModuleFactory(campaign=CampaignFactory(), theme=ThemeFactory())
     LessonFactory(module=module)
     CohortFactory(module=module)
     few = count()
     for _ in range(4):
-        module = ModuleFactory()
+        module = ModuleFactory(campaign=CampaignFactory(), theme=ThemeFactory())
         LessonFactory.create_batch(2, module=module)
         CohortFactory(module=module)
 
@@ -64,6 +66,8 @@ def test_the_module_list_makes_the_same_number_of_queries_however_many_modules(a
 
 def test_a_module_has_its_ordered_lessons_and_waves(api_client, learning_module):
     CohortFactory(module=learning_module, name="Wave 1")
+    learning_module.theme = ThemeFactory(slug="safety")
+    learning_module.save()
 
     body = api_client.get(f"/api/learning/modules/{learning_module.slug}/").json()
 
@@ -74,6 +78,7 @@ def test_a_module_has_its_ordered_lessons_and_waves(api_client, learning_module)
     ]
     assert body["cohorts"][0]["name"] == "Wave 1"
     assert body["cohorts"][0]["open_for_enrolment"] is True
+    assert body["pledge_url"] == "/pledges/new/?theme=safety"
 
 
 def test_a_member_enrols_and_sees_their_progress(api_for, learning_module, alice):

@@ -17,17 +17,19 @@ from django.urls import reverse
 from django.utils import timezone
 
 from communities.models import Community, Membership
-from learning import services
+from learning import pledge_call, services
 from learning.admin import CertificateAdmin
 from learning.models import Certificate, Enrolment, LessonProgress, Module, QuizAttempt
 from learning.pdf import certificate_pdf
 from members.models import User
 from tests.factories import (
+    CampaignFactory,
     ChoiceFactory,
     CohortFactory,
     LessonFactory,
     ModuleFactory,
     QuestionFactory,
+    ThemeFactory,
     UserFactory,
 )
 
@@ -86,7 +88,7 @@ def _catalogue_queries(client) -> int:
 
 def test_the_catalogue_makes_the_same_number_of_queries_however_many_modules(client_for, alice):
     def add_module():
-        module = ModuleFactory()
+        module = ModuleFactory(campaign=CampaignFactory(), theme=ThemeFactory())
         LessonFactory.create_batch(2, module=module)
         CohortFactory(module=module)
         services.enrol(member=alice, module=module)
@@ -111,6 +113,9 @@ def test_the_module_page_makes_the_same_number_of_queries_however_many_lessons(
             assert client.get(url).status_code == 200
         return len(queries)
 
+    learning_module.campaign = CampaignFactory()
+    learning_module.theme = ThemeFactory()
+    learning_module.save()
     services.lesson_complete(member=alice, lesson=learning_module.lessons.first())
     services.quiz_submit(
         member=alice, module=learning_module, answers=right_answers(learning_module)
@@ -734,3 +739,51 @@ def test_learning_pages_need_a_login_where_personal(client, learning_module):
     ):
         response = client.get(url)
         assert response.status_code == 302 and reverse("account_login") in response.url
+
+
+# --- The closing call to pledge ------------------------------------------------------
+
+
+def test_the_closing_call_opens_the_pledge_form_with_the_modules_campaign_and_theme(
+    client_for, learning_enrolment, learning_module, alice
+):
+    learning_module.campaign = CampaignFactory(name="Change Day 2026", slug="change-day-2026")
+    learning_module.theme = ThemeFactory(name="Patient experience", slug="patient-experience")
+    learning_module.pledge_call = "Pledge to ask one patient what matters to them."
+    learning_module.save()
+    client = client_for(alice)
+    module_url = reverse("learning:module", args=[learning_module.slug])
+    pledge_url = (
+        reverse("pledges:create") + "?campaign=change-day-2026&amp;theme=patient-experience"
+    )
+
+    before = client.get(module_url).content.decode()
+    for lesson in learning_module.lessons.all():
+        services.lesson_complete(member=alice, lesson=lesson)
+    after = client.get(module_url).content.decode()
+    last_lesson = client.get(learning_module.lessons.order_by("position").last().get_absolute_url())
+
+    assert pledge_url not in before
+    assert pledge_url in after
+    assert "Pledge to ask one patient what matters to them." in after
+    assert pledge_url in last_lesson.content.decode()
+    assert "Change Day 2026" in after
+
+
+def test_the_pledge_form_opens_with_the_campaign_and_theme_chosen(
+    client_for, learning_module, alice
+):
+    campaign = CampaignFactory(slug="change-day-2026")
+    theme = ThemeFactory(slug="patient-experience")
+    learning_module.campaign, learning_module.theme = campaign, theme
+    learning_module.save()
+
+    response = client_for(alice).get(pledge_call.href(module=learning_module))
+
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.initial["campaign"] == campaign.pk and form.initial["theme"] == theme.pk
+
+
+def test_without_a_campaign_or_theme_the_call_opens_an_empty_pledge_form(learning_module):
+    assert pledge_call.href(module=learning_module) == reverse("pledges:create")
