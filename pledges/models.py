@@ -161,6 +161,12 @@ class Pledge(Moderated):
             models.Index(fields=["-created_at", "-id"], name="pledges_newest"),
             models.Index(fields=["status", "-created_at", "-id"], name="pledges_status_newest"),
             models.Index(fields=["status", "due_date", "id"], name="pledges_status_due"),
+            # "Ending soon": open pledges by due date, read in index order.
+            models.Index(
+                fields=["due_date", "id"],
+                name="pledges_open_by_due",
+                condition=Q(status__in=["gathering", "active"]),
+            ),
             models.Index(fields=["-signer_count", "-id"], name="pledges_most_signed"),
             models.Index(
                 fields=["status", "threshold_deadline"],

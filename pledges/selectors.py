@@ -19,7 +19,16 @@ from django.utils import timezone
 
 from communities.moderation import ModerationStatus, visible_q
 from communities.selectors import member_community_ids
-from pledges.models import SEARCH_CONFIG, Campaign, CheckIn, Pledge, Signature, Theme, search_vector
+from pledges.models import (
+    SEARCH_CONFIG,
+    Campaign,
+    CheckIn,
+    Pledge,
+    Signature,
+    Theme,
+    format_quantity,
+    search_vector,
+)
 
 WALL_SELECT_RELATED = ("author", "author__organisation", "theme", "campaign", "community")
 
@@ -240,6 +249,10 @@ class CampaignProgress:
     done: int
     total_quantity: Decimal
     target: int | None
+
+    @property
+    def total_quantity_text(self) -> str:
+        return format_quantity(self.total_quantity)
 
     @property
     def percent(self) -> int:

@@ -22,7 +22,7 @@ from communities.moderation import ModerationStatus
 from pledges import page_sections, permissions, selectors, services
 from pledges.filters import PledgeFilter
 from pledges.forms import CheckInForm, DoneForm, PledgeEditForm, PledgeForm
-from pledges.models import Campaign, Pledge
+from pledges.models import Campaign, Pledge, format_quantity
 from radicals.web import call_service
 
 WALL_PAGE_SIZE = 20
@@ -149,7 +149,7 @@ def _signature_action(request, pk: int, *, signing: bool):
         return render(
             request,
             "pledges/_sign_panel.jinja",
-            _sign_panel_context(request, pledge, signature, error),
+            {**_sign_panel_context(request, pledge, signature, error), "oob": True},
         )
     if error:
         messages.error(request, error)
@@ -329,6 +329,9 @@ def campaigns(request):
         pledge_total=Count("pledges", filter=counted),
         quantity_total=Sum("pledges__total_quantity", filter=counted),
     )
+    rows = list(rows)
+    for campaign in rows:
+        campaign.quantity_text = format_quantity(campaign.quantity_total)
     return render(request, "pledges/campaigns.jinja", {"campaigns": rows})
 
 

@@ -304,6 +304,8 @@ def test_signing_with_htmx_updates_the_count_in_place(client_for, pledge, bob):
     assert 'data-signer-count="2"' in body
     assert "Remove my signature" in body
     assert 'data-signer-count="2"' in page(again)
+    assert 'id="pledge-progress" hx-swap-oob="true"' in body
+    assert "0</span> of the 2 people who signed have done it" in body
     assert Signature.objects.filter(pledge=pledge).count() == 2
 
 
@@ -603,3 +605,20 @@ def test_a_community_page_section_lists_its_pledges_for_members_only(
         assert community_pledges(request=request, community=community).context["pledges"] == (
             expected
         )
+
+
+def test_an_anonymous_author_is_not_placed_by_organisation_or_linked(client, alice, theme):
+    alice.name_visibility = User.NameVisibility.HIDDEN
+    alice.organisation = OrganisationFactory(name="Morecambe Bay Hospitals")
+    alice.save()
+    pledge = services.pledge_create(
+        author=alice, title="learn sign language", theme=theme, due_date=days(9)
+    )
+
+    detail = page(client.get(detail_url(pledge)))
+    wall = page(client.get(WALL, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="pledge-results"))
+
+    for body in (detail, wall):
+        assert "Morecambe Bay Hospitals" not in body
+        assert "Alice Ahmed" not in body
+    assert reverse("members:profile", args=[alice.pk]) not in detail
