@@ -787,3 +787,49 @@ def test_the_pledge_form_opens_with_the_campaign_and_theme_chosen(
 
 def test_without_a_campaign_or_theme_the_call_opens_an_empty_pledge_form(learning_module):
     assert pledge_call.href(module=learning_module) == reverse("pledges:create")
+
+
+# --- Accessibility ------------------------------------------------------------------------
+
+
+def _heading_levels(page: str) -> list[int]:
+    main = page[page.index("<main") : page.index("</main>")]
+    return [int(level) for level in re.findall(r"<h([1-6])[\s>]", main)]
+
+
+def test_every_learning_page_has_one_h1_and_headings_in_order(
+    client_for, learning_module, alice, bob, charlie, admin_user
+):
+    community = Community.objects.create(name="Ward 7 radicals", slug="ward-7")
+    Membership.objects.create(community=community, member=charlie, role=Membership.Role.ORGANISER)
+    Membership.objects.create(community=community, member=alice)
+    certificate = complete(alice, learning_module)
+    attempt = QuizAttempt.objects.get()
+    draft = ModuleFactory(status=Module.Status.DRAFT)
+    draft_lesson = LessonFactory(module=draft)
+    services.certificate_revoke(certificate=certificate, actor=admin_user, reason="Test")
+    pages = {
+        alice: [
+            reverse("learning:catalogue"),
+            reverse("learning:module", args=[learning_module.slug]),
+            learning_module.lessons.last().get_absolute_url(),
+            reverse("learning:quiz", args=[learning_module.slug]),
+            reverse("learning:attempt", args=[attempt.pk]),
+            reverse("learning:my_learning"),
+            certificate.get_absolute_url(),
+            reverse("learning:verify"),
+            reverse("learning:verify_code", args=[certificate.display_code]),
+            reverse("learning:verify_code", args=["ZZZZ-ZZZZ-ZZZZ-ZZZZ"]),
+        ],
+        charlie: [reverse("learning:community_progress", args=[community.slug])],
+        admin_user: [
+            reverse("learning:module", args=[draft.slug]),
+            draft_lesson.get_absolute_url(),
+        ],
+    }
+    for user, urls in pages.items():
+        client = client_for(user)
+        for url in urls:
+            levels = _heading_levels(client.get(url).content.decode())
+            assert levels.count(1) == 1 and levels[0] == 1, url
+            assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False)), (url, levels)
