@@ -622,3 +622,10 @@ def test_an_anonymous_author_is_not_placed_by_organisation_or_linked(client, ali
         assert "Morecambe Bay Hospitals" not in body
         assert "Alice Ahmed" not in body
     assert reverse("members:profile", args=[alice.pk]) not in detail
+
+
+def test_the_community_page_lists_its_pledges(client_for, community_pledge, community, bob):
+    body = page(client_for(bob).get(reverse("communities:detail", args=[community.slug])))
+
+    assert "I will bring the ward&#39;s tea round to night staff" in body
+    assert f"/pledges/new/?community={community.slug}" in body
