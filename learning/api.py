@@ -520,10 +520,9 @@ class CertificateVerifyView(APIView):
                 {"status": "unknown", "detail": "No certificate has this code."},
                 status=status.HTTP_404_NOT_FOUND,
             )
-        name = certificate.member.name_for(request.user)
         data = {
             "status": result.status,
-            "holder": None if name == "Anonymous supporter" else name,
+            "holder": selectors.holder_name(certificate=certificate, viewer=request.user),
             "module_title": certificate.module_title,
             "completed_on": certificate.completed_on,
             "hours": certificate.hours,

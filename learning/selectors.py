@@ -348,6 +348,13 @@ class Verification:
         return self.status == "genuine"
 
 
+def holder_name(*, certificate: Certificate, viewer) -> str | None:
+    """The holder's name as they let `viewer` see it, or None where they keep it hidden."""
+    name = certificate.member.name_for(viewer)
+    hidden = type(certificate.member)(name_visibility="hidden").name_for(None)
+    return None if name == hidden else name
+
+
 def certificate_verify(*, code: str) -> Verification:
     """Whether a typed or linked code belongs to a certificate we issued. The lookup key
     finds the row; the whole code is then compared in constant time."""

@@ -274,8 +274,7 @@ def verify_code(request, code: str):
     result = selectors.certificate_verify(code=code)
     holder = None
     if result.certificate is not None:
-        name = result.certificate.member.name_for(request.user)
-        holder = None if name == "Anonymous supporter" else name
+        holder = selectors.holder_name(certificate=result.certificate, viewer=request.user)
     return render(
         request,
         "learning/verify_result.jinja",

@@ -833,3 +833,13 @@ def test_every_learning_page_has_one_h1_and_headings_in_order(
             levels = _heading_levels(client.get(url).content.decode())
             assert levels.count(1) == 1 and levels[0] == 1, url
             assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False)), (url, levels)
+
+
+def test_the_community_page_links_organisers_to_their_members_learning(
+    client_for, community, alice, charlie
+):
+    url = reverse("communities:detail", args=[community.slug])
+    progress_url = reverse("learning:community_progress", args=[community.slug])
+
+    assert progress_url in client_for(charlie).get(url).content.decode()
+    assert progress_url not in client_for(alice).get(url).content.decode()
