@@ -91,7 +91,7 @@ def test_a_member_enrols_and_sees_their_progress(api_for, learning_module, alice
     body = created.json()
     assert body["status"] == "enrolled" and body["percent"] == 0
     assert body["lessons_total"] == 3 and body["cohort"] is None
-    assert api.get("/api/learning/enrolments/").json()[0]["id"] == body["id"]
+    assert api.get("/api/learning/enrolments/").json()["results"][0]["id"] == body["id"]
 
 
 def test_enrolling_refuses_unknown_fields_and_closed_waves(api_for, learning_module, alice):
@@ -340,7 +340,8 @@ def test_anyone_verifies_a_certificate_code(api_client, learning_module, alice, 
     url = f"/api/learning/certificates/verify/{certificate.display_code}/"
 
     genuine = api_client.get(url)
-    tampered = api_client.get(f"/api/learning/certificates/verify/{certificate.code[:-1]}X/")
+    last = "X" if certificate.code[-1] != "X" else "Y"
+    tampered = api_client.get(f"/api/learning/certificates/verify/{certificate.code[:-1]}{last}/")
     services.certificate_revoke(certificate=certificate, actor=admin_user, reason="Duplicate")
     revoked = api_client.get(url)
 
