@@ -903,6 +903,7 @@ def flag_create(*, reporter, target, reason: str, community: Community | None = 
         if mtype is None:
             raise ValidationError("This kind of content cannot be flagged.")
         what = mtype.label
+        target = type(target)._base_manager.get(pk=target.pk)  # decide on its current state
         author = target.moderation_author
         if author is not None and author.pk == reporter.pk:
             raise ValidationError(f"You cannot flag your own {what}.")
@@ -1113,7 +1114,7 @@ def flags_dismiss_orphaned(*, actor, target_type: ContentType, target_id: int, r
     """Close open flags whose content no longer exists (its author deleted it)."""
     reason = _clean_reason(reason, required=True, message="Give a reason, for the record.")
     flags = list(
-        Flag.objects.select_for_update()
+        Flag.objects.select_for_update(of=("self",))
         .filter(target_type=target_type, target_id=target_id, status=Flag.Status.OPEN)
         .select_related("community")
     )

@@ -266,6 +266,7 @@ SPECTACULAR_SETTINGS = {
         "StoryCoAuthorStatusEnum": "stories.models.CoAuthor.Status",
         "PledgeStatusEnum": "pledges.models.Pledge.Status",
         "PledgeVisibilityEnum": "pledges.models.Pledge.Visibility",
+        "MembershipStatusEnum": "communities.models.Membership.Status",
     },
 }
 
