@@ -36,6 +36,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("healthz", views.healthz, name="healthz"),
+    # The NHS.UK stylesheet names its icons by absolute /assets/ paths.
+    path("assets/<path:path>", views.nhsuk_asset, name="nhsuk-asset"),
     path("accounts/", include("allauth.urls")),
     path("members/", include("members.urls")),
     path("communities/", include("communities.urls")),
@@ -64,6 +66,9 @@ handler500 = "radicals.views.error_500"
 admin.site.site_header = "Radicals administration"
 admin.site.site_title = "Radicals admin"
 admin.site.index_title = "Run the platform"
+
+if settings.BENCHMARK_VIEWS:
+    urlpatterns.append(path("bench/", include("benchmarks.urls")))
 
 if settings.DEBUG:
     from django.conf.urls.static import static

@@ -23,6 +23,18 @@ def home(request):
     )
 
 
+def nhsuk_asset(request, path: str):
+    """Send the NHS.UK stylesheet's /assets/… icon requests to the served static copy."""
+    from django.contrib.staticfiles import finders
+    from django.http import Http404, HttpResponsePermanentRedirect
+    from django.templatetags.static import static
+
+    name = f"nhsuk/assets/{path}"
+    if ".." in path or finders.find(name) is None:
+        raise Http404("No such NHS.UK asset.")
+    return HttpResponsePermanentRedirect(static(name))
+
+
 def accessibility(request):
     return render(request, "accessibility.jinja")
 

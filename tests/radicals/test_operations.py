@@ -179,3 +179,12 @@ def test_admin_pages_load_for_a_platform_admin(client_for, admin_user):
 
     assert client.get(reverse("admin:members_user_changelist")).status_code == 200
     assert client.get(reverse("admin:members_organisation_changelist")).status_code == 200
+
+
+def test_nhsuk_stylesheet_icons_resolve_to_static_files(client):
+    response = client.get("/assets/images/nhsuk-icon-cross.svg")
+
+    assert response.status_code == 301
+    assert response["Location"].endswith("nhsuk/assets/images/nhsuk-icon-cross.svg")
+    assert client.get("/assets/images/not-an-icon.svg").status_code == 404
+    assert client.get("/assets/../settings.py").status_code == 404
