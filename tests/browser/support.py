@@ -1,0 +1,105 @@
+"""What the browser tests share: where Chromium is, why the suite would be skipped, and
+the checks run on every page a journey visits (axe-core, Content Security Policy,
+page errors)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ROOT = Path(__file__).resolve().parents[2]
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+RESULTS = ROOT / "test-results" / "browser"
+
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 375, "height": 740}
+
+try:
+    from playwright.sync_api import Page, expect  # noqa: F401
+except ImportError:  # the conftest skips every browser test with the reason below
+    Page = expect = None
+
+
+def skip_reason() -> str | None:
+    """Why the browser tests cannot run on this machine, or None when they can."""
+    if not CHROMIUM.exists():
+        return f"Browser tests skipped: Chromium not found at {CHROMIUM}"
+    if expect is None:
+        return "Browser tests skipped: Playwright is not installed (pip install -e '.[dev]')"
+    if not AXE_JS.exists():
+        return f"Browser tests skipped: axe-core not found at {AXE_JS} (run npm ci)"
+    return None
+
+
+@dataclass
+class PageLog:
+    """What one page has shown: the journey step it is at, the addresses it loaded,
+    which of them were checked, and anything the browser complained about."""
+
+    step: str = "start"
+    loaded: list[str] = field(default_factory=list)
+    checked: set[str] = field(default_factory=set)
+    csp_violations: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def unchecked(self) -> list[str]:
+        return [url for url in dict.fromkeys(self.loaded) if url not in self.checked]
+
+
+def watch(page, log: PageLog) -> None:
+    def on_console(message):
+        text = message.text
+        if "Content Security Policy" in text or "Content-Security-Policy" in text:
+            log.csp_violations.append(f"{page.url}: {text}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: log.errors.append(f"{page.url}: {error}"))
+    page.on("load", lambda: log.loaded.append(_without_fragment(page.url)))
+
+
+def _without_fragment(url: str) -> str:
+    return url.split("#", 1)[0]
+
+
+# Serious and critical failures fail a test; moderate and minor ones are advice.
+FAILING_IMPACTS = {"serious", "critical"}
+
+_AXE_RUN = """async () => {
+  const results = await window.axe.run(document, {resultTypes: ["violations"]});
+  return results.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 5).map(n => ({target: n.target.join(" "),
+                                         summary: n.failureSummary})),
+  }));
+}"""
+
+
+def axe_violations(page) -> list[dict]:
+    """axe-core's serious and critical violations on the page as it is now.
+
+    axe is evaluated through the DevTools protocol, which the page's strict CSP
+    (script-src 'self') does not govern, so the context never needs bypass_csp and
+    the app's own CSP stays in force for everything else the test does."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(AXE_JS.read_text() + "\n;undefined")
+    found = page.evaluate(_AXE_RUN)
+    return [v for v in found if v["impact"] in FAILING_IMPACTS]
+
+
+def describe_violations(violations: list[dict]) -> str:
+    return json.dumps(violations, indent=2)
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80] or "page"
