@@ -1,0 +1,501 @@
+"""Joining, asking to join, leaving, invitations, organisers, removals and bans."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+
+from communities.models import Community, Flag, Invitation, Membership
+from communities.services._common import (
+    MAX_BAN_DAYS,
+    MAX_INVITATION_DAYS,
+    REQUEST_AGAIN_AFTER,
+    Action,
+    _audit,
+    _ban_text,
+    _clean_reason,
+    _community_url,
+    _date,
+    _forget_cached_ids,
+    _keep_one_organiser,
+    _lock_membership,
+    _lock_organisers,
+    _recount_members,
+    _refuse_self,
+    _require_moderator,
+    _resolve_flags,
+)
+from notifications.models import Kind
+from notifications.services import notify
+
+# --- Membership ------------------------------------------------------------------
+
+
+def _refuse_if_banned(membership: Membership | None, community: Community) -> None:
+    if membership is None or membership.status != Membership.Status.BANNED:
+        return
+    until = membership.banned_until
+    if until is None:
+        raise ValidationError(f"You have been banned from {community.name}.")
+    if until > timezone.now():
+        raise ValidationError(f"You are banned from {community.name} until {_date(until)}.")
+
+
+def _require_active_community(community: Community) -> None:
+    if community.status != Community.Status.ACTIVE:
+        raise ValidationError(f"{community.name} is not open for members.")
+
+
+@transaction.atomic
+def membership_join(*, community: Community, member, invitation: Invitation | None = None):
+    """Join an open community, or any community with a valid invitation."""
+    _require_active_community(community)
+    membership = _lock_membership(community, member)
+    if membership is not None and membership.is_active:
+        raise ValidationError(f"You are already a member of {community.name}.")
+    _refuse_if_banned(membership, community)
+    if invitation is not None:
+        if invitation.community_id != community.pk or not invitation.is_usable:
+            raise ValidationError("This invitation cannot be used to join this community.")
+    elif community.joining_policy == Community.JoiningPolicy.APPROVAL:
+        raise ValidationError(
+            f"The organisers of {community.name} approve new members: ask to join instead."
+        )
+    elif community.joining_policy == Community.JoiningPolicy.INVITATION:
+        raise ValidationError(
+            f"{community.name} is by invitation only. Ask one of its organisers for an "
+            "invitation link."
+        )
+    if membership is None:
+        membership = Membership(community=community, member=member)
+    membership.status = Membership.Status.ACTIVE
+    membership.role = Membership.Role.MEMBER
+    membership.banned_until = None
+    membership.joined_at = timezone.now()
+    if invitation is not None:
+        membership.invitation = invitation
+        membership.invited_by = invitation.created_by
+        Invitation.objects.filter(pk=invitation.pk).update(use_count=F("use_count") + 1)
+    membership.save()
+    _forget_cached_ids(member)
+    _recount_members(community)
+    return membership
+
+
+@transaction.atomic
+def membership_request(*, community: Community, member, message: str = "") -> Membership:
+    """Ask to join a community whose organisers approve members; each organiser is told."""
+    _require_active_community(community)
+    message = (message or "").strip()
+    if len(message) > 1000:
+        raise ValidationError({"message": "Keep your message to 1,000 characters or fewer."})
+    membership = _lock_membership(community, member)
+    if membership is not None and membership.is_active:
+        raise ValidationError(f"You are already a member of {community.name}.")
+    if membership is not None and membership.status == Membership.Status.PENDING:
+        raise ValidationError(
+            f"You have already asked to join {community.name}. "
+            "The organisers will tell you their answer."
+        )
+    _refuse_if_banned(membership, community)
+    if community.joining_policy == Community.JoiningPolicy.OPEN:
+        raise ValidationError(f"Anyone can join {community.name}: join it straight away.")
+    if community.joining_policy == Community.JoiningPolicy.INVITATION:
+        raise ValidationError(
+            f"{community.name} is by invitation only. Ask one of its organisers for an "
+            "invitation link."
+        )
+    if (
+        membership is not None
+        and membership.status == Membership.Status.DECLINED
+        and membership.decided_at
+        and membership.decided_at + REQUEST_AGAIN_AFTER > timezone.now()
+    ):
+        raise ValidationError(
+            f"The organisers of {community.name} declined your request on "
+            f"{_date(membership.decided_at)}. You can ask again from "
+            f"{_date(membership.decided_at + REQUEST_AGAIN_AFTER)}."
+        )
+    if membership is None:
+        membership = Membership(community=community, member=member)
+    membership.status = Membership.Status.PENDING
+    membership.role = Membership.Role.MEMBER
+    membership.banned_until = None
+    membership.requested_at = timezone.now()
+    membership.request_message = message
+    membership.save()
+    manage_url = reverse("communities:manage", args=[community.slug])
+    for organiser in _organiser_users(community):
+        notify(
+            kind=Kind.MEMBERSHIP_REQUEST,
+            recipient=organiser,
+            subject=membership,
+            title=f"{member.display_name or 'A member'} asked to join {community.name}",
+            body=message,
+            url=manage_url,
+            period=membership.requested_at.isoformat(),
+        )
+    return membership
+
+
+def _organiser_users(community: Community) -> list:
+    return [
+        m.member
+        for m in Membership.objects.filter(
+            community=community,
+            role=Membership.Role.ORGANISER,
+            status=Membership.Status.ACTIVE,
+        ).select_related("member")
+    ]
+
+
+@transaction.atomic
+def membership_leave(*, community: Community, member) -> Membership:
+    """Leave a community, or withdraw a request to join. The last organiser cannot leave."""
+    membership = _lock_membership(community, member)
+    if membership is None:
+        raise ValidationError(f"You are not a member of {community.name}.")
+    if membership.status not in (Membership.Status.ACTIVE, Membership.Status.PENDING):
+        return membership
+    was_organiser = membership.is_organiser
+    if was_organiser and len(_lock_organisers(community)) <= 1:
+        raise ValidationError(
+            f"You are the only organiser of {community.name}. "
+            "Appoint another organiser before you leave."
+        )
+    membership.status = Membership.Status.LEFT
+    membership.role = Membership.Role.MEMBER
+    membership.save(update_fields=["status", "role"])
+    _forget_cached_ids(member)
+    _recount_members(community)
+    if was_organiser:
+        _audit(
+            actor=member,
+            action=Action.ORGANISER_LEFT,
+            community=community,
+            target=member,
+        )
+    return membership
+
+
+@transaction.atomic
+def membership_decide(
+    *, membership: Membership, actor, approve: bool, reason: str = ""
+) -> Membership:
+    """An organiser approves or declines a request to join; the requester is told."""
+    community = membership.community
+    _require_moderator(actor, community, what="requests to join")
+    membership = (
+        Membership.objects.select_for_update().select_related("member").get(pk=membership.pk)
+    )
+    wanted = Membership.Status.ACTIVE if approve else Membership.Status.DECLINED
+    if membership.status == wanted and membership.decided_at:
+        return membership
+    if membership.status != Membership.Status.PENDING:
+        raise ValidationError(
+            f"{membership.member.display_name or 'This member'} has no request waiting."
+        )
+    reason = _clean_reason(reason, required=False, message="")
+    now = timezone.now()
+    membership.status = wanted
+    membership.decided_at = now
+    if approve:
+        membership.joined_at = now
+    membership.save(update_fields=["status", "decided_at", "joined_at"])
+    _forget_cached_ids(membership.member)
+    _recount_members(community)
+    _audit(
+        actor=actor,
+        action=Action.REQUEST_APPROVED if approve else Action.REQUEST_DECLINED,
+        community=community,
+        target=membership.member,
+        reason=reason,
+    )
+    notify(
+        kind=Kind.MEMBERSHIP_DECIDED,
+        recipient=membership.member,
+        subject=membership,
+        title=(
+            f"Welcome to {community.name}: your request to join was approved"
+            if approve
+            else f"Your request to join {community.name} was declined"
+        ),
+        body=reason,
+        url=_community_url(community),
+        period=membership.requested_at.isoformat(),
+    )
+    return membership
+
+
+# --- Organisers ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def organiser_appoint(*, community: Community, member, actor, reason: str = "") -> Membership:
+    _require_moderator(actor, community, what="organisers")
+    membership = _lock_membership(community, member)
+    if membership is None or not membership.is_active:
+        raise ValidationError(
+            f"{member.display_name or 'This person'} is not a member of {community.name}. "
+            "Only members can be organisers."
+        )
+    if membership.is_organiser:
+        return membership
+    reason = _clean_reason(reason, required=False, message="")
+    membership.role = Membership.Role.ORGANISER
+    membership.save(update_fields=["role"])
+    _forget_cached_ids(member)
+    _audit(
+        actor=actor,
+        action=Action.ORGANISER_APPOINTED,
+        community=community,
+        target=member,
+        reason=reason,
+    )
+    return membership
+
+
+@transaction.atomic
+def organiser_remove(*, community: Community, member, actor, reason: str = "") -> Membership:
+    """Make an organiser an ordinary member again; a community keeps at least one organiser."""
+    _require_moderator(actor, community, what="organisers")
+    membership = _lock_membership(community, member)
+    if membership is None or not membership.is_organiser:
+        if membership is not None and membership.is_active:
+            return membership
+        raise ValidationError(
+            f"{member.display_name or 'This person'} is not an organiser of {community.name}."
+        )
+    _keep_one_organiser(community, membership)
+    reason = _clean_reason(reason, required=False, message="")
+    membership.role = Membership.Role.MEMBER
+    membership.save(update_fields=["role"])
+    _forget_cached_ids(member)
+    _audit(
+        actor=actor,
+        action=Action.ORGANISER_REMOVED,
+        community=community,
+        target=member,
+        reason=reason,
+    )
+    return membership
+
+
+# --- Removing and banning members ---------------------------------------------------
+
+
+@transaction.atomic
+def member_remove(*, community: Community, member, actor, reason: str) -> Membership:
+    """Take a member out of a community; they may join again (a ban keeps them out)."""
+    _require_moderator(actor, community, what="members")
+    _refuse_self(actor, member, "remove")
+    reason = _clean_reason(reason, required=True, message="Give a reason. The member will see it.")
+    membership = _lock_membership(community, member)
+    if membership is not None and membership.status == Membership.Status.REMOVED:
+        return membership
+    if membership is None or not membership.is_active:
+        raise ValidationError(
+            f"{member.display_name or 'This person'} is not a member of {community.name}."
+        )
+    _keep_one_organiser(community, membership)
+    membership.status = Membership.Status.REMOVED
+    membership.role = Membership.Role.MEMBER
+    membership.save(update_fields=["status", "role"])
+    _forget_cached_ids(member)
+    _recount_members(community)
+    _resolve_flags(
+        target=member,
+        community=community,
+        actor=actor,
+        status=Flag.Status.ACTIONED,
+        member_target=True,
+    )
+    entry = _audit(
+        actor=actor,
+        action=Action.MEMBER_REMOVED,
+        community=community,
+        target=member,
+        reason=reason,
+    )
+    notify(
+        kind=Kind.MEMBERSHIP_DECIDED,
+        recipient=member,
+        subject=membership,
+        title=f"The organisers of {community.name} removed you from the community",
+        body=reason,
+        url=_community_url(community),
+        period=f"audit-{entry.pk}",
+    )
+    return membership
+
+
+@transaction.atomic
+def member_ban(
+    *, community: Community, member, actor, reason: str, until: datetime | None
+) -> Membership:
+    """Ban a member until a time (or indefinitely): they cannot post, sign or rejoin."""
+    _require_moderator(actor, community, what="members")
+    _refuse_self(actor, member, "ban")
+    reason = _clean_reason(reason, required=True, message="Give a reason. The member will see it.")
+    if until is not None and until <= timezone.now():
+        raise ValidationError({"until": "A ban must end in the future."})
+    membership = _lock_membership(community, member)
+    if membership is None:
+        raise ValidationError(
+            f"{member.display_name or 'This person'} has never been a member of {community.name}."
+        )
+    if membership.status == Membership.Status.BANNED and membership.banned_until == until:
+        return membership
+    _keep_one_organiser(community, membership)
+    membership.status = Membership.Status.BANNED
+    membership.role = Membership.Role.MEMBER
+    membership.banned_until = until
+    membership.save(update_fields=["status", "role", "banned_until"])
+    _forget_cached_ids(member)
+    _recount_members(community)
+    _resolve_flags(
+        target=member,
+        community=community,
+        actor=actor,
+        status=Flag.Status.ACTIONED,
+        member_target=True,
+    )
+    entry = _audit(
+        actor=actor,
+        action=Action.MEMBER_BANNED,
+        community=community,
+        target=member,
+        reason=reason,
+        details={"until": until.isoformat() if until else None},
+    )
+    notify(
+        kind=Kind.MEMBERSHIP_DECIDED,
+        recipient=member,
+        subject=membership,
+        title=f"You are banned from {community.name} {_ban_text(until)}",
+        body=reason,
+        url=_community_url(community),
+        period=f"audit-{entry.pk}",
+    )
+    return membership
+
+
+def ban_until_from_days(days: int | None) -> datetime | None:
+    """A ban's end from its length in days (None: indefinitely)."""
+    if days is None:
+        return None
+    if not 1 <= days <= MAX_BAN_DAYS:
+        raise ValidationError({"days": f"A ban lasts from 1 to {MAX_BAN_DAYS} days."})
+    return timezone.now() + timedelta(days=days)
+
+
+@transaction.atomic
+def member_unban(*, community: Community, member, actor, reason: str = "") -> Membership:
+    """Lift a ban; the person may join again under the community's joining policy."""
+    _require_moderator(actor, community, what="members")
+    membership = _lock_membership(community, member)
+    if membership is None or membership.status != Membership.Status.BANNED:
+        return membership
+    reason = _clean_reason(reason, required=False, message="")
+    membership.status = Membership.Status.REMOVED
+    membership.banned_until = None
+    membership.save(update_fields=["status", "banned_until"])
+    _audit(
+        actor=actor,
+        action=Action.MEMBER_UNBANNED,
+        community=community,
+        target=member,
+        reason=reason,
+    )
+    return membership
+
+
+# --- Invitations -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def invitation_create(
+    *, community: Community, actor, days_valid: int = 14, note: str = ""
+) -> Invitation:
+    _require_moderator(actor, community, what="invitations")
+    _require_active_community(community)
+    if not 1 <= int(days_valid) <= MAX_INVITATION_DAYS:
+        raise ValidationError(
+            {"days_valid": f"An invitation lasts from 1 to {MAX_INVITATION_DAYS} days."}
+        )
+    note = (note or "").strip()
+    if len(note) > 200:
+        raise ValidationError({"note": "Keep the note to 200 characters or fewer."})
+    invitation = Invitation.objects.create(
+        community=community,
+        token=secrets.token_urlsafe(32),
+        note=note,
+        created_by=actor,
+        expires_at=timezone.now() + timedelta(days=int(days_valid)),
+    )
+    _audit(
+        actor=actor,
+        action=Action.INVITATION_CREATED,
+        community=community,
+        target=invitation,
+        details={"expires_at": invitation.expires_at.isoformat()},
+    )
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, actor) -> Invitation:
+    _require_moderator(actor, invitation.community, what="invitations")
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.revoked_at is not None:
+        return invitation
+    invitation.revoked_at = timezone.now()
+    invitation.revoked_by = actor
+    invitation.save(update_fields=["revoked_at", "revoked_by"])
+    _audit(
+        actor=actor,
+        action=Action.INVITATION_REVOKED,
+        community=invitation.community,
+        target=invitation,
+    )
+    return invitation
+
+
+def invitation_problem(invitation: Invitation | None) -> str | None:
+    """Why an invitation cannot be used, in words for the person holding the link."""
+    if invitation is None:
+        return (
+            "This invitation link is not valid. Check you copied all of it, "
+            "or ask an organiser for a new one."
+        )
+    name = invitation.community.name
+    if invitation.is_revoked:
+        return f"This invitation has been withdrawn. Ask an organiser of {name} for a new one."
+    if invitation.is_expired:
+        return (
+            f"This invitation expired on {_date(invitation.expires_at)}. "
+            f"Ask an organiser of {name} for a new one."
+        )
+    if invitation.community.status != Community.Status.ACTIVE:
+        return f"{name} is not open for members."
+    return None
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, member) -> Membership:
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("community", "created_by")
+        .filter(token=token or "")
+        .first()
+    )
+    problem = invitation_problem(invitation)
+    if problem:
+        raise ValidationError(problem)
+    return membership_join(community=invitation.community, member=member, invitation=invitation)

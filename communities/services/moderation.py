@@ -1,0 +1,331 @@
+"""Flags and moderating content: hide, restore, approve, warn, dismiss."""
+
+from __future__ import annotations
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from communities.models import AuditEntry, Community, Flag, Membership
+from communities.moderation import ModerationStatus, moderated_type_for
+from communities.services._common import (
+    Action,
+    _audit,
+    _clean_reason,
+    _community_url,
+    _require_moderator,
+    _resolve_flags,
+)
+from members.models import User
+from notifications.models import Kind
+from notifications.services import notify
+
+# --- Flags -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def flag_create(*, reporter, target, reason: str, community: Community | None = None) -> Flag:
+    """Ask the organisers to look at a piece of content, or at a member of a community."""
+    if reporter is None or not reporter.is_authenticated:
+        raise PermissionDenied("Log in to flag content.")
+    reason = _clean_reason(
+        reason, required=True, message="Tell the organisers what is wrong with it."
+    )
+    if isinstance(target, User):
+        what = "member"
+        if community is None:
+            raise ValidationError({"community": "Say which community this member is in."})
+        if target.pk == reporter.pk:
+            raise ValidationError("You cannot flag yourself.")
+        if community.pk not in _active_member_ids(reporter):
+            raise PermissionDenied(f"Only members of {community.name} can flag its members.")
+        if not Membership.objects.filter(community=community, member=target).exists():
+            raise ValidationError(
+                f"{target.display_name or 'This person'} is not a member of {community.name}."
+            )
+    else:
+        mtype = moderated_type_for(target)
+        if mtype is None:
+            raise ValidationError("This kind of content cannot be flagged.")
+        what = mtype.label
+        target = type(target)._base_manager.get(pk=target.pk)  # decide on its current state
+        author = target.moderation_author
+        if author is not None and author.pk == reporter.pk:
+            raise ValidationError(f"You cannot flag your own {what}.")
+        if target.moderation_status == ModerationStatus.HIDDEN:
+            raise ValidationError(f"This {what} has already been hidden by the moderators.")
+        if target.moderation_status != ModerationStatus.PUBLISHED:
+            raise ValidationError(f"This {what} is waiting for approval and cannot be flagged.")
+        community = target.moderation_community
+    target_type = ContentType.objects.get_for_model(target)
+    already = Flag.objects.filter(
+        reporter=reporter, target_type=target_type, target_id=target.pk, status=Flag.Status.OPEN
+    )
+    message = f"You have already flagged this {what}. The organisers will look at it."
+    if already.exists():
+        raise ValidationError(message)
+    try:
+        with transaction.atomic():
+            return Flag.objects.create(
+                community=community,
+                target_type=target_type,
+                target_id=target.pk,
+                reporter=reporter,
+                reason=reason,
+            )
+    except IntegrityError as exc:  # a second flag raced the first
+        raise ValidationError(message) from exc
+
+
+def _active_member_ids(user) -> list[int]:
+    from communities.selectors import member_community_ids
+
+    return member_community_ids(user)
+
+
+# --- Moderating content ------------------------------------------------------------------------
+
+
+def _lock_item(item):
+    return type(item)._base_manager.select_for_update().get(pk=item.pk)
+
+
+def _content_context(item):
+    mtype = moderated_type_for(item)
+    if mtype is None:
+        raise ValidationError("This kind of content cannot be moderated.")
+    return mtype, item.moderation_community
+
+
+def _tell_author(*, item, mtype, title: str, reason: str, entry: AuditEntry) -> None:
+    author = item.moderation_author
+    if author is None:
+        return
+    notify(
+        kind=Kind.CONTENT_MODERATED,
+        recipient=author,
+        subject=item,
+        title=title,
+        body=reason,
+        url=mtype.url_of(item),
+        period=f"audit-{entry.pk}",
+    )
+
+
+def _set_status(item, status: str, reason: str) -> None:
+    item.moderation_status = status
+    item.moderation_reason = reason[:500]
+    item.moderated_at = timezone.now()
+    item.save(update_fields=["moderation_status", "moderation_reason", "moderated_at"])
+
+
+@transaction.atomic
+def content_hide(*, item, actor, reason: str):
+    """Hide content from everyone but its author and moderators; its flags are actioned."""
+    mtype, community = _content_context(item)
+    _require_moderator(actor, community)
+    reason = _clean_reason(reason, required=True, message="Give a reason. The author will see it.")
+    item = _lock_item(item)
+    if item.moderation_status == ModerationStatus.HIDDEN:
+        return item
+    _set_status(item, ModerationStatus.HIDDEN, reason)
+    flags = _resolve_flags(
+        target=item,
+        community=community,
+        actor=actor,
+        status=Flag.Status.ACTIONED,
+        member_target=False,
+    )
+    entry = _audit(
+        actor=actor,
+        action=Action.CONTENT_HIDDEN,
+        community=community,
+        target=item,
+        reason=reason,
+        details={"flags": flags},
+    )
+    _tell_author(
+        item=item,
+        mtype=mtype,
+        title=f"Your {mtype.label} was hidden by the moderators",
+        reason=reason,
+        entry=entry,
+    )
+    return item
+
+
+@transaction.atomic
+def content_restore(*, item, actor, reason: str):
+    """Make hidden content visible again."""
+    mtype, community = _content_context(item)
+    _require_moderator(actor, community)
+    reason = _clean_reason(reason, required=True, message="Give a reason. The author will see it.")
+    item = _lock_item(item)
+    if item.moderation_status == ModerationStatus.PUBLISHED:
+        return item
+    if item.moderation_status == ModerationStatus.PENDING:
+        raise ValidationError(f"This {mtype.label} is waiting for approval: approve it instead.")
+    _set_status(item, ModerationStatus.PUBLISHED, reason)
+    entry = _audit(
+        actor=actor,
+        action=Action.CONTENT_RESTORED,
+        community=community,
+        target=item,
+        reason=reason,
+    )
+    _tell_author(
+        item=item,
+        mtype=mtype,
+        title=f"Your {mtype.label} is visible again",
+        reason=reason,
+        entry=entry,
+    )
+    return item
+
+
+@transaction.atomic
+def content_approve(*, item, actor, reason: str = ""):
+    """Publish content that waited for pre-moderation; it counts towards the author's
+    approved posts, so newcomers graduate from pre-moderation."""
+    mtype, community = _content_context(item)
+    _require_moderator(actor, community)
+    reason = _clean_reason(reason, required=False, message="")
+    item = _lock_item(item)
+    if item.moderation_status == ModerationStatus.PUBLISHED:
+        return item
+    if item.moderation_status == ModerationStatus.HIDDEN:
+        raise ValidationError(f"This {mtype.label} was hidden: restore it instead.")
+    _set_status(item, ModerationStatus.PUBLISHED, reason)
+    author = item.moderation_author
+    if community is not None and author is not None:
+        Membership.objects.filter(community=community, member=author).update(
+            posts_approved=F("posts_approved") + 1
+        )
+    entry = _audit(
+        actor=actor,
+        action=Action.CONTENT_APPROVED,
+        community=community,
+        target=item,
+        reason=reason,
+    )
+    _tell_author(
+        item=item,
+        mtype=mtype,
+        title=f"Your {mtype.label} was approved and is now published",
+        reason=reason,
+        entry=entry,
+    )
+    return item
+
+
+def _member_or_content(target, community: Community | None):
+    """(label, community whose moderators act, whether the target is a member)."""
+    if isinstance(target, User):
+        if community is None:
+            raise ValidationError({"community": "Say which community this member is in."})
+        return "member", community, True
+    mtype, content_community = _content_context(target)
+    return mtype.label, content_community, False
+
+
+@transaction.atomic
+def flags_dismiss(*, target, actor, reason: str, community: Community | None = None) -> int:
+    """Close the open flags on a target without acting on it. Returns how many closed."""
+    label, community, is_member = _member_or_content(target, community)
+    _require_moderator(actor, community, what=f"{label}s" if is_member else "content")
+    reason = _clean_reason(reason, required=True, message="Give a reason, for the record.")
+    count = _resolve_flags(
+        target=target,
+        community=community,
+        actor=actor,
+        status=Flag.Status.DISMISSED,
+        member_target=is_member,
+    )
+    if count == 0:
+        return 0
+    _audit(
+        actor=actor,
+        action=Action.FLAGS_DISMISSED,
+        community=community,
+        target=target,
+        reason=reason,
+        details={"flags": count},
+    )
+    return count
+
+
+@transaction.atomic
+def flags_dismiss_orphaned(*, actor, target_type: ContentType, target_id: int, reason: str) -> int:
+    """Close open flags whose content no longer exists (its author deleted it)."""
+    reason = _clean_reason(reason, required=True, message="Give a reason, for the record.")
+    flags = list(
+        Flag.objects.select_for_update(of=("self",))
+        .filter(target_type=target_type, target_id=target_id, status=Flag.Status.OPEN)
+        .select_related("community")
+    )
+    if not flags:
+        return 0
+    communities = {flag.community_id: flag.community for flag in flags}
+    for community in communities.values():
+        _require_moderator(actor, community)
+    Flag.objects.filter(pk__in=[flag.pk for flag in flags]).update(
+        status=Flag.Status.DISMISSED, resolved_at=timezone.now(), resolved_by=actor
+    )
+    for community_id, community in communities.items():
+        AuditEntry.objects.create(
+            actor=actor,
+            action=Action.FLAGS_DISMISSED,
+            community=community,
+            target_type=target_type,
+            target_id=target_id,
+            target_label=f"{target_type.name.capitalize()} that no longer exists",
+            reason=reason,
+            details={"flags": len([f for f in flags if f.community_id == community_id])},
+        )
+    return len(flags)
+
+
+@transaction.atomic
+def author_warn(*, target, actor, reason: str, community: Community | None = None) -> AuditEntry:
+    """Send the author of content (or a member) a warning; open flags on it are actioned."""
+    label, community, is_member = _member_or_content(target, community)
+    _require_moderator(actor, community, what="members" if is_member else "content")
+    reason = _clean_reason(reason, required=True, message="Say what the warning is about.")
+    recipient = target if is_member else target.moderation_author
+    if recipient is None:
+        raise ValidationError("This content has no author to warn.")
+    if recipient.pk == actor.pk:
+        raise ValidationError("You cannot warn yourself.")
+    if is_member and not Membership.objects.filter(community=community, member=target).exists():
+        raise ValidationError(
+            f"{target.display_name or 'This person'} is not a member of {community.name}."
+        )
+    flags = _resolve_flags(
+        target=target,
+        community=community,
+        actor=actor,
+        status=Flag.Status.ACTIONED,
+        member_target=is_member,
+    )
+    entry = _audit(
+        actor=actor,
+        action=Action.AUTHOR_WARNED,
+        community=community,
+        target=target,
+        reason=reason,
+        details={"flags": flags},
+    )
+    where = community.name if community else "Radicals"
+    about = "" if is_member else f" about your {label}"
+    notify(
+        kind=Kind.CONTENT_MODERATED,
+        recipient=recipient,
+        subject=target,
+        title=f"A warning from the moderators of {where}{about}",
+        body=reason,
+        url=(_community_url(community) if is_member else moderated_type_for(target).url_of(target)),
+        period=f"audit-{entry.pk}",
+    )
+    return entry
