@@ -29,8 +29,9 @@ from learning.models import (
 class LessonInline(admin.StackedInline):
     model = Lesson
     extra = 0
-    fields = [("position", "estimated_minutes"), ("title", "slug"), "body"]
+    fields = [("position", "estimated_minutes"), ("title", "slug"), "body", "case_studies"]
     prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["case_studies"]
     ordering = ["position", "pk"]
     show_change_link = True
 
@@ -166,7 +167,7 @@ class LessonAdmin(admin.ModelAdmin):
     list_filter = ["module"]
     search_fields = ["title", "body", "module__title"]
     list_select_related = ["module"]
-    autocomplete_fields = ["module"]
+    autocomplete_fields = ["module", "case_studies"]
     prepopulated_fields = {"slug": ["title"]}
 
     @admin.display(description="Preview")

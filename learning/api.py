@@ -103,9 +103,19 @@ class ModuleDetailSerializer(ModuleSerializer):
         ]
 
 
+class CaseStudySerializer(serializers.Serializer):
+    """A published change story attached to a lesson as a case study."""
+
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    summary = serializers.CharField()
+    url = serializers.CharField(source="get_absolute_url")
+
+
 class LessonSerializer(serializers.ModelSerializer):
     module = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     body_html = serializers.SerializerMethodField()
+    case_studies = serializers.SerializerMethodField()
 
     class Meta:
         model = Lesson
@@ -118,10 +128,18 @@ class LessonSerializer(serializers.ModelSerializer):
             "estimated_minutes",
             "body",
             "body_html",
+            "case_studies",
         ]
 
     def get_body_html(self, lesson: Lesson) -> str:
         return str(render_markdown(lesson.body))
+
+    @extend_schema_field(CaseStudySerializer(many=True))
+    def get_case_studies(self, lesson: Lesson) -> list[dict]:
+        request = self.context.get("request")
+        user = request.user if request is not None else None
+        stories = selectors.lesson_case_studies(lesson=lesson, user=user)
+        return CaseStudySerializer(stories, many=True).data
 
 
 class ChoiceSerializer(serializers.Serializer):

@@ -292,4 +292,11 @@ def load(loaded: dict) -> dict:
     if not services.cohort_window_problem(wave):
         services.lesson_complete(member=bob, lesson=spreading.lessons.order_by("position").first())
 
+    # Real change told by staff becomes part of the training: the demo stories, as case
+    # studies of the first lesson.
+    first_lesson = introduction.lessons.order_by("position").first()
+    stories = list(loaded.get("stories", {}).get("stories", {}).values())
+    if first_lesson is not None and stories:
+        first_lesson.case_studies.add(*stories[:2])
+
     return {"modules": {"introduction": introduction, "spreading": spreading}, "wave": wave}

@@ -123,6 +123,13 @@ class Lesson(models.Model):
     estimated_minutes = models.PositiveSmallIntegerField(
         default=5, validators=[MinValueValidator(1), MaxValueValidator(600)]
     )
+    case_studies = models.ManyToManyField(
+        "stories.Story",
+        blank=True,
+        related_name="case_study_lessons",
+        help_text="Change stories told by staff that show this lesson in practice. "
+        "Only published stories a reader may see are shown.",
+    )
 
     class Meta:
         ordering = ["module", "position", "pk"]

@@ -91,6 +91,19 @@ def module_get(*, user, slug: str) -> Module:
     return module
 
 
+def lesson_case_studies(*, lesson: Lesson, user) -> list:
+    """The lesson's case-study stories that `user` may read (published, not hidden)."""
+    from stories.models import Story
+    from stories.selectors import stories_visible_to
+
+    return list(
+        stories_visible_to(user)
+        .filter(case_study_lessons=lesson, status=Story.Status.PUBLISHED)
+        .select_related("author")
+        .order_by("-published_at", "pk")
+    )
+
+
 def lesson_get(*, module: Module, slug: str) -> Lesson:
     lesson = Lesson.objects.filter(module=module, slug=slug).first()
     if lesson is None:

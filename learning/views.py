@@ -153,6 +153,7 @@ def lesson_detail(request, slug: str, lesson_slug: str):
                 enrolment.cohort if enrolment else None
             ),
             "pledge_href": pledge_call.href(module=module),
+            "case_studies": selectors.lesson_case_studies(lesson=lesson, user=request.user),
         },
     )
 
