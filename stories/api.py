@@ -46,13 +46,13 @@ class StoryPersonSerializer(serializers.Serializer):
 class StorySerializer(serializers.ModelSerializer):
     author = StoryPersonSerializer(read_only=True)
     co_authors = serializers.SerializerMethodField()
-    community = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    community = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     tags = serializers.SerializerMethodField()
     body_html = serializers.SerializerMethodField()
     comment_count = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
     pledges = serializers.SerializerMethodField()
-    campaign = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    campaign = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
 
     class Meta:
         model = Story

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from communities import services as community_services
+from communities.moderation import ModerationStatus, initial_status_for
 from communities.permissions import can_moderate
 from members.models import User
 from radicals.web import call_service
@@ -85,6 +86,9 @@ def _detail_context(request, story: Story) -> dict:
         "co_authors": story.accepted_co_authors,
         "can_edit": can_edit,
         "can_manage": permissions.can_manage_story(user, story),
+        "needs_review": story.is_private
+        and initial_status_for(author=story.author, community=story.community)
+        == ModerationStatus.PENDING,
         "can_review": permissions.can_review_story(user, story),
         "can_feature": permissions.can_feature_story(user, story) and story.is_public,
         "can_moderate": can_moderate(user, story.community),
@@ -188,33 +192,26 @@ def _editable(request, slug: str) -> Story:
 @login_required
 def edit(request, slug: str):
     story = _editable(request, slug)
-    if request.method == "POST":
-        form = StoryForm(
-            request.POST, user=request.user, current_community=story.community, story=story
-        )
-        if form.is_valid():
-            changes = _form_changes(form)
-            if not permissions.can_manage_story(request.user, story):
-                changes.pop("community")
-            if call_service(
-                form, services.story_update, story=story, actor=request.user, **changes
-            ):
-                messages.success(request, "Your changes are saved.")
-                return redirect(story.get_absolute_url())
-    else:
-        form = StoryForm(
-            initial=StoryForm.initial_for(story),
-            user=request.user,
-            current_community=story.community,
-            story=story,
-        )
-    if not permissions.can_manage_story(request.user, story):
-        form.fields.pop("community")
-    return render(
-        request,
-        "stories/form.jinja",
-        {"form": form, "story": story},
+    form = StoryForm(
+        request.POST if request.method == "POST" else None,
+        initial=StoryForm.initial_for(story),
+        user=request.user,
+        current_community=story.community,
+        story=story,
     )
+    if not permissions.can_manage_story(request.user, story):
+        # Where the story is told is the author's choice; co-authors write it.
+        del form.fields["community"]
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and call_service(
+            form, services.story_update, story=story, actor=request.user, **_form_changes(form)
+        )
+    ):
+        messages.success(request, "Your changes are saved.")
+        return redirect(story.get_absolute_url())
+    return render(request, "stories/form.jinja", {"form": form, "story": story})
 
 
 @login_required

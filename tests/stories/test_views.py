@@ -510,3 +510,20 @@ def test_every_story_page_keeps_to_the_content_security_policy(
             response = client.get(url)
             assert response.status_code == 200, url
             assert inline_code(response.content.decode()) == [], url
+
+
+def test_a_newcomer_is_told_their_story_goes_to_the_organisers(
+    client_for, community, alice, alice_in_community
+):
+    community.premoderate_first_posts = 1
+    community.save(update_fields=["premoderate_first_posts"])
+    story = services.story_create(
+        author=alice, community=community, title="First", summary="Hi", body="Story"
+    )
+    html = client_for(alice).get(story.get_absolute_url()).content.decode()
+    assert "Submit for review" in html
+
+    response = client_for(alice).post(reverse("stories:publish", args=[story.slug]), follow=True)
+    assert "Your story is with the organisers of Morecambe Bay Walkers" in (
+        response.content.decode()
+    )
