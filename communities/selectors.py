@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.db.models import BigIntegerField, Q, QuerySet, Value
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -278,7 +279,7 @@ def moderation_queue(user, *, community: Community | None = None) -> list[QueueI
     flags = list(
         _open_flags(community_ids)
         .select_related("reporter", "community", "target_type")
-        .prefetch_related("target")
+        .prefetch_related(GenericPrefetch("target", _target_querysets()))
         .order_by("created_at")
     )
     items: dict[tuple[int, int], QueueItem] = {}
@@ -291,9 +292,7 @@ def moderation_queue(user, *, community: Community | None = None) -> list[QueueI
         item.flags.append(flag)
         item.oldest = item.oldest or flag.created_at
     for mtype, pending in _pending_querysets(community_ids):
-        related = [p for p in (mtype.author_field,) if p and "__" not in p]
-        if related:
-            pending = pending.select_related(*related)
+        pending = pending.select_related(*_related_paths(mtype))
         type_id = ContentType.objects.get_for_model(mtype.model).pk
         for obj in pending.order_by("pk")[:200]:
             key = (type_id, obj.pk)
@@ -309,6 +308,20 @@ def moderation_queue(user, *, community: Community | None = None) -> list[QueueI
         items.values(),
         key=lambda i: (i.oldest is None, i.oldest or timezone.now()),
     )
+
+
+def _related_paths(mtype: ModeratedType) -> list[str]:
+    """What the queue reads of an item (its author, its community), fetched with it."""
+    return [path for path in (mtype.author_field, mtype.community_field) if path]
+
+
+def _target_querysets() -> list[QuerySet]:
+    """One queryset per kind of flag target, so prefetching targets brings their authors
+    and communities along instead of a query per item."""
+    querysets = [User.objects.all()]
+    for mtype in moderated_types():
+        querysets.append(mtype.model._base_manager.select_related(*_related_paths(mtype)))
+    return querysets
 
 
 def _queue_item(target_type, target_id: int, target, community) -> QueueItem:

@@ -7,6 +7,8 @@ import datetime
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -267,3 +269,37 @@ def test_flags_on_deleted_content_can_be_dismissed(
     assert Flag.objects.get().status == Flag.Status.DISMISSED
     assert AuditEntry.objects.get().action == "flags_dismissed"
     assert selectors.moderation_count(olivia) == 0
+
+
+def _fill_queue(community, theme, reporter, n: int) -> None:
+    """n flagged pledges, n flagged check-ins, n pending pledges and n flagged members."""
+    for _ in range(n):
+        author = MembershipFactory(community=community).member
+        pledge = make_pledge(author, community, theme)
+        check_in = check_in_create(pledge=pledge, author=author, note="Progress")
+        services.flag_create(reporter=reporter, target=pledge, reason="Spam")
+        services.flag_create(reporter=reporter, target=check_in, reason="Spam")
+        services.flag_create(reporter=reporter, target=author, community=community, reason="x")
+        newcomer = MembershipFactory(community=community).member
+        Pledge.objects.filter(pk=make_pledge(newcomer, community, theme).pk).update(
+            moderation_status="pending"
+        )
+
+
+@pytest.mark.parametrize("url_name", ["communities:moderation", "api:moderation-queue"])
+def test_the_queue_costs_the_same_queries_for_more_items(
+    url_name, community, olivia, bob, theme, client_for
+):
+    MembershipFactory(community=community, member=bob)
+    client = client_for(olivia)
+    _fill_queue(community, theme, bob, 1)
+    client.get(reverse(url_name))  # warm the per-process caches (content types)
+    with CaptureQueriesContext(connection) as few:
+        first = client.get(reverse(url_name))
+    _fill_queue(community, theme, bob, 4)
+    with CaptureQueriesContext(connection) as many:
+        second = client.get(reverse(url_name))
+
+    assert first.status_code == second.status_code == 200
+    assert len(many) == len(few)
+    assert selectors.moderation_count(olivia) == 20
