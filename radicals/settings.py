@@ -9,6 +9,7 @@ variable is listed in the README's configuration table.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -128,6 +129,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # Share links (?ref=<token>): remembers who invited a visitor, for attribution.
+    "reports.middleware.ReferralMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -352,6 +355,27 @@ CELERY_BEAT_SCHEDULE["learning-nudge-continue-module"] = {
 # How long after posting a member may still change their comment on a story.
 STORIES_COMMENT_EDIT_MINUTES = env.int("STORIES_COMMENT_EDIT_MINUTES", default=15)
 
+# --- Reports ---------------------------------------------------------------
+# Rollups: the days changed since the last run are recounted every two minutes, and
+# every day is recounted nightly (both land on the same numbers). Summary emails go out
+# from REPORTS_SUMMARY_HOUR; exports of up to REPORTS_EXPORT_INLINE_ROWS rows download
+# at once, bigger ones are prepared in the background and kept REPORTS_EXPORT_KEEP_DAYS.
+REPORTS_SUMMARY_HOUR = env.int("REPORTS_SUMMARY_HOUR", default=7)
+REPORTS_EXPORT_INLINE_ROWS = env.int("REPORTS_EXPORT_INLINE_ROWS", default=5000)
+REPORTS_EXPORT_KEEP_DAYS = env.int("REPORTS_EXPORT_KEEP_DAYS", default=7)
+CELERY_BEAT_SCHEDULE["reports-rollups-tick"] = {
+    "task": "reports.tasks.rollups_tick",
+    "schedule": 120.0,
+}
+CELERY_BEAT_SCHEDULE["reports-rollups-full"] = {
+    "task": "reports.tasks.rollups_full",
+    "schedule": crontab(hour=2, minute=30),
+}
+CELERY_BEAT_SCHEDULE["reports-send-summaries"] = {
+    "task": "reports.tasks.send_summaries",
+    "schedule": 60.0 * 60,
+}
+
 # --- Internationalisation --------------------------------------------------
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -436,6 +460,10 @@ if env.bool("DJANGO_BEHIND_PROXY", default=False):
 
 # Demo accounts are printed and loaded only in development.
 DEMO_DATA_ALLOWED = DEBUG
+
+# The benchmarks' reference views (benchmarks/views.py) under /bench/: only for
+# `make bench`, which switches them on for its own server. Never in production.
+BENCHMARK_VIEWS = env.bool("BENCHMARK_VIEWS", default=False)
 
 LOGGING = {
     "version": 1,
