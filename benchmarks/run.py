@@ -215,12 +215,14 @@ def measure(base: str, items: list[Scenario], workdir: Path) -> list[dict]:
     # co-signs: each of their lines can be used once).
     for key, path in files.items():
         if items[key[0]].requests[0][0] == "GET":
-            server.wrk(base=base, requests_file=path, seconds=1, connections=CONNECTIONS, threads=2)
+            server.wrk(base=base, requests_file=path, seconds=2, connections=CONNECTIONS, threads=2)
+            server.wait_idle(base)
     for repetition in range(REPETITIONS):
         for index, scenario in enumerate(items):
             # Alternate which goes first, so neither always meets a warmer server.
             order = ("own", "ref") if (repetition + index) % 2 == 0 else ("ref", "own")
             for side in order:
+                server.wait_idle(base)
                 result = server.wrk(
                     base=base,
                     requests_file=files[(index, side)],
@@ -367,6 +369,8 @@ def main() -> int:
             f"the benchmark database {database.bench_database_name()} has no data. "
             "Run `make bench-data` first (`make bench-data SCALE=0.01` for a small set)."
         )
+    # The code may have gained migrations since the data was loaded.
+    database.manage("migrate", "--noinput", env=server.environment(), quiet=True)
     _setup_django()
     from benchmarks import fixtures as fixture_module
     from benchmarks import nudges

@@ -166,6 +166,24 @@ def gunicorn(*, log: Path, settings: dict | None = None):
         group.stop()
 
 
+def wait_idle(base: str, *, limit: float = 30.0) -> float:
+    """Wait until the server answers the bare floor promptly again, so requests a
+    previous run left queued never count against the next. Returns the seconds waited."""
+    started = time.monotonic()
+    while time.monotonic() - started < limit:
+        begun = time.monotonic()
+        try:
+            with urllib.request.urlopen(f"{base}/bench/bare/", timeout=10) as response:  # noqa: S310
+                response.read()
+        except OSError:
+            time.sleep(0.2)
+            continue
+        if time.monotonic() - begun < 0.05:
+            break
+        time.sleep(0.2)
+    return time.monotonic() - started
+
+
 def wrk_path() -> str | None:
     return shutil.which(os.environ.get("BENCH_WRK", "wrk"))
 
