@@ -3,7 +3,8 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
 from django.contrib.auth.forms import UserCreationForm as BaseUserCreationForm
 
-from members.models import Organisation, Region, User
+from members import services
+from members.models import DataExport, ErasureRecord, Organisation, Region, User
 
 
 class UserCreationForm(BaseUserCreationForm):
@@ -36,7 +37,8 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["email", "display_name", "job_role", "organisation__name"]
     list_select_related = ["organisation", "region"]
     autocomplete_fields = ["organisation", "region"]
-    readonly_fields = ["last_login", "date_joined"]
+    readonly_fields = ["last_login", "date_joined", "erased_at"]
+    actions = ["erase_accounts"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (
@@ -56,8 +58,18 @@ class UserAdmin(BaseUserAdmin):
             "Access",
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
         ),
-        ("Dates", {"fields": ("last_login", "date_joined")}),
+        ("Dates", {"fields": ("last_login", "date_joined", "erased_at")}),
     )
+
+    @admin.action(description="Erase the selected accounts (keeps their pledges, anonymous)")
+    def erase_accounts(self, request, queryset):
+        erased = 0
+        for member in queryset:
+            if not member.is_erased:
+                services.account_erase(member=member)
+                erased += 1
+        self.message_user(request, f"{erased} account(s) erased.")
+
     add_fieldsets = (
         (
             None,
@@ -79,3 +91,41 @@ class RegionAdmin(admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows only the platform writes: admins may look, never add, change or delete."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ErasureRecord)
+class ErasureRecordAdmin(ReadOnlyAdmin):
+    list_display = ["user_id", "erased_at"]
+    list_filter = ["erased_at"]
+    search_fields = ["=user_id"]
+    date_hierarchy = "erased_at"
+
+
+@admin.register(DataExport)
+class DataExportAdmin(ReadOnlyAdmin):
+    list_display = ["member_id", "status", "created_at", "expires_at", "emailed_at", "size_bytes"]
+    list_filter = ["status", "created_at"]
+    search_fields = ["=member__id"]
+    fields = readonly_fields = [
+        "member",
+        "status",
+        "created_at",
+        "finished_at",
+        "expires_at",
+        "emailed_at",
+        "size_bytes",
+        "error",
+    ]

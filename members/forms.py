@@ -46,3 +46,25 @@ class ProfileForm(forms.ModelForm):
         if not name:
             raise forms.ValidationError("Enter your name.")
         return name
+
+
+class AccountDeleteForm(forms.Form):
+    """Re-enter the password to delete the account (SSO-only accounts type their email)."""
+
+    password = forms.CharField(
+        label="Your password",
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, member, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not member.has_usable_password():
+            self.fields["password"] = forms.CharField(
+                label="Your email address",
+                max_length=254,
+                help_text="You sign in through your organisation, so type your email "
+                "address to confirm.",
+                widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+            )

@@ -1,3 +1,6 @@
+import secrets
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
@@ -67,6 +70,10 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra)
 
 
+# What every page shows in place of a member who deleted their account.
+FORMER_MEMBER = "A former member"
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A member of the platform. Email is the login; platform admins have is_staff."""
 
@@ -93,6 +100,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    erased_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the member deleted their account; the row stays, anonymous.",
+    )
 
     objects = UserManager()
 
@@ -115,8 +128,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_short_name(self) -> str:
         return self.display_name or self.email.split("@")[0]
 
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
+
     def name_for(self, viewer) -> str:
         """The name this member shows to `viewer`, as the member allows."""
+        if self.erased_at is not None:
+            return FORMER_MEMBER
         if viewer is not None and getattr(viewer, "pk", None) == self.pk:
             return self.display_name or "You"
         if self.name_visibility == self.NameVisibility.PUBLIC:
@@ -132,3 +151,66 @@ class User(AbstractBaseUser, PermissionsMixin):
         if self.region_id:
             return self.region
         return self.organisation.region if self.organisation_id else None
+
+
+def _export_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class DataExport(models.Model):
+    """A member's request for a copy of their data: a zip built by a worker, kept
+    privately under MEDIA_ROOT/exports/members/ and downloadable by them alone until
+    it expires."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Being prepared"
+        READY = "ready", "Ready to download"
+        FAILED = "failed", "Could not be prepared"
+        EXPIRED = "expired", "Expired"
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="data_exports"
+    )
+    # Names the file and the download address: random, so neither can be guessed.
+    token = models.CharField(max_length=64, unique=True, default=_export_token, editable=False)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    size_bytes = models.PositiveBigIntegerField(default=0, editable=False)
+    error = models.CharField(max_length=500, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"Data export for member {self.member_id} ({self.get_status_display().lower()})"
+
+    @property
+    def file_name(self) -> str:
+        return f"radicals-data-{self.token}.zip"
+
+    @property
+    def is_downloadable(self) -> bool:
+        return (
+            self.status == self.Status.READY
+            and self.expires_at is not None
+            and self.expires_at > timezone.now()
+        )
+
+
+class ErasureRecord(models.Model):
+    """That an account was erased, and when: no personal data, only the id. It lets
+    `manage.py reapply_erasures` erase the account again after a restore from a backup
+    taken before the erasure."""
+
+    user_id = models.BigIntegerField(unique=True, editable=False)
+    erased_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-erased_at"]
+
+    def __str__(self) -> str:
+        return f"Account {self.user_id} erased {self.erased_at:%Y-%m-%d %H:%M}"

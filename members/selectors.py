@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from members.models import Organisation, Region, User
+from members.models import DataExport, Organisation, Region, User
 
 
 def member_get(*, pk: int) -> User:
@@ -11,6 +11,7 @@ def member_get(*, pk: int) -> User:
         User.objects.select_related("organisation", "region", "organisation__region"),
         pk=pk,
         is_active=True,
+        erased_at__isnull=True,
     )
 
 
@@ -24,3 +25,13 @@ def regions_list() -> QuerySet[Region]:
 
 def members_count() -> int:
     return User.objects.filter(is_active=True).count()
+
+
+def data_exports_of(member: User, *, limit: int = 5) -> list[DataExport]:
+    """The member's latest requests for a copy of their data, newest first."""
+    return list(DataExport.objects.filter(member=member).order_by("-created_at", "-pk")[:limit])
+
+
+def data_export_for_download(*, member: User, token: str) -> DataExport:
+    """The member's own export with this token; anyone else's is a 404."""
+    return get_object_or_404(DataExport, token=token, member=member)

@@ -1,12 +1,16 @@
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
 from members import profile_sections, selectors, services
-from members.forms import ProfileForm
+from members.forms import AccountDeleteForm, ProfileForm
 from members.permissions import can_edit_profile
 from radicals.web import call_service
 
@@ -38,11 +42,17 @@ def profile_edit(request, pk: int):
         ):
             messages.success(request, "Your profile has been saved.")
             return redirect("members:profile", pk=member.pk)
-    token = Token.objects.filter(user=member).first() if member == request.user else None
+    own = member == request.user
     return render(
         request,
         "members/profile_edit.jinja",
-        {"form": form, "member": member, "token": token},
+        {
+            "form": form,
+            "member": member,
+            "token": Token.objects.filter(user=member).first() if own else None,
+            "data_exports": selectors.data_exports_of(member) if own else [],
+            "data_export_days": settings.DATA_EXPORT_DAYS,
+        },
     )
 
 
@@ -52,3 +62,61 @@ def api_token_reset(request):
     services.api_token_reset(member=request.user)
     messages.success(request, "You have a new API token. The old one no longer works.")
     return redirect("members:edit_profile", pk=request.user.pk)
+
+
+@login_required
+@require_POST
+def data_export_request(request):
+    try:
+        services.data_export_request(member=request.user)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(
+            request,
+            "We are preparing a copy of your data. We will email you a link to download "
+            "it, usually within a few minutes.",
+        )
+    return redirect("members:edit_profile", pk=request.user.pk)
+
+
+@never_cache
+@login_required
+def data_export_download(request, token: str):
+    export = selectors.data_export_for_download(member=request.user, token=token)
+    path = services.data_export_path(export)
+    if not export.is_downloadable or not path.exists():
+        return render(request, "members/data_export_expired.jinja", {"export": export}, status=410)
+    response = FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=f"radicals-my-data-{export.finished_at:%Y-%m-%d}.zip",
+        content_type="application/zip",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def account_delete(request):
+    member = request.user
+    form = AccountDeleteForm(request.POST or None, member=member)
+    confirmed = (
+        request.method == "POST"
+        and form.is_valid()
+        and call_service(
+            form,
+            services.account_erase_confirm,
+            member=member,
+            password=form.cleaned_data["password"],
+        )
+    )
+    if confirmed:
+        logout(request)
+        messages.success(
+            request,
+            "Your account has been deleted. Your pledges, check-ins and stories stay, "
+            "shown as by a former member.",
+        )
+        return redirect("home")
+    return render(request, "members/account_delete.jinja", {"form": form})

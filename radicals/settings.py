@@ -376,6 +376,16 @@ CELERY_BEAT_SCHEDULE["reports-send-summaries"] = {
     "schedule": 60.0 * 60,
 }
 
+# --- Members' data rights -------------------------------------------------
+# "Download your data" files live under MEDIA_ROOT/exports/members/ (never serve that
+# directory publicly) for this many days; a member may ask this many times a day.
+DATA_EXPORT_DAYS = env.int("DATA_EXPORT_DAYS", default=7)
+DATA_EXPORT_DAILY_LIMIT = env.int("DATA_EXPORT_DAILY_LIMIT", default=5)
+CELERY_BEAT_SCHEDULE["members-expire-data-exports"] = {
+    "task": "members.tasks.expire_data_exports",
+    "schedule": 60.0 * 60,
+}
+
 # --- Internationalisation --------------------------------------------------
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"

@@ -1,0 +1,26 @@
+"""Members' background jobs: thin and idempotent, taking ids."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from members import services
+
+RETRY = {
+    "acks_late": True,
+    "autoretry_for": (ConnectionError, TimeoutError, OSError),
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "max_retries": 5,
+}
+
+
+@shared_task(**RETRY)
+def build_data_export(export_id: int) -> str | None:
+    export = services.data_export_build(export_id=export_id)
+    return export.status if export is not None else None
+
+
+@shared_task(**RETRY)
+def expire_data_exports() -> int:
+    return services.data_exports_expire()
