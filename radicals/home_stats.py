@@ -12,16 +12,27 @@ from members.selectors import members_count
 
 StatFunction = Callable[..., list[dict]]
 _registry: list[StatFunction] = []
+# How many members there are; an app that keeps totals (reports' rollups) may supply it.
+_members_total: Callable[[], int] = members_count
 
 
-def register(function: StatFunction) -> StatFunction:
+def register(function: StatFunction, *, replaces: tuple[StatFunction, ...] = ()) -> StatFunction:
+    """Add a totals function; `replaces` takes out functions it supersedes."""
+    for old in replaces:
+        if old in _registry:
+            _registry.remove(old)
     if function not in _registry:
         _registry.append(function)
     return function
 
 
+def set_members_total(function: Callable[[], int]) -> None:
+    global _members_total
+    _members_total = function
+
+
 def collect(*, request) -> list[dict]:
-    stats = [{"label": "members", "value": members_count(), "order": 0}]
+    stats = [{"label": "members", "value": _members_total(), "order": 0}]
     for function in _registry:
         stats.extend(function(request=request))
     return sorted(stats, key=lambda s: s.get("order", 100))

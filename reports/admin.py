@@ -1,0 +1,173 @@
+"""Admin for the reports app. Rollups, the network tables and badges are written by the
+jobs, so they are read-only here; admins can recount from the rollup list."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+
+from reports import rollups
+from reports.models import (
+    Attribution,
+    Badge,
+    BadgeSetting,
+    DailyRollup,
+    Export,
+    Invite,
+    InviteEmail,
+    LoneWolf,
+    Mobiliser,
+    NetworkMonth,
+    NetworkStat,
+    ReportSubscription,
+    RollupDirtyDay,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(DailyRollup)
+class DailyRollupAdmin(ReadOnlyAdmin):
+    list_display = [
+        "day",
+        "scope",
+        "scope_id",
+        "pledges_made",
+        "co_signs",
+        "people_done",
+        "check_ins",
+        "stories_published",
+        "module_completions",
+        "new_members",
+    ]
+    list_filter = ["scope", "day"]
+    search_fields = ["scope_id"]
+    date_hierarchy = "day"
+    actions = ["recount_everything"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Recount every day now (the nightly full recount)")
+    def recount_everything(self, request, queryset):
+        rollups.rollups_full()
+        messages.success(request, "Every day has been recounted.")
+
+
+@admin.register(RollupDirtyDay)
+class RollupDirtyDayAdmin(ReadOnlyAdmin):
+    list_display = ["day", "created_at"]
+    list_filter = ["day"]
+    search_fields = ["day"]
+
+
+@admin.register(Invite)
+class InviteAdmin(ReadOnlyAdmin):
+    list_display = ["member", "token", "created_at"]
+    list_filter = ["created_at"]
+    search_fields = ["member__email", "member__display_name", "token"]
+    list_select_related = ["member"]
+
+
+@admin.register(InviteEmail)
+class InviteEmailAdmin(ReadOnlyAdmin):
+    list_display = ["inviter", "email", "sent_at"]
+    list_filter = ["sent_at"]
+    search_fields = ["inviter__email", "email"]
+    list_select_related = ["inviter"]
+
+
+@admin.register(Attribution)
+class AttributionAdmin(ReadOnlyAdmin):
+    list_display = ["inviter", "invitee", "kind", "via", "community", "campaign", "created_at"]
+    list_filter = ["kind", "via", "created_at"]
+    search_fields = ["inviter__email", "invitee__email", "community__name"]
+    list_select_related = ["inviter", "invitee", "community", "campaign"]
+    raw_id_fields = ["inviter", "invitee", "membership", "signature"]
+
+
+@admin.register(NetworkStat)
+class NetworkStatAdmin(ReadOnlyAdmin):
+    list_display = [
+        "scope",
+        "scope_id",
+        "members",
+        "events",
+        "top_size",
+        "top_events",
+        "top_percent",
+        "computed_at",
+    ]
+    list_filter = ["scope"]
+    search_fields = ["scope_id"]
+
+
+@admin.register(NetworkMonth)
+class NetworkMonthAdmin(ReadOnlyAdmin):
+    list_display = ["scope", "scope_id", "month", "events", "attributed_events", "top_events"]
+    list_filter = ["scope", "month"]
+    search_fields = ["scope_id"]
+
+
+@admin.register(Mobiliser)
+class MobiliserAdmin(ReadOnlyAdmin):
+    list_display = ["rank", "member", "scope", "scope_id", "events", "recruits", "is_top"]
+    list_filter = ["scope", "is_top"]
+    search_fields = ["member__email", "member__display_name"]
+    list_select_related = ["member"]
+
+
+@admin.register(LoneWolf)
+class LoneWolfAdmin(ReadOnlyAdmin):
+    list_display = ["member", "scope", "scope_id", "pledges", "first_pledged_at"]
+    list_filter = ["scope"]
+    search_fields = ["member__email", "member__display_name"]
+    list_select_related = ["member"]
+
+
+@admin.register(Badge)
+class BadgeAdmin(ReadOnlyAdmin):
+    list_display = ["member", "kind", "awarded_at"]
+    list_filter = ["kind", "awarded_at"]
+    search_fields = ["member__email", "member__display_name"]
+    list_select_related = ["member"]
+
+
+@admin.register(BadgeSetting)
+class BadgeSettingAdmin(ReadOnlyAdmin):
+    list_display = ["member", "hide_badges", "updated_at"]
+    list_filter = ["hide_badges"]
+    search_fields = ["member__email"]
+    list_select_related = ["member"]
+
+
+@admin.register(Export)
+class ExportAdmin(ReadOnlyAdmin):
+    list_display = [
+        "requested_by",
+        "dataset",
+        "format",
+        "community",
+        "campaign",
+        "include_personal",
+        "status",
+        "rows_total",
+        "created_at",
+    ]
+    list_filter = ["dataset", "format", "status", "include_personal", "created_at"]
+    search_fields = ["requested_by__email", "community__name"]
+    list_select_related = ["requested_by", "community", "campaign"]
+
+
+@admin.register(ReportSubscription)
+class ReportSubscriptionAdmin(admin.ModelAdmin):
+    list_display = ["member", "frequency", "community", "last_period", "last_sent_at"]
+    list_filter = ["frequency", "last_sent_at"]
+    search_fields = ["member__email", "community__name"]
+    list_select_related = ["member", "community"]
+    raw_id_fields = ["member", "community"]

@@ -1,0 +1,509 @@
+"""Rollups of what the movement achieved, invitations and who they brought, the
+movement network, badges, exports and scheduled summaries.
+
+Every figure a page shows comes from `DailyRollup`: one row per day and scope with a
+column per metric. The rows are recomputed from the source rows (never incremented),
+so a recount run twice, or after a crash, lands on the same numbers.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Scope(models.TextChoices):
+    PLATFORM = "platform", "Whole platform"
+    CAMPAIGN = "campaign", "Campaign"
+    COMMUNITY = "community", "Community"
+    ORGANISATION = "organisation", "Organisation"
+    REGION = "region", "Region"
+    THEME = "theme", "Theme"
+
+
+# (column, label) of every metric a DailyRollup row holds, in the order pages show them.
+METRICS: list[tuple[str, str]] = [
+    ("pledges_made", "Pledges made"),
+    ("co_signs", "Co-signs"),
+    ("pledges_active", "Pledges that went live"),
+    ("pledges_completed", "Pledges completed"),
+    ("pledges_failed", "Pledges that missed their threshold"),
+    ("people_done", "Commitments done"),
+    ("outcome_total", "Measured outcome"),
+    ("check_ins", "Check-ins"),
+    ("commitments_checked_in", "Commitments with a check-in"),
+    ("stories_published", "Stories published"),
+    ("enrolments", "Learning enrolments"),
+    ("module_completions", "Modules completed"),
+    ("certificates", "Certificates issued"),
+    ("new_members", "New members"),
+]
+METRIC_NAMES = [name for name, _ in METRICS]
+METRIC_LABELS = dict(METRICS)
+
+
+class DailyRollup(models.Model):
+    """What happened on one day (Europe/London) in one scope. scope_id is 0 for the
+    platform. Only the recount writes these rows."""
+
+    day = models.DateField()
+    scope = models.CharField(max_length=12, choices=Scope.choices)
+    scope_id = models.BigIntegerField(default=0)
+
+    pledges_made = models.PositiveIntegerField(default=0)
+    co_signs = models.PositiveIntegerField(default=0)
+    pledges_active = models.PositiveIntegerField(default=0)
+    pledges_completed = models.PositiveIntegerField(default=0)
+    pledges_failed = models.PositiveIntegerField(default=0)
+    people_done = models.PositiveIntegerField(default=0)
+    # Check-in quantities are Decimal(10, 2) in pledges; the sum stays exact.
+    outcome_total = models.DecimalField(max_digits=18, decimal_places=2, default=Decimal("0"))
+    check_ins = models.PositiveIntegerField(default=0)
+    commitments_checked_in = models.PositiveIntegerField(default=0)
+    stories_published = models.PositiveIntegerField(default=0)
+    enrolments = models.PositiveIntegerField(default=0)
+    module_completions = models.PositiveIntegerField(default=0)
+    certificates = models.PositiveIntegerField(default=0)
+    new_members = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day", "scope", "scope_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "scope", "scope_id"], name="reports_rollup_one_per_day_and_scope"
+            ),
+        ]
+        indexes = [models.Index(fields=["scope", "scope_id", "day"], name="reports_rollup_scope")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.scope} {self.scope_id}"
+
+
+class RollupDirtyDay(models.Model):
+    """A day whose rollups changed since they were last counted.
+
+    Written in the same transaction as the change (from post_save / post_delete), so
+    a committed change always leaves a mark. Rows are appended, never upserted: a
+    unique day would make every write on the platform queue behind one hot row. The
+    tick claims rows with SELECT … FOR UPDATE SKIP LOCKED, recounts their days and
+    deletes exactly the rows it claimed; a change committed meanwhile leaves a new row.
+    """
+
+    day = models.DateField(db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "day waiting for a recount"
+
+    def __str__(self) -> str:
+        return str(self.day)
+
+
+# --- Invitations ----------------------------------------------------------------------
+
+
+class Invite(models.Model):
+    """A member's own share link (…?ref=<token>): whoever arrives through it and signs
+    up, joins a community or co-signs is attributed to the member."""
+
+    member = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_invite"
+    )
+    token = models.CharField(max_length=32, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Share link of {self.member}"
+
+
+class InviteEmail(models.Model):
+    """An email invitation a member sent to a colleague."""
+
+    inviter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_invite_emails"
+    )
+    email = models.EmailField(max_length=254)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        verbose_name = "email invitation"
+        indexes = [
+            models.Index(fields=["inviter", "-sent_at"], name="reports_inviteemail_recent"),
+            models.Index(fields=["email"], name="reports_inviteemail_email"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.inviter} invited {self.email}"
+
+
+class Attribution(models.Model):
+    """One sign-up, community join or co-sign credited to the member who brought it about."""
+
+    class Kind(models.TextChoices):
+        SIGNUP = "signup", "Signed up"
+        JOIN = "join", "Joined a community"
+        CO_SIGN = "co_sign", "Co-signed a pledge"
+
+    class Via(models.TextChoices):
+        SHARE_LINK = "share_link", "Share link"
+        EMAIL = "email", "Email invitation"
+        COMMUNITY_INVITATION = "community_invitation", "Community invitation link"
+        PLEDGE = "pledge", "Co-signed their pledge"
+
+    inviter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_mobilised"
+    )
+    invitee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_mobilised_by"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    via = models.CharField(max_length=24, choices=Via.choices)
+    membership = models.ForeignKey(
+        "communities.Membership",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    signature = models.ForeignKey(
+        "pledges.Signature", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    community = models.ForeignKey(
+        "communities.Community",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    campaign = models.ForeignKey(
+        "pledges.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["inviter", "invitee"],
+                condition=Q(kind="signup"),
+                name="reports_attribution_one_signup",
+            ),
+            models.UniqueConstraint(
+                fields=["inviter", "membership"],
+                condition=Q(membership__isnull=False),
+                name="reports_attribution_one_per_join",
+            ),
+            models.UniqueConstraint(
+                fields=["inviter", "signature"],
+                condition=Q(signature__isnull=False),
+                name="reports_attribution_one_per_co_sign",
+            ),
+            models.CheckConstraint(
+                condition=~Q(inviter=models.F("invitee")), name="reports_attribution_not_self"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["inviter", "kind"], name="reports_attribution_inviter"),
+            models.Index(fields=["community"], name="reports_attribution_community"),
+            models.Index(fields=["campaign"], name="reports_attribution_campaign"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invitee} {self.get_kind_display().lower()} through {self.inviter}"
+
+
+# --- The movement network ----------------------------------------------------------------
+
+
+class NetworkStat(models.Model):
+    """The "3% drive 90%" figures for one scope (platform, community or campaign)."""
+
+    scope = models.CharField(max_length=12, choices=Scope.choices)
+    scope_id = models.BigIntegerField(default=0)
+    members = models.PositiveIntegerField(default=0)
+    events = models.PositiveIntegerField(default=0, help_text="Joins and co-signs.")
+    attributed_events = models.PositiveIntegerField(default=0)
+    mobilisers = models.PositiveIntegerField(default=0)
+    top_size = models.PositiveIntegerField(default=0, help_text="How many members are the 3%.")
+    top_events = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "scope_id"], name="reports_network_one_each"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Network of {self.scope} {self.scope_id}"
+
+    @property
+    def top_share(self) -> float:
+        return self.top_events / self.events if self.events else 0.0
+
+    @property
+    def top_percent(self) -> int:
+        return round(100 * self.top_share)
+
+
+class NetworkMonth(models.Model):
+    """Joins and co-signs in one month of one scope: all, attributed, and driven by the
+    current top 3%."""
+
+    scope = models.CharField(max_length=12, choices=Scope.choices)
+    scope_id = models.BigIntegerField(default=0)
+    month = models.DateField()
+    events = models.PositiveIntegerField(default=0)
+    attributed_events = models.PositiveIntegerField(default=0)
+    top_events = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["scope", "scope_id", "month"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "scope_id", "month"], name="reports_network_month_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.scope_id} {self.month:%Y-%m}"
+
+
+class Mobiliser(models.Model):
+    """A member ranked by the joins and co-signs credited to them in one scope."""
+
+    scope = models.CharField(max_length=12, choices=Scope.choices)
+    scope_id = models.BigIntegerField(default=0)
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    rank = models.PositiveIntegerField()
+    events = models.PositiveIntegerField()
+    recruits = models.PositiveIntegerField(default=0)
+    recruits_mobilising = models.PositiveIntegerField(
+        default=0, help_text="People they brought in who went on to mobilise others."
+    )
+    is_top = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["scope", "scope_id", "rank"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "scope_id", "member"], name="reports_mobiliser_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.rank} {self.member} in {self.scope} {self.scope_id}"
+
+
+class LoneWolf(models.Model):
+    """A member who has pledged for a while and never gained a co-signer: someone to support."""
+
+    scope = models.CharField(max_length=12, choices=Scope.choices)
+    scope_id = models.BigIntegerField(default=0)
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    pledges = models.PositiveIntegerField()
+    first_pledged_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["scope", "scope_id", "first_pledged_at"]
+        verbose_name = "lone pledger"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "scope_id", "member"], name="reports_lonewolf_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} in {self.scope} {self.scope_id}"
+
+
+# --- Badges ------------------------------------------------------------------------------
+
+
+class Badge(models.Model):
+    class Kind(models.TextChoices):
+        FIRST_PLEDGE = "first_pledge", "First pledge"
+        PLEDGE_DONE = "pledge_done", "Pledge done"
+        TEN_CO_SIGNERS = "ten_co_signers", "Ten co-signers"
+        STORY_PUBLISHED = "story_published", "Storyteller"
+        STORY_FEATURED = "story_featured", "Featured story"
+        MODULE_COMPLETED = "module_completed", "Learner"
+        MOBILISER = "mobiliser", "Mobiliser"
+
+    DESCRIPTIONS = {
+        Kind.FIRST_PLEDGE: "Made a first pledge.",
+        Kind.PLEDGE_DONE: "Marked a commitment done.",
+        Kind.TEN_CO_SIGNERS: "Ten people co-signed one of their pledges.",
+        Kind.STORY_PUBLISHED: "Told a change story.",
+        Kind.STORY_FEATURED: "Wrote a story the platform featured.",
+        Kind.MODULE_COMPLETED: "Completed a learning module.",
+        Kind.MOBILISER: "Among the 3% of a community who bring the most people in.",
+    }
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_badges"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    awarded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["awarded_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "kind"], name="reports_badge_once_each"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} – {self.member}"
+
+    @property
+    def description(self) -> str:
+        return self.DESCRIPTIONS.get(self.kind, "")
+
+
+class BadgeSetting(models.Model):
+    """A member's choice to keep their badges off their public profile."""
+
+    member = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_badge_setting"
+    )
+    hide_badges = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Badge setting of {self.member}"
+
+
+# --- Exports -----------------------------------------------------------------------------
+
+
+class Export(models.Model):
+    """A file of rows an admin (or an organiser, for their community) asked for."""
+
+    class Dataset(models.TextChoices):
+        PLEDGES = "pledges", "Pledges"
+        SIGNATURES = "signatures", "Co-signatures"
+        CHECK_INS = "check_ins", "Check-ins"
+        STORIES = "stories", "Stories"
+        MEMBERS = "members", "Members"
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV (comma-separated values)"
+        XLSX = "xlsx", "Excel workbook (XLSX)"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Being prepared"
+        DONE = "done", "Ready to download"
+        FAILED = "failed", "Failed"
+        EXPIRED = "expired", "Expired"
+
+    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_exports"
+    )
+    dataset = models.CharField(max_length=12, choices=Dataset.choices)
+    format = models.CharField(max_length=4, choices=Format.choices, default=Format.CSV)
+    community = models.ForeignKey(
+        "communities.Community", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    campaign = models.ForeignKey(
+        "pledges.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    date_from = models.DateField(null=True, blank=True)
+    date_to = models.DateField(null=True, blank=True)
+    include_personal = models.BooleanField(
+        default=False, help_text="Whether email addresses are in the file (admins only)."
+    )
+    filters_key = models.CharField(max_length=200, editable=False)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    file_name = models.CharField(max_length=100, blank=True, editable=False)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # Asking twice at once gives back the export already being prepared.
+            models.UniqueConstraint(
+                fields=["requested_by", "filters_key"],
+                condition=Q(status__in=["queued", "running"]),
+                name="reports_export_one_running_per_request",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_dataset_display()} ({self.format}) for {self.requested_by}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(99, int(100 * self.rows_done / self.rows_total))
+
+    @property
+    def download_name(self) -> str:
+        stamp = timezone.localtime(self.created_at).strftime("%Y-%m-%d")
+        return f"radicals-{self.dataset.replace('_', '-')}-{stamp}.{self.format}"
+
+
+# --- Scheduled summaries -----------------------------------------------------------------
+
+
+class ReportSubscription(models.Model):
+    """An admin's weekly or monthly summary email, of the platform or one community."""
+
+    class Frequency(models.TextChoices):
+        WEEKLY = "weekly", "Every week (on Monday, for the week before)"
+        MONTHLY = "monthly", "Every month (on the 1st, for the month before)"
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_subscriptions"
+    )
+    frequency = models.CharField(max_length=8, choices=Frequency.choices)
+    community = models.ForeignKey(
+        "communities.Community",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="Empty for the whole platform.",
+    )
+    last_period = models.CharField(max_length=10, blank=True, editable=False)
+    last_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["member", "frequency"]
+        verbose_name = "summary email subscription"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "frequency"],
+                condition=Q(community__isnull=True),
+                name="reports_subscription_one_platform",
+            ),
+            models.UniqueConstraint(
+                fields=["member", "frequency", "community"],
+                condition=Q(community__isnull=False),
+                name="reports_subscription_one_per_community",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        what = self.community.name if self.community_id else "the platform"
+        return f"{self.get_frequency_display().split(' (')[0]} summary of {what} for {self.member}"

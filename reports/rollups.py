@@ -1,0 +1,517 @@
+"""The rollup engine: every metric is a count of events on a day, recounted with SQL.
+
+An *event* is a row's timestamp: a pledge's created_at (pledge made), activated_at,
+completed_at and failed_at; a co-signature's signed_at and done_at; a check-in's
+created_at (with its quantity); a story's published_at; an enrolment's enrolled_at and
+completed_at; a certificate's issued_at; a member's date_joined and a membership's
+joined_at. Days are calendar days in settings.TIME_ZONE (Europe/London), so an event at
+23:30 UTC on 30 June is counted on 1 July during British Summer Time.
+
+`rollups_recount_days(days)` recomputes every scope's rows for those days in one
+statement (GROUP BY per scope, INSERT … ON CONFLICT DO UPDATE, and rows that no longer
+have any event deleted), so the incremental tick (the days marked dirty by signals) and
+the full recount (every day) run the same code and land on the same numbers.
+
+What counts: pledges that are published and not withdrawn, and everything on them
+(co-signs, check-ins, completions); published check-ins; stories both editorially
+published and not hidden; certificates not revoked; active members and active
+memberships. Organisation and region are the acting member's (the author, the signer,
+the learner); a member's region is their own or, when they have none, their
+organisation's. Withdrawing or hiding a pledge takes it, and everything on it, out of
+the figures for the days it happened.
+
+Raw SQL (`# nosec B608` below): the text is assembled only from fixed fragments and
+table names read from the models' metadata; every value travels as a query parameter.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from reports.models import METRIC_NAMES, DailyRollup, RollupDirtyDay, Scope
+
+logger = logging.getLogger(__name__)
+
+# pg advisory lock that serialises recounts: ticks skip while a recount runs, a full
+# recount waits for the tick in progress.
+ROLLUP_LOCK = 0x52_61_64_52_6F_6C_6C  # "RadRoll"
+TICK_BATCH = 500
+TICK_MAX_BATCHES = 50
+TICK_TIME_BUDGET_SECONDS = 90.0
+
+
+def local_zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def day_of(moment: datetime.datetime | None) -> datetime.date | None:
+    """The calendar day (Europe/London) an event happened on."""
+    if moment is None:
+        return None
+    if isinstance(moment, datetime.datetime):
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=datetime.UTC)
+        return moment.astimezone(local_zone()).date()
+    return moment
+
+
+def day_start(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=local_zone())
+
+
+def day_range(days: Iterable[datetime.date]) -> tuple[datetime.datetime, datetime.datetime]:
+    days = list(days)
+    return day_start(min(days)), day_start(max(days) + datetime.timedelta(days=1))
+
+
+# --- The event sources ------------------------------------------------------------------
+
+
+def _table(app_label: str, model: str) -> str:
+    from django.apps import apps
+
+    return connection.ops.quote_name(apps.get_model(app_label, model)._meta.db_table)
+
+
+@dataclass
+class Source:
+    """One kind of event: where its rows are, its timestamp, its scopes and its metrics."""
+
+    name: str
+    from_sql: str
+    ts: str
+    where: str = "TRUE"
+    platform: str = "TRUE"
+    campaign: str = "NULL"
+    community: str = "NULL"
+    theme: str = "NULL"
+    organisation: str = "NULL"
+    region: str = "NULL"
+    metrics: dict[str, str] = field(default_factory=dict)
+
+
+def _member_join(column: str) -> str:
+    return (
+        f" LEFT JOIN {_table('members', 'User')} mu ON mu.id = {column}"
+        f" LEFT JOIN {_table('members', 'Organisation')} mo ON mo.id = mu.organisation_id"
+    )
+
+
+MEMBER_ORGANISATION = "mu.organisation_id"
+MEMBER_REGION = "COALESCE(mu.region_id, mo.region_id)"
+COUNTED_PLEDGE = "p.moderation_status = 'published' AND p.status <> 'withdrawn'"
+
+
+def sources() -> list[Source]:
+    pledge = _table("pledges", "Pledge")
+    signature = _table("pledges", "Signature")
+    check_in = _table("pledges", "CheckIn")
+    story = _table("stories", "Story")
+    enrolment = _table("learning", "Enrolment")
+    certificate = _table("learning", "Certificate")
+    module = _table("learning", "Module")
+    user = _table("members", "User")
+    membership = _table("communities", "Membership")
+
+    def on_pledge(name, from_sql, ts, metrics, member, where=COUNTED_PLEDGE):
+        return Source(
+            name=name,
+            from_sql=from_sql + _member_join(member),
+            ts=ts,
+            where=where,
+            campaign="p.campaign_id",
+            community="p.community_id",
+            theme="p.theme_id",
+            organisation=MEMBER_ORGANISATION,
+            region=MEMBER_REGION,
+            metrics=metrics,
+        )
+
+    def on_module(name, from_sql, ts, metrics, member, where="TRUE"):
+        return Source(
+            name=name,
+            from_sql=from_sql + f" JOIN {module} m ON m.id = x.module_id" + _member_join(member),
+            ts=ts,
+            where=where,
+            campaign="m.campaign_id",
+            theme="m.theme_id",
+            organisation=MEMBER_ORGANISATION,
+            region=MEMBER_REGION,
+            metrics=metrics,
+        )
+
+    earlier_check_in = (
+        f"NOT EXISTS (SELECT 1 FROM {check_in} c2 WHERE c2.pledge_id = c.pledge_id"  # noqa: S608  # nosec B608
+        " AND c2.author_id = c.author_id AND c2.moderation_status = 'published'"
+        " AND (c2.created_at, c2.id) < (c.created_at, c.id))"
+    )
+    return [
+        on_pledge(
+            "pledge made", f"{pledge} p", "p.created_at", {"pledges_made": "1"}, "p.author_id"
+        ),
+        on_pledge(
+            "pledge live", f"{pledge} p", "p.activated_at", {"pledges_active": "1"}, "p.author_id"
+        ),
+        on_pledge(
+            "pledge completed",
+            f"{pledge} p",
+            "p.completed_at",
+            {"pledges_completed": "1"},
+            "p.author_id",
+        ),
+        on_pledge(
+            "pledge failed", f"{pledge} p", "p.failed_at", {"pledges_failed": "1"}, "p.author_id"
+        ),
+        on_pledge(
+            "co-sign",
+            f"{signature} s JOIN {pledge} p ON p.id = s.pledge_id",
+            "s.signed_at",
+            {"co_signs": "1"},
+            "s.member_id",
+            where=f"{COUNTED_PLEDGE} AND NOT s.is_author",
+        ),
+        on_pledge(
+            "commitment done",
+            f"{signature} s JOIN {pledge} p ON p.id = s.pledge_id",
+            "s.done_at",
+            {"people_done": "1"},
+            "s.member_id",
+        ),
+        on_pledge(
+            "check-in",
+            f"{check_in} c JOIN {pledge} p ON p.id = c.pledge_id",
+            "c.created_at",
+            {
+                "check_ins": "1",
+                "outcome_total": "COALESCE(c.quantity, 0)",
+                "commitments_checked_in": f"CASE WHEN {earlier_check_in} THEN 1 ELSE 0 END",
+            },
+            "c.author_id",
+            where=f"{COUNTED_PLEDGE} AND c.moderation_status = 'published'",
+        ),
+        Source(
+            name="story published",
+            from_sql=f"{story} st" + _member_join("st.author_id"),
+            ts="st.published_at",
+            where="st.status = 'published' AND st.moderation_status = 'published'",
+            campaign="st.campaign_id",
+            community="st.community_id",
+            organisation=MEMBER_ORGANISATION,
+            region=MEMBER_REGION,
+            metrics={"stories_published": "1"},
+        ),
+        on_module(
+            "enrolment", f"{enrolment} x", "x.enrolled_at", {"enrolments": "1"}, "x.member_id"
+        ),
+        on_module(
+            "module completed",
+            f"{enrolment} x",
+            "x.completed_at",
+            {"module_completions": "1"},
+            "x.member_id",
+        ),
+        on_module(
+            "certificate",
+            f"{certificate} x",
+            "x.issued_at",
+            {"certificates": "1"},
+            "x.member_id",
+            where="x.revoked_at IS NULL",
+        ),
+        Source(
+            name="member joined",
+            from_sql=f"{user} mu LEFT JOIN {_table('members', 'Organisation')} mo"
+            " ON mo.id = mu.organisation_id",
+            ts="mu.date_joined",
+            where="mu.is_active",
+            organisation=MEMBER_ORGANISATION,
+            region=MEMBER_REGION,
+            metrics={"new_members": "1"},
+        ),
+        Source(
+            name="joined a community",
+            from_sql=f"{membership} ms",
+            ts="ms.joined_at",
+            where="ms.status = 'active'",
+            platform="FALSE",
+            community="ms.community_id",
+            metrics={"new_members": "1"},
+        ),
+    ]
+
+
+SCOPE_COLUMNS = {
+    Scope.CAMPAIGN: "campaign_id",
+    Scope.COMMUNITY: "community_id",
+    Scope.THEME: "theme_id",
+    Scope.ORGANISATION: "organisation_id",
+    Scope.REGION: "region_id",
+}
+
+
+RECOUNT_DAYS = "{ts} >= %(start)s AND {ts} < %(end)s AND {day} = ANY(%(days)s)"
+# Days in a CTE named `dirty` (the days waiting for the tick), for reading live figures.
+DIRTY_DAYS = (
+    "{ts} >= ((SELECT MIN(day) FROM dirty)::timestamp AT TIME ZONE %(tz)s)"
+    " AND {day} IN (SELECT day FROM dirty)"
+)
+
+
+def events_sql(*, day_filter: str | None, scope: str | None = None) -> str:
+    """Every event as a row: day, the scopes it counts in, and its metrics.
+
+    `day_filter` (RECOUNT_DAYS, DIRTY_DAYS or None for every day) limits the events by
+    their `{ts}` and `{day}`; the timestamp range lets PostgreSQL use an index where
+    there is one. With a scope, only the events of %(scope_id)s in that scope."""
+    selects = []
+    for source in sources():
+        day = f"(({source.ts}) AT TIME ZONE %(tz)s)::date"
+        conditions = [f"{source.ts} IS NOT NULL", f"({source.where})"]
+        if day_filter:
+            conditions.append(day_filter.format(ts=source.ts, day=day))
+        scope_values = {
+            "campaign_id": source.campaign,
+            "community_id": source.community,
+            "theme_id": source.theme,
+            "organisation_id": source.organisation,
+            "region_id": source.region,
+        }
+        if scope == Scope.PLATFORM:
+            if source.platform != "TRUE":
+                continue
+        elif scope is not None:
+            expression = scope_values[SCOPE_COLUMNS[scope]]
+            if expression == "NULL":
+                continue
+            conditions.append(f"{expression} = %(scope_id)s")
+        columns = [f"{day} AS day", f"{source.platform} AS platform"]
+        columns += [f"({value})::bigint AS {name}" for name, value in scope_values.items()]
+        for metric in METRIC_NAMES:
+            default = "0::numeric" if metric == "outcome_total" else "0"
+            columns.append(f"{source.metrics.get(metric, default)} AS {metric}")
+        selects.append(
+            f"SELECT {', '.join(columns)} FROM {source.from_sql} WHERE {' AND '.join(conditions)}"  # noqa: S608  # nosec B608
+        )
+    return "\nUNION ALL\n".join(selects)
+
+
+def _sums() -> str:
+    return ", ".join(f"SUM({m}) AS {m}" for m in METRIC_NAMES)
+
+
+def computed_sql(*, day_filter: str | None) -> str:
+    """Rows of DailyRollup as they should be, for every scope."""
+    parts = [
+        f"SELECT day, 'platform' AS scope, 0::bigint AS scope_id, {_sums()} FROM ev"  # noqa: S608  # nosec B608
+        " WHERE platform GROUP BY day"
+    ]
+    for scope, column in SCOPE_COLUMNS.items():
+        parts.append(
+            f"SELECT day, '{scope.value}' AS scope, {column} AS scope_id, {_sums()} FROM ev"  # noqa: S608  # nosec B608
+            f" WHERE {column} IS NOT NULL GROUP BY day, {column}"
+        )
+    return f"WITH ev AS ({events_sql(day_filter=day_filter)}) " + " UNION ALL ".join(parts)
+
+
+def _recount_sql(*, only_days: bool) -> str:
+    table = connection.ops.quote_name(DailyRollup._meta.db_table)
+    columns = ", ".join(METRIC_NAMES)
+    updates = ", ".join(f"{m} = EXCLUDED.{m}" for m in METRIC_NAMES)
+    current = ", ".join(f"{table}.{m}" for m in METRIC_NAMES)
+    incoming = ", ".join(f"EXCLUDED.{m}" for m in METRIC_NAMES)
+    day_filter = "r.day = ANY(%(days)s) AND " if only_days else ""
+    computed = computed_sql(day_filter=RECOUNT_DAYS if only_days else None)
+    return (
+        f"WITH computed AS ({computed}), "  # noqa: S608  # nosec B608
+        f"gone AS (DELETE FROM {table} r WHERE {day_filter}NOT EXISTS ("
+        "SELECT 1 FROM computed c WHERE c.day = r.day AND c.scope = r.scope"
+        " AND c.scope_id = r.scope_id)) "
+        f"INSERT INTO {table} (day, scope, scope_id, {columns}) "
+        f"SELECT day, scope, scope_id, {columns} FROM computed "
+        f"ON CONFLICT (day, scope, scope_id) DO UPDATE SET {updates} "
+        f"WHERE ({current}) IS DISTINCT FROM ({incoming})"
+    )
+
+
+def current_rows_sql() -> str:
+    """A `WITH` clause defining `rows`: DailyRollup as it stands for days already counted,
+    and for days waiting for the tick, computed from the source rows. Pages read totals
+    from it, so a figure is never behind the rows, while the work stays proportional to
+    the days not yet counted. Parameters: %(tz)s, and %(dirty_from)s / %(dirty_to)s
+    bounding the days of interest."""
+    table = connection.ops.quote_name(DailyRollup._meta.db_table)
+    dirty = connection.ops.quote_name(RollupDirtyDay._meta.db_table)
+    columns = ", ".join(METRIC_NAMES)
+    return (
+        f"WITH dirty AS (SELECT DISTINCT day FROM {dirty}"  # noqa: S608  # nosec B608
+        " WHERE day BETWEEN %(dirty_from)s AND %(dirty_to)s), "
+        f"live AS ({computed_sql(day_filter=DIRTY_DAYS)}), "
+        f"rows AS (SELECT day, scope, scope_id, {columns} FROM {table}"
+        " WHERE day NOT IN (SELECT day FROM dirty)"
+        f" UNION ALL SELECT day, scope, scope_id, {columns} FROM live) "
+    )
+
+
+def _params(days: list[datetime.date] | None) -> dict:
+    params: dict = {"tz": settings.TIME_ZONE}
+    if days:
+        params["days"] = days
+        params["start"], params["end"] = day_range(days)
+    return params
+
+
+@transaction.atomic
+def rollups_recount_days(days: Iterable[datetime.date] | None) -> None:
+    """Recompute every scope's rollup rows for `days` (None: every day there is), from
+    the source rows, in one statement. Running it again changes nothing."""
+    if days is not None:
+        days = sorted(set(days))
+        if not days:
+            return
+    with connection.cursor() as cursor:
+        cursor.execute(_recount_sql(only_days=days is not None), _params(days))
+
+
+# --- Marking days dirty -------------------------------------------------------------------
+
+
+def mark_days(days: Iterable[datetime.date | datetime.datetime | None]) -> None:
+    """Record that these days need recounting, in the caller's transaction."""
+    wanted = {day_of(d) for d in days if d is not None}
+    if wanted:
+        RollupDirtyDay.objects.bulk_create([RollupDirtyDay(day=d) for d in sorted(wanted)])
+
+
+def mark_days_of(select_timestamps_sql: str, params: list) -> None:
+    """Mark the days of every timestamp a query returns (one INSERT … SELECT)."""
+    table = connection.ops.quote_name(RollupDirtyDay._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (day, created_at) SELECT DISTINCT (ts AT TIME ZONE %s)::date, "  # noqa: S608  # nosec B608
+            f"now() FROM ({select_timestamps_sql}) AS t(ts) WHERE ts IS NOT NULL",
+            [settings.TIME_ZONE, *params],
+        )
+
+
+def member_event_timestamps_sql() -> list[str]:
+    """Queries of every timestamp of an event of the members whose ids `{ids}` selects."""
+    pledge = _table("pledges", "Pledge")
+    signature = _table("pledges", "Signature")
+    check_in = _table("pledges", "CheckIn")
+    story = _table("stories", "Story")
+    enrolment = _table("learning", "Enrolment")
+    certificate = _table("learning", "Certificate")
+    user = _table("members", "User")
+    return [
+        f"SELECT unnest(ARRAY[created_at, activated_at, completed_at, failed_at]) "  # noqa: S608  # nosec B608
+        f"FROM {pledge} WHERE author_id IN ({{ids}})",
+        f"SELECT unnest(ARRAY[signed_at, done_at]) FROM {signature} WHERE member_id IN ({{ids}})",  # noqa: S608  # nosec B608
+        f"SELECT created_at FROM {check_in} WHERE author_id IN ({{ids}})",  # noqa: S608  # nosec B608
+        f"SELECT published_at FROM {story} WHERE author_id IN ({{ids}})",  # noqa: S608  # nosec B608
+        f"SELECT unnest(ARRAY[enrolled_at, completed_at]) FROM {enrolment}"  # noqa: S608  # nosec B608
+        " WHERE member_id IN ({ids})",
+        f"SELECT issued_at FROM {certificate} WHERE member_id IN ({{ids}})",  # noqa: S608  # nosec B608
+        f"SELECT date_joined FROM {user} WHERE id IN ({{ids}})",  # noqa: S608  # nosec B608
+    ]
+
+
+def mark_member_days(*, member_ids_sql: str, params: list) -> None:
+    """A member's organisation or region changed: every day they acted on is recounted."""
+    parts = [part.replace("{ids}", member_ids_sql) for part in member_event_timestamps_sql()]
+    mark_days_of(" UNION ALL ".join(parts), params * len(parts))
+
+
+# --- The jobs -----------------------------------------------------------------------------
+
+
+@dataclass
+class TickResult:
+    days: list[datetime.date] = field(default_factory=list)
+    batches: int = 0
+    skipped: bool = False
+
+
+def _try_lock(cursor) -> bool:
+    cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [ROLLUP_LOCK])
+    return bool(cursor.fetchone()[0])
+
+
+def _touched_scopes(cursor, days: list[datetime.date]) -> set[tuple[str, int]]:
+    table = connection.ops.quote_name(DailyRollup._meta.db_table)
+    cursor.execute(
+        f"SELECT DISTINCT scope, scope_id FROM {table} WHERE day = ANY(%s)"  # noqa: S608  # nosec B608
+        " AND scope IN ('community', 'campaign')",
+        [days],
+    )
+    return {(scope, scope_id) for scope, scope_id in cursor.fetchall()}
+
+
+def rollups_tick_batch(*, batch: int = TICK_BATCH) -> TickResult:
+    """Claim up to `batch` dirty-day marks, recount their days, refresh what depends on
+    them (badges, the movement network of the scopes active on those days), and delete
+    exactly the marks claimed — all in one transaction, so a crash leaves the marks for
+    the next run."""
+    from reports import badges, network
+
+    result = TickResult()
+    table = connection.ops.quote_name(RollupDirtyDay._meta.db_table)
+    with transaction.atomic(), connection.cursor() as cursor:
+        if not _try_lock(cursor):
+            result.skipped = True
+            return result
+        cursor.execute(
+            f"SELECT id, day FROM {table} ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",  # noqa: S608  # nosec B608
+            [batch],
+        )
+        claimed = cursor.fetchall()
+        if not claimed:
+            return result
+        ids = [row[0] for row in claimed]
+        days = sorted({row[1] for row in claimed})
+        scopes = _touched_scopes(cursor, days)
+        rollups_recount_days(days)
+        scopes |= _touched_scopes(cursor, days)
+        badges.award(days=days)
+        network.refresh_scopes({(Scope.PLATFORM.value, 0), *scopes})
+        cursor.execute(f"DELETE FROM {table} WHERE id = ANY(%s)", [ids])  # noqa: S608  # nosec B608
+        result.days, result.batches = days, 1
+    return result
+
+
+def rollups_tick() -> TickResult:
+    """The incremental job: recount the days marked dirty until none are left (bounded)."""
+    total = TickResult()
+    started = time.monotonic()
+    for _ in range(TICK_MAX_BATCHES):
+        result = rollups_tick_batch()
+        if result.skipped:
+            total.skipped = total.batches == 0
+            break
+        if not result.days:
+            break
+        total.batches += 1
+        total.days = sorted(set(total.days) | set(result.days))
+        if time.monotonic() - started > TICK_TIME_BUDGET_SECONDS:
+            break
+    return total
+
+
+def rollups_full() -> None:
+    """The full recount: every day, every badge, every network scope. Waits for a tick in
+    progress rather than skipping."""
+    from reports import badges, network
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROLLUP_LOCK])
+        rollups_recount_days(None)
+        badges.award(days=None)
+        network.refresh_all()
+    logger.info("Full rollup recount done")

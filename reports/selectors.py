@@ -1,0 +1,460 @@
+"""Reads of the rollups, the network tables, badges, invitations, exports and
+subscriptions, with who-may-see-what built in.
+
+Raw SQL (`# nosec B608` below): the text is assembled only from fixed fragments and
+table names read from the models' metadata; every value travels as a query parameter."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Count, F, Max, Min, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from reports import rollups
+from reports.models import (
+    METRIC_LABELS,
+    METRIC_NAMES,
+    Attribution,
+    Badge,
+    BadgeSetting,
+    DailyRollup,
+    Export,
+    Invite,
+    LoneWolf,
+    Mobiliser,
+    NetworkMonth,
+    NetworkStat,
+    ReportSubscription,
+    RollupDirtyDay,
+    Scope,
+)
+
+PLATFORM_TOTALS_CACHE_KEY = "reports:platform-totals"
+PLATFORM_TOTALS_SECONDS = 60
+
+
+def _zero() -> dict:
+    return {m: (Decimal("0") if m == "outcome_total" else 0) for m in METRIC_NAMES}
+
+
+def _clean(row: dict) -> dict:
+    totals = _zero()
+    for name in METRIC_NAMES:
+        value = row.get(name)
+        if value is not None:
+            totals[name] = Decimal(value) if name == "outcome_total" else int(value)
+    return totals
+
+
+# --- Totals: rollups, plus the days still waiting for the tick ------------------------------
+
+
+def live_totals(*, scope: str, scope_id: int = 0) -> dict:
+    """All-time totals of one scope: the rollup rows of days already counted plus, for
+    days marked dirty and not yet recounted, the events themselves. One query; the live
+    part costs in proportion to the days waiting (usually just today)."""
+    table = connection.ops.quote_name(DailyRollup._meta.db_table)
+    dirty = connection.ops.quote_name(RollupDirtyDay._meta.db_table)
+    sums = ", ".join(f"SUM({m}) AS {m}" for m in METRIC_NAMES)
+    added = ", ".join(f"COALESCE(stored.{m}, 0) + COALESCE(live.{m}, 0)" for m in METRIC_NAMES)
+    sql = (
+        f"WITH dirty AS (SELECT DISTINCT day FROM {dirty}), "  # noqa: S608  # nosec B608
+        f"stored AS (SELECT {sums} FROM {table} WHERE scope = %(scope)s"
+        " AND scope_id = %(scope_id)s AND day NOT IN (SELECT day FROM dirty)), "
+        f"live AS (SELECT {sums} FROM ("
+        f"{rollups.events_sql(day_filter=rollups.DIRTY_DAYS, scope=scope)}) ev) "
+        f"SELECT {added} FROM stored, live"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"scope": scope, "scope_id": scope_id, "tz": settings.TIME_ZONE})
+        row = cursor.fetchone()
+    return _clean(dict(zip(METRIC_NAMES, row, strict=True)))
+
+
+def platform_totals() -> dict:
+    """The platform's all-time totals, cached for a minute (the home page)."""
+    totals = cache.get(PLATFORM_TOTALS_CACHE_KEY)
+    if totals is None:
+        totals = live_totals(scope=Scope.PLATFORM, scope_id=0)
+        cache.set(PLATFORM_TOTALS_CACHE_KEY, totals, PLATFORM_TOTALS_SECONDS)
+    return totals
+
+
+def stored_totals(
+    *,
+    scope: str,
+    scope_id: int = 0,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+) -> dict:
+    """Totals of one scope from the rollup rows alone (what the dashboard reads)."""
+    rows = DailyRollup.objects.filter(scope=scope, scope_id=scope_id)
+    if date_from:
+        rows = rows.filter(day__gte=date_from)
+    if date_to:
+        rows = rows.filter(day__lte=date_to)
+    return _clean(rows.aggregate(**{m: Sum(m) for m in METRIC_NAMES}))
+
+
+def counting_since() -> datetime.datetime | None:
+    """When the oldest change still waiting for the tick was made (None: all counted)."""
+    return RollupDirtyDay.objects.aggregate(oldest=Min("created_at"))["oldest"]
+
+
+# --- The dashboard ----------------------------------------------------------------------------
+
+
+@dataclass
+class Period:
+    start: datetime.date
+    label: str
+    values: dict
+
+
+@dataclass
+class Dashboard:
+    scope: str
+    scope_id: int
+    date_from: datetime.date
+    date_to: datetime.date
+    bucket: str
+    totals: dict
+    periods: list[Period]
+    funnel: list[dict]
+    breakdowns: dict[str, list[dict]] = field(default_factory=dict)
+
+    @property
+    def labels(self) -> dict:
+        return METRIC_LABELS
+
+
+BREAKDOWN_METRICS = ("pledges_made", "co_signs", "people_done", "stories_published")
+BREAKDOWN_ROWS = 15
+DAILY_UP_TO_DAYS = 92
+
+
+def bucket_for(date_from: datetime.date, date_to: datetime.date) -> str:
+    return "day" if (date_to - date_from).days < DAILY_UP_TO_DAYS else "month"
+
+
+def _periods(date_from, date_to, bucket: str) -> list[datetime.date]:
+    if bucket == "day":
+        return [
+            date_from + datetime.timedelta(days=n) for n in range((date_to - date_from).days + 1)
+        ]
+    starts, current = [], date_from.replace(day=1)
+    while current <= date_to:
+        starts.append(current)
+        current = (current + datetime.timedelta(days=32)).replace(day=1)
+    return starts
+
+
+def series(
+    *, scope: str, scope_id: int, date_from: datetime.date, date_to: datetime.date, bucket: str
+) -> list[Period]:
+    rows = DailyRollup.objects.filter(
+        scope=scope, scope_id=scope_id, day__gte=date_from, day__lte=date_to
+    )
+    rows = rows.order_by().annotate(period=TruncMonth("day") if bucket == "month" else F("day"))
+    found = {
+        row["period"]: _clean(row)
+        for row in rows.values("period").annotate(**{m: Sum(m) for m in METRIC_NAMES})
+    }
+    fmt = "%-d %b" if bucket == "day" else "%b %Y"
+    return [
+        Period(start=start, label=start.strftime(fmt), values=found.get(start, _zero()))
+        for start in _periods(date_from, date_to, bucket)
+    ]
+
+
+def funnel(totals: dict) -> list[dict]:
+    """Pledged → signed (every commitment: authors and co-signers) → checked in → done."""
+    signed = totals["pledges_made"] + totals["co_signs"]
+    steps = [
+        ("Pledged", "pledges made", totals["pledges_made"]),
+        ("Signed", "commitments made (authors and co-signers)", signed),
+        ("Checked in", "commitments with at least one check-in", totals["commitments_checked_in"]),
+        ("Done", "commitments marked done", totals["people_done"]),
+    ]
+    return [
+        {
+            "step": step,
+            "meaning": meaning,
+            "value": value,
+            "percent_of_signed": round(100 * value / signed) if signed else 0,
+        }
+        for step, meaning, value in steps
+    ]
+
+
+def _names(scope: str, ids: list[int]) -> dict[int, tuple[str, str]]:
+    """(name, link) of each scope object."""
+    from communities.models import Community
+    from members.models import Organisation, Region
+    from pledges.models import Campaign, Theme
+
+    model = {
+        Scope.ORGANISATION: Organisation,
+        Scope.REGION: Region,
+        Scope.COMMUNITY: Community,
+        Scope.CAMPAIGN: Campaign,
+        Scope.THEME: Theme,
+    }[scope]
+    found = {}
+    for obj in model.objects.filter(pk__in=ids):
+        link = ""
+        if scope == Scope.CAMPAIGN:
+            link = obj.get_absolute_url()
+        elif scope == Scope.COMMUNITY:
+            from django.urls import reverse
+
+            link = reverse("communities:detail", args=[obj.slug])
+        found[obj.pk] = (obj.name, link)
+    return found
+
+
+def breakdown(
+    *, by: str, date_from: datetime.date, date_to: datetime.date, limit: int = BREAKDOWN_ROWS
+) -> list[dict]:
+    """The busiest organisations (regions, communities…) in the period, by pledges made."""
+    rows = list(
+        DailyRollup.objects.filter(scope=by, day__gte=date_from, day__lte=date_to)
+        .order_by()
+        .values("scope_id")
+        .annotate(**{m: Sum(m) for m in BREAKDOWN_METRICS})
+        .order_by("-pledges_made", "-co_signs", "scope_id")[:limit]
+    )
+    names = _names(by, [row["scope_id"] for row in rows])
+    result = []
+    for row in rows:
+        name, link = names.get(row["scope_id"], ("(no longer exists)", ""))
+        result.append({"id": row["scope_id"], "name": name, "url": link, **_clean(row)})
+    return result
+
+
+def dashboard(
+    *,
+    scope: str,
+    scope_id: int,
+    date_from: datetime.date,
+    date_to: datetime.date,
+    with_breakdowns: bool,
+) -> Dashboard:
+    bucket = bucket_for(date_from, date_to)
+    totals = stored_totals(scope=scope, scope_id=scope_id, date_from=date_from, date_to=date_to)
+    result = Dashboard(
+        scope=scope,
+        scope_id=scope_id,
+        date_from=date_from,
+        date_to=date_to,
+        bucket=bucket,
+        totals=totals,
+        periods=series(
+            scope=scope, scope_id=scope_id, date_from=date_from, date_to=date_to, bucket=bucket
+        ),
+        funnel=funnel(totals),
+    )
+    if with_breakdowns:
+        for by in (Scope.ORGANISATION, Scope.REGION, Scope.COMMUNITY, Scope.CAMPAIGN, Scope.THEME):
+            result.breakdowns[by.value] = breakdown(by=by, date_from=date_from, date_to=date_to)
+    return result
+
+
+def earliest_day() -> datetime.date | None:
+    return DailyRollup.objects.aggregate(first=Min("day"))["first"]
+
+
+# --- Open data ---------------------------------------------------------------------------------
+
+SUPPRESS_BELOW = 5
+OPEN_DATA_METRICS = (
+    "pledges_made",
+    "co_signs",
+    "pledges_completed",
+    "people_done",
+    "check_ins",
+    "stories_published",
+)
+OPEN_DATA_DIMENSIONS = (Scope.CAMPAIGN, Scope.REGION, Scope.THEME)
+
+
+def suppress(value: int) -> int | str:
+    """Counts under five could point at a person, so they are published as "<5"."""
+    return f"<{SUPPRESS_BELOW}" if value < SUPPRESS_BELOW else value
+
+
+def open_data_rows(*, dimension: str | None = None) -> list[dict]:
+    """Monthly counts per campaign, region and theme (and for the whole platform), small
+    counts suppressed. No row names a person."""
+    dimensions = [d for d in OPEN_DATA_DIMENSIONS if dimension in (None, d.value)]
+    scopes = [d.value for d in dimensions]
+    if dimension in (None, Scope.PLATFORM.value):
+        scopes.append(Scope.PLATFORM.value)
+    raw = list(
+        DailyRollup.objects.filter(scope__in=scopes)
+        .annotate(month=TruncMonth("day"))
+        .order_by()
+        .values("scope", "scope_id", "month")
+        .annotate(**{m: Sum(m) for m in OPEN_DATA_METRICS})
+        .order_by("scope", "month", "scope_id")
+    )
+    names: dict[str, dict] = {}
+    for scope in {row["scope"] for row in raw} - {Scope.PLATFORM.value}:
+        names[scope] = _names(scope, list({r["scope_id"] for r in raw if r["scope"] == scope}))
+    result = []
+    for row in raw:
+        if row["scope"] == Scope.PLATFORM.value:
+            name = "All of Radicals"
+        else:
+            found = names[row["scope"]].get(row["scope_id"])
+            if found is None:
+                continue
+            name = found[0]
+        result.append(
+            {
+                "dimension": row["scope"],
+                "name": name,
+                "month": row["month"].strftime("%Y-%m"),
+                **{m: suppress(int(row[m] or 0)) for m in OPEN_DATA_METRICS},
+            }
+        )
+    return result
+
+
+# --- The movement network ----------------------------------------------------------------------
+
+
+def network_stat(*, scope: str, scope_id: int = 0) -> NetworkStat | None:
+    return NetworkStat.objects.filter(scope=scope, scope_id=scope_id).first()
+
+
+def network_months(*, scope: str, scope_id: int = 0) -> list[NetworkMonth]:
+    return list(NetworkMonth.objects.filter(scope=scope, scope_id=scope_id).order_by("month"))
+
+
+def mobilisers(*, scope: str, scope_id: int = 0, limit: int = 50) -> list[Mobiliser]:
+    return list(
+        Mobiliser.objects.filter(scope=scope, scope_id=scope_id)
+        .select_related("member", "member__organisation")
+        .order_by("rank")[:limit]
+    )
+
+
+def recruiters_of_mobilisers(*, scope: str, scope_id: int = 0, limit: int = 20):
+    return list(
+        Mobiliser.objects.filter(scope=scope, scope_id=scope_id, recruits_mobilising__gt=0)
+        .select_related("member")
+        .order_by("-recruits_mobilising", "rank")[:limit]
+    )
+
+
+def lone_wolves(*, scope: str, scope_id: int = 0, limit: int = 50) -> list[LoneWolf]:
+    return list(
+        LoneWolf.objects.filter(scope=scope, scope_id=scope_id)
+        .select_related("member", "member__organisation")
+        .order_by("first_pledged_at")[:limit]
+    )
+
+
+NETWORK_PICTURE_PEOPLE = 12
+NETWORK_PICTURE_EDGES = 60
+
+
+def network_edges(*, community) -> list[tuple[int, int, int]]:
+    """(inviter, invitee, how many) for the community's busiest mobilisers."""
+    top = [
+        m.member_id
+        for m in Mobiliser.objects.filter(scope=Scope.COMMUNITY, scope_id=community.pk).order_by(
+            "rank"
+        )[:NETWORK_PICTURE_PEOPLE]
+    ]
+    if not top:
+        return []
+    return [
+        (row["inviter_id"], row["invitee_id"], row["n"])
+        for row in Attribution.objects.filter(community=community, inviter_id__in=top)
+        .values("inviter_id", "invitee_id")
+        .annotate(n=Count("id"))
+        .order_by("-n", "inviter_id", "invitee_id")[:NETWORK_PICTURE_EDGES]
+    ]
+
+
+# --- Badges, invitations, exports, subscriptions -----------------------------------------------
+
+
+def badges_hidden(member) -> bool:
+    return BadgeSetting.objects.filter(member=member, hide_badges=True).exists()
+
+
+def badges_of(*, member, viewer) -> list[Badge]:
+    """A member's badges, unless they hide them from others."""
+    is_self = viewer is not None and viewer.is_authenticated and viewer.pk == member.pk
+    if not is_self and badges_hidden(member):
+        return []
+    return list(Badge.objects.filter(member=member).order_by("awarded_at", "id"))
+
+
+def invite_of(member) -> Invite | None:
+    return Invite.objects.filter(member=member).first()
+
+
+@dataclass
+class InviteSummary:
+    signups: int
+    joins: int
+    co_signs: int
+
+    @property
+    def total(self) -> int:
+        return self.signups + self.joins + self.co_signs
+
+
+def invite_summary(member) -> InviteSummary:
+    counts = dict(
+        Attribution.objects.filter(inviter=member)
+        .exclude(via=Attribution.Via.PLEDGE)
+        .order_by()
+        .values_list("kind")
+        .annotate(n=Count("id"))
+    )
+    return InviteSummary(
+        signups=counts.get(Attribution.Kind.SIGNUP, 0),
+        joins=counts.get(Attribution.Kind.JOIN, 0),
+        co_signs=counts.get(Attribution.Kind.CO_SIGN, 0),
+    )
+
+
+def recent_invited(member, limit: int = 20) -> list[Attribution]:
+    return list(
+        Attribution.objects.filter(inviter=member)
+        .exclude(via=Attribution.Via.PLEDGE)
+        .select_related("invitee", "community", "signature__pledge")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def exports_of(user) -> QuerySet[Export]:
+    return Export.objects.filter(requested_by=user).select_related("community", "campaign")
+
+
+def export_for(*, user, pk: int) -> Export | None:
+    return exports_of(user).filter(pk=pk).first()
+
+
+def subscriptions_of(user) -> QuerySet[ReportSubscription]:
+    return ReportSubscription.objects.filter(member=user).select_related("community")
+
+
+def last_counted() -> datetime.datetime | None:
+    return DailyRollup.objects.aggregate(last=Max("day"))["last"]
+
+
+def today() -> datetime.date:
+    return timezone.localdate()

@@ -1,0 +1,47 @@
+"""Background work of the reports app: thin, idempotent tasks taking ids or nothing."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from reports import rollups, services
+
+logger = logging.getLogger(__name__)
+
+RETRY = {
+    "acks_late": True,
+    "autoretry_for": (ConnectionError, TimeoutError),
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "max_retries": 3,
+}
+
+
+@shared_task(**RETRY, time_limit=300, soft_time_limit=240)
+def rollups_tick() -> dict:
+    """Beat, every two minutes: recount the days changed since the last run, then the
+    badges and network of what they touched. Skips while another recount runs."""
+    result = rollups.rollups_tick()
+    return {"days": [d.isoformat() for d in result.days], "skipped": result.skipped}
+
+
+@shared_task(**RETRY, time_limit=3600, soft_time_limit=3300)
+def rollups_full() -> int:
+    """Beat, nightly: recount every day, award every badge, refresh every network scope,
+    and remove export files past their keeping time."""
+    rollups.rollups_full()
+    return services.exports_expire()
+
+
+@shared_task(**RETRY, time_limit=3600, soft_time_limit=3300)
+def run_export(export_id: int) -> str | None:
+    export = services.export_run(export_id=export_id)
+    return export.status if export is not None else None
+
+
+@shared_task(**RETRY, time_limit=600, soft_time_limit=540)
+def send_summaries() -> int:
+    """Beat, hourly: the weekly and monthly summary emails that are due, each once."""
+    return services.summaries_send_due()

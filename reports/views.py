@@ -1,0 +1,480 @@
+"""Report pages: dashboards, the movement network, exports, invitations, badges,
+summary email subscriptions and open data."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import tempfile
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from communities.selectors import community_for
+from pledges.models import format_quantity
+from radicals.web import call_service
+from reports import charts, exports, network_picture, permissions, selectors, services
+from reports.forms import (
+    BadgeSettingForm,
+    DashboardFilterForm,
+    ExportForm,
+    FilterForm,
+    InviteEmailForm,
+    NetworkFilterForm,
+    SubscriptionForm,
+)
+from reports.models import METRIC_LABELS, Export, ReportSubscription, Scope
+
+OPEN_DATA_LICENCE = "Open Government Licence v3.0"
+OPEN_DATA_LICENCE_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
+TIMELINE_METRICS = ["pledges_made", "co_signs", "pledges_completed", "stories_published"]
+LEARNING_METRICS = ["enrolments", "module_completions", "certificates"]
+BREAKDOWN_TITLES = {
+    "organisation": "By organisation",
+    "region": "By region",
+    "community": "By community",
+    "campaign": "By campaign",
+    "theme": "By theme",
+}
+
+
+def person_name(member, viewer) -> str:
+    """Admins see who people are; organisers see names as each member allows."""
+    if permissions.is_admin(viewer):
+        return member.display_name or member.email
+    return member.name_for(viewer)
+
+
+# --- Dashboards -----------------------------------------------------------------------------
+
+
+def show(metric: str, value) -> str:
+    """A metric's value as a page shows it: measured outcomes as people write them."""
+    if metric == "outcome_total":
+        return format_quantity(value)
+    return f"{value:,}"
+
+
+def _dashboard_context(data: selectors.Dashboard) -> dict:
+    labels = [p.label for p in data.periods]
+    context = {
+        "data": data,
+        "labels": METRIC_LABELS,
+        "timeline_metrics": TIMELINE_METRICS,
+        "learning_metrics": LEARNING_METRICS,
+        "islands": [
+            charts.island("chart-timeline", charts.line(labels, TIMELINE_METRICS, data.periods)),
+            charts.island("chart-learning", charts.line(labels, LEARNING_METRICS, data.periods)),
+            charts.island(
+                "chart-funnel",
+                charts.bars(
+                    [step["step"] for step in data.funnel],
+                    [("Commitments", [step["value"] for step in data.funnel])],
+                ),
+            ),
+        ],
+        "breakdown_titles": BREAKDOWN_TITLES,
+        "show": show,
+        "counting_since": selectors.counting_since(),
+    }
+    for by, rows in data.breakdowns.items():
+        context["islands"].append(
+            charts.island(
+                f"chart-{by}",
+                charts.bars(
+                    [row["name"] for row in rows],
+                    [
+                        ("Pledges made", [row["pledges_made"] for row in rows]),
+                        ("Co-signs", [row["co_signs"] for row in rows]),
+                    ],
+                    horizontal=True,
+                ),
+            )
+        )
+    return context
+
+
+@login_required
+def dashboard(request):
+    if not permissions.can_see_dashboard(request.user):
+        raise PermissionDenied(
+            "The platform dashboard is for platform admins. Organisers find their "
+            "community's dashboard on the community's page."
+        )
+    form = DashboardFilterForm(request.GET or None)
+    valid = form.is_valid() if request.GET else True
+    date_from, date_to = form.period()
+    scope, scope_id, title = Scope.PLATFORM, 0, "The whole platform"
+    if valid and request.GET:
+        if form.cleaned_data.get("campaign"):
+            campaign = form.cleaned_data["campaign"]
+            scope, scope_id, title = Scope.CAMPAIGN, campaign.pk, campaign.name
+        elif form.cleaned_data.get("community"):
+            community = form.cleaned_data["community"]
+            scope, scope_id, title = Scope.COMMUNITY, community.pk, community.name
+    data = selectors.dashboard(
+        scope=scope,
+        scope_id=scope_id,
+        date_from=date_from,
+        date_to=date_to,
+        with_breakdowns=scope == Scope.PLATFORM,
+    )
+    return render(
+        request,
+        "reports/dashboard.jinja",
+        {**_dashboard_context(data), "form": form, "title": title, "community": None},
+        status=200 if valid else 400,
+    )
+
+
+def _community_for_reports(request, slug: str):
+    community = community_for(slug=slug, user=request.user)
+    if not permissions.can_see_community_reports(request.user, community):
+        raise PermissionDenied(
+            f"Only the organisers of {community.name} and platform admins can see its reports."
+        )
+    return community
+
+
+@login_required
+def community_dashboard(request, slug: str):
+    community = _community_for_reports(request, slug)
+    form = FilterForm(request.GET or None)
+    valid = form.is_valid() if request.GET else True
+    date_from, date_to = form.period()
+    data = selectors.dashboard(
+        scope=Scope.COMMUNITY,
+        scope_id=community.pk,
+        date_from=date_from,
+        date_to=date_to,
+        with_breakdowns=False,
+    )
+    return render(
+        request,
+        "reports/dashboard.jinja",
+        {**_dashboard_context(data), "form": form, "title": community.name, "community": community},
+        status=200 if valid else 400,
+    )
+
+
+# --- The movement network -----------------------------------------------------------------
+
+
+def _network_context(request, scope: str, scope_id: int) -> dict:
+    stat = selectors.network_stat(scope=scope, scope_id=scope_id)
+    months = selectors.network_months(scope=scope, scope_id=scope_id)
+    ranked = selectors.mobilisers(scope=scope, scope_id=scope_id)
+    names = {m.member_id: person_name(m.member, request.user) for m in ranked}
+    recruiters = selectors.recruiters_of_mobilisers(scope=scope, scope_id=scope_id)
+    names.update({m.member_id: person_name(m.member, request.user) for m in recruiters})
+    lone = selectors.lone_wolves(scope=scope, scope_id=scope_id)
+    names.update({w.member_id: person_name(w.member, request.user) for w in lone})
+    labels = [f"{m.month:%b %Y}" for m in months]
+    island = charts.island(
+        "chart-network",
+        {
+            "type": "line",
+            "labels": labels,
+            "datasets": [
+                {"label": "Joins and co-signs", "data": [m.events for m in months],
+                 "colour": charts.COLOURS[0]},
+                {"label": "Through an invitation, a share link or a pledge",
+                 "data": [m.attributed_events for m in months], "colour": charts.COLOURS[1]},
+                {"label": "Driven by the top 3%", "data": [m.top_events for m in months],
+                 "colour": charts.COLOURS[2]},
+            ],
+        },
+    )  # fmt: skip
+    return {
+        "stat": stat,
+        "months": months,
+        "mobilisers": ranked,
+        "recruiters": recruiters,
+        "lone_wolves": lone,
+        "names": names,
+        "islands": [island],
+    }
+
+
+@login_required
+def network(request):
+    if not permissions.can_see_dashboard(request.user):
+        raise PermissionDenied(
+            "The movement network of the platform is for platform admins. Organisers find "
+            "their community's network on the community's page."
+        )
+    form = NetworkFilterForm(request.GET or None)
+    valid = form.is_valid() if request.GET else True
+    campaign = form.cleaned_data.get("campaign") if valid and request.GET else None
+    scope, scope_id = (Scope.CAMPAIGN, campaign.pk) if campaign else (Scope.PLATFORM, 0)
+    return render(
+        request,
+        "reports/network.jinja",
+        {
+            **_network_context(request, scope, scope_id),
+            "form": form,
+            "title": campaign.name if campaign else "The whole platform",
+            "community": None,
+            "picture": None,
+        },
+        status=200 if valid else 400,
+    )
+
+
+@login_required
+def community_network(request, slug: str):
+    community = _community_for_reports(request, slug)
+    context = _network_context(request, Scope.COMMUNITY, community.pk)
+    picture = network_picture.draw(
+        edges=selectors.network_edges(community=community),
+        name_of=lambda member: person_name(member, request.user),
+    )
+    return render(
+        request,
+        "reports/network.jinja",
+        {**context, "form": None, "title": community.name, "community": community,
+         "picture": picture},
+    )  # fmt: skip
+
+
+# --- Exports ------------------------------------------------------------------------------
+
+
+def _inline_download(result: services.ExportRequest):
+    export, spec = result.export, result.spec
+    disposition = f'attachment; filename="{export.download_name}"'
+    if export.format == Export.Format.CSV:
+        response = StreamingHttpResponse(
+            exports.csv_stream(spec), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = disposition
+        return response
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+    exports.write_xlsx(spec, handle, lambda done: None)
+    handle.seek(0)
+    return FileResponse(handle, as_attachment=True, filename=export.download_name)
+
+
+@login_required
+def exports_page(request):
+    if not permissions.can_export(request.user):
+        raise PermissionDenied(
+            "Only platform admins, and organisers for their own communities, can export data."
+        )
+    community_ids = permissions.reportable_community_ids(request.user)
+    form = ExportForm(request.POST or None, community_ids=community_ids)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                result = call_service(
+                    form, services.export_request, user=request.user, **form.cleaned_data
+                )
+            except PermissionDenied as exc:
+                form.add_error("community", str(exc))
+                result, status = None, 403
+            if result is not None:
+                if result.inline:
+                    return _inline_download(result)
+                if not result.created:
+                    messages.info(
+                        request,
+                        "This export is already being prepared: here is how far it has got.",
+                    )
+                return redirect("reports:export", pk=result.export.pk)
+        if status == 200:
+            status = 400
+    return render(
+        request,
+        "reports/exports.jinja",
+        {"form": form, "exports": list(selectors.exports_of(request.user)[:20])},
+        status=status,
+    )
+
+
+@login_required
+def export_detail(request, pk: int):
+    export = selectors.export_for(user=request.user, pk=pk)
+    if export is None:
+        raise Http404("No such export.")
+    template = "reports/_export_progress.jinja" if request.htmx else "reports/export.jinja"
+    return render(request, template, {"export": export})
+
+
+def _still_allowed(user, export: Export) -> bool:
+    if not permissions.can_export(user):
+        return False
+    if export.include_personal and not permissions.can_export_personal_columns(user):
+        return False
+    ids = permissions.reportable_community_ids(user)
+    return ids is None or (export.community_id is not None and export.community_id in ids)
+
+
+@login_required
+def export_download(request, pk: int):
+    export = selectors.export_for(user=request.user, pk=pk)
+    if export is None:
+        raise Http404("No such export.")
+    if not _still_allowed(request.user, export):
+        raise PermissionDenied("You can no longer download this export.")
+    path = services.export_file_path(export)
+    if path is None:
+        raise Http404("This export is not ready, or it has expired. Ask for a new one.")
+    return FileResponse(path.open("rb"), as_attachment=True, filename=export.download_name)
+
+
+# --- Invitations and badges ---------------------------------------------------------------
+
+
+@login_required
+def invite(request):
+    share = services.invite_ensure(member=request.user)
+    form = InviteEmailForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        sent = call_service(
+            form,
+            services.invite_email_send,
+            inviter=request.user,
+            email=form.cleaned_data["email"],
+            message=form.cleaned_data["message"],
+        )
+        if sent is not None:
+            messages.success(request, f"Your invitation is on its way to {sent.email}.")
+            return redirect("reports:invite")
+    return render(
+        request,
+        "reports/invite.jinja",
+        {
+            "form": form,
+            "share_url": services.share_url(share),
+            "signup_url": services.share_url(share, reverse("account_signup")),
+            "summary": selectors.invite_summary(request.user),
+            "recent": selectors.recent_invited(request.user),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def badges(request):
+    form = BadgeSettingForm(
+        request.POST or None, initial={"hide_badges": selectors.badges_hidden(request.user)}
+    )
+    if request.method == "POST" and form.is_valid():
+        setting = services.badge_setting_update(
+            member=request.user, hide_badges=form.cleaned_data["hide_badges"]
+        )
+        messages.success(
+            request,
+            "Your badges are hidden from other people."
+            if setting.hide_badges
+            else "Your badges show on your profile.",
+        )
+        return redirect("reports:badges")
+    return render(
+        request,
+        "reports/badges.jinja",
+        {"form": form, "badges": selectors.badges_of(member=request.user, viewer=request.user)},
+    )
+
+
+# --- Summary emails -----------------------------------------------------------------------
+
+
+@login_required
+def subscriptions(request):
+    if not permissions.can_subscribe(request.user):
+        raise PermissionDenied("Summary emails are for platform admins.")
+    form = SubscriptionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        subscription = call_service(
+            form,
+            services.subscription_create,
+            member=request.user,
+            frequency=form.cleaned_data["frequency"],
+            community=form.cleaned_data["community"],
+        )
+        if subscription is not None:
+            word = subscription.get_frequency_display().split(" (")[0].lower()
+            what = subscription.community.name if subscription.community else "the platform"
+            messages.success(request, f"You will get a summary of {what} by email {word}.")
+            return redirect("reports:subscriptions")
+    return render(
+        request,
+        "reports/subscriptions.jinja",
+        {"form": form, "subscriptions": list(selectors.subscriptions_of(request.user))},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def subscription_delete(request, pk: int):
+    subscription = get_object_or_404(ReportSubscription, pk=pk, member=request.user)
+    services.subscription_delete(subscription=subscription, actor=request.user)
+    messages.success(request, "You will not get that summary email any more.")
+    return redirect("reports:subscriptions")
+
+
+# --- Open data ----------------------------------------------------------------------------
+
+OPEN_DATA_COLUMNS = [
+    ("dimension", "Counted by"),
+    ("name", "Name"),
+    ("month", "Month"),
+    ("pledges_made", "Pledges made"),
+    ("co_signs", "Co-signs"),
+    ("pledges_completed", "Pledges completed"),
+    ("people_done", "Commitments done"),
+    ("check_ins", "Check-ins"),
+    ("stories_published", "Stories published"),
+]
+OPEN_DATA_PAGE_MONTHS = 12
+
+
+def open_data(request):
+    rows = selectors.open_data_rows()
+    since = (datetime.date.today().replace(day=1) - datetime.timedelta(days=365)).strftime("%Y-%m")
+    recent = [row for row in rows if row["month"] >= since]
+    grouped = {
+        dimension: [row for row in recent if row["dimension"] == dimension]
+        for dimension in ("platform", "campaign", "region", "theme")
+    }
+    return render(
+        request,
+        "reports/open_data.jinja",
+        {
+            "grouped": grouped,
+            "columns": OPEN_DATA_COLUMNS,
+            "licence": OPEN_DATA_LICENCE,
+            "licence_url": OPEN_DATA_LICENCE_URL,
+            "suppress_below": selectors.SUPPRESS_BELOW,
+        },
+    )
+
+
+def open_data_csv(request):
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="radicals-open-data.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow([label for _, label in OPEN_DATA_COLUMNS])
+    for row in selectors.open_data_rows():
+        writer.writerow([exports.csv_cell(row[name]) for name, _ in OPEN_DATA_COLUMNS])
+    return response
+
+
+def open_data_json(request):
+    return JsonResponse(
+        {
+            "licence": OPEN_DATA_LICENCE,
+            "licence_url": OPEN_DATA_LICENCE_URL,
+            "suppressed_below": selectors.SUPPRESS_BELOW,
+            "rows": selectors.open_data_rows(),
+        }
+    )

@@ -1,0 +1,40 @@
+"""Fixtures for the reports tests: a clock to move, and a way to count rollups."""
+
+import contextlib
+import datetime
+from unittest import mock
+
+import pytest
+from django.utils import timezone
+
+
+@contextlib.contextmanager
+def at(moment: datetime.datetime):
+    """Run services as if it were `moment` (timezone.now and everything built on it)."""
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        yield
+
+
+def rollup_rows() -> list[dict]:
+    """Every DailyRollup row, without ids, in a fixed order: what two counts compare."""
+    from reports.models import DailyRollup
+
+    return list(
+        DailyRollup.objects.order_by("day", "scope", "scope_id").values(
+            *[f.name for f in DailyRollup._meta.fields if f.name != "id"]
+        )
+    )
+
+
+def tick() -> None:
+    from reports.rollups import rollups_tick
+
+    rollups_tick()
+
+
+@pytest.fixture
+def clock():
+    """Noon ten days ago, to move forward from: days apart from today, when the test's
+    members joined."""
+    noon = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
+    return noon - datetime.timedelta(days=10)
