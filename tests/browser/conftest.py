@@ -94,7 +94,7 @@ class Web:
         if user is not None:
             self.log_in(context, user)
         page = context.new_page()
-        log = support.PageLog()
+        log = support.PageLog(javascript=context_options.get("java_script_enabled", True))
         support.watch(page, log)
         self.pages.append((page, log))
         return page
@@ -113,15 +113,20 @@ class Web:
 
     def check(self, page, step: str) -> None:
         """The page as it is now passes axe-core (no serious or critical violations),
-        has broken no CSP rule and thrown no script error."""
+        has broken no CSP rule and thrown no script error.
+
+        With JavaScript switched off axe cannot run (Chromium then evaluates nothing,
+        not even over the DevTools protocol); those pages are the same templates the
+        journeys check with JavaScript on."""
         log = self._log_of(page)
         log.step = step
         page.wait_for_load_state()
-        violations = support.axe_violations(page)
-        assert not violations, (
-            f"axe-core found serious or critical problems on {step} ({page.url}):\n"
-            + support.describe_violations(violations)
-        )
+        if log.javascript:
+            violations = support.axe_violations(page)
+            assert not violations, (
+                f"axe-core found serious or critical problems on {step} ({page.url}):\n"
+                + support.describe_violations(violations)
+            )
         assert not log.csp_violations, f"Content Security Policy broken: {log.csp_violations}"
         assert not log.errors, f"Script errors: {log.errors}"
         log.checked.add(page.url.split("#", 1)[0])

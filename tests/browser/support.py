@@ -48,6 +48,7 @@ class PageLog:
     which of them were checked, and anything the browser complained about."""
 
     step: str = "start"
+    javascript: bool = True
     loaded: list[str] = field(default_factory=list)
     checked: set[str] = field(default_factory=set)
     csp_violations: list[str] = field(default_factory=list)
