@@ -153,6 +153,19 @@ def cleanup(fixtures: Fixtures) -> dict[str, int]:
 
     removed = {}
     with transaction.atomic(), connection.cursor() as cursor:
+        # Rows other apps keep about a signature (attribution, say) go with it.
+        cursor.execute(
+            """SELECT c.conrelid::regclass::text, a.attname
+               FROM pg_constraint c
+               JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+               WHERE c.contype = 'f' AND c.confrelid = 'pledges_signature'::regclass"""
+        )
+        for table, column in cursor.fetchall():
+            cursor.execute(
+                f'DELETE FROM {table} WHERE "{column}" IN '  # noqa: S608 # nosec B608
+                "(SELECT id FROM pledges_signature WHERE id > %s)",
+                [fixtures.max_signature_id],
+            )
         cursor.execute(
             "DELETE FROM pledges_signature WHERE id > %s RETURNING pledge_id",
             [fixtures.max_signature_id],

@@ -72,10 +72,14 @@ def make_outbox(count: int) -> tuple[int, int]:
         cursor.execute("SELECT coalesce(max(id), 0) FROM notifications_notification")
         first = cursor.fetchone()[0] + 1
         run = uuid.uuid4().hex[:8]
-        due = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)).isoformat()
+        # Made over the last few minutes, as a nudge job would have made them, one after
+        # another: each row has its own time.
+        start = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+        step = dt.timedelta(minutes=4) / max(count, 1)
         lines = io.StringIO()
         for i in range(count):
             member = members[i % len(members)]
+            due = (start + step * i).isoformat()
             lines.write(
                 f"{first + i}\t{member}\tpledge_due_soon\t{KEY_PREFIX}{run}|{i}\t"
                 f"A pledge you made is due soon\tIt is due in three days. Post a check-in.\t"
@@ -143,16 +147,24 @@ def run(*, count: int, workers: int = 2, timeout: float = 240.0, log_dir: Path) 
                         "--without-mingle",
                         "--without-heartbeat",
                         "--loglevel",
-                        "WARNING",
+                        "INFO",
                         "-Q",
                         queue,
                         "-n",
                         f"{queue}-{n}@%h",
                     ],
                     env=env,
-                    log=log_dir / f"nudge-worker-{n}.log",
+                    log=log_dir / f"nudge-worker-{n}-{queue}.log",
                 )
             )
+        # The clock starts once both workers are up (Django set up, queue bound).
+        ready_by = time.monotonic() + 120
+        while time.monotonic() < ready_by and not all(
+            "ready." in group.log.read_text(errors="replace") for group in groups
+        ):
+            if not all(group.alive() for group in groups):
+                raise RuntimeError(f"a nudge worker exited; see {log_dir}")
+            time.sleep(0.3)
         from celery import Celery
 
         broker = Celery(broker=env["CELERY_BROKER_URL"])
@@ -189,6 +201,7 @@ def run(*, count: int, workers: int = 2, timeout: float = 240.0, log_dir: Path) 
         cursor.execute(
             "DELETE FROM notifications_notification WHERE id BETWEEN %s AND %s", [first, last]
         )
+    sent = statuses.get("sent", 0)
     return {
         "count": count,
         "workers": workers,
@@ -196,7 +209,10 @@ def run(*, count: int, workers: int = 2, timeout: float = 240.0, log_dir: Path) 
         "per_second": round(unique / elapsed, 1) if elapsed > 0 else 0.0,
         "received": sink.received(),
         "unique": unique,
-        "lost": count - unique,
+        # Marked sent in the outbox but never reached the mail server.
+        "lost": max(sent - unique, 0),
         "doubled": doubled,
+        # Still waiting when the time limit came (sent later by beat, not lost).
+        "unsent_in_time": count - sent,
         "statuses": statuses,
     }

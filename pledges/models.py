@@ -168,6 +168,10 @@ class Pledge(Moderated):
                 condition=Q(status__in=["gathering", "active"]),
             ),
             models.Index(fields=["-signer_count", "-id"], name="pledges_most_signed"),
+            # A community's newest pledges (its page, its section), read in index order.
+            models.Index(
+                fields=["community", "-created_at", "-id"], name="pledges_community_newest"
+            ),
             models.Index(
                 fields=["status", "threshold_deadline"],
                 name="pledges_gathering_deadline",

@@ -89,7 +89,11 @@ def environment(**options) -> Environment:
         loader=ChoiceLoader([project_loader, PackageLoader("nhsuk_frontend_jinja")]),
         undefined=ChainableUndefined,
         autoescape=True,
-        extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols"],
+        extensions=[
+            "jinja2.ext.do",
+            "jinja2.ext.loopcontrols",
+            "radicals.fragment_cache.FragmentCacheExtension",
+        ],
         **{k: v for k, v in options.items() if k != "autoescape"},
     )
     env.globals.update(

@@ -69,3 +69,68 @@ def _bad_request(request: HttpRequest) -> HttpResponse:
         message = "The request holds a character that is not allowed (NUL)."
         return JsonResponse({"detail": message}, status=400)
     return render(request, "errors/400.jinja", status=400)
+
+
+class AnonymousPageCacheMiddleware:
+    """Serve the pages anonymous visitors read from the cache for a few seconds.
+
+    Most visits to the wall, a pledge, a community or the home page come from people
+    who are not signed in, and all of them see the same page; rendering it once every
+    ANONYMOUS_PAGE_CACHE_SECONDS instead of on every visit keeps a busy day's reads off
+    the templates and the database (docs/benchmarks.md has the figures).
+
+    Only a GET from a visitor with no session, no flash messages and no API credentials
+    is served or stored. A page is stored only when the visitor had no CSRF cookie and
+    the page set no cookie: a page that hands out a CSRF token sets that cookie, so a
+    form's token is never shared. Responses that say not to cache (Cache-Control
+    private, no-cache or no-store) and anything but a 200 are never stored.
+    """
+
+    SAFE_VARY = {"cookie", "accept-encoding", "hx-request", "hx-target", "hx-trigger"}
+    HTMX_HEADERS = ("HTTP_HX_REQUEST", "HTTP_HX_TARGET", "HTTP_HX_TRIGGER", "HTTP_HX_BOOSTED")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        seconds = getattr(settings, "ANONYMOUS_PAGE_CACHE_SECONDS", 0)
+        if seconds <= 0 or request.method != "GET" or not self._anonymous(request):
+            return self.get_response(request)
+        from django.core.cache import cache
+
+        key = self._key(request)
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+        response = self.get_response(request)
+        if self._storable(request, response):
+            cache.set(key, response, seconds)
+        return response
+
+    @staticmethod
+    def _anonymous(request: HttpRequest) -> bool:
+        cookies = request.COOKIES
+        return (
+            settings.SESSION_COOKIE_NAME not in cookies
+            and "messages" not in cookies
+            and "HTTP_AUTHORIZATION" not in request.META
+        )
+
+    def _key(self, request: HttpRequest) -> str:
+        import hashlib
+
+        parts = [request.get_host(), request.get_full_path()]
+        parts += [request.META.get(name, "") for name in self.HTMX_HEADERS]
+        digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
+        return f"anonymous-page:{digest}"
+
+    def _storable(self, request: HttpRequest, response: HttpResponse) -> bool:
+        if response.status_code != 200 or response.streaming or response.cookies:
+            return False
+        if settings.CSRF_COOKIE_NAME in request.COOKIES:
+            return False
+        cache_control = response.get("Cache-Control", "").lower()
+        if any(word in cache_control for word in ("private", "no-cache", "no-store")):
+            return False
+        vary = {v.strip().lower() for v in response.get("Vary", "").split(",") if v.strip()}
+        return vary <= self.SAFE_VARY

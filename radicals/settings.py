@@ -121,6 +121,7 @@ MIDDLEWARE = [
     "radicals.middleware.PermissionsPolicyMiddleware",
     "radicals.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "radicals.middleware.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -470,6 +471,14 @@ if env.bool("DJANGO_BEHIND_PROXY", default=False):
 
 # Demo accounts are printed and loaded only in development.
 DEMO_DATA_ALLOWED = DEBUG
+
+# Pages anonymous visitors read are served from the cache for this many seconds
+# (radicals.middleware.AnonymousPageCacheMiddleware); 0 switches it off, as in
+# development, where a change must show at once.
+ANONYMOUS_PAGE_CACHE_SECONDS = env.int("ANONYMOUS_PAGE_CACHE_SECONDS", default=0 if DEBUG else 5)
+# Sessions are read from Redis and written through to the database, so a signed-in
+# request costs no session query while sessions still survive a cache flush.
+SESSION_ENGINE = env("DJANGO_SESSION_ENGINE", default="django.contrib.sessions.backends.cached_db")
 
 # The benchmarks' reference views (benchmarks/views.py) under /bench/: only for
 # `make bench`, which switches them on for its own server. Never in production.
