@@ -14,6 +14,10 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.test import Client, override_settings
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
@@ -198,3 +202,103 @@ def build_world() -> World:
             member=admin, frequency="weekly"
         )
     return world
+
+
+# --- The world as a module-wide fixture ---------------------------------------------------
+
+# Tables whose rows change on every request whatever it does (the session and its list).
+NOISE_TABLES = {"django_session", "usersessions_usersession"}
+FINGERPRINTED_APPS = {
+    "members",
+    "communities",
+    "pledges",
+    "stories",
+    "learning",
+    "notifications",
+    "reports",
+    "account",
+    "socialaccount",
+    "authtoken",
+}
+
+
+def _fingerprinted_tables() -> list[str]:
+    return sorted(
+        {
+            model._meta.db_table
+            for model in apps.get_models(include_auto_created=True)
+            if model._meta.app_label in FINGERPRINTED_APPS and not model._meta.proxy
+        }
+        - NOISE_TABLES
+    )
+
+
+def fingerprint() -> dict[str, int]:
+    """How many rows of each table the apps own were written so far: equal, no writes.
+
+    PostgreSQL counts, per table, the rows this transaction inserted, updated and
+    deleted; if no count moves during a request, the request wrote nothing."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_xact_user_tables"
+            " WHERE relname = ANY(%s)",
+            [_TABLES],
+        )
+        return dict(cursor.fetchall())
+
+
+_TABLES: list[str] = []
+SESSIONS: dict[str, str] = {}  # actor -> session key, logged in once for the module
+
+
+def open_world(media_root: str):
+    """Build the world inside a transaction left open (and log each person in once);
+    `close_world` rolls it all back."""
+    from radicals import views
+
+    # The health check's worker ping waits for a worker the tests do not run; who may
+    # ask is the question here, not whether the platform is healthy.
+    _saved_checks.update(views.HEALTH_CHECKS)
+    views.HEALTH_CHECKS.pop("worker", None)
+    overrides = override_settings(
+        MEDIA_ROOT=media_root, EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"
+    )
+    overrides.enable()
+    atomic = transaction.atomic()
+    atomic.__enter__()
+    _open.extend([overrides, atomic])
+    cache.clear()
+    built = build_world()
+    _TABLES[:] = _fingerprinted_tables()
+    SESSIONS.clear()
+    for actor, person in built.people.items():
+        if person is not None:
+            client = Client()
+            client.force_login(person)
+            SESSIONS[actor] = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return built
+
+
+def close_world() -> None:
+    from radicals import views
+
+    overrides, atomic = _open
+    _open.clear()
+    transaction.set_rollback(True)
+    atomic.__exit__(None, None, None)
+    overrides.disable()
+    views.HEALTH_CHECKS.update(_saved_checks)
+
+
+_open: list = []
+_saved_checks: dict = {}
+
+
+def in_savepoint(function):
+    """Run `function` in a savepoint that is always rolled back, and forget the cache."""
+    with transaction.atomic():
+        try:
+            return function()
+        finally:
+            transaction.set_rollback(True)
+            cache.clear()

@@ -25,17 +25,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from django.apps import apps
 from django.conf import settings
-from django.core.cache import cache
-from django.db import connection, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tests.communities import test_permissions as communities_matrix
-from tests.security.access_world import ACTORS, World, build_world
+from tests.security.access_world import ACTORS, SESSIONS, World, fingerprint, in_savepoint
 
 pytestmark = pytest.mark.django_db
 
@@ -716,88 +713,6 @@ COMMUNITY_ROWS = [*communities_matrix.WEB, *communities_matrix.API]
 
 # --- Running a row ---------------------------------------------------------------------------
 
-# Tables whose rows change on every request whatever it does (the session and its list).
-NOISE_TABLES = {"django_session", "usersessions_usersession"}
-FINGERPRINTED_APPS = {
-    "members",
-    "communities",
-    "pledges",
-    "stories",
-    "learning",
-    "notifications",
-    "reports",
-    "account",
-    "socialaccount",
-    "authtoken",
-}
-
-
-def _fingerprinted_tables() -> list[str]:
-    return sorted(
-        {
-            model._meta.db_table
-            for model in apps.get_models(include_auto_created=True)
-            if model._meta.app_label in FINGERPRINTED_APPS and not model._meta.proxy
-        }
-        - NOISE_TABLES
-    )
-
-
-def fingerprint() -> dict[str, int]:
-    """How many rows of each table the apps own were written so far: equal, no writes.
-
-    PostgreSQL counts, per table, the rows this transaction inserted, updated and
-    deleted; if no count moves during a request, the request wrote nothing."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT relname, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_xact_user_tables"
-            " WHERE relname = ANY(%s)",
-            [_TABLES],
-        )
-        return dict(cursor.fetchall())
-
-
-_TABLES: list[str] = []
-_SESSIONS: dict[str, str] = {}  # actor -> session key, logged in once for the module
-
-
-@pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, tmp_path_factory):
-    """One world for the whole module, built once inside a transaction that is rolled
-    back at the end; each request runs in a savepoint of its own, rolled back after it."""
-    from django.test import override_settings
-
-    from radicals import views
-
-    media = tmp_path_factory.mktemp("media")
-    # The health check's worker ping waits for a worker the tests do not run; who may
-    # ask is the question here, not whether the platform is healthy.
-    checks = dict(views.HEALTH_CHECKS)
-    views.HEALTH_CHECKS.pop("worker", None)
-    with (
-        django_db_blocker.unblock(),
-        override_settings(
-            MEDIA_ROOT=str(media), EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"
-        ),
-    ):
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            cache.clear()
-            built = build_world()
-            _TABLES[:] = _fingerprinted_tables()
-            _SESSIONS.clear()
-            for actor, person in built.people.items():
-                if person is not None:
-                    client = Client()
-                    client.force_login(person)
-                    _SESSIONS[actor] = client.cookies[settings.SESSION_COOKIE_NAME].value
-            yield built
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-            views.HEALTH_CHECKS.update(checks)
-
 
 @dataclass
 class Outcome:
@@ -815,7 +730,7 @@ def _request(row: Row, world: World, actor: str, data: dict | None) -> Outcome:
         if api:
             client.force_authenticate(person)
         else:
-            client.cookies[settings.SESSION_COOKIE_NAME] = _SESSIONS[actor]
+            client.cookies[settings.SESSION_COOKIE_NAME] = SESSIONS[actor]
     url = reverse(row.name, kwargs=KWARGS.get(row.name, lambda w: {})(world))
     before = fingerprint()
     if row.method == "get":
@@ -833,20 +748,11 @@ def _request(row: Row, world: World, actor: str, data: dict | None) -> Outcome:
     return Outcome(response.status_code, changed, response.get("Location", ""), body)
 
 
-def _in_savepoint(function):
-    with transaction.atomic():
-        try:
-            return function()
-        finally:
-            transaction.set_rollback(True)
-            cache.clear()
-
-
 def _check(row: Row, world: World) -> list[str]:
     problems = []
     for actor, expected in zip(ACTORS, row.expected, strict=True):
         data = row.data(world) if row.data else None
-        outcome = _in_savepoint(lambda actor=actor, data=data: _request(row, world, actor, data))
+        outcome = in_savepoint(lambda actor=actor, data=data: _request(row, world, actor, data))
         allowed = expected if isinstance(expected, tuple) else (expected,)
         if outcome.status not in allowed:
             problems.append(f"{actor}: expected {expected}, got {outcome.status} {outcome.body}")
@@ -861,7 +767,7 @@ def _check(row: Row, world: World) -> list[str]:
             problems.append(f"anonymous: redirected to {outcome.location}, not the login page")
         if row.data and actor in row.acts:
             # The same request with nothing filled in: the form or field errors, no change.
-            empty = _in_savepoint(lambda actor=actor: _request(row, world, actor, {}))
+            empty = in_savepoint(lambda actor=actor: _request(row, world, actor, {}))
             if empty.status not in (200, 400) or empty.changed:
                 problems.append(
                     f"{actor}, empty: expected 200/400 and no change, got {empty.status}"
