@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
@@ -104,7 +105,7 @@ def invite_email_send(*, inviter, email: str, message: str = "") -> InviteEmail:
     if errors:
         raise ValidationError(errors)
     # One inviter at a time, so the daily limit holds under double submits.
-    type(inviter).objects.select_for_update().filter(pk=inviter.pk).first()
+    get_user_model().objects.select_for_update().filter(pk=inviter.pk).first()
     now = timezone.now()
     recent = InviteEmail.objects.filter(inviter=inviter, sent_at__gte=now - datetime.timedelta(1))
     if recent.count() >= INVITE_EMAILS_PER_DAY:
@@ -342,7 +343,7 @@ def export_run(*, export_id: int) -> Export | None:
 def _export_write(export_id: int) -> Export | None:
     with transaction.atomic():
         export = (
-            Export.objects.select_for_update()
+            Export.objects.select_for_update(of=("self",))
             .select_related("community", "campaign")
             .filter(pk=export_id)
             .first()
@@ -543,7 +544,7 @@ def summaries_send_due(*, now: datetime.datetime | None = None, batch: int = 200
         for _ in range(batch):
             with transaction.atomic():
                 subscription = (
-                    ReportSubscription.objects.select_for_update(skip_locked=True)
+                    ReportSubscription.objects.select_for_update(skip_locked=True, of=("self",))
                     .select_related("member", "community")
                     .filter(frequency=frequency, member__is_active=True, member__is_staff=True)
                     .exclude(last_period=period.key)
