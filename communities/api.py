@@ -34,8 +34,8 @@ class PersonSerializer(serializers.Serializer):
 
 
 class CommunitySerializer(serializers.ModelSerializer):
-    organisation = serializers.PrimaryKeyRelatedField(read_only=True)
-    region = serializers.PrimaryKeyRelatedField(read_only=True)
+    organisation = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    region = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     organisers = serializers.SerializerMethodField()
     my_membership = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
