@@ -21,6 +21,7 @@ from members.selectors import member_get
 from pledges.models import Campaign
 from radicals.api import StrictFieldsMixin
 from reports import permissions, selectors, services
+from reports.forms import DEFAULT_DAYS
 from reports.models import (
     METRIC_NAMES,
     Badge,
@@ -170,8 +171,6 @@ class DashboardView(APIView):
             scope, scope_id = Scope.CAMPAIGN, campaign.pk
         else:
             scope, scope_id = Scope.PLATFORM, 0
-        from reports.forms import DEFAULT_DAYS
-
         today = selectors.today()
         date_to = data.get("date_to") or today
         date_from = data.get("date_from") or date_to - datetime.timedelta(days=DEFAULT_DAYS - 1)

@@ -538,3 +538,41 @@ def test_open_data_is_public_suppresses_small_counts_and_names_its_licence(clien
     assert ["theme", theme.name] == rows[[r[1] for r in rows].index(theme.name)][:2]
     assert data["licence"] == "Open Government Licence v3.0"
     assert "@" not in response.content.decode().split("<main")[1]
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "dailyrollup",
+        "rollupdirtyday",
+        "invite",
+        "inviteemail",
+        "attribution",
+        "networkstat",
+        "networkmonth",
+        "mobiliser",
+        "lonewolf",
+        "badge",
+        "badgesetting",
+        "export",
+        "reportsubscription",
+    ],
+)
+def test_the_admin_lists_every_reports_model(client_for, admin_user, busy, model):
+    response = client_for(admin_user).get(reverse(f"admin:reports_{model}_changelist"), {"q": "1"})
+
+    assert response.status_code == 200
+    assert_keeps_to_the_policy(response)
+
+
+def test_an_admin_recounts_everything_from_the_rollup_list(client_for, admin_user, busy):
+    from reports.models import DailyRollup
+
+    DailyRollup.objects.all().delete()
+    response = client_for(admin_user).post(
+        reverse("admin:reports_dailyrollup_changelist"),
+        {"action": "recount_everything", "_selected_action": ["0"]},
+    )
+
+    assert response.status_code == 302
+    assert DailyRollup.objects.filter(scope="platform").exists()
