@@ -454,13 +454,14 @@ def _touched_scopes(cursor, days: list[datetime.date]) -> set[tuple[str, int]]:
     return {(scope, scope_id) for scope, scope_id in cursor.fetchall()}
 
 
-def rollups_tick_batch(*, batch: int = TICK_BATCH) -> TickResult:
+def rollups_tick_batch(*, batch: int | None = None) -> TickResult:
     """Claim up to `batch` dirty-day marks, recount their days, refresh what depends on
     them (badges, the movement network of the scopes active on those days), and delete
     exactly the marks claimed — all in one transaction, so a crash leaves the marks for
     the next run."""
     from reports import badges, network
 
+    batch = batch or TICK_BATCH
     result = TickResult()
     table = connection.ops.quote_name(RollupDirtyDay._meta.db_table)
     with transaction.atomic(), connection.cursor() as cursor:

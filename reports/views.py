@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from communities.selectors import community_for
@@ -439,7 +440,8 @@ OPEN_DATA_PAGE_MONTHS = 12
 
 def open_data(request):
     rows = selectors.open_data_rows()
-    since = (datetime.date.today().replace(day=1) - datetime.timedelta(days=365)).strftime("%Y-%m")
+    first_of_month = timezone.localdate().replace(day=1)
+    since = (first_of_month - datetime.timedelta(days=365)).strftime("%Y-%m")
     recent = [row for row in rows if row["month"] >= since]
     grouped = {
         dimension: [row for row in recent if row["dimension"] == dimension]

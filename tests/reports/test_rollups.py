@@ -291,11 +291,14 @@ def test_a_tick_skips_while_another_recount_holds_the_lock(pledge):
     assert RollupDirtyDay.objects.exists()
 
 
-def test_the_tick_claims_its_marks_with_skip_locked(pledge, django_assert_max_num_queries):
+def test_the_tick_works_through_the_marks_in_batches(pledge_met):
+    marks = RollupDirtyDay.objects.count()
     with mock.patch.object(rollups, "TICK_BATCH", 1):
         result = rollups.rollups_tick()
-    assert result.batches >= 1
+
+    assert marks > 1 and result.batches == marks
     assert not RollupDirtyDay.objects.exists()
+    assert rollup_rows() == _full_recount()
 
 
 def test_live_totals_count_days_still_waiting_for_the_tick(pledge_met):
@@ -479,3 +482,50 @@ def test_the_incremental_rollup_after_random_activity_equals_the_full_recount(wo
         co_signs = Signature.objects.filter(is_author=False, pledge__in=counted).count()
         assert selectors.stored_totals(scope=Scope.PLATFORM)["co_signs"] == co_signs
         transaction.set_rollback(True)
+
+
+def test_a_module_moving_campaign_moves_its_completions(alice, clock):
+    spring = Campaign.objects.create(
+        name="Spring", slug="spring", starts_on=clock.date(), ends_on=clock.date() + _days(60)
+    )
+    autumn = Campaign.objects.create(
+        name="Autumn", slug="autumn", starts_on=clock.date(), ends_on=clock.date() + _days(60)
+    )
+    module = ModuleFactory(campaign=spring)
+    lesson = LessonFactory(module=module)
+    enrol(member=alice, module=module)
+    with at(clock):
+        lesson_complete(member=alice, lesson=lesson)
+    tick()
+    completions = DailyRollup.objects.filter(day=clock.date(), scope=Scope.CAMPAIGN)
+    assert completions.get(scope_id=spring.pk).module_completions == 1
+
+    module.campaign = autumn
+    module.save()
+    tick()
+
+    assert not completions.filter(scope_id=spring.pk).exists()
+    assert completions.get(scope_id=autumn.pk).module_completions == 1
+    assert rollup_rows() == _full_recount()
+
+
+def test_an_organisation_moving_region_moves_its_members_without_a_region(alice, bob, theme, clock):
+    north, south = RegionFactory(), RegionFactory()
+    trust = OrganisationFactory(region=north)
+    for member in (alice, bob):
+        member.organisation, member.region = trust, None
+        member.save()
+    bob.region = south
+    bob.save()
+    with at(clock):
+        for author in (alice, bob):
+            pledge_create(author=author, title="try", theme=theme, due_date=clock.date() + _days(5))
+    tick()
+
+    trust.region = south
+    trust.save()
+    tick()
+
+    by_region = DailyRollup.objects.filter(day=clock.date(), scope=Scope.REGION)
+    assert dict(by_region.values_list("scope_id", "pledges_made")) == {south.pk: 2}
+    assert rollup_rows() == _full_recount()
