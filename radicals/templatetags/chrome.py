@@ -25,8 +25,8 @@ def _render(name: str, context: template.Context, extra: dict | None = None) -> 
 
 
 @register.simple_tag(takes_context=True)
-def chrome(context, part: str):
-    return _render(PARTIALS[part], context)
+def chrome(context, part: str, **options):
+    return _render(PARTIALS[part], context, options)
 
 
 @register.simple_tag(takes_context=True)
