@@ -35,6 +35,8 @@ class CampaignAdmin(admin.ModelAdmin):
     search_fields = ["name", "description"]
     prepopulated_fields = {"slug": ["name"]}
     date_hierarchy = "starts_on"
+    # Set when the campaign is made; the admin's split date-time widget has no labels.
+    readonly_fields = ["created_at"]
 
 
 class PledgeAdminForm(forms.ModelForm):
