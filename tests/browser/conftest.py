@@ -93,6 +93,7 @@ class Web:
         context.set_default_timeout(10_000)
         if user is not None:
             self.log_in(context, user)
+        context.add_init_script(support.CSP_RECORDER)
         page = context.new_page()
         log = support.PageLog(javascript=context_options.get("java_script_enabled", True))
         support.watch(page, log)
@@ -127,8 +128,10 @@ class Web:
                 f"axe-core found serious or critical problems on {step} ({page.url}):\n"
                 + support.describe_violations(violations)
             )
-        assert not log.csp_violations, f"Content Security Policy broken: {log.csp_violations}"
-        assert not log.errors, f"Script errors: {log.errors}"
+        violations = support.csp_violations(page, log)
+        assert not violations, f"Content Security Policy broken on {step}: {violations}"
+        assert not log.errors, f"Script errors on {step}: {log.errors}"
+        assert not log.broken, f"Requests that failed on {step}: {log.broken}"
         log.checked.add(page.url.split("#", 1)[0])
 
     def goto(self, page, path: str, step: str):

@@ -53,20 +53,55 @@ class PageLog:
     checked: set[str] = field(default_factory=set)
     csp_violations: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    broken: list[str] = field(default_factory=list)
 
     def unchecked(self) -> list[str]:
         return [url for url in dict.fromkeys(self.loaded) if url not in self.checked]
 
 
+# Collects Content Security Policy violations as the page reports them. Violations with no
+# source file come from code the test evaluated (axe-core adds a <style> of its own), not
+# from the app, whose inline code would name the page or the script it came from.
+CSP_RECORDER = """
+window.__radicalsCsp = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  if (event.sourceFile) {
+    window.__radicalsCsp.push(
+      `${event.violatedDirective} at ${event.sourceFile}:${event.lineNumber} ${event.sample}`);
+  }
+});
+"""
+
+
 def watch(page, log: PageLog) -> None:
+    """Record script errors, failed requests for our own files, and (with JavaScript
+    off, where the recorder above cannot run) CSP violations from the console."""
+
     def on_console(message):
         text = message.text
-        if "Content Security Policy" in text or "Content-Security-Policy" in text:
-            log.csp_violations.append(f"{page.url}: {text}")
+        if message.type != "error" or text.startswith("Failed to load resource"):
+            return
+        if "Content Security Policy" in text:
+            if not log.javascript:
+                log.csp_violations.append(f"{page.url}: {text}")
+            return
+        log.errors.append(f"{page.url}: {text}")
+
+    def on_response(response):
+        request = response.request
+        if response.status >= 400 and request.resource_type != "document":
+            log.broken.append(f"{response.status} {request.resource_type} {response.url}")
 
     page.on("console", on_console)
     page.on("pageerror", lambda error: log.errors.append(f"{page.url}: {error}"))
+    page.on("response", on_response)
     page.on("load", lambda: log.loaded.append(_without_fragment(page.url)))
+
+
+def csp_violations(page, log: PageLog) -> list[str]:
+    if log.javascript:
+        return page.evaluate("() => window.__radicalsCsp || []")
+    return log.csp_violations
 
 
 def _without_fragment(url: str) -> str:

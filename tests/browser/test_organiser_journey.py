@@ -8,6 +8,7 @@ import pytest
 
 from communities.models import AuditEntry, Flag, Membership
 from communities.services import membership_request
+from reports import rollups
 from stories.services import story_create, story_publish
 from tests.browser.support import expect
 from tests.factories import PASSWORD, CommunityFactory, MembershipFactory, UserFactory
@@ -126,6 +127,27 @@ def _find_it_in_the_audit_log(web, page, world) -> None:
     assert AuditEntry.objects.filter(actor=world["olivia"], reason=HIDE_REASON).count() == 1
 
 
+def _open_the_community_dashboard(web, page, world) -> None:
+    rollups.rollups_full()  # what beat's rollup job does every two minutes
+    page.get_by_role("link", name="Communities", exact=True).first.click()
+    page.get_by_role("link", name="Leeds Listeners").first.click()
+    web.check(page, "community page with its figures")
+    page.get_by_role("link", name="Dashboard of Leeds Listeners").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Leeds Listeners")
+    web.check(page, "community dashboard")
+    totals = page.locator("table", has=page.locator("caption", has_text="Totals from"))
+    # Four members joined: Olivia, Alice, Bob and, today, Pat.
+    expect(totals.locator("tr", has_text="New members")).to_contain_text("4")
+    drawn = page.evaluate(
+        "() => [...document.querySelectorAll('canvas[data-chart]')]"
+        ".every(c => window.Chart && window.Chart.getChart(c))"
+    )
+    assert drawn, "a chart on the community dashboard was not drawn"
+    funnel = page.locator("table", has=page.locator("caption", has_text="Commitments at each"))
+    expect(funnel.locator("th strong").first).to_have_text("Pledged")
+    expect(funnel).not_to_contain_text("<strong>")
+
+
 def test_an_organiser_approves_a_member_and_hides_a_reported_story(web, community_world):
     world = community_world
     _bob_reports_the_story(web, world["story"], world["bob"])
@@ -134,6 +156,7 @@ def test_an_organiser_approves_a_member_and_hides_a_reported_story(web, communit
     _approve_the_request(web, page, world)
     _hide_the_story(web, page, world)
     _find_it_in_the_audit_log(web, page, world)
+    _open_the_community_dashboard(web, page, world)
 
     # Members no longer see the story; its author does, with the reason.
     bob_page = web.new_page(user=world["bob"])
