@@ -364,6 +364,9 @@ STORIES_COMMENT_EDIT_MINUTES = env.int("STORIES_COMMENT_EDIT_MINUTES", default=1
 REPORTS_SUMMARY_HOUR = env.int("REPORTS_SUMMARY_HOUR", default=7)
 REPORTS_EXPORT_INLINE_ROWS = env.int("REPORTS_EXPORT_INLINE_ROWS", default=5000)
 REPORTS_EXPORT_KEEP_DAYS = env.int("REPORTS_EXPORT_KEEP_DAYS", default=7)
+# The tick refreshes a scope's movement network at most this often (the platform's reads
+# every join and co-sign); the nightly recount refreshes every scope.
+REPORTS_NETWORK_REFRESH_MINUTES = env.int("REPORTS_NETWORK_REFRESH_MINUTES", default=10)
 CELERY_BEAT_SCHEDULE["reports-rollups-tick"] = {
     "task": "reports.tasks.rollups_tick",
     "schedule": 120.0,

@@ -13,6 +13,7 @@ table names read from the models' metadata; every value travels as a query param
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection
@@ -23,26 +24,39 @@ from reports.models import Badge, Mobiliser, Scope
 TEN = 10
 
 
-def _award_sql(kind: str, candidates_sql: str, *, only_days: bool) -> str:
-    """`candidates_sql` selects (member_id, earned_at, ts), ts being the event's time:
-    the earliest earned_at per member is the award; with only_days, members are those
-    with an event on %(days)s."""
+@dataclass
+class Earned:
+    """Where a badge's qualifying events are: `member` earns it at the earliest `at`."""
+
+    from_sql: str
+    member: str
+    at: str
+    where: str = "TRUE"
+    # Whether the rows already are only those of the days recounted (ten co-signers).
+    narrowed: bool = False
+
+
+def _award_sql(kind: str, earned: Earned, *, only_days: bool) -> str:
+    """The earliest qualifying event per member is the award; with only_days, only
+    members with such an event on %(days)s are looked at, found through the index on
+    the event's timestamp."""
     badge = connection.ops.quote_name(Badge._meta.db_table)
     restrict = ""
-    if only_days:
+    if only_days and not earned.narrowed:
         restrict = (
-            " WHERE member_id IN (SELECT member_id FROM candidates WHERE ts >= %(start)s"
-            " AND ts < %(end)s AND (ts AT TIME ZONE %(tz)s)::date = ANY(%(days)s))"
+            f" AND {earned.member} IN (SELECT {earned.member} FROM {earned.from_sql}"  # noqa: S608  # nosec B608
+            f" JOIN {rollups.RECOUNT_DAYS} dd ON {earned.at} >= dd.starts"
+            f" AND {earned.at} < dd.ends WHERE {earned.where})"
         )
     return (
-        f"WITH candidates AS ({candidates_sql}) "  # noqa: S608  # nosec B608
-        f"INSERT INTO {badge} (member_id, kind, awarded_at) "
-        f"SELECT member_id, '{kind}', MIN(earned_at) FROM candidates{restrict} "
-        "GROUP BY member_id ON CONFLICT (member_id, kind) DO NOTHING"
+        f"INSERT INTO {badge} (member_id, kind, awarded_at) "  # noqa: S608  # nosec B608
+        f"SELECT {earned.member}, '{kind}', MIN({earned.at}) FROM {earned.from_sql}"
+        f" WHERE {earned.where}{restrict} GROUP BY {earned.member}"
+        " ON CONFLICT (member_id, kind) DO NOTHING"
     )
 
 
-def _candidates(*, only_days: bool) -> dict[str, str]:
+def _earned(*, only_days: bool) -> dict[str, Earned]:
     pledge = rollups._table("pledges", "Pledge")
     signature = rollups._table("pledges", "Signature")
     story = rollups._table("stories", "Story")
@@ -50,40 +64,44 @@ def _candidates(*, only_days: bool) -> dict[str, str]:
     counted = rollups.COUNTED_PLEDGE
     # Only pledges co-signed on the days recounted can have gained a tenth co-signer.
     signed_then = (
-        f" AND s.pledge_id IN (SELECT pledge_id FROM {signature} WHERE signed_at >= %(start)s"  # noqa: S608  # nosec B608
-        " AND signed_at < %(end)s)"
+        f" AND s.pledge_id IN (SELECT s2.pledge_id FROM {signature} s2"  # noqa: S608  # nosec B608
+        f" JOIN {rollups.RECOUNT_DAYS} dd ON s2.signed_at >= dd.starts"
+        " AND s2.signed_at < dd.ends)"
         if only_days
         else ""
     )
+    tenth = (
+        "(SELECT p.author_id, s.signed_at, row_number() OVER ("  # noqa: S608  # nosec B608
+        "PARTITION BY s.pledge_id ORDER BY s.signed_at, s.id) AS position"
+        f" FROM {signature} s JOIN {pledge} p ON p.id = s.pledge_id"
+        f" WHERE NOT s.is_author AND {counted}{signed_then}) ranked"
+    )
     return {
-        Badge.Kind.FIRST_PLEDGE: (
-            f"SELECT p.author_id AS member_id, p.created_at AS earned_at, p.created_at AS ts"  # noqa: S608  # nosec B608
-            f" FROM {pledge} p WHERE {counted}"
-        ),
-        Badge.Kind.PLEDGE_DONE: (
-            f"SELECT s.member_id, s.done_at AS earned_at, s.done_at AS ts FROM {signature} s"  # noqa: S608  # nosec B608
-            f" JOIN {pledge} p ON p.id = s.pledge_id WHERE s.done_at IS NOT NULL AND {counted}"
+        Badge.Kind.FIRST_PLEDGE: Earned(f"{pledge} p", "p.author_id", "p.created_at", counted),
+        Badge.Kind.PLEDGE_DONE: Earned(
+            f"{signature} s JOIN {pledge} p ON p.id = s.pledge_id",
+            "s.member_id",
+            "s.done_at",
+            f"s.done_at IS NOT NULL AND {counted}",
         ),
         # The tenth co-signer of one pledge earns its author the badge.
-        Badge.Kind.TEN_CO_SIGNERS: (
-            "SELECT author_id AS member_id, signed_at AS earned_at, signed_at AS ts FROM ("  # noqa: S608  # nosec B608
-            "SELECT p.author_id, s.signed_at, row_number() OVER ("
-            "PARTITION BY s.pledge_id ORDER BY s.signed_at, s.id) AS position"
-            f" FROM {signature} s JOIN {pledge} p ON p.id = s.pledge_id"
-            f" WHERE NOT s.is_author AND {counted}{signed_then}) ranked WHERE position = {TEN}"
+        Badge.Kind.TEN_CO_SIGNERS: Earned(
+            tenth, "ranked.author_id", "ranked.signed_at", f"ranked.position = {TEN}", True
         ),
-        Badge.Kind.STORY_PUBLISHED: (
-            f"SELECT author_id AS member_id, published_at AS earned_at, published_at AS ts"  # noqa: S608  # nosec B608
-            f" FROM {story} WHERE status = 'published' AND moderation_status = 'published'"
+        Badge.Kind.STORY_PUBLISHED: Earned(
+            f"{story} st",
+            "st.author_id",
+            "st.published_at",
+            "st.status = 'published' AND st.moderation_status = 'published'",
         ),
-        Badge.Kind.STORY_FEATURED: (
-            f"SELECT author_id AS member_id, featured_at AS earned_at, featured_at AS ts"  # noqa: S608  # nosec B608
-            f" FROM {story} WHERE is_featured AND featured_at IS NOT NULL"
-            " AND moderation_status = 'published'"
+        Badge.Kind.STORY_FEATURED: Earned(
+            f"{story} st",
+            "st.author_id",
+            "st.featured_at",
+            "st.is_featured AND st.featured_at IS NOT NULL AND st.moderation_status = 'published'",
         ),
-        Badge.Kind.MODULE_COMPLETED: (
-            f"SELECT member_id, completed_at AS earned_at, completed_at AS ts FROM {enrolment}"  # noqa: S608  # nosec B608
-            " WHERE completed_at IS NOT NULL"
+        Badge.Kind.MODULE_COMPLETED: Earned(
+            f"{enrolment} e", "e.member_id", "e.completed_at", "e.completed_at IS NOT NULL"
         ),
     }
 
@@ -91,15 +109,12 @@ def _candidates(*, only_days: bool) -> dict[str, str]:
 def award(*, days: list[datetime.date] | None) -> None:
     """Award the event badges to members who acted on `days` (None: everyone), and the
     mobiliser badge to the top 3% of each community."""
-    params: dict = {"tz": settings.TIME_ZONE}
-    if days:
-        params["days"] = list(days)
-        params["start"], params["end"] = rollups.day_range(days)
-    elif days is not None:
+    if days is not None and not days:
         return
+    params: dict = {"tz": settings.TIME_ZONE, "days": list(days or [])}
     with connection.cursor() as cursor:
-        for kind, candidates in _candidates(only_days=days is not None).items():
-            cursor.execute(_award_sql(kind, candidates, only_days=days is not None), params)
+        for kind, earned in _earned(only_days=days is not None).items():
+            cursor.execute(_award_sql(kind, earned, only_days=days is not None), params)
     award_mobilisers()
 
 

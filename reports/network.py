@@ -14,8 +14,9 @@ For each scope (the platform, a community, a campaign):
   scope has a co-signer.
 
 The results are tables (`NetworkStat`, `NetworkMonth`, `Mobiliser`, `LoneWolf`)
-refreshed by the rollup tick for the scopes active on the days it recounts, and for
-every scope by the nightly full recount.
+refreshed by the rollup tick for the scopes active on the days it recounts (each at
+most every REPORTS_NETWORK_REFRESH_MINUTES), and for every scope by the nightly full
+recount.
 
 Raw SQL (`# nosec B608` below): the text is assembled only from fixed fragments and
 table names read from the models' metadata; every value travels as a query parameter.
@@ -242,13 +243,28 @@ def refresh_scope(scope: str, scope_id: int, *, now: datetime.datetime | None = 
     )
 
 
-def refresh_scopes(scopes: Iterable[tuple[str, int]]) -> None:
-    for scope, scope_id in sorted(set(scopes)):
-        if scope in NETWORK_SCOPES:
-            refresh_scope(scope, scope_id)
+def refresh_scopes(
+    scopes: Iterable[tuple[str, int]], *, unless_newer_than: datetime.timedelta | None = None
+) -> None:
+    """Recompute these scopes. With `unless_newer_than`, a scope computed more recently
+    than that is left as it is: the tick refreshes each scope at most that often (the
+    platform's network reads every join and co-sign), the nightly recount always."""
+    wanted = {(scope, scope_id) for scope, scope_id in scopes if scope in NETWORK_SCOPES}
+    if unless_newer_than:
+        since = timezone.now() - unless_newer_than
+        fresh = set(
+            NetworkStat.objects.filter(computed_at__gt=since).values_list("scope", "scope_id")
+        )
+        wanted -= fresh
+    for scope, scope_id in sorted(wanted):
+        refresh_scope(scope, scope_id)
     from reports.badges import award_mobilisers
 
     award_mobilisers()
+
+
+def tick_refresh_age() -> datetime.timedelta:
+    return datetime.timedelta(minutes=getattr(settings, "REPORTS_NETWORK_REFRESH_MINUTES", 10))
 
 
 def refresh_all() -> None:

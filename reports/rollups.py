@@ -257,26 +257,34 @@ SCOPE_COLUMNS = {
 }
 
 
-RECOUNT_DAYS = "{ts} >= %(start)s AND {ts} < %(end)s AND {day} = ANY(%(days)s)"
-# Days in a CTE named `dirty` (the days waiting for the tick), for reading live figures.
-DIRTY_DAYS = (
-    "{ts} >= ((SELECT MIN(day) FROM dirty)::timestamp AT TIME ZONE %(tz)s)"
-    " AND {day} IN (SELECT day FROM dirty)"
-)
+def days_relation(days_sql: str) -> str:
+    """The days `days_sql` selects (a column `day`) as Europe/London timestamp ranges."""
+    return (
+        "(SELECT day, (day::timestamp AT TIME ZONE %(tz)s) AS starts,"  # noqa: S608  # nosec B608
+        f" ((day + 1)::timestamp AT TIME ZONE %(tz)s) AS ends FROM ({days_sql}) AS d)"
+    )
 
 
-def events_sql(*, day_filter: str | None, scope: str | None = None) -> str:
+# The days the recount was asked for (%(days)s, a list of dates, without repeats).
+RECOUNT_DAYS = days_relation("SELECT unnest(%(days)s::date[]) AS day")
+# The days in a CTE named `dirty` (waiting for the tick), for reading live figures.
+DIRTY_DAYS = "dirty"
+
+
+def events_sql(*, days: str | None, scope: str | None = None) -> str:
     """Every event as a row: day, the scopes it counts in, and its metrics.
 
-    `day_filter` (RECOUNT_DAYS, DIRTY_DAYS or None for every day) limits the events by
-    their `{ts}` and `{day}`; the timestamp range lets PostgreSQL use an index where
-    there is one. With a scope, only the events of %(scope_id)s in that scope."""
+    `days` (RECOUNT_DAYS, DIRTY_DAYS, or None for every day) is a small relation of
+    (starts, ends) ranges the events are joined to, so PostgreSQL reads each day's
+    events through the timestamp's index rather than every row. With a scope, only the
+    events of %(scope_id)s in that scope."""
     selects = []
     for source in sources():
         day = f"(({source.ts}) AT TIME ZONE %(tz)s)::date"
         conditions = [f"{source.ts} IS NOT NULL", f"({source.where})"]
-        if day_filter:
-            conditions.append(day_filter.format(ts=source.ts, day=day))
+        from_sql = source.from_sql
+        if days:
+            from_sql += f" JOIN {days} dd ON {source.ts} >= dd.starts AND {source.ts} < dd.ends"
         scope_values = {
             "campaign_id": source.campaign,
             "community_id": source.community,
@@ -298,7 +306,7 @@ def events_sql(*, day_filter: str | None, scope: str | None = None) -> str:
             default = "0::numeric" if metric == "outcome_total" else "0"
             columns.append(f"{source.metrics.get(metric, default)} AS {metric}")
         selects.append(
-            f"SELECT {', '.join(columns)} FROM {source.from_sql} WHERE {' AND '.join(conditions)}"  # noqa: S608  # nosec B608
+            f"SELECT {', '.join(columns)} FROM {from_sql} WHERE {' AND '.join(conditions)}"  # noqa: S608  # nosec B608
         )
     return "\nUNION ALL\n".join(selects)
 
@@ -307,7 +315,7 @@ def _sums() -> str:
     return ", ".join(f"SUM({m}) AS {m}" for m in METRIC_NAMES)
 
 
-def computed_sql(*, day_filter: str | None) -> str:
+def computed_sql(*, days: str | None) -> str:
     """Rows of DailyRollup as they should be, for every scope."""
     parts = [
         f"SELECT day, 'platform' AS scope, 0::bigint AS scope_id, {_sums()} FROM ev"  # noqa: S608  # nosec B608
@@ -318,7 +326,7 @@ def computed_sql(*, day_filter: str | None) -> str:
             f"SELECT day, '{scope.value}' AS scope, {column} AS scope_id, {_sums()} FROM ev"  # noqa: S608  # nosec B608
             f" WHERE {column} IS NOT NULL GROUP BY day, {column}"
         )
-    return f"WITH ev AS ({events_sql(day_filter=day_filter)}) " + " UNION ALL ".join(parts)
+    return f"WITH ev AS ({events_sql(days=days)}) " + " UNION ALL ".join(parts)
 
 
 def _recount_sql(*, only_days: bool) -> str:
@@ -328,7 +336,7 @@ def _recount_sql(*, only_days: bool) -> str:
     current = ", ".join(f"{table}.{m}" for m in METRIC_NAMES)
     incoming = ", ".join(f"EXCLUDED.{m}" for m in METRIC_NAMES)
     day_filter = "r.day = ANY(%(days)s) AND " if only_days else ""
-    computed = computed_sql(day_filter=RECOUNT_DAYS if only_days else None)
+    computed = computed_sql(days=RECOUNT_DAYS if only_days else None)
     return (
         f"WITH computed AS ({computed}), "  # noqa: S608  # nosec B608
         f"gone AS (DELETE FROM {table} r WHERE {day_filter}NOT EXISTS ("
@@ -341,30 +349,10 @@ def _recount_sql(*, only_days: bool) -> str:
     )
 
 
-def current_rows_sql() -> str:
-    """A `WITH` clause defining `rows`: DailyRollup as it stands for days already counted,
-    and for days waiting for the tick, computed from the source rows. Pages read totals
-    from it, so a figure is never behind the rows, while the work stays proportional to
-    the days not yet counted. Parameters: %(tz)s, and %(dirty_from)s / %(dirty_to)s
-    bounding the days of interest."""
-    table = connection.ops.quote_name(DailyRollup._meta.db_table)
-    dirty = connection.ops.quote_name(RollupDirtyDay._meta.db_table)
-    columns = ", ".join(METRIC_NAMES)
-    return (
-        f"WITH dirty AS (SELECT DISTINCT day FROM {dirty}"  # noqa: S608  # nosec B608
-        " WHERE day BETWEEN %(dirty_from)s AND %(dirty_to)s), "
-        f"live AS ({computed_sql(day_filter=DIRTY_DAYS)}), "
-        f"rows AS (SELECT day, scope, scope_id, {columns} FROM {table}"
-        " WHERE day NOT IN (SELECT day FROM dirty)"
-        f" UNION ALL SELECT day, scope, scope_id, {columns} FROM live) "
-    )
-
-
 def _params(days: list[datetime.date] | None) -> dict:
     params: dict = {"tz": settings.TIME_ZONE}
     if days:
         params["days"] = days
-        params["start"], params["end"] = day_range(days)
     return params
 
 
@@ -481,7 +469,9 @@ def rollups_tick_batch(*, batch: int | None = None) -> TickResult:
         rollups_recount_days(days)
         scopes |= _touched_scopes(cursor, days)
         badges.award(days=days)
-        network.refresh_scopes({(Scope.PLATFORM.value, 0), *scopes})
+        network.refresh_scopes(
+            {(Scope.PLATFORM.value, 0), *scopes}, unless_newer_than=network.tick_refresh_age()
+        )
         cursor.execute(f"DELETE FROM {table} WHERE id = ANY(%s)", [ids])  # noqa: S608  # nosec B608
         result.days, result.batches = days, 1
     return result

@@ -64,12 +64,13 @@ def live_totals(*, scope: str, scope_id: int = 0) -> dict:
     dirty = connection.ops.quote_name(RollupDirtyDay._meta.db_table)
     sums = ", ".join(f"SUM({m}) AS {m}" for m in METRIC_NAMES)
     added = ", ".join(f"COALESCE(stored.{m}, 0) + COALESCE(live.{m}, 0)" for m in METRIC_NAMES)
+    waiting = rollups.days_relation(f"SELECT DISTINCT day FROM {dirty}")  # noqa: S608  # nosec B608
     sql = (
-        f"WITH dirty AS (SELECT DISTINCT day FROM {dirty}), "  # noqa: S608  # nosec B608
+        f"WITH dirty AS {waiting}, "  # noqa: S608  # nosec B608
         f"stored AS (SELECT {sums} FROM {table} WHERE scope = %(scope)s"
         " AND scope_id = %(scope_id)s AND day NOT IN (SELECT day FROM dirty)), "
         f"live AS (SELECT {sums} FROM ("
-        f"{rollups.events_sql(day_filter=rollups.DIRTY_DAYS, scope=scope)}) ev) "
+        f"{rollups.events_sql(days=rollups.DIRTY_DAYS, scope=scope)}) ev) "
         f"SELECT {added} FROM stored, live"
     )
     with connection.cursor() as cursor:

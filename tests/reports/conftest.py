@@ -32,6 +32,13 @@ def tick() -> None:
     rollups_tick()
 
 
+@pytest.fixture(autouse=True)
+def _network_refreshed_by_every_tick(settings):
+    """In production the tick refreshes a scope's network at most every few minutes;
+    here every tick does, so a test sees the network of what it just did."""
+    settings.REPORTS_NETWORK_REFRESH_MINUTES = 0
+
+
 @pytest.fixture
 def clock():
     """Noon ten days ago, to move forward from: days apart from today, when the test's

@@ -350,3 +350,18 @@ def test_open_data_names_no_person(alice, bob, theme):
 
     assert alice.email not in text and "Alice" not in text
     assert {row["dimension"] for row in rows} >= {"platform", "theme"}
+
+
+def test_the_tick_refreshes_a_network_at_most_every_few_minutes(pledge_met, settings, theme, bob):
+    settings.REPORTS_NETWORK_REFRESH_MINUTES = 10
+    tick()
+    before = selectors.network_stat(scope=Scope.PLATFORM)
+    pledge = pledge_create(
+        author=bob, title="cycle in", theme=theme, due_date=timezone.localdate() + _days(9)
+    )
+    pledge_sign(pledge=pledge, member=UserFactory())
+    tick()
+
+    assert selectors.network_stat(scope=Scope.PLATFORM).events == before.events
+    network.refresh_all()
+    assert selectors.network_stat(scope=Scope.PLATFORM).events == before.events + 1
