@@ -10,11 +10,13 @@ SCHEMATHESIS_COVERAGE=1).
 """
 
 import os
+import re
 
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from django.urls import get_resolver
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
@@ -62,6 +64,33 @@ def wsgi_keeps_the_test_connection():
     yield
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
+
+
+def _route_template(route: str) -> str:
+    """A Django route ("api/pledges/<int:pk>/") as an OpenAPI path ("/api/pledges/{id}/")."""
+    return "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: "{" + m.group(1) + "}", route)
+
+
+def test_every_api_route_and_method_is_in_the_schema_and_so_fuzzed():
+    """A view left out of the schema would never be fuzzed: every route under /api/ and
+    each method its view answers must be an operation of the schema."""
+    from tests.security.test_access_matrix import _api_methods, _walk
+
+    operations = {
+        (result.ok().method.lower(), re.sub(r"{\w+}", "{}", result.ok().path))
+        for result in schema.get_all_operations()
+    }
+    routes = [
+        (method, re.sub(r"{\w+}", "{}", _route_template(route)))
+        for route, namespace, pattern in _walk(get_resolver().url_patterns)
+        if namespace == "api"
+        for method in _api_methods(pattern)
+    ]
+
+    missing = [route for route in routes if route not in operations]
+
+    assert len(routes) > 60
+    assert not missing, f"API operations missing from the schema (never fuzzed): {missing}"
 
 
 def test_the_schema_has_the_operations_members_use():
