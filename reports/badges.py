@@ -36,17 +36,16 @@ class Earned:
     narrowed: bool = False
 
 
-def _award_sql(kind: str, earned: Earned, *, only_days: bool) -> str:
+def _award_sql(kind: str, earned: Earned, *, days: int | None) -> str:
     """The earliest qualifying event per member is the award; with only_days, only
     members with such an event on %(days)s are looked at, found through the index on
     the event's timestamp."""
     badge = connection.ops.quote_name(Badge._meta.db_table)
     restrict = ""
-    if only_days and not earned.narrowed:
+    if days is not None and not earned.narrowed:
         restrict = (
             f" AND {earned.member} IN (SELECT {earned.member} FROM {earned.from_sql}"  # noqa: S608  # nosec B608
-            f" JOIN {rollups.RECOUNT_DAYS} dd ON {earned.at} >= dd.starts"
-            f" AND {earned.at} < dd.ends WHERE {earned.where})"
+            f" WHERE {earned.where} AND {rollups.in_days(earned.at, days)})"
         )
     return (
         f"INSERT INTO {badge} (member_id, kind, awarded_at) "  # noqa: S608  # nosec B608
@@ -56,7 +55,7 @@ def _award_sql(kind: str, earned: Earned, *, only_days: bool) -> str:
     )
 
 
-def _earned(*, only_days: bool) -> dict[str, Earned]:
+def _earned(*, days: int | None) -> dict[str, Earned]:
     pledge = rollups._table("pledges", "Pledge")
     signature = rollups._table("pledges", "Signature")
     story = rollups._table("stories", "Story")
@@ -65,9 +64,8 @@ def _earned(*, only_days: bool) -> dict[str, Earned]:
     # Only pledges co-signed on the days recounted can have gained a tenth co-signer.
     signed_then = (
         f" AND s.pledge_id IN (SELECT s2.pledge_id FROM {signature} s2"  # noqa: S608  # nosec B608
-        f" JOIN {rollups.RECOUNT_DAYS} dd ON s2.signed_at >= dd.starts"
-        " AND s2.signed_at < dd.ends)"
-        if only_days
+        f" WHERE {rollups.in_days('s2.signed_at', days)})"
+        if days is not None
         else ""
     )
     tenth = (
@@ -109,12 +107,18 @@ def _earned(*, only_days: bool) -> dict[str, Earned]:
 def award(*, days: list[datetime.date] | None) -> None:
     """Award the event badges to members who acted on `days` (None: everyone), and the
     mobiliser badge to the top 3% of each community."""
-    if days is not None and not days:
-        return
-    params: dict = {"tz": settings.TIME_ZONE, "days": list(days or [])}
+    if days is None:
+        chunks: list[list[datetime.date] | None] = [None]
+    else:
+        days = sorted(set(days))
+        step = rollups.DAYS_PER_STATEMENT
+        chunks = [days[n : n + step] for n in range(0, len(days), step)]
     with connection.cursor() as cursor:
-        for kind, earned in _earned(only_days=days is not None).items():
-            cursor.execute(_award_sql(kind, earned, only_days=days is not None), params)
+        for chunk in chunks:
+            count = None if chunk is None else len(chunk)
+            params = {"tz": settings.TIME_ZONE, **rollups.day_params(chunk or [])}
+            for kind, earned in _earned(days=count).items():
+                cursor.execute(_award_sql(kind, earned, days=count), params)
     award_mobilisers()
 
 

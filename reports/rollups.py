@@ -67,11 +67,6 @@ def day_start(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=local_zone())
 
 
-def day_range(days: Iterable[datetime.date]) -> tuple[datetime.datetime, datetime.datetime]:
-    days = list(days)
-    return day_start(min(days)), day_start(max(days) + datetime.timedelta(days=1))
-
-
 # --- The event sources ------------------------------------------------------------------
 
 
@@ -257,34 +252,37 @@ SCOPE_COLUMNS = {
 }
 
 
-def days_relation(days_sql: str) -> str:
-    """The days `days_sql` selects (a column `day`) as Europe/London timestamp ranges."""
-    return (
-        "(SELECT day, (day::timestamp AT TIME ZONE %(tz)s) AS starts,"  # noqa: S608  # nosec B608
-        f" ((day + 1)::timestamp AT TIME ZONE %(tz)s) AS ends FROM ({days_sql}) AS d)"
-    )
+# Days are read a few at a time, each as a time range the timestamp's index answers.
+DAYS_PER_STATEMENT = 31
 
 
-# The days the recount was asked for (%(days)s, a list of dates, without repeats).
-RECOUNT_DAYS = days_relation("SELECT unnest(%(days)s::date[]) AS day")
-# The days in a CTE named `dirty` (waiting for the tick), for reading live figures.
-DIRTY_DAYS = "dirty"
+def in_days(ts: str, count: int) -> str:
+    """`ts` falls in one of `count` days given as %(d<n>_from)s–%(d<n>_to)s ranges. The
+    ranges are constants PostgreSQL plans with, so it reads each day's rows through the
+    index on the timestamp (a bitmap OR of range scans) rather than every row."""
+    ranges = [f"({ts} >= %(d{n}_from)s AND {ts} < %(d{n}_to)s)" for n in range(count)]
+    return "(" + " OR ".join(ranges) + ")"
 
 
-def events_sql(*, days: str | None, scope: str | None = None) -> str:
+def day_params(days: list[datetime.date]) -> dict:
+    params: dict = {}
+    for n, day in enumerate(days):
+        params[f"d{n}_from"] = day_start(day)
+        params[f"d{n}_to"] = day_start(day + datetime.timedelta(days=1))
+    return params
+
+
+def events_sql(*, days: int | None, scope: str | None = None) -> str:
     """Every event as a row: day, the scopes it counts in, and its metrics.
 
-    `days` (RECOUNT_DAYS, DIRTY_DAYS, or None for every day) is a small relation of
-    (starts, ends) ranges the events are joined to, so PostgreSQL reads each day's
-    events through the timestamp's index rather than every row. With a scope, only the
-    events of %(scope_id)s in that scope."""
+    With `days` (a count), only the events of those days (`in_days`); None, every day.
+    With a scope, only the events of %(scope_id)s in that scope."""
     selects = []
     for source in sources():
         day = f"(({source.ts}) AT TIME ZONE %(tz)s)::date"
         conditions = [f"{source.ts} IS NOT NULL", f"({source.where})"]
-        from_sql = source.from_sql
-        if days:
-            from_sql += f" JOIN {days} dd ON {source.ts} >= dd.starts AND {source.ts} < dd.ends"
+        if days is not None:
+            conditions.append(in_days(source.ts, days))
         scope_values = {
             "campaign_id": source.campaign,
             "community_id": source.community,
@@ -306,7 +304,7 @@ def events_sql(*, days: str | None, scope: str | None = None) -> str:
             default = "0::numeric" if metric == "outcome_total" else "0"
             columns.append(f"{source.metrics.get(metric, default)} AS {metric}")
         selects.append(
-            f"SELECT {', '.join(columns)} FROM {from_sql} WHERE {' AND '.join(conditions)}"  # noqa: S608  # nosec B608
+            f"SELECT {', '.join(columns)} FROM {source.from_sql} WHERE {' AND '.join(conditions)}"  # noqa: S608  # nosec B608
         )
     return "\nUNION ALL\n".join(selects)
 
@@ -315,7 +313,7 @@ def _sums() -> str:
     return ", ".join(f"SUM({m}) AS {m}" for m in METRIC_NAMES)
 
 
-def computed_sql(*, days: str | None) -> str:
+def computed_sql(*, days: int | None) -> str:
     """Rows of DailyRollup as they should be, for every scope."""
     parts = [
         f"SELECT day, 'platform' AS scope, 0::bigint AS scope_id, {_sums()} FROM ev"  # noqa: S608  # nosec B608
@@ -329,14 +327,14 @@ def computed_sql(*, days: str | None) -> str:
     return f"WITH ev AS ({events_sql(days=days)}) " + " UNION ALL ".join(parts)
 
 
-def _recount_sql(*, only_days: bool) -> str:
+def _recount_sql(*, days: int | None) -> str:
     table = connection.ops.quote_name(DailyRollup._meta.db_table)
     columns = ", ".join(METRIC_NAMES)
     updates = ", ".join(f"{m} = EXCLUDED.{m}" for m in METRIC_NAMES)
     current = ", ".join(f"{table}.{m}" for m in METRIC_NAMES)
     incoming = ", ".join(f"EXCLUDED.{m}" for m in METRIC_NAMES)
-    day_filter = "r.day = ANY(%(days)s) AND " if only_days else ""
-    computed = computed_sql(days=RECOUNT_DAYS if only_days else None)
+    day_filter = "r.day = ANY(%(days)s) AND " if days is not None else ""
+    computed = computed_sql(days=days)
     return (
         f"WITH computed AS ({computed}), "  # noqa: S608  # nosec B608
         f"gone AS (DELETE FROM {table} r WHERE {day_filter}NOT EXISTS ("
@@ -349,23 +347,21 @@ def _recount_sql(*, only_days: bool) -> str:
     )
 
 
-def _params(days: list[datetime.date] | None) -> dict:
-    params: dict = {"tz": settings.TIME_ZONE}
-    if days:
-        params["days"] = days
-    return params
-
-
 @transaction.atomic
 def rollups_recount_days(days: Iterable[datetime.date] | None) -> None:
     """Recompute every scope's rollup rows for `days` (None: every day there is), from
-    the source rows, in one statement. Running it again changes nothing."""
-    if days is not None:
-        days = sorted(set(days))
-        if not days:
-            return
+    the source rows, a few days to a statement. Running it again changes nothing."""
     with connection.cursor() as cursor:
-        cursor.execute(_recount_sql(only_days=days is not None), _params(days))
+        if days is None:
+            cursor.execute(_recount_sql(days=None), {"tz": settings.TIME_ZONE})
+            return
+        days = sorted(set(days))
+        for first in range(0, len(days), DAYS_PER_STATEMENT):
+            chunk = days[first : first + DAYS_PER_STATEMENT]
+            cursor.execute(
+                _recount_sql(days=len(chunk)),
+                {"tz": settings.TIME_ZONE, "days": chunk, **day_params(chunk)},
+            )
 
 
 # --- Marking days dirty -------------------------------------------------------------------

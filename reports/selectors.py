@@ -58,25 +58,33 @@ def _clean(row: dict) -> dict:
 
 def live_totals(*, scope: str, scope_id: int = 0) -> dict:
     """All-time totals of one scope: the rollup rows of days already counted plus, for
-    days marked dirty and not yet recounted, the events themselves. One query; the live
-    part costs in proportion to the days waiting (usually just today)."""
+    days marked dirty and not yet recounted, the events themselves (read through the
+    timestamps' indexes). Two queries when few days wait, as usual (often just today)."""
+    waiting = sorted(RollupDirtyDay.objects.order_by().values_list("day", flat=True).distinct())
     table = connection.ops.quote_name(DailyRollup._meta.db_table)
-    dirty = connection.ops.quote_name(RollupDirtyDay._meta.db_table)
     sums = ", ".join(f"SUM({m}) AS {m}" for m in METRIC_NAMES)
-    added = ", ".join(f"COALESCE(stored.{m}, 0) + COALESCE(live.{m}, 0)" for m in METRIC_NAMES)
-    waiting = rollups.days_relation(f"SELECT DISTINCT day FROM {dirty}")  # noqa: S608  # nosec B608
-    sql = (
-        f"WITH dirty AS {waiting}, "  # noqa: S608  # nosec B608
-        f"stored AS (SELECT {sums} FROM {table} WHERE scope = %(scope)s"
-        " AND scope_id = %(scope_id)s AND day NOT IN (SELECT day FROM dirty)), "
-        f"live AS (SELECT {sums} FROM ("
-        f"{rollups.events_sql(days=rollups.DIRTY_DAYS, scope=scope)}) ev) "
-        f"SELECT {added} FROM stored, live"
-    )
+    base = {"scope": scope, "scope_id": scope_id, "tz": settings.TIME_ZONE, "waiting": waiting}
+    chunks = [
+        waiting[n : n + rollups.DAYS_PER_STATEMENT]
+        for n in range(0, len(waiting), rollups.DAYS_PER_STATEMENT)
+    ] or [[]]
+    totals = _zero()
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"scope": scope, "scope_id": scope_id, "tz": settings.TIME_ZONE})
-        row = cursor.fetchone()
-    return _clean(dict(zip(METRIC_NAMES, row, strict=True)))
+        for number, days in enumerate(chunks):
+            parts = []
+            if number == 0:
+                parts.append(
+                    f"SELECT {sums} FROM {table} WHERE scope = %(scope)s"  # noqa: S608  # nosec B608
+                    " AND scope_id = %(scope_id)s AND NOT (day = ANY(%(waiting)s::date[]))"
+                )
+            if days:
+                events = rollups.events_sql(days=len(days), scope=scope)
+                parts.append(f"SELECT {sums} FROM ({events}) ev")  # noqa: S608  # nosec B608
+            cursor.execute(" UNION ALL ".join(parts), {**base, **rollups.day_params(days)})
+            for row in cursor.fetchall():
+                for name, value in _clean(dict(zip(METRIC_NAMES, row, strict=True))).items():
+                    totals[name] += value
+    return totals
 
 
 def platform_totals() -> dict:
