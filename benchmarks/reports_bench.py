@@ -14,6 +14,7 @@ Run in-process with Django set up against the benchmark database; the export run
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -41,40 +42,80 @@ def _count_sql(sql: str, params: dict) -> None:
         cursor.fetchone()
 
 
-def rollups(*, repetitions: int, full_recount: bool = True) -> dict:
+@contextlib.contextmanager
+def _time_limit(seconds: float):
+    """Cancel any statement of this connection that runs longer (the work rolls back)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET statement_timeout = %s", [int(seconds * 1000)])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET statement_timeout")
+
+
+def _timed_or_none(function, *, limit: float) -> float | None:
+    """Seconds `function` took, or None when it was cancelled at `limit`."""
+    from django.db import OperationalError
+
+    try:
+        with _time_limit(limit):
+            return _timed(function)
+    except OperationalError:
+        return None
+
+
+def rollups(*, repetitions: int, full_recount: bool = True, limit: float = 150) -> dict:
+    from django.conf import settings
     from django.utils import timezone
 
     from reports import rollups as engine
 
-    params = engine._params(None)
-    every_day = engine.computed_sql(day_filter=None)
+    params = {"tz": settings.TIME_ZONE}
+    every_day = engine.computed_sql(days=None)
     full, reference = [], []
     for _ in range(repetitions if full_recount else 0):
-        reference.append(_timed(lambda: _count_sql(every_day, params)))
-        full.append(_timed(engine.rollups_full))
+        reference.append(_timed_or_none(lambda: _count_sql(every_day, params), limit=limit))
+        full.append(_timed_or_none(engine.rollups_full, limit=limit))
     today = timezone.localdate()
-    one_day = engine.computed_sql(day_filter=engine.RECOUNT_DAYS)
-    day_params = engine._params([today])
+    one_day = engine.computed_sql(days=1)
+    day_params = {"tz": settings.TIME_ZONE, "days": [today], **engine.day_params([today])}
     ticks, tick_reference = [], []
-    for _ in range(max(repetitions, 5)):
+    for _ in range(max(repetitions, 3)):
         from django.db import transaction
 
         with transaction.atomic():
             engine.mark_days([today])
-        ticks.append(_timed(engine.rollups_tick))
+        tick = _timed_or_none(engine.rollups_tick, limit=limit / 3)
+        if tick is None:  # cancelled: the day stays marked, and later ticks would wait too
+            ticks.append(None)
+            break
+        ticks.append(tick)
         tick_reference.append(_timed(lambda: _count_sql(one_day, day_params)))
-    full_s = statistics.median(full) if full else 0.0
-    reference_s = statistics.median(reference) if reference else 0.0
-    tick_s, tick_reference_s = statistics.median(ticks), statistics.median(tick_reference)
+    finished = [x for x in full if x is not None]
+    finished_reference = [x for x in reference if x is not None]
+    full_s = statistics.median(finished) if finished else 0.0
+    reference_s = statistics.median(finished_reference) if finished_reference else 0.0
+    done_ticks = [x for x in ticks if x is not None]
+    tick_s = statistics.median(done_ticks) if done_ticks else float("nan")
+    tick_reference_s = statistics.median(tick_reference) if tick_reference else 0.0
     return {
         "full_seconds": round(full_s, 2),
         "full_reference_seconds": round(reference_s, 2),
-        "full_ratio": round(full_s / reference_s, 2) if reference_s else None,
-        "full_runs": [round(x, 2) for x in full],
+        "full_ratio": round(full_s / reference_s, 2) if reference_s and full_s else None,
+        "full_runs": [None if x is None else round(x, 2) for x in full],
+        # A recount still running at the limit is cancelled (and rolls back).
+        "full_limit_seconds": limit,
+        "full_timed_out": bool(full) and not finished,
         "tick_ms": round(tick_s * 1000, 1),
         "tick_reference_ms": round(tick_reference_s * 1000, 1),
-        "tick_ratio": round(tick_s / tick_reference_s, 2) if tick_reference_s else None,
-        "tick_runs_ms": [round(x * 1000, 1) for x in ticks],
+        "tick_ratio": round(tick_s / tick_reference_s, 2)
+        if tick_reference_s and done_ticks
+        else None,
+        "tick_runs_ms": [None if x is None else round(x * 1000, 1) for x in ticks],
+        "tick_timed_out": any(x is None for x in ticks),
     }
 
 

@@ -166,7 +166,7 @@ def gunicorn(*, log: Path, settings: dict | None = None):
         group.stop()
 
 
-def wait_idle(base: str, *, limit: float = 30.0) -> float:
+def wait_idle(base: str, *, limit: float = 10.0) -> float:
     """Wait until the server answers the bare floor promptly again, so requests a
     previous run left queued never count against the next. Returns the seconds waited."""
     started = time.monotonic()
