@@ -229,15 +229,17 @@ def holdings() -> list[Holding]:
     return [holding for holding in HOLDINGS if holding.model_class() is not None]
 
 
-def user_relations() -> set[str]:
-    """Every "app_label.Model.field" that points at the user model, in any installed app."""
+def user_relations(models=None) -> set[str]:
+    """Every "app_label.Model.field" (foreign key, one-to-one or many-to-many) that points
+    at the user model, in any installed app (or in `models`)."""
     from django.contrib.auth import get_user_model
 
     user_model = get_user_model()
     found = set()
-    for model in apps.get_models():
+    for model in apps.get_models() if models is None else models:
         for field in model._meta.get_fields():
-            if field.concrete and field.is_relation and field.related_model is user_model:
+            declared_here = field.concrete or (field.many_to_many and not field.auto_created)
+            if declared_here and field.is_relation and field.related_model is user_model:
                 found.add(f"{model._meta.label}.{field.name}")
     return found
 

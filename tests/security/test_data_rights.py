@@ -22,6 +22,7 @@ from django.contrib.sessions.models import Session
 from django.core import mail
 from django.core.management import call_command
 from django.test import RequestFactory
+from django.test.utils import isolate_apps
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -111,6 +112,28 @@ def test_every_relation_to_the_user_model_is_exported_or_excluded_with_a_reason(
         "Add a Holding to members/personal_data.py (or a NOT_EXPORTED entry with the reason) "
         f"for: {sorted(undecided)}"
     )
+
+
+@isolate_apps("members")
+def test_the_walk_finds_foreign_keys_one_to_ones_and_many_to_manys_to_members():
+    from django.db import models
+
+    class Rota(models.Model):
+        owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+        deputy = models.OneToOneField(User, on_delete=models.CASCADE, related_name="+")
+        staff = models.ManyToManyField(User, related_name="+")
+
+        class Meta:
+            app_label = "members"
+
+        def __str__(self) -> str:
+            return "rota"
+
+    assert personal_data.user_relations([Rota]) == {
+        "members.Rota.owner",
+        "members.Rota.deputy",
+        "members.Rota.staff",
+    }
 
 
 def test_every_exclusion_names_a_real_relation_and_gives_a_reason():
