@@ -665,3 +665,16 @@ def test_member_count_follows_every_change(community, olivia):
 
     community.refresh_from_db()
     assert community.member_count == 2  # Olivia and members[2]
+
+
+def test_erasing_a_member_keeps_the_record_without_their_name(
+    community, olivia, oscar, alice_in_community, alice
+):
+    MembershipFactory(community=community, member=oscar, role="organiser")
+    services.author_warn(target=alice, community=community, actor=olivia, reason="Be kind")
+
+    olivia.delete()
+
+    entry = AuditEntry.objects.get()
+    assert entry.actor is None
+    assert entry.reason == "Be kind"
