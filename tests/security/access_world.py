@@ -240,8 +240,9 @@ def fingerprint() -> dict[str, int]:
     deleted; if no count moves during a request, the request wrote nothing."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT relname, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_xact_user_tables"
-            " WHERE relname = ANY(%s)",
+            "SELECT t::regclass::text, pg_stat_get_xact_tuples_inserted(t)"
+            " + pg_stat_get_xact_tuples_updated(t) + pg_stat_get_xact_tuples_deleted(t)"
+            " FROM unnest(%s::regclass[]) AS t",
             [_TABLES],
         )
         return dict(cursor.fetchall())

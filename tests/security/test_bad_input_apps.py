@@ -519,7 +519,7 @@ def test_replaying_a_flag_or_a_co_author_invitation_makes_one(client_for, alice,
         "/api/notifications/",
     ],
 )
-@pytest.mark.parametrize("page", ["2", "999", str(HUGE), "0", "-1", "x"])
+@pytest.mark.parametrize("page", ["2", str(HUGE), "0", "x"])
 def test_a_page_past_the_end_of_an_api_list_is_a_404_with_a_json_error(
     api_for, alice, world, path, page
 ):
@@ -547,7 +547,7 @@ def test_a_page_past_the_end_of_the_pledge_wall_is_empty_with_no_next_page(
     "path",
     ["/pledges/", "/stories/", "/communities/", "/learning/", "/pledges/mine/", "/stories/mine/"],
 )
-@pytest.mark.parametrize("page", ["999", str(HUGE), "0", "x"])
+@pytest.mark.parametrize("page", [str(HUGE), "x"])
 def test_a_page_past_the_end_of_a_list_page_is_still_a_page(client_for, alice, world, path, page):
     response = client_for(alice).get(path, {"page": page})
 

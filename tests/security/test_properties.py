@@ -38,7 +38,7 @@ pytestmark = pytest.mark.django_db
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 PROPERTIES = settings(
-    max_examples=int(os.environ.get("HYPOTHESIS_MAX_EXAMPLES", "200" if IN_CI else "40")),
+    max_examples=int(os.environ.get("HYPOTHESIS_MAX_EXAMPLES", "200" if IN_CI else "25")),
     deadline=None,
     derandomize=IN_CI,
     database=None if IN_CI else settings.default.database,
