@@ -70,7 +70,23 @@ admin.site.index_title = "Run the platform"
 if settings.BENCHMARK_VIEWS:
     urlpatterns.append(path("bench/", include("benchmarks.urls")))
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+def debug_media_patterns() -> list:
+    """Uploaded files for the development server, never MEDIA_ROOT/exports/: members'
+    copies of their data and report exports are handed out only by their own views,
+    which check who is asking."""
+    from django.urls import re_path
+    from django.views.static import serve
+
+    prefix = settings.MEDIA_URL.lstrip("/")
+    return [
+        re_path(
+            rf"^{prefix}(?!exports/)(?P<path>.*)$",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    ]
+
+
+if settings.DEBUG:
+    urlpatterns += debug_media_patterns()

@@ -581,3 +581,17 @@ def test_the_new_pages_keep_to_the_content_security_policy(client_for, alice):
         client.get(reverse("members:data_export", args=[DataExport.objects.get().token])),
     ]:
         assert_keeps_to_the_policy(response)
+
+
+def test_the_development_server_never_serves_exports_from_media():
+    from django.urls import Resolver404, URLResolver
+    from django.urls.resolvers import RegexPattern
+
+    from radicals.urls import debug_media_patterns
+
+    resolver = URLResolver(RegexPattern(r"^/"), debug_media_patterns())
+
+    assert resolver.resolve("/media/avatars/alice.png").kwargs["path"] == "avatars/alice.png"
+    for path in ["/media/exports/members/radicals-data-abc.zip", "/media/exports/x.csv"]:
+        with pytest.raises(Resolver404):
+            resolver.resolve(path)
