@@ -9,6 +9,7 @@ from django.utils import dateformat, timezone
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
 from markupsafe import Markup
 
+from communities.moderation import flag_url
 from radicals.markdown import render_markdown
 
 
@@ -100,6 +101,7 @@ def environment(**options) -> Environment:
         url=url,
         static=static,
         csrf_hidden=csrf_hidden,
+        flag_url=flag_url,
         field_kind=field_kind,
         field_errors=field_errors,
         hint_for=hint_for,

@@ -629,3 +629,22 @@ def test_the_community_page_lists_its_pledges(client_for, community_pledge, comm
 
     assert "I will bring the ward&#39;s tea round to night staff" in body
     assert f"/pledges/new/?community={community.slug}" in body
+
+
+def test_members_can_report_a_pledge_and_its_check_ins_but_not_their_own(
+    client_for, pledge_with_signers, charlie
+):
+    from communities.moderation import flag_url
+
+    pledge = pledge_with_signers
+    check_in = services.check_in_create(
+        pledge=pledge, author=pledge.author, note="Walked my first mile."
+    )
+    url = reverse("pledges:detail", args=[pledge.pk])
+
+    page = client_for(charlie).get(url).content.decode()
+    assert flag_url(pledge) in page
+    assert flag_url(check_in) in page
+
+    own = client_for(pledge.author).get(url).content.decode()
+    assert flag_url(pledge) not in own
