@@ -35,3 +35,18 @@ def data_exports_of(member: User, *, limit: int = 5) -> list[DataExport]:
 def data_export_for_download(*, member: User, token: str) -> DataExport:
     """The member's own export with this token; anyone else's is a 404."""
     return get_object_or_404(DataExport, token=token, member=member)
+
+
+def data_exports_stuck(*, older_than_minutes: int = 15) -> list[int]:
+    """Exports still queued long after they were asked for (the queue was down when the
+    request committed): the hourly job builds them."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    before = timezone.now() - timedelta(minutes=older_than_minutes)
+    return list(
+        DataExport.objects.filter(status=DataExport.Status.QUEUED, created_at__lt=before)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:500]
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from members import services
+from members import selectors, services
 
 RETRY = {
     "acks_late": True,
@@ -23,4 +23,7 @@ def build_data_export(export_id: int) -> str | None:
 
 @shared_task(**RETRY)
 def expire_data_exports() -> int:
+    """Hourly: delete expired copies, and build any the queue never delivered."""
+    for export_id in selectors.data_exports_stuck():
+        build_data_export.delay(export_id)
     return services.data_exports_expire()

@@ -595,3 +595,31 @@ def test_the_development_server_never_serves_exports_from_media():
     for path in ["/media/exports/members/radicals-data-abc.zip", "/media/exports/x.csv"]:
         with pytest.raises(Resolver404):
             resolver.resolve(path)
+
+
+def test_an_export_the_queue_lost_is_built_by_the_hourly_job(alice):
+    from members.tasks import expire_data_exports
+
+    lost = services.data_export_request(member=alice)  # never enqueued: no commit here
+    DataExport.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(hours=1))
+
+    expire_data_exports()
+
+    lost.refresh_from_db()
+    assert lost.status == DataExport.Status.READY
+    assert len(mail.outbox) == 1
+
+
+def test_the_email_and_readme_are_plain_text_not_html(alice, django_capture_on_commit_callbacks):
+    alice.display_name = "Siobhán O'Brien & co"
+    alice.save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        export = services.data_export_request(member=alice)
+
+    export.refresh_from_db()
+    body = mail.outbox[0].body
+    readme = export_files(services.data_export_path(export).read_bytes())["README.txt"]
+    assert "Siobhán O'Brien & co" in body
+    assert "&#39;" not in body + readme and "&amp;" not in body + readme
+    assert "pledges.pledge.json" in readme
