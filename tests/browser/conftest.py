@@ -61,6 +61,10 @@ def browser():
     # started; the tests' own database calls stay synchronous, so Django is told so.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import expect
+
+    # Generous waits: the suite shares two cores with everything else a run does.
+    expect.set_options(timeout=10_000)
     playwright = sync_playwright().start()
     try:
         chromium = playwright.chromium.launch(
@@ -90,7 +94,7 @@ class Web:
         context = self.browser.new_context(
             base_url=self.url, viewport=viewport or support.DESKTOP, **context_options
         )
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(20_000)
         if user is not None:
             self.log_in(context, user)
         context.add_init_script(support.CSP_RECORDER)
@@ -114,7 +118,8 @@ class Web:
 
     def check(self, page, step: str) -> None:
         """The page as it is now passes axe-core (no serious or critical violations),
-        has broken no CSP rule and thrown no script error.
+        keeps the NHS.UK layout at the window's width (its header in view, nothing wider
+        than the window), has broken no CSP rule and thrown no script error.
 
         With JavaScript switched off axe cannot run (Chromium then evaluates nothing,
         not even over the DevTools protocol); those pages are the same templates the
@@ -128,6 +133,8 @@ class Web:
                 f"axe-core found serious or critical problems on {step} ({page.url}):\n"
                 + support.describe_violations(violations)
             )
+            problem = support.layout_problem(page)
+            assert not problem, f"The NHS.UK layout breaks on {step}: {problem}"
         violations = support.csp_violations(page, log)
         assert not violations, f"Content Security Policy broken on {step}: {violations}"
         assert not log.errors, f"Script errors on {step}: {log.errors}"

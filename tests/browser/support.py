@@ -17,6 +17,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    # Nothing leaves this machine: other hosts (NHS.UK's web font) fail at once instead
+    # of waiting on DNS, which could hold up a page's load event.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
 ]
 ROOT = Path(__file__).resolve().parents[2]
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -133,9 +136,48 @@ def axe_violations(page) -> list[dict]:
     return [v for v in found if v["impact"] in FAILING_IMPACTS]
 
 
+_LAYOUT = """() => {
+  const width = window.innerWidth;
+  const header = document.querySelector("header.nhsuk-header");
+  const box = header && header.getBoundingClientRect();
+  if (!header || box.height === 0 || box.width < width * 0.9) {
+    return "the NHS header is missing or squashed";
+  }
+  const scrolled = document.documentElement.scrollWidth;
+  if (scrolled > width) {
+    const wide = [...document.querySelectorAll("body *")]
+      .filter((el) => el.getBoundingClientRect().right > width + 1)
+      .filter((el) => !el.closest(".radicals-table-scroll"))
+      .slice(0, 3).map((el) => el.outerHTML.slice(0, 100));
+    return `the page is ${scrolled}px wide in a ${width}px window because of ${wide}`;
+  }
+  return null;
+}"""
+
+
+def layout_problem(page) -> str | None:
+    """Why the page does not keep the NHS.UK layout at the window's width, or None."""
+    return page.evaluate(_LAYOUT)
+
+
 def describe_violations(violations: list[dict]) -> str:
     return json.dumps(violations, indent=2)
 
 
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80] or "page"
+
+
+def follow_navigation(page, name: str) -> None:
+    """Follow a link in the NHS header's navigation, opening its menu first when the
+    link has moved there (on a phone, or when the items do not fit)."""
+    navigation = page.locator(".nhsuk-header__navigation")
+    link = navigation.locator(".nhsuk-header__navigation-list").get_by_role(
+        "link", name=name, exact=True
+    )
+    if not link.is_visible():
+        navigation.locator(".nhsuk-header__menu-toggle").click()
+        link = navigation.locator(".nhsuk-header__menu-list").get_by_role(
+            "link", name=name, exact=True
+        )
+    link.click()

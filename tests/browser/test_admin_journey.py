@@ -16,7 +16,7 @@ from pledges.services import pledge_create, pledge_sign
 from reports import rollups
 from reports import services as report_services
 from reports.models import Export
-from tests.browser.support import expect
+from tests.browser.support import expect, follow_navigation
 from tests.factories import ThemeFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -104,7 +104,7 @@ def _create_module(web, page) -> Module:
 
 
 def _open_the_dashboard(web, page) -> None:
-    page.get_by_role("link", name="Reports", exact=True).first.click()
+    follow_navigation(page, "Reports")
     web.check(page, "dashboard")
     totals = page.locator("table", has=page.locator("caption", has_text="Totals from"))
     expect(totals.locator("tr", has_text="Pledges made")).to_contain_text("3")
@@ -152,7 +152,7 @@ def _export_and_download(web, page, queued: list[int]) -> None:
 
 
 def _open_data(web, page) -> None:
-    page.get_by_role("link", name="Reports", exact=True).first.click()
+    follow_navigation(page, "Reports")
     page.get_by_role("link", name="Open data").click()
     web.check(page, "open data")
     expect(page.get_by_text("Open Government Licence", exact=False).first).to_be_visible()

@@ -1,4 +1,4 @@
-"""An organiser, in a real browser: log in, approve a request to join, find a story a
+"""An organiser, in a real browser on a phone: log in, approve a request to join, find a story a
 member reported in the moderation queue, hide it with a reason, find that in the audit
 log, and open the community's dashboard. Every page on the way passes axe-core."""
 
@@ -10,7 +10,7 @@ from communities.models import AuditEntry, Flag, Membership
 from communities.services import membership_request
 from reports import rollups
 from stories.services import story_create, story_publish
-from tests.browser.support import expect
+from tests.browser.support import PHONE, expect, follow_navigation
 from tests.factories import PASSWORD, CommunityFactory, MembershipFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -77,7 +77,7 @@ def _log_in(web, page, olivia) -> None:
 
 
 def _approve_the_request(web, page, world) -> None:
-    page.get_by_role("link", name="Communities", exact=True).first.click()
+    follow_navigation(page, "Communities")
     web.check(page, "communities, as organiser")
     page.get_by_role("link", name="Leeds Listeners").first.click()
     web.check(page, "community page, as organiser")
@@ -96,7 +96,7 @@ def _approve_the_request(web, page, world) -> None:
 
 def _hide_the_story(web, page, world) -> None:
     story = world["story"]
-    page.get_by_role("link", name=re.compile(r"^Moderation \(1\)")).click()
+    follow_navigation(page, re.compile(r"^Moderation \(1\)"))
     expect(page.get_by_role("heading", level=2).first).to_contain_text(story.title)
     expect(page.get_by_text("1 report")).to_be_visible()
     web.check(page, "moderation queue")
@@ -129,7 +129,7 @@ def _find_it_in_the_audit_log(web, page, world) -> None:
 
 def _open_the_community_dashboard(web, page, world) -> None:
     rollups.rollups_full()  # what beat's rollup job does every two minutes
-    page.get_by_role("link", name="Communities", exact=True).first.click()
+    follow_navigation(page, "Communities")
     page.get_by_role("link", name="Leeds Listeners").first.click()
     web.check(page, "community page with its figures")
     page.get_by_role("link", name="Dashboard of Leeds Listeners").click()
@@ -151,7 +151,7 @@ def _open_the_community_dashboard(web, page, world) -> None:
 def test_an_organiser_approves_a_member_and_hides_a_reported_story(web, community_world):
     world = community_world
     _bob_reports_the_story(web, world["story"], world["bob"])
-    page = web.new_page()
+    page = web.new_page(viewport=PHONE)  # organisers run their community from a phone
     _log_in(web, page, world["olivia"])
     _approve_the_request(web, page, world)
     _hide_the_story(web, page, world)

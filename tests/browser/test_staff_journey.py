@@ -1,4 +1,4 @@
-"""A member of staff, from signing up to a certificate, in a real browser: sign up and
+"""A member of staff, from signing up to a certificate, in a real browser on a phone: sign up and
 confirm the email, fill in the profile, join a community, make a threshold pledge that
 two colleagues co-sign, check in with a number, mark it done, tell its story, and take
 a learning module to its certificate. Every page on the way passes axe-core."""
@@ -14,7 +14,7 @@ from django.utils import timezone
 from members.models import User
 from pledges.models import Pledge
 from stories.models import Story
-from tests.browser.support import expect
+from tests.browser.support import PHONE, expect, follow_navigation
 from tests.factories import (
     CampaignFactory,
     CommunityFactory,
@@ -86,7 +86,7 @@ def _fill_in_profile(web, page, sam, world) -> None:
 
 
 def _join_community(web, page, sam, world) -> None:
-    page.get_by_role("link", name="Communities", exact=True).first.click()
+    follow_navigation(page, "Communities")
     web.check(page, "communities")
     page.get_by_role("link", name="Morecambe Bay Walkers").click()
     web.check(page, "community page")
@@ -98,7 +98,7 @@ def _join_community(web, page, sam, world) -> None:
 
 
 def _make_pledge(web, page, world) -> Pledge:
-    page.get_by_role("link", name="Pledges", exact=True).first.click()
+    follow_navigation(page, "Pledges")
     web.check(page, "pledge wall")
     page.get_by_role("link", name=re.compile("make a pledge", re.I)).first.click()
     web.check(page, "make a pledge")
@@ -171,7 +171,7 @@ def _tell_the_story(web, page, pledge) -> Story:
 
 
 def _take_module(web, page, module) -> None:
-    page.get_by_role("link", name="Learning", exact=True).first.click()
+    follow_navigation(page, "Learning")
     web.check(page, "learning catalogue")
     page.get_by_role("link", name=module.title).first.click()
     web.check(page, "module")
@@ -202,7 +202,7 @@ def _take_module(web, page, module) -> None:
 
 
 def test_a_member_of_staff_goes_from_sign_up_to_a_certificate(web, world):
-    page = web.new_page()
+    page = web.new_page(viewport=PHONE)  # staff mostly use Radicals on their phones
     sam = _sign_up(web, page)
     _fill_in_profile(web, page, sam, world)
     _join_community(web, page, sam, world)
