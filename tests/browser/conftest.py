@@ -118,8 +118,9 @@ class Web:
 
     def check(self, page, step: str) -> None:
         """The page as it is now passes axe-core (no serious or critical violations),
-        keeps the NHS.UK layout at the window's width (its header in view, nothing wider
-        than the window), has broken no CSP rule and thrown no script error.
+        keeps the NHS.UK layout at the window's width (the NHS header across the top,
+        nothing wider than the window), has broken no CSP rule, thrown no script error
+        and asked for nothing that failed to load.
 
         With JavaScript switched off axe cannot run (Chromium then evaluates nothing,
         not even over the DevTools protocol); those pages are the same templates the

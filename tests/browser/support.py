@@ -1,9 +1,10 @@
 """What the browser tests share: where Chromium is, why the suite would be skipped, and
-the checks run on every page a journey visits (axe-core, Content Security Policy,
-page errors)."""
+the checks run on every page a journey visits (axe-core, the NHS.UK layout, the Content
+Security Policy, script errors and failed requests)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -29,9 +30,9 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 740}
 
 try:
-    from playwright.sync_api import Page, expect  # noqa: F401
+    from playwright.sync_api import expect
 except ImportError:  # the conftest skips every browser test with the reason below
-    Page = expect = None
+    expect = None
 
 
 def skip_reason() -> str | None:
@@ -124,6 +125,11 @@ _AXE_RUN = """async () => {
 }"""
 
 
+@functools.cache
+def _axe_source() -> str:
+    return AXE_JS.read_text() + "\n;undefined"
+
+
 def axe_violations(page) -> list[dict]:
     """axe-core's serious and critical violations on the page as it is now.
 
@@ -131,7 +137,7 @@ def axe_violations(page) -> list[dict]:
     (script-src 'self') does not govern, so the context never needs bypass_csp and
     the app's own CSP stays in force for everything else the test does."""
     if not page.evaluate("() => typeof window.axe === 'object'"):
-        page.evaluate(AXE_JS.read_text() + "\n;undefined")
+        page.evaluate(_axe_source())
     found = page.evaluate(_AXE_RUN)
     return [v for v in found if v["impact"] in FAILING_IMPACTS]
 
