@@ -119,3 +119,30 @@ def test_no_operation_fails_or_breaks_its_schema(
     case, member_token, wsgi_keeps_the_test_connection
 ):
     case.call_and_validate(headers={"Authorization": f"Token {member_token}"}, checks=CHECKS)
+
+
+@pytest.mark.django_db
+def test_the_schema_is_generated_once_not_on_every_request(client, monkeypatch):
+    """Anyone may fetch the schema; generating it is costly, so it is made once."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    from radicals.views import CachedSchemaView
+
+    monkeypatch.setattr(CachedSchemaView, "_cache", {})
+    calls = []
+    original = SchemaGenerator.get_schema
+    monkeypatch.setattr(
+        SchemaGenerator,
+        "get_schema",
+        lambda self, *a, **k: calls.append(1) or original(self, *a, **k),
+    )
+
+    first = client.get("/api/schema/?format=json")
+    second = client.get("/api/schema/?format=json")
+    yaml = client.get("/api/schema/")
+
+    assert first.status_code == second.status_code == yaml.status_code == 200
+    assert len(calls) == 1
+    assert first.json() == second.json()
+    assert first["Content-Disposition"].endswith('.json"')
+    assert yaml["Content-Disposition"].endswith('.yaml"')
