@@ -17,6 +17,7 @@ import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
@@ -42,6 +43,9 @@ from pledges.signals import commitment_done
 
 MAX_DUE_YEARS = 3
 DESCRIPTION_MAX_LENGTH = 5000
+# The same pledge sent again within this time (Back and submit, a double click, a
+# replayed post) is the one already made, not a second pledge.
+REPLAY_WINDOW = timedelta(minutes=10)
 NOTE_MAX_LENGTH = 2000
 
 
@@ -179,6 +183,23 @@ def pledge_create(
     _raise_if(errors)
 
     now = timezone.now()
+    # One pledge-making at a time per author, so two copies sent at once cannot both pass.
+    get_user_model().objects.select_for_update().filter(pk=author.pk).exists()
+    if (
+        Pledge.objects.filter(
+            author=author,
+            title=title,
+            theme=theme,
+            due_date=due_date,
+            community=community,
+            created_at__gte=now - REPLAY_WINDOW,
+        )
+        .exclude(status=Pledge.Status.WITHDRAWN)
+        .exists()
+    ):
+        raise ValidationError(
+            {"title": ["You have already made this pledge: it is on the wall, with your name."]}
+        )
     gathering = threshold is not None
     pledge = Pledge.objects.create(
         author=author,

@@ -576,3 +576,20 @@ def test_quiet_signers_are_nudged_at_most_once_a_week(pledge_met, alice, bob):
     assert tasks.nudge_quiet_signers() == 0
     nudged = Notification.objects.filter(kind=Kind.NO_CHECK_IN)
     assert bob not in {n.recipient for n in nudged}
+
+
+def test_the_same_pledge_sent_twice_makes_one_pledge(alice, theme):
+    from django.core.exceptions import ValidationError
+
+    from pledges.models import Pledge
+
+    due = timezone.localdate() + datetime.timedelta(days=9)
+    services.pledge_create(author=alice, title="walk a mile a day", theme=theme, due_date=due)
+
+    with pytest.raises(ValidationError) as refused:
+        services.pledge_create(author=alice, title="walk a mile a day", theme=theme, due_date=due)
+
+    assert "already made this pledge" in str(refused.value)
+    assert Pledge.objects.filter(author=alice).count() == 1
+    services.pledge_create(author=alice, title="walk two miles a day", theme=theme, due_date=due)
+    assert Pledge.objects.filter(author=alice).count() == 2
