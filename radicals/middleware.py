@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -87,6 +89,8 @@ class AnonymousPageCacheMiddleware:
     """
 
     SAFE_VARY = {"cookie", "accept-encoding", "hx-request", "hx-target", "hx-trigger"}
+    STALE_GRACE = 30  # seconds an expired copy may still be served while it is renewed
+    RENEW_LOCK = 10  # seconds one request has to render the page again
     HTMX_HEADERS = ("HTTP_HX_REQUEST", "HTTP_HX_TARGET", "HTTP_HX_TRIGGER", "HTTP_HX_BOOSTED")
 
     def __init__(self, get_response):
@@ -101,10 +105,17 @@ class AnonymousPageCacheMiddleware:
         key = self._key(request)
         cached = cache.get(key)
         if cached is not None:
-            return cached
+            fresh_until, response = cached
+            # Past its time, one request renders the page again while the others are
+            # served the copy a little longer, so a busy page is never rendered by every
+            # worker at once when it expires.
+            if time.time() < fresh_until or not cache.add(f"{key}:renewing", 1, self.RENEW_LOCK):
+                return response
         response = self.get_response(request)
         if self._storable(request, response):
-            cache.set(key, response, seconds)
+            cache.set(key, (time.time() + seconds, response), seconds + self.STALE_GRACE)
+            if cached is not None:
+                cache.delete(f"{key}:renewing")
         return response
 
     @staticmethod

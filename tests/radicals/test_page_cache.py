@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.test import RequestFactory
 
@@ -132,3 +135,25 @@ def test_it_is_off_when_the_setting_is_zero(settings):
     _get(middleware)
 
     assert view.calls == 2
+
+
+def test_an_expired_page_is_rendered_again_by_one_visitor_while_others_get_the_copy(
+    page_cache, monkeypatch
+):
+    view = CountingView()
+    middleware = AnonymousPageCacheMiddleware(view)
+    _get(middleware)
+    later = time.time() + 61
+    monkeypatch.setattr(time, "time", lambda: later)
+
+    assert _get(middleware) == "render 2"  # the first visitor after expiry renders it
+
+    middleware_while_renewing = AnonymousPageCacheMiddleware(CountingView())
+    cache.set(middleware._key(RequestFactory().get("/pledges/")), (later - 1, _stale()), 60)
+    cache.add(middleware._key(RequestFactory().get("/pledges/")) + ":renewing", 1, 10)
+
+    assert _get(middleware_while_renewing) == "the copy"
+
+
+def _stale():
+    return HttpResponse("the copy")
