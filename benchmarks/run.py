@@ -11,7 +11,7 @@ Each figure and its reference run interleaved, several times; the medians go to
 benchmarks/results/<date>.json and a Markdown table is printed for docs/benchmarks.md.
 Then two Celery workers send a batch of due nudges to an SMTP sink.
 
-BENCH_QUICK=1 is a smoke run of about two minutes (one short repetition, fewer
+BENCH_QUICK=1 is a smoke run of about three minutes (one short repetition, fewer
 nudges). Nothing the run starts outlives it, and the data it changes (signatures,
 sessions, notifications) is put back.
 """
@@ -216,7 +216,8 @@ def measure(base: str, items: list[Scenario], workdir: Path) -> list[dict]:
     # Warm every worker's caches and connections on every page first (not the
     # co-signs: each of their lines can be used once).
     for key, path in files.items():
-        if items[key[0]].requests[0][0] == "GET" and not QUICK:
+        # (A quick run warms the pages themselves only.)
+        if items[key[0]].requests[0][0] == "GET" and not (QUICK and key[1] == "ref"):
             server.wrk(
                 base=base,
                 requests_file=path,
