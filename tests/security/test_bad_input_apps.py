@@ -67,7 +67,8 @@ def valid_body(case: str, w: dict) -> dict:
     return {
         "pledge title": {"title": "learn names", "theme": w["theme"].slug, "due_date": due()},
         "pledge description": {
-            "title": "learn names",
+            # Its own pledge: the same pledge sent twice is refused as a replay.
+            "title": "learn everyone's names",
             "description": "Every one.",
             "theme": w["theme"].slug,
             "due_date": due(),
