@@ -4,9 +4,9 @@ Each operation gets generated requests — valid and invalid paths, query string
 bodies — sent through the WSGI application as a member with an API token. No
 response may be a server error, and every documented response must match the
 schema. SCHEMATHESIS_MAX_EXAMPLES sets how many generated requests each operation
-gets (10 by default; CI runs 100). Under CI the generation is derandomised, so a
-failure reproduces run after run, and the coverage phase runs too (locally:
-SCHEMATHESIS_COVERAGE=1).
+gets (5 by default, to keep `make test` quick; CI runs 100). Under CI the generation
+is derandomised, so a failure reproduces run after run, and the coverage phase runs
+too (locally: SCHEMATHESIS_COVERAGE=1).
 """
 
 import os
@@ -28,7 +28,7 @@ from schemathesis.specs.openapi.checks import (
 
 from radicals.wsgi import application
 
-MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "10"))
+MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "5"))
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 CHECKS = [
