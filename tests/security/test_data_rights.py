@@ -623,3 +623,18 @@ def test_the_email_and_readme_are_plain_text_not_html(alice, django_capture_on_c
     assert "Siobhán O'Brien & co" in body
     assert "&#39;" not in body + readme and "&amp;" not in body + readme
     assert "pledges.pledge.json" in readme
+
+
+def test_an_admin_can_erase_an_account_from_the_members_list(client_for, admin_user, alice, bob):
+    response = client_for(admin_user).post(
+        reverse("admin:members_user_changelist"),
+        {"action": "erase_accounts", "_selected_action": [alice.pk]},
+        follow=True,
+    )
+
+    alice.refresh_from_db()
+    assert response.status_code == 200
+    assert "1 account(s) erased." in response.content.decode()
+    assert alice.is_erased
+    assert ErasureRecord.objects.filter(user_id=alice.pk).exists()
+    assert not User.objects.get(pk=bob.pk).is_erased
