@@ -4,14 +4,24 @@ server problem from a permanent one."""
 
 from __future__ import annotations
 
+import binascii
+import contextlib
+import email
 import functools
+import re
+import secrets
 import smtplib
 import socket
 from collections.abc import Sequence
+from email.header import Header
+from email.utils import formatdate, make_msgid, parseaddr
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
+from django.core.mail.message import sanitize_address
+from django.core.mail.utils import DNS_NAME
 from django.urls import reverse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -61,6 +71,9 @@ def _environment(template_dirs: tuple[str, ...]) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # Templates are compiled once per process; a worker is restarted to pick up a
+        # changed template, as it is for changed code.
+        auto_reload=False,
     )
     env.filters.update(date=date, pluralize=pluralize, absolute=absolute)
     return env
@@ -81,9 +94,24 @@ def absolute(url: str) -> str:
     return ""
 
 
+@functools.cache
+def _links(site_url: str) -> tuple[str, str, tuple[str, str]]:
+    """The addresses every email shares, reversed once per process: preferences, the
+    notification list, and the unsubscribe address around its token."""
+    marker = "TOKEN"
+    unsubscribe = absolute(reverse("notifications:unsubscribe", args=[marker]))
+    before, _, after = unsubscribe.partition(marker)
+    return (
+        absolute(reverse("notifications:preferences")),
+        absolute(reverse("notifications:list")),
+        (before, after),
+    )
+
+
 def unsubscribe_url(*, user_id: int, scope: str) -> str:
     token = tokens.make_token(user_id=user_id, scope=scope)
-    return absolute(reverse("notifications:unsubscribe", args=[token]))
+    before, after = _links(settings.SITE_URL)[2]
+    return f"{before}{token}{after}"
 
 
 def _site_domain() -> str:
@@ -98,23 +126,199 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+class PreparedMessage:
+    """What OutboxEmail.message() returns: the message's bytes, written once, with the
+    parts of email.message.Message that mail backends and callers use. Headers are
+    read from a parse made on first use; sending never needs one."""
+
+    def __init__(self, raw: bytes):
+        self._raw = raw  # CRLF line endings, 7-bit
+        self._parsed: email.message.Message | None = None
+
+    def as_bytes(self, unixfrom: bool = False, linesep: str = "\n", policy=None) -> bytes:
+        if linesep == "\r\n":
+            return self._raw
+        return self._raw.replace(b"\r\n", linesep.encode("ascii"))
+
+    def as_string(self, unixfrom: bool = False, maxheaderlen: int = 0, policy=None) -> str:
+        return self.as_bytes().decode("ascii")
+
+    def _message(self) -> email.message.Message:
+        if self._parsed is None:
+            self._parsed = email.message_from_bytes(self._raw)
+        return self._parsed
+
+    def __getitem__(self, name: str):
+        return self._message()[name]
+
+    def __getattr__(self, name: str):
+        return getattr(self._message(), name)
+
+
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+
+
+@functools.cache
+def _from_header(from_email: str) -> str:
+    return sanitize_address(from_email, "utf-8")
+
+
+def _address_header(address: str) -> str:
+    # A plain ASCII address needs none of sanitize_address()'s parsing.
+    if _PLAIN_ADDRESS.fullmatch(address):
+        return address
+    return sanitize_address(address, "utf-8")
+
+
+def _header_value(value: str) -> str:
+    if "\n" in value or "\r" in value:
+        raise ValueError("A header cannot hold a line break.")
+    if value.isascii():
+        return value
+    return Header(value, "utf-8").encode(linesep="\r\n")
+
+
+def _text_part(content: str, subtype: str) -> bytes:
+    # Quoted-printable: 7-bit, lines short enough for any server, and it never holds
+    # "==", so it can never contain the multipart boundary below.
+    text = content.replace("\r\n", "\n").encode("utf-8")
+    body = binascii.b2a_qp(text, istext=True).replace(b"\n", b"\r\n")
+    return (
+        f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
+        "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+    ).encode("ascii") + body
+
+
+class OutboxEmail(EmailMultiAlternatives):
+    """A notification or digest email: a plain-text body and one HTML alternative.
+
+    message() writes the MIME bytes directly rather than through the email package's
+    generator, which costs several times more than rendering the templates: sending
+    thousands of nudges a second is mostly this. Anything of another shape (an
+    attachment, a Cc) goes through Django's own message().
+    """
+
+    def message(self):
+        if (
+            self.cc
+            or self.bcc
+            or self.reply_to
+            or self.attachments
+            or len(self.alternatives) != 1
+            or self.alternatives[0][1] != "text/html"
+            or self.content_subtype != "plain"
+            or (self.encoding or settings.DEFAULT_CHARSET).lower() != "utf-8"
+        ):
+            return super().message()
+        headers = {
+            "From": _from_header(self.extra_headers.get("From", self.from_email)),
+            "To": ", ".join(_address_header(address) for address in self.to),
+            "Subject": _header_value(self.subject),
+            "Date": formatdate(localtime=settings.EMAIL_USE_LOCALTIME),
+        }
+        names = {name.lower() for name in self.extra_headers}
+        if "message-id" not in names:
+            headers["Message-ID"] = make_msgid(domain=DNS_NAME)
+        for name, value in self.extra_headers.items():
+            if name.lower() not in {"from", "to", "cc", "reply-to"}:
+                headers[name] = _header_value(str(value))
+        boundary = f"==============={secrets.token_hex(12)}=="
+        head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        head += (
+            "MIME-Version: 1.0\r\n"
+            f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'
+        )
+        marker = f"--{boundary}\r\n".encode("ascii")
+        raw = b"".join(
+            [
+                head.encode("ascii"),
+                marker,
+                _text_part(self.body, "plain"),
+                b"\r\n",
+                marker,
+                _text_part(self.alternatives[0][0], "html"),
+                f"\r\n--{boundary}--\r\n".encode("ascii"),
+            ]
+        )
+        return PreparedMessage(raw)
+
+
+def send_over(mailer, message: EmailMultiAlternatives) -> None:
+    """Send `message` over `mailer`, a mail connection kept open across messages.
+
+    With Django's SMTP backend the message's bytes go straight to its smtplib
+    connection: the backend's own send re-parses the sender's and recipient's addresses
+    for every message, which costs as much as writing the message. Any other backend
+    (the test outbox, files) sends as usual."""
+    mailer.open()  # no-op while the connection is open
+    if not isinstance(mailer, SmtpBackend) or mailer.connection is None:
+        message.connection = mailer
+        message.send(fail_silently=False)
+        return
+    data = message.message().as_bytes(linesep="\r\n")
+    sender = _envelope_address(_from_header(message.from_email))
+    recipients = message.recipients()
+    if sender and len(recipients) == 1 and _PLAIN_ADDRESS.fullmatch(recipients[0]):
+        _transact(mailer.connection, sender=sender, recipient=recipients[0], data=data)
+    else:
+        mailer.connection.sendmail(
+            _from_header(message.from_email),
+            [_address_header(address) for address in recipients],
+            data,
+        )
+
+
+@functools.cache
+def _envelope_address(from_header: str) -> str:
+    address = parseaddr(from_header)[1]
+    return address if _PLAIN_ADDRESS.fullmatch(address) else ""
+
+
+def _transact(smtp: smtplib.SMTP, *, sender: str, recipient: str, data: bytes) -> None:
+    """One SMTP transaction for one plain address: smtplib's sendmail() without its
+    parsing of both addresses on every message, raising the same exceptions."""
+    smtp.ehlo_or_helo_if_needed()
+    code, reply = smtp.docmd("mail", f"FROM:<{sender}>")
+    if code != 250:
+        _abandon(smtp, code)
+        raise smtplib.SMTPSenderRefused(code, reply, sender)
+    code, reply = smtp.docmd("rcpt", f"TO:<{recipient}>")
+    if code not in (250, 251):
+        _abandon(smtp, code)
+        raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
+    code, reply = smtp.data(data)
+    if code != 250:
+        _abandon(smtp, code)
+        raise smtplib.SMTPDataError(code, reply)
+
+
+def _abandon(smtp: smtplib.SMTP, code: int) -> None:
+    # As sendmail(): 421 means the server is closing the connection.
+    if code == 421:
+        smtp.close()
+        return
+    with contextlib.suppress(smtplib.SMTPServerDisconnected):
+        smtp.rset()
+
+
 def _message(
     *, subject: str, recipient, template: str, context: dict, unsubscribe: str, message_id: str
 ) -> EmailMultiAlternatives:
     env = environment()
+    preferences_url, notifications_url, _ = _links(settings.SITE_URL)
     context = {
         **context,
         "recipient": recipient,
         "recipient_name": recipient.get_short_name(),
         "site_url": settings.SITE_URL,
-        "preferences_url": absolute(reverse("notifications:preferences")),
-        "notifications_url": absolute(reverse("notifications:list")),
+        "preferences_url": preferences_url,
+        "notifications_url": notifications_url,
         "unsubscribe_url": unsubscribe,
         "subject": subject,
     }
     text = env.get_template(f"{TEMPLATE_DIR}/{template}.txt").render(context)
     html = env.get_template(f"{TEMPLATE_DIR}/{template}.html").render(context)
-    message = EmailMultiAlternatives(
+    message = OutboxEmail(
         subject=_one_line(subject)[:200],
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, time
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from notifications.models import DEFAULT_DELIVERY, Kind, Notification, NotificationPreference
+from notifications.models import (
+    DEFAULT_DELIVERY,
+    Digest,
+    Kind,
+    Notification,
+    NotificationPreference,
+)
 
 
 def notifications_for(*, user, unread_only: bool = False) -> QuerySet[Notification]:
@@ -43,6 +50,15 @@ def delivery_for(*, user, kind: str) -> str:
     return chosen or DEFAULT_DELIVERY[kind]
 
 
+def deliveries_for(*, user_ids: Iterable[int], kinds: Iterable[str]) -> dict[tuple[int, str], str]:
+    """The members' own choices for the kinds, by (member id, kind); a pair without an
+    entry takes DEFAULT_DELIVERY. One query for a whole batch of members."""
+    rows = NotificationPreference.objects.filter(
+        user_id__in=list(user_ids), kind__in=list(kinds)
+    ).values_list("user_id", "kind", "delivery")
+    return {(user_id, kind): delivery for user_id, kind, delivery in rows}
+
+
 def start_of_day(moment: datetime) -> datetime:
     """Local midnight (settings.TIME_ZONE) of the day `moment` falls in."""
     local = timezone.localtime(moment)
@@ -61,3 +77,31 @@ def emails_sent_today(*, user, now: datetime | None = None) -> int:
     ).count()
     digests = user.notification_digests.filter(sent_at__gte=since).count()
     return singles + digests
+
+
+def emails_sent_today_by_member(*, user_ids: Iterable[int], now: datetime) -> dict[int, int]:
+    """emails_sent_today() for many members in one query; members with none are left
+    out."""
+    since = start_of_day(now)
+    user_ids = list(user_ids)
+    singles = (
+        Notification.objects.filter(
+            recipient_id__in=user_ids,
+            email_status=Notification.EmailStatus.SENT,
+            digest__isnull=True,
+            emailed_at__gte=since,
+        )
+        .values_list("recipient_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    digests = (
+        Digest.objects.filter(recipient_id__in=user_ids, sent_at__gte=since)
+        .values_list("recipient_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts: dict[int, int] = {}
+    for user_id, n in singles.union(digests, all=True):
+        counts[user_id] = counts.get(user_id, 0) + n
+    return counts

@@ -1,30 +1,42 @@
 """The one way any app tells a member something: notify(). And everything that follows:
 sending from the outbox, the daily digest, preferences and read state.
 
-Sending is exactly-once per row as far as the database can make it: each email is sent
-while its outbox row is locked (SELECT ... FOR UPDATE SKIP LOCKED), and the row is
-marked sent in the same transaction. A redelivered or duplicated task finds the row
-sent, or locked by the worker sending it, and does nothing. A worker that dies mid-send
-rolls the transaction back, so the row is pending again and beat sends it later.
-"""
+Sending is exactly-once per row as far as the database can make it. Every email to a
+member is sent under that member's send lock (a PostgreSQL advisory lock), and each row
+is marked sent in its own commit as soon as the mail server accepts it. Workers claim
+batches of due rows (send_due_batch): a row lock (FOR UPDATE SKIP LOCKED) while
+claiming, then the members' locks for the database session, which PostgreSQL drops the
+moment a dead worker's connection closes, so its rows are pending and claimable at
+once. A redelivered or duplicated single-send task finds the row sent, or the row or
+its member busy, and does nothing. At most the one message in flight when a worker
+dies can go twice: the server may have accepted it before the mark was made."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
+import select
 import time
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+import psycopg2
+import psycopg2.extensions
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.core.mail import get_connection
+from django.db import DatabaseError, connection, transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from notifications import digest_sections, emails, selectors, tokens
 from notifications.emails import TransientEmailError
 from notifications.models import (
+    DEFAULT_DELIVERY,
     Delivery,
     Digest,
     Kind,
@@ -45,17 +57,6 @@ def idempotency_key(*, recipient, kind: str, subject=None, period: str = "") -> 
     return f"{recipient.pk}|{kind}|{subject_part}|{period}"
 
 
-def _initial_status(*, recipient, kind: str) -> tuple[str, str]:
-    if not recipient.is_active or not recipient.email:
-        return Status.SKIPPED, "The member has no active account or email address."
-    delivery = selectors.delivery_for(user=recipient, kind=kind)
-    if delivery == Delivery.OFF:
-        return Status.SKIPPED, ""
-    if delivery == Delivery.DIGEST:
-        return Status.DIGEST, ""
-    return Status.PENDING, ""
-
-
 def _send_on_commit(notification_id: int) -> None:
     """Queue the send task once the caller's transaction commits. Robust: a broker
     outage must not undo the caller's work; beat sends the row anyway."""
@@ -68,7 +69,59 @@ def _send_on_commit(notification_id: int) -> None:
     transaction.on_commit(enqueue_send, robust=True)
 
 
-@transaction.atomic
+_NO_ADDRESS = "The member has no active account or email address."
+
+
+@functools.cache
+def _notify_sql(*, update_body: bool) -> tuple[str, list]:
+    """One statement that makes the row, or finds (and, asked to, refreshes) it, and
+    the model fields its columns come back in.
+
+    The email status comes from the member's row and their preference for the kind,
+    read in the same statement. A row that already exists is returned by the second
+    SELECT, which sees it unless it was committed by someone else while this statement
+    ran (two requests asking for the same key at once): notify() then reads it again."""
+    table = Notification._meta.db_table
+    fields = [f for f in Notification._meta.concrete_fields if not f.primary_key]
+    columns = [f.column for f in Notification._meta.concrete_fields]
+    names = ", ".join(f.column for f in fields)
+    returning = ", ".join(columns)
+    # Table and column names come from our own model; no input is spliced into the SQL.
+    on_conflict = (
+        f"DO UPDATE SET body = EXCLUDED.body WHERE {table}.body IS DISTINCT FROM EXCLUDED.body"  # nosec B608
+        if update_body
+        else "DO NOTHING"
+    )
+    # The statuses and deliveries are parameters, never spliced in.
+    cannot_email = "NOT member.is_active OR member.email = ''"
+    preference = (
+        f"SELECT delivery FROM {NotificationPreference._meta.db_table} "  # noqa: S608  # nosec B608
+        "WHERE user_id = member.id AND kind = %(kind)s"
+    )
+    values = {
+        "email_status": (
+            f"CASE WHEN {cannot_email} THEN %(skipped)s "
+            f"ELSE CASE coalesce(({preference}), %(default_delivery)s) "
+            "WHEN %(off)s THEN %(skipped)s WHEN %(digest)s THEN %(digest_status)s "
+            "ELSE %(pending)s END END"
+        ),
+        "last_error": f"CASE WHEN {cannot_email} THEN %(no_address)s ELSE '' END",
+        "recipient_id": "member.id",
+    }
+    selected = ", ".join(values.get(f.column, f"%({f.column})s") for f in fields)
+    sql = (
+        f"WITH made AS (INSERT INTO {table} ({names}) "  # noqa: S608  # nosec B608
+        f"SELECT {selected} FROM {get_user_model()._meta.db_table} AS member "
+        "WHERE member.id = %(recipient_id)s "
+        f"ON CONFLICT (idempotency_key) {on_conflict} "
+        f"RETURNING {returning}, xmax = 0 AS created) "
+        "SELECT * FROM made UNION ALL "
+        f"SELECT {returning}, false FROM {table} "
+        "WHERE idempotency_key = %(idempotency_key)s AND NOT EXISTS (SELECT FROM made)"
+    )
+    return sql, list(Notification._meta.concrete_fields)
+
+
 def notify(
     *,
     kind: str,
@@ -80,45 +133,72 @@ def notify(
     period: str = "",
     send_after: datetime | None = None,
     data: dict | None = None,
+    update_body: bool = False,
 ) -> tuple[Notification, bool]:
     """Record a notification for `recipient`, once per (recipient, kind, subject, period).
 
     Returns the notification and whether it was new. Asking again for the same
-    key changes nothing, so callers (services and retried tasks) need not check.
+    key changes nothing (but its body, with `update_body`: a running count, say), so
+    callers (services and retried tasks) need not check.
 
     The member's preference for the kind decides the email: straight away (the row is
     pending and, when due now, a send task is queued once the caller's transaction
     commits), in the daily digest, or not at all (it still shows in the app). Rows due
     later wait in the database for the beat task `send_due_notifications`. `data`
     holds extra facts the email templates show (for example {"signers": 12}).
+
+    One statement, whatever happens: it runs inside web requests (every co-signature).
+    Only the recipient's id is read from `recipient`; whether the member can be emailed
+    is read from the database in the same statement.
     """
     if kind not in Kind.values:
         raise ValueError(f"Unknown notification kind: {kind}")
     key = idempotency_key(recipient=recipient, kind=kind, subject=subject, period=period)
-    existing = Notification.objects.filter(idempotency_key=key).first()
-    if existing is not None:
-        return existing, False
     now = timezone.now()
-    status, reason = _initial_status(recipient=recipient, kind=kind)
-    notification, created = Notification.objects.get_or_create(
-        idempotency_key=key,
-        defaults={
-            "recipient": recipient,
-            "kind": kind,
-            "subject_type": (
-                ContentType.objects.get_for_model(subject) if subject is not None else None
-            ),
-            "subject_id": subject.pk if subject is not None else None,
-            "title": title[:200],
-            "body": body,
-            "url": url,
-            "send_after": send_after or now,
-            "email_status": status,
-            "last_error": reason,
-            "data": data or {},
-        },
+    sql, returned_fields = _notify_sql(update_body=update_body)
+    params = {
+        "recipient_id": recipient.pk,
+        "kind": kind,
+        "default_delivery": DEFAULT_DELIVERY[kind],
+        "no_address": _NO_ADDRESS,
+        "off": Delivery.OFF,
+        "digest": Delivery.DIGEST,
+        "skipped": Status.SKIPPED,
+        "digest_status": Status.DIGEST,
+        "pending": Status.PENDING,
+        "idempotency_key": key,
+        "subject_type_id": (
+            ContentType.objects.get_for_model(subject).pk if subject is not None else None
+        ),
+        "subject_id": subject.pk if subject is not None else None,
+        "title": title[:200],
+        "body": body,
+        "url": url,
+        "created_at": now,
+        "send_after": send_after or now,
+        "emailed_at": None,
+        "email_attempts": 0,
+        "read_at": None,
+        "data": Notification._meta.get_field("data").get_db_prep_value(data or {}, connection),
+        "digest_id": None,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        if not type(recipient).objects.filter(pk=recipient.pk).exists():
+            raise ValueError(f"No member {recipient.pk} to notify.")
+        # Made by a concurrent request after this statement began.
+        return Notification.objects.get(idempotency_key=key), False
+    values = [
+        field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
+        for field, value in zip(returned_fields, row, strict=False)
+    ]
+    notification = Notification.from_db(
+        connection.alias, [field.attname for field in returned_fields], values
     )
-    if created and status == Status.PENDING and notification.send_after <= now:
+    created = row[-1]
+    if created and notification.email_status == Status.PENDING and notification.send_after <= now:
         _send_on_commit(notification.pk)
     return notification, created
 
@@ -132,9 +212,76 @@ class Outcome:
     notification_id: int | None = None
 
 
+@dataclass
+class Batch:
+    """What one send_due_batch() did: rows claimed, what became of each, and the mail
+    server problem that stopped it early, if any."""
+
+    claimed: int = 0
+    outcomes: list[Outcome] = field(default_factory=list)
+    error: Exception | None = None
+
+    @property
+    def handled(self) -> int:
+        return len(self.outcomes)
+
+
+def _member_lock_key(user_id: int) -> int:
+    return _MEMBER_SEND_LOCK + user_id
+
+
 def _lock_member_sends(user_id: int) -> None:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_MEMBER_SEND_LOCK + user_id])
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_member_lock_key(user_id)])
+
+
+def _try_lock_member_sends(user_id: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_member_lock_key(user_id)])
+        return cursor.fetchone()[0]
+
+
+_LOCK_MEMBERS = "SELECT k - %s FROM unnest(%s::bigint[]) AS k WHERE pg_try_advisory_lock(k)"
+_UNLOCK_MEMBERS = "SELECT pg_advisory_unlock(k) FROM unnest(%s::bigint[]) AS k"
+
+
+def _claim_members(user_ids: Iterable[int]) -> set[int]:
+    """Take the send lock of each member no one else is emailing, for this database
+    session (not the transaction): it outlives the claim's commit, and PostgreSQL drops
+    it the moment a dead worker's connection closes."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _LOCK_MEMBERS, [_MEMBER_SEND_LOCK, [_member_lock_key(pk) for pk in user_ids]]
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _release_members(user_ids: Iterable[int]) -> None:
+    keys = [_member_lock_key(pk) for pk in user_ids]
+    if not keys:
+        return
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(_UNLOCK_MEMBERS, [keys])
+    except DatabaseError:
+        # Closing the session is the other way to let go of its locks.
+        logger.exception("Could not release member send locks; closing the connection")
+        connection.close()
+
+
+# Members whose send lock another session holds in this database: a worker's claimed
+# batch, a digest being sent, or a single send. Bigint advisory keys show in pg_locks as
+# classid (high 32 bits) and objid (low 32 bits) with objsubid 1.
+_MEMBERS_BEING_SENT = (
+    "SELECT objid::bigint FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 "
+    "AND classid = %s AND granted AND pid <> pg_backend_pid() "
+    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+)
+
+
+def _members_being_sent() -> RawSQL:
+    # A fixed statement with its one value passed as a parameter.
+    return RawSQL(_MEMBERS_BEING_SENT, [_MEMBER_SEND_LOCK >> 32])  # noqa: S611  # nosec B611
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -148,39 +295,137 @@ def _pause_before_send() -> None:
         time.sleep(delay)
 
 
-def _deliver_locked(
-    notification: Notification, *, now: datetime, ignore_schedule: bool
-) -> tuple[Outcome, Exception | None]:
-    """Send one locked outbox row, or decide not to. The caller holds the row lock."""
+def _hold_back(notification: Notification, *, delivery: str, sent_today: int) -> Outcome | None:
+    """Record why the row is not emailed now (no address, the member's preference, the
+    daily cap) and say so; None when it is to be sent. The caller holds the member's
+    send lock, so `sent_today` cannot change under it."""
     pk = notification.pk
-    if notification.email_status != Status.PENDING:
-        return Outcome("done", pk), None
-    if notification.send_after > now and not ignore_schedule:
-        return Outcome("not_due", pk), None
     recipient = notification.recipient
     if not recipient.is_active or not recipient.email:
         notification.email_status = Status.SKIPPED
-        notification.last_error = "The member has no active account or email address."
+        notification.last_error = _NO_ADDRESS
         notification.save(update_fields=["email_status", "last_error"])
-        return Outcome("skipped", pk), None
+        return Outcome("skipped", pk)
     # The preference may have changed since the row was made (an unsubscribe, say).
-    delivery = selectors.delivery_for(user=recipient, kind=notification.kind)
     if delivery != Delivery.IMMEDIATE:
         notification.email_status = Status.SKIPPED if delivery == Delivery.OFF else Status.DIGEST
         notification.save(update_fields=["email_status"])
-        return Outcome(notification.email_status, pk), None
-    _lock_member_sends(recipient.pk)
-    if selectors.emails_sent_today(user=recipient, now=now) >= (
-        settings.NOTIFICATIONS_EMAIL_DAILY_CAP
-    ):
+        return Outcome(notification.email_status, pk)
+    if sent_today >= settings.NOTIFICATIONS_EMAIL_DAILY_CAP:
         notification.email_status = Status.DIGEST
         notification.last_error = "Daily email limit reached: waits for the daily digest."
         notification.save(update_fields=["email_status", "last_error"])
-        return Outcome("digest", pk), None
+        return Outcome("digest", pk)
+    return None
 
+
+_MARK_SENT = (
+    # Our own table's name; every value is a parameter.
+    f"UPDATE {Notification._meta.db_table} SET email_status = %s, emailed_at = %s, "  # noqa: S608  # nosec B608
+    "email_attempts = email_attempts + 1, last_error = '' WHERE id = %s"
+)
+
+
+def _mark_sent(notification_id: int, *, at: datetime) -> None:
+    # Plain SQL: once per email, and the ORM's update() cost more than the statement.
+    with connection.cursor() as cursor:
+        cursor.execute(_MARK_SENT, [Status.SENT, at, notification_id])
+
+
+class _SyncRecorder:
+    """Member locks and sent marks on Django's own connection, each mark committed
+    before the next email goes. Used inside a transaction (tests, a caller's atomic
+    block), where another connection could not see the rows."""
+
+    def lock(self, user_ids: Iterable[int]) -> set[int]:
+        return _claim_members(user_ids)
+
+    def mark_sent(self, notification_id: int, *, at: datetime) -> None:
+        _mark_sent(notification_id, at=at)
+
+    def release(self, user_ids: Iterable[int]) -> None:
+        _release_members(user_ids)
+
+
+class _PipelinedRecorder:
+    """Member locks and sent marks on a database connection of the batch's own, where
+    a mark need not be waited for before the next email goes.
+
+    mark_sent() sends the UPDATE and returns once the statement has left this process,
+    and reads its result just before the next mark. So the database commits the
+    previous mark while the next email is on its way, and a worker killed at any point
+    still has every accepted email but the one in flight marked: PostgreSQL runs a
+    statement it has received even if the client has gone.
+
+    The member locks live on this connection too, so when it ends (a worker killed)
+    they go only after the statements it had sent: no other worker can claim a member
+    whose last email's mark is still on its way in."""
+
+    def __init__(self):
+        params = {**connection.get_connection_params(), "async_": True}
+        params.pop("cursor_factory", None)
+        self._connection = psycopg2.connect(**params)
+        self._wait()
+        self._cursor = self._connection.cursor()
+        self._in_flight = False
+
+    def _wait(self) -> None:
+        fileno = self._connection.fileno()
+        while True:
+            state = self._connection.poll()
+            if state == psycopg2.extensions.POLL_OK:
+                return
+            if state == psycopg2.extensions.POLL_READ:
+                select.select([fileno], [], [])
+            else:
+                select.select([], [fileno], [])
+
+    def _run(self, sql: str, params: list) -> list[tuple]:
+        self.flush()
+        self._cursor.execute(sql, params)
+        self._wait()
+        return self._cursor.fetchall()
+
+    def lock(self, user_ids: Iterable[int]) -> set[int]:
+        keys = [_member_lock_key(pk) for pk in user_ids]
+        return {row[0] for row in self._run(_LOCK_MEMBERS, [_MEMBER_SEND_LOCK, keys])}
+
+    def mark_sent(self, notification_id: int, *, at: datetime) -> None:
+        self.flush()
+        self._cursor.execute(_MARK_SENT, [Status.SENT, at, notification_id])
+        fileno = self._connection.fileno()
+        while self._connection.poll() == psycopg2.extensions.POLL_WRITE:
+            select.select([], [fileno], [])
+        self._in_flight = True
+
+    def flush(self) -> None:
+        """Wait until every mark sent so far is committed."""
+        if self._in_flight:
+            self._in_flight = False
+            self._wait()
+
+    def release(self, user_ids: Iterable[int]) -> None:
+        try:
+            self.flush()
+            self._run(_UNLOCK_MEMBERS, [[_member_lock_key(pk) for pk in user_ids]])
+        finally:
+            # Closing lets go of anything still held.
+            self._connection.close()
+
+
+def _send(
+    notification: Notification, *, now: datetime, mailer=None, recorder=None
+) -> tuple[Outcome, Exception | None]:
+    """Email one row and record the result. With `mailer` (an open mail connection) the
+    message goes over it; the row is marked sent as soon as the server accepts it."""
+    pk = notification.pk
     _pause_before_send()
     try:
-        emails.notification_message(notification).send(fail_silently=False)
+        message = emails.notification_message(notification)
+        if mailer is None:
+            message.send(fail_silently=False)
+        else:
+            emails.send_over(mailer, message)
     except Exception as exc:
         notification.email_attempts += 1
         notification.last_error = f"{type(exc).__name__}: {exc}"[:500]
@@ -195,11 +440,8 @@ def _deliver_locked(
         notification.save(update_fields=fields)
         logger.error("Email for notification %s failed for good: %s", pk, exc)
         return Outcome("failed", pk), None
+    (recorder or _SyncRecorder()).mark_sent(pk, at=timezone.now())
     notification.email_status = Status.SENT
-    notification.emailed_at = timezone.now()
-    notification.email_attempts += 1
-    notification.last_error = ""
-    notification.save(update_fields=["email_status", "emailed_at", "email_attempts", "last_error"])
     return Outcome("sent", pk), None
 
 
@@ -213,7 +455,10 @@ def _locked_rows():
 def deliver_notification(*, notification_id: int, ignore_schedule: bool = False) -> Outcome:
     """Send one notification's email if it is still waiting; safe to call any number
     of times. Raises TransientEmailError (after recording the attempt) when the mail
-    server should be tried again later."""
+    server should be tried again later.
+
+    "busy" means another worker holds the row or is emailing the member right now; the
+    row stays pending for that worker or the next beat run."""
     error = None
     with transaction.atomic():
         notification = _locked_rows().filter(pk=notification_id).first()
@@ -221,32 +466,135 @@ def deliver_notification(*, notification_id: int, ignore_schedule: bool = False)
             exists = Notification.objects.filter(pk=notification_id).exists()
             # Locked: another worker is sending it right now.
             return Outcome("busy" if exists else "missing", notification_id)
-        outcome, error = _deliver_locked(
-            notification, now=timezone.now(), ignore_schedule=ignore_schedule
+        now = timezone.now()
+        if notification.email_status != Status.PENDING:
+            return Outcome("done", notification_id)
+        if notification.send_after > now and not ignore_schedule:
+            return Outcome("not_due", notification_id)
+        # Never wait for the member's lock while holding the row: a batch holding the
+        # member may be about to mark this very row sent.
+        if not _try_lock_member_sends(notification.recipient_id):
+            return Outcome("busy", notification_id)
+        outcome = _hold_back(
+            notification,
+            delivery=selectors.delivery_for(user=notification.recipient, kind=notification.kind),
+            sent_today=selectors.emails_sent_today(user=notification.recipient, now=now),
         )
+        if outcome is None:
+            outcome, error = _send(notification, now=now)
     if error is not None:
         raise TransientEmailError(str(error)) from error
     return outcome
+
+
+def _close_quietly(mailer) -> None:
+    # Every accepted message is already recorded; a connection that will not close
+    # politely (QUIT refused, reset) changes nothing.
+    with contextlib.suppress(Exception):
+        mailer.close()
+
+
+def _claim_due(*, now: datetime, limit: int):
+    """The next due pending rows whose members no one else is emailing, with those
+    members' send locks taken, and the recorder that holds the locks. The row locks
+    (SKIP LOCKED) keep two claims apart only until this commits; the member locks keep
+    them apart from then on."""
+    # Inside a caller's transaction another connection could not see the rows.
+    pipelined = not connection.in_atomic_block
+    recorder = None
+    locked: set[int] = set()
+    try:
+        with transaction.atomic():
+            rows = list(
+                _locked_rows()
+                .filter(email_status=Status.PENDING, send_after__lte=now)
+                .exclude(recipient_id__in=_members_being_sent())
+                .order_by("send_after", "pk")[:limit]
+            )
+            if rows:
+                recorder = _PipelinedRecorder() if pipelined else _SyncRecorder()
+                locked = recorder.lock({n.recipient_id for n in rows})
+    except BaseException:
+        if recorder is not None:
+            recorder.release(locked)
+        raise
+    return [n for n in rows if n.recipient_id in locked], recorder
+
+
+def send_due_batch(
+    *, limit: int, now: datetime | None = None, deadline: float | None = None
+) -> Batch:
+    """Claim up to `limit` due outbox rows and email them over one connection to the
+    mail server, oldest first. Several workers can run it at once: each claims other
+    members' rows.
+
+    Each row is marked sent, in its own commit, as soon as the server accepts its
+    message (the commit overlapping the next email; see _PipelinedRecorder), so a
+    worker that dies mid-batch leaves the rest pending (its member locks go with its
+    connection) and the next claim sends them; at most the one message in flight when
+    it died can go twice. Preferences and today's email counts are read
+    once for the batch, under the member locks, so the daily cap holds however many of
+    a member's rows the batch has.
+
+    A passing mail server problem stops the batch (the rest stay pending for the next
+    run) unless it came on a connection that had already carried messages: then it is
+    likely the server closing a long-used connection, and the batch goes on over a new
+    one. Stops taking new rows once `deadline` (time.monotonic()) has passed.
+    """
+    now = now or timezone.now()
+    batch = Batch()
+    rows, recorder = _claim_due(now=now, limit=limit)
+    batch.claimed = len(rows)
+    if not rows:
+        if recorder is not None:
+            recorder.release([])
+        return batch
+    members = sorted({n.recipient_id for n in rows})
+    try:
+        deliveries = selectors.deliveries_for(user_ids=members, kinds={n.kind for n in rows})
+        sent_today = selectors.emails_sent_today_by_member(user_ids=members, now=now)
+        mailer = get_connection(fail_silently=False)
+        carried = 0  # messages the current connection has carried
+        try:
+            for notification in rows:
+                if deadline is not None and time.monotonic() > deadline:
+                    break
+                member = notification.recipient_id
+                outcome = _hold_back(
+                    notification,
+                    delivery=deliveries.get(
+                        (member, notification.kind), DEFAULT_DELIVERY[notification.kind]
+                    ),
+                    sent_today=sent_today.get(member, 0),
+                )
+                error = None
+                if outcome is None:
+                    outcome, error = _send(notification, now=now, mailer=mailer, recorder=recorder)
+                if outcome.status == "sent":
+                    sent_today[member] = sent_today.get(member, 0) + 1
+                    carried += 1
+                if error is not None:
+                    _close_quietly(mailer)
+                    if not carried:
+                        batch.error = error
+                        break
+                    carried = 0
+                batch.outcomes.append(outcome)
+        finally:
+            _close_quietly(mailer)
+    finally:
+        # Only once every mark is committed: then another worker may claim them.
+        recorder.release(members)
+    return batch
 
 
 def deliver_next_due(*, now: datetime | None = None) -> Outcome | None:
     """Claim the next due pending row no other worker holds, and send it. None when
     nothing is due."""
-    error = None
-    with transaction.atomic():
-        now = now or timezone.now()
-        notification = (
-            _locked_rows()
-            .filter(email_status=Status.PENDING, send_after__lte=now)
-            .order_by("send_after", "pk")
-            .first()
-        )
-        if notification is None:
-            return None
-        outcome, error = _deliver_locked(notification, now=now, ignore_schedule=False)
-    if error is not None:
-        raise TransientEmailError(str(error)) from error
-    return outcome
+    batch = send_due_batch(limit=1, now=now)
+    if batch.error is not None:
+        raise TransientEmailError(str(batch.error)) from batch.error
+    return batch.outcomes[0] if batch.outcomes else None
 
 
 def notification_resend(*, notification: Notification, actor) -> Notification:

@@ -54,24 +54,19 @@ def send_notification(self, notification_id: int) -> str:
 
 @shared_task(bind=True, soft_time_limit=240, time_limit=300, **COMMON)
 def send_due_notifications(self) -> int:
-    """Claim due outbox rows one at a time (FOR UPDATE SKIP LOCKED) and send them, in a
-    bounded batch; several workers can run it at once without sending anything twice."""
-    batch = settings.NOTIFICATIONS_SEND_BATCH_SIZE
-    deadline = time.monotonic() + 180
-    handled = 0
-    while handled < batch and time.monotonic() < deadline:
-        try:
-            outcome = services.deliver_next_due()
-        except TransientEmailError as exc:
-            # The mail server is unwell: leave the rest for the next run.
-            logger.warning("Stopped sending notifications: %s", exc)
-            return handled
-        if outcome is None:
-            return handled
-        handled += 1
-    # More may be waiting: carry on straight away rather than in a minute.
-    self.apply_async(**_same_queue(self))
-    return handled
+    """Claim a batch of due outbox rows and send them over one mail connection; several
+    workers can run it at once without sending anything twice. While rows keep coming
+    it queues itself again straight away rather than waiting for beat's next minute."""
+    batch = services.send_due_batch(
+        limit=settings.NOTIFICATIONS_SEND_BATCH_SIZE, deadline=time.monotonic() + 180
+    )
+    if batch.error is not None:
+        # The mail server is unwell: leave the rest for the next run.
+        logger.warning("Stopped sending notifications: %s", batch.error)
+        return batch.handled
+    if batch.claimed:
+        self.apply_async(**_same_queue(self))
+    return batch.handled
 
 
 @shared_task(

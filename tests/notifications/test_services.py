@@ -1,6 +1,7 @@
 """notify(), the outbox, sending, the daily cap, retries, digests and tokens."""
 
 import smtplib
+import time
 from datetime import timedelta
 from unittest import mock
 
@@ -91,6 +92,67 @@ def test_nothing_is_queued_when_the_notification_already_existed(
         nudge(alice)
 
     assert callbacks == []
+
+
+def test_notify_is_one_statement_whether_the_notification_is_new_or_asked_for_again(
+    alice, django_assert_num_queries
+):
+    prefer(alice, Kind.STORY_COMMENT, Delivery.IMMEDIATE)
+
+    with django_assert_num_queries(1):
+        first, created = services.notify(
+            kind=Kind.STORY_COMMENT, recipient=alice, subject=alice, title="A comment"
+        )
+    with django_assert_num_queries(1):
+        again, created_again = services.notify(
+            kind=Kind.STORY_COMMENT, recipient=alice, subject=alice, title="Another"
+        )
+
+    assert (created, created_again) == (True, False)
+    assert again.pk == first.pk and again.title == "A comment"
+    assert first.email_status == Status.PENDING  # her preference, read in the statement
+    assert first.data == {} and first.recipient_id == alice.pk
+
+
+def test_asking_again_with_update_body_rewrites_only_the_body_and_sends_nothing_more(
+    alice, django_capture_on_commit_callbacks
+):
+    first = nudge(alice, kind=Kind.NEW_CO_SIGNERS, body="1 person has co-signed", data={"n": 1})
+    with django_capture_on_commit_callbacks() as callbacks:
+        again, created = services.notify(
+            kind=Kind.NEW_CO_SIGNERS,
+            recipient=alice,
+            title="Changed title",
+            body="2 people have co-signed",
+            url="/pledges/1/",
+            update_body=True,
+        )
+
+    assert not created and callbacks == []
+    assert again.pk == first.pk and again.body == "2 people have co-signed"
+    first.refresh_from_db()
+    assert (first.body, first.title, first.data) == (
+        "2 people have co-signed",
+        Kind(Kind.NEW_CO_SIGNERS).label,
+        {"n": 1},
+    )
+
+
+def test_a_member_without_an_email_address_is_recorded_but_not_emailed(alice):
+    type(alice).objects.filter(pk=alice.pk).update(email="")
+
+    notification = nudge(alice)
+
+    assert notification.email_status == Status.SKIPPED
+    assert "no active account or email address" in notification.last_error
+
+
+def test_notifying_a_member_who_does_not_exist_is_refused(alice):
+    ghost = type(alice)(pk=alice.pk + 1000)
+
+    with pytest.raises(ValueError, match="No member"):
+        nudge(ghost)
+    assert not Notification.objects.exists()
 
 
 def test_a_digest_kind_waits_for_the_digest_and_is_not_queued(
@@ -227,6 +289,107 @@ def test_the_daily_cap_starts_again_the_next_day(alice, settings):
     assert services.deliver_notification(notification_id=nudge(alice, period="2").pk).status == (
         "sent"
     )
+
+
+def test_the_daily_cap_holds_when_one_batch_has_several_of_a_members_nudges(alice, bob, settings):
+    settings.NOTIFICATIONS_EMAIL_DAILY_CAP = 2
+    services.deliver_notification(notification_id=nudge(alice, period="earlier").pk)
+    rows = [nudge(alice, period=str(n)) for n in range(3)] + [nudge(bob, period="b")]
+
+    batch = services.send_due_batch(limit=10)
+
+    assert [o.status for o in batch.outcomes] == ["sent", "digest", "digest", "sent"]
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([alice.email, alice.email, bob.email])
+    statuses = [Notification.objects.get(pk=n.pk).email_status for n in rows]
+    assert statuses == [Status.SENT, Status.DIGEST, Status.DIGEST, Status.SENT]
+
+
+def test_a_batch_reads_each_members_preference(alice, bob):
+    prefer(alice, Kind.PLEDGE_DUE_SOON, Delivery.IMMEDIATE)
+    rows = [nudge(alice), nudge(bob)]
+    prefer(alice, Kind.PLEDGE_DUE_SOON, Delivery.OFF)
+    prefer(bob, Kind.PLEDGE_DUE_SOON, Delivery.DIGEST)
+
+    batch = services.send_due_batch(limit=10)
+
+    assert {o.status for o in batch.outcomes} == {"skipped", "digest"}
+    assert mail.outbox == []
+    assert [Notification.objects.get(pk=n.pk).email_status for n in rows] == [
+        Status.SKIPPED,
+        Status.DIGEST,
+    ]
+
+
+def test_a_batch_queries_once_per_email_not_per_member_setting(
+    alice, bob, django_assert_max_num_queries
+):
+    for member in (alice, bob, UserFactory(), UserFactory()):
+        nudge(member)
+
+    # Claim and member locks (in a savepoint here), preferences, today's counts, one
+    # mark per email, unlock.
+    with django_assert_max_num_queries(7 + 4):
+        batch = services.send_due_batch(limit=10)
+
+    assert [o.status for o in batch.outcomes] == ["sent"] * 4
+
+
+@pytest.fixture
+def other_session():
+    """A second database session, as another worker would have."""
+    import psycopg2
+    from django.db import connection
+
+    params = connection.get_connection_params()
+    other = psycopg2.connect(**params)
+    other.autocommit = True
+    try:
+        yield other.cursor()
+    finally:
+        other.close()
+
+
+def test_a_member_another_worker_is_emailing_is_left_to_that_worker(alice, bob, other_session):
+    mine, theirs = nudge(bob), nudge(alice)
+    other_session.execute("SELECT pg_advisory_lock(%s)", [services._member_lock_key(alice.pk)])
+
+    batch = services.send_due_batch(limit=10)
+    single = services.deliver_notification(notification_id=theirs.pk)
+
+    assert [o.notification_id for o in batch.outcomes] == [mine.pk]
+    assert single.status == "busy"
+    assert Notification.objects.get(pk=theirs.pk).email_status == Status.PENDING
+
+    other_session.execute("SELECT pg_advisory_unlock_all()")  # that worker is gone
+    assert [o.notification_id for o in services.send_due_batch(limit=10).outcomes] == [theirs.pk]
+
+
+def test_a_batch_lets_go_of_its_members_when_done(alice, other_session):
+    nudge(alice)
+    services.send_due_batch(limit=10)
+
+    other_session.execute("SELECT pg_try_advisory_lock(%s)", [services._member_lock_key(alice.pk)])
+    assert other_session.fetchone()[0] is True
+
+
+def test_a_dropped_connection_after_some_emails_goes_on_over_a_new_one(alice, bob):
+    rows = [nudge(alice), nudge(bob), nudge(UserFactory())]
+    real_send = emails.send_over
+    calls = []
+
+    def flaky(mailer, message):
+        calls.append(message.to[0])
+        if len(calls) == 2:
+            raise smtplib.SMTPServerDisconnected("closed after one")
+        real_send(mailer, message)
+
+    with mock.patch.object(emails, "send_over", side_effect=flaky):
+        batch = services.send_due_batch(limit=10)
+
+    assert [o.status for o in batch.outcomes] == ["sent", "retry", "sent"]
+    assert batch.error is None
+    assert len(mail.outbox) == 2
+    assert Notification.objects.get(pk=rows[1].pk).email_attempts == 1
 
 
 @pytest.mark.parametrize(
@@ -698,3 +861,105 @@ def test_the_organiser_digest_task_runs_on_monday_from_the_digest_hour(
 
 def test_members_without_any_notification_see_zero_unread():
     assert selectors.unread_count(user=UserFactory()) == 0
+
+
+# --- Sending outside a transaction (as a worker does) ------------------------------------
+
+
+def _wait_until(condition, *, timeout: float = 5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_marks_every_email_sent_and_lets_go_of_its_members(other_session):
+    rows = [
+        Notification.objects.create(
+            recipient=UserFactory(),
+            kind=Kind.PLEDGE_DUE_SOON,
+            idempotency_key=f"batch-{n}",
+            title="Due soon",
+            url="/pledges/1/",
+        )
+        for n in range(3)
+    ]
+
+    batch = services.send_due_batch(limit=10)
+
+    assert [o.status for o in batch.outcomes] == ["sent"] * 3
+    assert len(mail.outbox) == 3
+    assert {n.email_status for n in Notification.objects.all()} == {Status.SENT}
+    for row in rows:
+        other_session.execute(
+            "SELECT pg_try_advisory_lock(%s)", [services._member_lock_key(row.recipient_id)]
+        )
+        assert other_session.fetchone()[0] is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_mark_on_its_way_is_committed_though_the_worker_dies_before_its_answer(
+    other_session,
+):
+    row = Notification.objects.create(
+        recipient=UserFactory(),
+        kind=Kind.PLEDGE_DUE_SOON,
+        idempotency_key="in-flight",
+        title="Due soon",
+    )
+    claimed, recorder = services._claim_due(now=timezone.now(), limit=10)
+    assert [n.pk for n in claimed] == [row.pk]
+
+    recorder.mark_sent(row.pk, at=timezone.now())
+    recorder._connection.close()  # gone without reading the answer, as a killed worker
+
+    assert _wait_until(lambda: Notification.objects.get(pk=row.pk).email_status == Status.SENT)
+    key = services._member_lock_key(row.recipient_id)
+
+    def free() -> bool:
+        other_session.execute("SELECT pg_try_advisory_lock(%s)", [key])
+        return other_session.fetchone()[0]
+
+    assert _wait_until(free)
+
+
+# --- One SMTP transaction over a kept connection ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("replies", "error", "transient"),
+    [
+        ([(451, b"busy")], smtplib.SMTPSenderRefused, True),
+        ([(250, b"ok"), (550, b"no such user")], smtplib.SMTPRecipientsRefused, False),
+        ([(250, b"ok"), (450, b"mailbox busy")], smtplib.SMTPRecipientsRefused, True),
+        ([(250, b"ok"), (250, b"ok"), (554, b"rejected")], smtplib.SMTPDataError, False),
+    ],
+)
+def test_a_refusal_over_a_kept_connection_raises_what_smtplib_would(replies, error, transient):
+    smtp = mock.Mock(spec=smtplib.SMTP)
+    smtp.docmd.side_effect = replies[:2]
+    smtp.data.return_value = replies[2] if len(replies) > 2 else (250, b"ok")
+
+    with pytest.raises(error) as raised:
+        emails._transact(smtp, sender="no-reply@example.org", recipient="a@example.org", data=b"x")
+
+    assert emails.is_transient(raised.value) is transient
+    smtp.rset.assert_called_once()  # the connection is ready for the next message
+
+
+def test_a_message_over_a_kept_connection_names_only_the_plain_addresses():
+    smtp = mock.Mock(spec=smtplib.SMTP)
+    smtp.docmd.return_value = (250, b"ok")
+    smtp.data.return_value = (250, b"queued")
+
+    emails._transact(smtp, sender="no-reply@example.org", recipient="a@example.org", data=b"x")
+
+    assert smtp.docmd.call_args_list == [
+        mock.call("mail", "FROM:<no-reply@example.org>"),
+        mock.call("rcpt", "TO:<a@example.org>"),
+    ]
+    smtp.data.assert_called_once_with(b"x")
+    smtp.rset.assert_not_called()

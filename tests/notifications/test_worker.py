@@ -272,6 +272,37 @@ def test_a_worker_killed_mid_batch_loses_no_nudge_and_sends_none_twice(workers, 
     assert len(sink.messages) == len(rows)
 
 
+def test_a_worker_killed_while_sending_at_speed_loses_none_and_doubles_at_most_one(
+    workers, queue, sink
+):
+    rows = pending_nudges(300)
+    first = workers(NOTIFICATIONS_SEND_DELAY_SECONDS=0.005)
+    tasks.send_due_notifications.apply_async(queue=queue)
+
+    wait_for(lambda: sent_count(rows) >= 60, timeout=60, what="sixty emails at speed")
+    first.kill()
+
+    # Every row marked sent reached the mail server (none lost)...
+    time.sleep(0.5)  # a mark already on its way in is committed by now
+    marked = set(
+        Notification.objects.filter(
+            pk__in=[r.pk for r in rows], email_status=Status.SENT
+        ).values_list("pk", flat=True)
+    )
+    received = sink.header_counts("X-Radicals-Notification")
+    assert {str(pk) for pk in marked} <= set(received), first.log_text()[-3000:]
+    assert len(marked) < len(rows)
+
+    workers()
+    tasks.send_due_notifications.apply_async(queue=queue)
+    wait_for(lambda: sent_count(rows) == len(rows), timeout=60, what="the rest after restart")
+
+    # ...and at most the one email in flight when it died went twice.
+    received = sink.header_counts("X-Radicals-Notification")
+    assert set(received) == {str(r.pk) for r in rows}
+    assert sum(n - 1 for n in received.values()) <= 1
+
+
 def test_the_same_task_delivered_twice_sends_once(workers, queue, sink):
     notification = pending_nudges(1)[0]
     worker = workers(concurrency=2, NOTIFICATIONS_SEND_DELAY_SECONDS=0.5)
