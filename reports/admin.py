@@ -20,6 +20,7 @@ from reports.models import (
     NetworkStat,
     ReportSubscription,
     RollupDirtyDay,
+    RollupFollowUp,
 )
 
 
@@ -56,13 +57,21 @@ class DailyRollupAdmin(ReadOnlyAdmin):
     @admin.action(description="Recount every day now (the nightly full recount)")
     def recount_everything(self, request, queryset):
         rollups.rollups_full()
-        messages.success(request, "Every day has been recounted.")
+        rollups.follow_ups_full()
+        messages.success(request, "Every day has been recounted, and every badge and network.")
 
 
 @admin.register(RollupDirtyDay)
 class RollupDirtyDayAdmin(ReadOnlyAdmin):
     list_display = ["day", "created_at"]
     list_filter = ["day"]
+    search_fields = ["day"]
+
+
+@admin.register(RollupFollowUp)
+class RollupFollowUpAdmin(ReadOnlyAdmin):
+    list_display = ["day", "job", "created_at"]
+    list_filter = ["job", "day"]
     search_fields = ["day"]
 
 

@@ -8,8 +8,10 @@ while a request runs, in `current_referrer`, which the receivers below read:
   invitation when the referrer had invited that address;
 * a community join (a Membership becoming active) to whoever created the community
   invitation used, or else the referrer;
-* a co-sign (a Signature made, not the author's own) to the pledge's author, and also
-  to the referrer when that is someone else.
+* a co-sign (a Signature made, not the author's own) to the referrer, unless that is
+  the pledge's author. Every co-sign is also credited to the pledge's author, but that
+  credit is read from the signature (`reports.network`), never stored: a co-sign nobody
+  invited writes nothing here.
 """
 
 from __future__ import annotations
@@ -107,22 +109,31 @@ def on_membership_saved(sender, instance, created: bool, raw: bool = False, **kw
 
 
 def on_signature_saved(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
+    """A co-sign made through someone's share link is credited to them. Its credit to
+    the pledge's author is not stored: every co-sign has it, so the network reads it
+    from the signature itself, and a co-sign nobody invited costs no statement here."""
     if raw or not created or instance.is_author:
         return
-    pledge = instance.pledge
-    common = {
-        "invitee_id": instance.member_id,
-        "kind": Attribution.Kind.CO_SIGN,
-        "signature": instance,
-        "community_id": pledge.community_id,
-        "campaign_id": pledge.campaign_id,
-        "created_at": instance.signed_at,
-    }
-    rows = [Attribution(inviter_id=pledge.author_id, via=Attribution.Via.PLEDGE, **common)]
     referrer = current_referrer.get()
-    if referrer is not None and referrer != pledge.author_id:
-        rows.append(Attribution(inviter_id=referrer, via=Attribution.Via.SHARE_LINK, **common))
-    _record(rows)
+    if referrer is None:
+        return
+    pledge = instance.pledge
+    if referrer == pledge.author_id:
+        return
+    _record(
+        [
+            Attribution(
+                inviter_id=referrer,
+                invitee_id=instance.member_id,
+                kind=Attribution.Kind.CO_SIGN,
+                via=Attribution.Via.SHARE_LINK,
+                signature=instance,
+                community_id=pledge.community_id,
+                campaign_id=pledge.campaign_id,
+                created_at=instance.signed_at,
+            )
+        ]
+    )
 
 
 def connect() -> None:

@@ -104,6 +104,32 @@ class RollupDirtyDay(models.Model):
         return str(self.day)
 
 
+class RollupFollowUp(models.Model):
+    """A day the tick recounted, waiting for what depends on its figures: the badges
+    of the members who acted that day, or the movement network of the scopes active
+    that day. Each job has its own beat task, so the tick itself only recounts.
+
+    Appended by the tick in the transaction of its recount, claimed by the job's task
+    with SELECT … FOR UPDATE SKIP LOCKED and deleted in the same transaction as its
+    work, like the dirty-day marks."""
+
+    class Job(models.TextChoices):
+        BADGES = "badges", "Award badges"
+        NETWORK = "network", "Refresh the movement network"
+
+    day = models.DateField()
+    job = models.CharField(max_length=8, choices=Job.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["job", "id"], name="reports_followup_job")]
+        verbose_name = "day waiting for badges or the network"
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.job}"
+
+
 # --- Invitations ----------------------------------------------------------------------
 
 

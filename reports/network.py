@@ -72,10 +72,11 @@ def _events_and_credits(scope: str) -> str:
     membership = t("communities", "Membership")
     return (
         "WITH events AS ("  # noqa: S608  # nosec B608
-        f"SELECT 'join' AS kind, ms.id AS obj, ms.joined_at AS ts FROM {membership} ms"
+        "SELECT 'join' AS kind, ms.id AS obj, ms.joined_at AS ts, NULL::bigint AS author"
+        f" FROM {membership} ms"
         f" WHERE ms.status = 'active' AND ms.joined_at IS NOT NULL {f['join']}"
         " UNION ALL "
-        f"SELECT 'co_sign', s.id, s.signed_at FROM {t('pledges', 'Signature')} s"
+        f"SELECT 'co_sign', s.id, s.signed_at, p.author_id FROM {t('pledges', 'Signature')} s"
         f" JOIN {t('pledges', 'Pledge')} p ON p.id = s.pledge_id"
         f" WHERE NOT s.is_author AND {rollups.COUNTED_PLEDGE} {f['pledge']}"
         "), credits AS ("
@@ -85,6 +86,10 @@ def _events_and_credits(scope: str) -> str:
         " UNION "
         f"SELECT a.inviter_id, e.kind, e.obj FROM events e JOIN {attribution} a"
         f" ON a.signature_id = e.obj JOIN {user} u ON u.id = a.inviter_id"
+        " WHERE e.kind = 'co_sign' AND u.is_active"
+        " UNION "
+        # Every co-sign is credited to the pledge's author (read here, never stored).
+        f"SELECT e.author, e.kind, e.obj FROM events e JOIN {user} u ON u.id = e.author"
         " WHERE e.kind = 'co_sign' AND u.is_active"
         ")"
     )
@@ -148,11 +153,18 @@ def _recruits(cursor, scope: str, scope_id: int, ranked: list[int], mobilising: 
     if not ranked:
         return {}
     attribution = rollups._table("reports", "Attribution")
+    signature, pledge = rollups._table("pledges", "Signature"), rollups._table("pledges", "Pledge")
+    filters = _filters(scope)
     cursor.execute(
-        "SELECT a.inviter_id, COUNT(DISTINCT a.invitee_id),"  # noqa: S608  # nosec B608
-        " COUNT(DISTINCT a.invitee_id) FILTER (WHERE a.invitee_id = ANY(%(mobilising)s))"
-        f" FROM {attribution} a WHERE a.inviter_id = ANY(%(ranked)s)"
-        f" {_filters(scope)['attribution']} GROUP BY a.inviter_id",
+        "SELECT r.inviter_id, COUNT(DISTINCT r.invitee_id),"  # noqa: S608  # nosec B608
+        " COUNT(DISTINCT r.invitee_id) FILTER (WHERE r.invitee_id = ANY(%(mobilising)s))"
+        f" FROM (SELECT a.inviter_id, a.invitee_id FROM {attribution} a"
+        f" WHERE a.inviter_id = ANY(%(ranked)s) {filters['attribution']}"
+        # A pledge's co-signers are its author's recruits (the credit read, not stored).
+        f" UNION ALL SELECT p.author_id, s.member_id FROM {signature} s"
+        f" JOIN {pledge} p ON p.id = s.pledge_id"
+        f" WHERE NOT s.is_author AND p.author_id = ANY(%(ranked)s) {filters['pledge']}) r"
+        " GROUP BY r.inviter_id",
         {"id": scope_id, "ranked": ranked, "mobilising": mobilising},
     )
     return {row[0]: (row[1], row[2]) for row in cursor.fetchall()}

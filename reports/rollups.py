@@ -7,8 +7,9 @@ completed_at; a certificate's issued_at; a member's date_joined and a membership
 joined_at. Days are calendar days in settings.TIME_ZONE (Europe/London), so an event at
 23:30 UTC on 30 June is counted on 1 July during British Summer Time.
 
-`rollups_recount_days(days)` recomputes every scope's rows for those days in one
-statement (GROUP BY per scope, INSERT … ON CONFLICT DO UPDATE, and rows that no longer
+`rollups_recount_days(days)` recomputes every scope's rows for those days with set-based
+SQL (one pass over the events with GROUPING SETS into a temporary table, computed with
+parallel workers, then INSERT … ON CONFLICT DO UPDATE from it, and rows that no longer
 have any event deleted), so the incremental tick (the days marked dirty by signals) and
 the full recount (every day) run the same code and land on the same numbers.
 
@@ -36,7 +37,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection, transaction
 
-from reports.models import METRIC_NAMES, DailyRollup, RollupDirtyDay, Scope
+from reports.models import METRIC_NAMES, DailyRollup, RollupDirtyDay, RollupFollowUp, Scope
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,10 @@ ROLLUP_LOCK = 0x52_61_64_52_6F_6C_6C  # "RadRoll"
 TICK_BATCH = 500
 TICK_MAX_BATCHES = 50
 TICK_TIME_BUDGET_SECONDS = 90.0
+# Badges and the network, each a job of its own after the tick (keyed by job).
+FOLLOW_UP_LOCK = 0x52_61_64_46_6F_6C  # "RadFol"
+FOLLOW_UP_BATCH = 5000
+_JOB_KEYS = {"badges": 1, "network": 2}
 
 
 def local_zone() -> ZoneInfo:
@@ -273,7 +278,8 @@ def day_params(days: list[datetime.date]) -> dict:
 
 
 def events_sql(*, days: int | None, scope: str | None = None) -> str:
-    """Every event as a row: day, the scopes it counts in, and its metrics.
+    """The events as rows: day, the scopes they count in, and their metrics summed (one
+    row per source, day and set of scopes).
 
     With `days` (a count), only the events of those days (`in_days`); None, every day.
     With a scope, only the events of %(scope_id)s in that scope."""
@@ -301,10 +307,18 @@ def events_sql(*, days: int | None, scope: str | None = None) -> str:
         columns = [f"{day} AS day", f"{source.platform} AS platform"]
         columns += [f"({value})::bigint AS {name}" for name, value in scope_values.items()]
         for metric in METRIC_NAMES:
-            default = "0::numeric" if metric == "outcome_total" else "0"
-            columns.append(f"{source.metrics.get(metric, default)} AS {metric}")
+            if metric not in source.metrics:
+                columns.append(f"{'0::numeric' if metric == 'outcome_total' else '0'} AS {metric}")
+            elif metric == "outcome_total":
+                columns.append(f"SUM({source.metrics[metric]}) AS {metric}")
+            else:
+                columns.append(f"SUM({source.metrics[metric]})::integer AS {metric}")
+        # Each source's events are summed per day and set of scopes first: a day's
+        # hundred thousand co-signs are a few thousand such sets, which is what the
+        # GROUPING SETS then read, each set of sums once per scope.
         selects.append(
-            f"SELECT {', '.join(columns)} FROM {source.from_sql} WHERE {' AND '.join(conditions)}"  # noqa: S608  # nosec B608
+            f"SELECT {', '.join(columns)} FROM {source.from_sql}"  # noqa: S608  # nosec B608
+            f" WHERE {' AND '.join(conditions)} GROUP BY 1, 2, 3, 4, 5, 6, 7"
         )
     return "\nUNION ALL\n".join(selects)
 
@@ -314,17 +328,36 @@ def _sums() -> str:
 
 
 def computed_sql(*, days: int | None) -> str:
-    """Rows of DailyRollup as they should be, for every scope."""
-    parts = [
-        f"SELECT day, 'platform' AS scope, 0::bigint AS scope_id, {_sums()} FROM ev"  # noqa: S608  # nosec B608
-        " WHERE platform GROUP BY day"
-    ]
-    for scope, column in SCOPE_COLUMNS.items():
-        parts.append(
-            f"SELECT day, '{scope.value}' AS scope, {column} AS scope_id, {_sums()} FROM ev"  # noqa: S608  # nosec B608
-            f" WHERE {column} IS NOT NULL GROUP BY day, {column}"
-        )
-    return f"WITH ev AS ({events_sql(days=days)}) " + " UNION ALL ".join(parts)
+    """Rows of DailyRollup as they should be, for every scope.
+
+    One pass over the events with GROUPING SETS, one set per scope, rather than a pass
+    per scope over a materialised copy of every event: the set a row belongs to says
+    its scope, the grouping column's value its id. Events without that scope (a NULL
+    column; a community join, which is not a platform event) are left out."""
+    keys = ["platform", *SCOPE_COLUMNS.values()]
+    sets = ", ".join(f"(day, {key})" for key in keys)
+    scope = " ".join(
+        f"WHEN GROUPING({column}) = 0 THEN '{name.value}'" for name, column in SCOPE_COLUMNS.items()
+    )
+    ids = ", ".join(SCOPE_COLUMNS.values())
+    return (
+        f"SELECT day, CASE WHEN GROUPING(platform) = 0 THEN 'platform' {scope} END AS scope,"  # noqa: S608  # nosec B608
+        f" CASE WHEN GROUPING(platform) = 0 THEN 0::bigint ELSE COALESCE({ids}) END AS scope_id,"
+        f" {_sums()} FROM ({events_sql(days=days)}) AS ev"
+        f" GROUP BY GROUPING SETS ({sets})"
+        f" HAVING CASE WHEN GROUPING(platform) = 0 THEN platform"
+        f" ELSE COALESCE({ids}) IS NOT NULL END"
+    )
+
+
+COMPUTED_TABLE = "reports_rollups_computed"
+
+
+def _compute_sql(*, days: int | None) -> str:
+    """The rows as they should be, into a temporary table. A statement that writes to a
+    real table is never run in parallel by PostgreSQL, CREATE TABLE … AS is: so the
+    passes are computed here, with parallel workers, and written from here."""
+    return f"CREATE TEMPORARY TABLE {COMPUTED_TABLE} ON COMMIT DROP AS {computed_sql(days=days)}"
 
 
 def _recount_sql(*, days: int | None) -> str:
@@ -334,34 +367,55 @@ def _recount_sql(*, days: int | None) -> str:
     current = ", ".join(f"{table}.{m}" for m in METRIC_NAMES)
     incoming = ", ".join(f"EXCLUDED.{m}" for m in METRIC_NAMES)
     day_filter = "r.day = ANY(%(days)s) AND " if days is not None else ""
-    computed = computed_sql(days=days)
     return (
-        f"WITH computed AS ({computed}), "  # noqa: S608  # nosec B608
-        f"gone AS (DELETE FROM {table} r WHERE {day_filter}NOT EXISTS ("
-        "SELECT 1 FROM computed c WHERE c.day = r.day AND c.scope = r.scope"
+        f"WITH gone AS (DELETE FROM {table} r WHERE {day_filter}NOT EXISTS ("  # noqa: S608  # nosec B608
+        f"SELECT 1 FROM {COMPUTED_TABLE} c WHERE c.day = r.day AND c.scope = r.scope"
         " AND c.scope_id = r.scope_id)) "
         f"INSERT INTO {table} (day, scope, scope_id, {columns}) "
-        f"SELECT day, scope, scope_id, {columns} FROM computed "
+        f"SELECT day, scope, scope_id, {columns} FROM {COMPUTED_TABLE} "
         f"ON CONFLICT (day, scope, scope_id) DO UPDATE SET {updates} "
         f"WHERE ({current}) IS DISTINCT FROM ({incoming})"
+    )
+
+
+def _recount(cursor, *, days: list[datetime.date] | None) -> None:
+    params = {"tz": settings.TIME_ZONE}
+    if days is not None:
+        params.update(days=days, **day_params(days))
+    count = None if days is None else len(days)
+    cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{COMPUTED_TABLE}")
+    cursor.execute(_compute_sql(days=count), params)
+    cursor.execute(_recount_sql(days=count), params)
+    cursor.execute(f"DROP TABLE {COMPUTED_TABLE}")
+
+
+def use_recount_settings(cursor) -> None:
+    """For the rest of this transaction, plan and run the passes with the reports'
+    settings: REPORTS_ROLLUP_WORK_MEM for each sort or hash, so every scope's GROUPING
+    SET is a hash table in memory rather than a sort of every event on disk; and
+    REPORTS_ROLLUP_RANDOM_PAGE_COST, so a day's events are joined to their pledges and
+    members through the primary keys rather than by hashing every pledge."""
+    cursor.execute(
+        "SELECT set_config('work_mem', %s, true), set_config('random_page_cost', %s, true)",
+        [
+            getattr(settings, "REPORTS_ROLLUP_WORK_MEM", "64MB"),
+            str(getattr(settings, "REPORTS_ROLLUP_RANDOM_PAGE_COST", 1.1)),
+        ],
     )
 
 
 @transaction.atomic
 def rollups_recount_days(days: Iterable[datetime.date] | None) -> None:
     """Recompute every scope's rollup rows for `days` (None: every day there is), from
-    the source rows, a few days to a statement. Running it again changes nothing."""
+    the source rows, a few days at a time. Running it again changes nothing."""
     with connection.cursor() as cursor:
+        use_recount_settings(cursor)
         if days is None:
-            cursor.execute(_recount_sql(days=None), {"tz": settings.TIME_ZONE})
+            _recount(cursor, days=None)
             return
         days = sorted(set(days))
         for first in range(0, len(days), DAYS_PER_STATEMENT):
-            chunk = days[first : first + DAYS_PER_STATEMENT]
-            cursor.execute(
-                _recount_sql(days=len(chunk)),
-                {"tz": settings.TIME_ZONE, "days": chunk, **day_params(chunk)},
-            )
+            _recount(cursor, days=days[first : first + DAYS_PER_STATEMENT])
 
 
 # --- Marking days dirty -------------------------------------------------------------------
@@ -438,13 +492,20 @@ def _touched_scopes(cursor, days: list[datetime.date]) -> set[tuple[str, int]]:
     return {(scope, scope_id) for scope, scope_id in cursor.fetchall()}
 
 
-def rollups_tick_batch(*, batch: int | None = None) -> TickResult:
-    """Claim up to `batch` dirty-day marks, recount their days, refresh what depends on
-    them (badges, the movement network of the scopes active on those days), and delete
-    exactly the marks claimed — all in one transaction, so a crash leaves the marks for
-    the next run."""
-    from reports import badges, network
+def _record_follow_ups(cursor, days: list[datetime.date]) -> None:
+    """Queue the badges and the network of the days just recounted for their own jobs."""
+    table = connection.ops.quote_name(RollupFollowUp._meta.db_table)
+    cursor.execute(
+        f"INSERT INTO {table} (day, job, created_at) SELECT d, j, now()"  # noqa: S608  # nosec B608
+        " FROM unnest(%s::date[]) AS d CROSS JOIN unnest(%s::text[]) AS j",
+        [days, [job.value for job in RollupFollowUp.Job]],
+    )
 
+
+def rollups_tick_batch(*, batch: int | None = None) -> TickResult:
+    """Claim up to `batch` dirty-day marks, recount their days, queue the badges and
+    network of those days for their own jobs, and delete exactly the marks claimed —
+    all in one transaction, so a crash leaves the marks for the next run."""
     batch = batch or TICK_BATCH
     result = TickResult()
     table = connection.ops.quote_name(RollupDirtyDay._meta.db_table)
@@ -461,20 +522,17 @@ def rollups_tick_batch(*, batch: int | None = None) -> TickResult:
             return result
         ids = [row[0] for row in claimed]
         days = sorted({row[1] for row in claimed})
-        scopes = _touched_scopes(cursor, days)
         rollups_recount_days(days)
-        scopes |= _touched_scopes(cursor, days)
-        badges.award(days=days)
-        network.refresh_scopes(
-            {(Scope.PLATFORM.value, 0), *scopes}, unless_newer_than=network.tick_refresh_age()
-        )
+        _record_follow_ups(cursor, days)
         cursor.execute(f"DELETE FROM {table} WHERE id = ANY(%s)", [ids])  # noqa: S608  # nosec B608
         result.days, result.batches = days, 1
     return result
 
 
 def rollups_tick() -> TickResult:
-    """The incremental job: recount the days marked dirty until none are left (bounded)."""
+    """The incremental job: recount the days marked dirty until none are left (bounded).
+    Badges and the network follow in their own jobs (`badges_follow_up`,
+    `network_follow_up`)."""
     total = TickResult()
     started = time.monotonic()
     for _ in range(TICK_MAX_BATCHES):
@@ -491,14 +549,74 @@ def rollups_tick() -> TickResult:
     return total
 
 
-def rollups_full() -> None:
-    """The full recount: every day, every badge, every network scope. Waits for a tick in
-    progress rather than skipping."""
-    from reports import badges, network
+def _claim_follow_ups(cursor, job: str) -> tuple[list[int], list[datetime.date]] | None:
+    """This job's queued days, locked for this transaction; None while another run of
+    the job holds them."""
+    key = FOLLOW_UP_LOCK + _JOB_KEYS[RollupFollowUp.Job(job).value]
+    cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [key])
+    if not cursor.fetchone()[0]:
+        return None
+    table = connection.ops.quote_name(RollupFollowUp._meta.db_table)
+    cursor.execute(
+        f"SELECT id, day FROM {table} WHERE job = %s ORDER BY id LIMIT %s"  # noqa: S608  # nosec B608
+        " FOR UPDATE SKIP LOCKED",
+        [job, FOLLOW_UP_BATCH],
+    )
+    claimed = cursor.fetchall()
+    return [row[0] for row in claimed], sorted({row[1] for row in claimed})
 
+
+def _done_follow_ups(cursor, ids: list[int]) -> None:
+    table = connection.ops.quote_name(RollupFollowUp._meta.db_table)
+    cursor.execute(f"DELETE FROM {table} WHERE id = ANY(%s)", [ids])  # noqa: S608  # nosec B608
+
+
+def badges_follow_up() -> list[datetime.date]:
+    """Award the badges earned on the days the tick recounted since the last run (and
+    the mobiliser badges). Returns those days."""
+    from reports import badges
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        claimed = _claim_follow_ups(cursor, RollupFollowUp.Job.BADGES)
+        if not claimed or not claimed[0]:
+            return []
+        ids, days = claimed
+        badges.award(days=days)
+        _done_follow_ups(cursor, ids)
+    return days
+
+
+def network_follow_up() -> list[datetime.date]:
+    """Refresh the movement network of the platform and of every community and campaign
+    with figures on the days the tick recounted since the last run (each scope at most
+    every REPORTS_NETWORK_REFRESH_MINUTES). Returns those days."""
+    from reports import network
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        claimed = _claim_follow_ups(cursor, RollupFollowUp.Job.NETWORK)
+        if not claimed or not claimed[0]:
+            return []
+        ids, days = claimed
+        scopes = {(Scope.PLATFORM.value, 0), *_touched_scopes(cursor, days)}
+        network.refresh_scopes(scopes, unless_newer_than=network.tick_refresh_age())
+        _done_follow_ups(cursor, ids)
+    return days
+
+
+def rollups_full() -> None:
+    """The full recount: every day, every scope, and nothing else (badges and the
+    network are `follow_ups_full`). Waits for a tick in progress rather than skipping."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROLLUP_LOCK])
         rollups_recount_days(None)
+    logger.info("Full rollup recount done")
+
+
+def follow_ups_full() -> None:
+    """What the nightly job does after the full recount: every badge, every network scope."""
+    from reports import badges, network
+
+    with transaction.atomic():
         badges.award(days=None)
         network.refresh_all()
-    logger.info("Full rollup recount done")
+    logger.info("Badges awarded and every network scope refreshed")

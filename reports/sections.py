@@ -42,7 +42,7 @@ def members_total() -> int:
 
 
 def campaign_totals(campaign) -> dict:
-    totals = selectors.live_totals(scope=Scope.CAMPAIGN, scope_id=campaign.pk)
+    totals = selectors.cached_totals(scope=Scope.CAMPAIGN, scope_id=campaign.pk)
     return {
         "pledges": totals["pledges_made"],
         "signers": totals["pledges_made"] + totals["co_signs"],
@@ -57,7 +57,7 @@ def community_achievements(*, request, community) -> community_sections.Communit
         template="reports/sections/community.jinja",
         context={
             "community": community,
-            "totals": selectors.live_totals(scope=Scope.COMMUNITY, scope_id=community.pk),
+            "totals": selectors.cached_totals(scope=Scope.COMMUNITY, scope_id=community.pk),
             "can_see_reports": permissions.can_see_community_reports(request.user, community),
         },
         order=15,

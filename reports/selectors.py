@@ -7,6 +7,8 @@ table names read from the models' metadata; every value travels as a query param
 from __future__ import annotations
 
 import datetime
+import time
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -36,8 +38,8 @@ from reports.models import (
     Scope,
 )
 
-PLATFORM_TOTALS_CACHE_KEY = "reports:platform-totals"
-PLATFORM_TOTALS_SECONDS = 60
+TOTALS_SECONDS = 60  # how long a scope's totals are kept (cached_totals)
+TOTALS_RENEW_SECONDS = 60  # one request has this long to count them again
 
 
 def _zero() -> dict:
@@ -87,13 +89,27 @@ def live_totals(*, scope: str, scope_id: int = 0) -> dict:
     return totals
 
 
-def platform_totals() -> dict:
-    """The platform's all-time totals, cached for a minute (the home page)."""
-    totals = cache.get(PLATFORM_TOTALS_CACHE_KEY)
-    if totals is None:
-        totals = live_totals(scope=Scope.PLATFORM, scope_id=0)
-        cache.set(PLATFORM_TOTALS_CACHE_KEY, totals, PLATFORM_TOTALS_SECONDS)
+def cached_totals(*, scope: str, scope_id: int = 0) -> dict:
+    """`live_totals`, kept for TOTALS_SECONDS per scope (the home page's, a community's
+    and a campaign's figures). When they run out, one request counts again while the
+    others are given the last figures, so a busy page never has every worker count at
+    once."""
+    key = f"reports:totals:{scope}:{scope_id}"
+    entry = cache.get(key)
+    if entry is not None and (
+        time.time() < entry[0] or not cache.add(f"{key}:renewing", 1, TOTALS_RENEW_SECONDS)
+    ):
+        return entry[1]
+    totals = live_totals(scope=scope, scope_id=scope_id)
+    cache.set(key, (time.time() + TOTALS_SECONDS, totals), TOTALS_SECONDS * 30)
+    if entry is not None:
+        cache.delete(f"{key}:renewing")
     return totals
+
+
+def platform_totals() -> dict:
+    """The platform's all-time totals (the home page)."""
+    return cached_totals(scope=Scope.PLATFORM, scope_id=0)
 
 
 def stored_totals(
@@ -386,13 +402,26 @@ def network_edges(*, community) -> list[tuple[int, int, int]]:
     ]
     if not top:
         return []
-    return [
-        (row["inviter_id"], row["invitee_id"], row["n"])
-        for row in Attribution.objects.filter(community=community, inviter_id__in=top)
+    edges: Counter = Counter()
+    for row in (
+        Attribution.objects.filter(community=community, inviter_id__in=top)
         .values("inviter_id", "invitee_id")
         .annotate(n=Count("id"))
-        .order_by("-n", "inviter_id", "invitee_id")[:NETWORK_PICTURE_EDGES]
-    ]
+    ):
+        edges[row["inviter_id"], row["invitee_id"]] += row["n"]
+    # Co-signers of a pledge are credited to its author (read from the signatures).
+    from pledges.models import Signature
+
+    for row in (
+        Signature.objects.filter(
+            pledge__community=community, pledge__author_id__in=top, is_author=False
+        )
+        .values("pledge__author_id", "member_id")
+        .annotate(n=Count("id"))
+    ):
+        edges[row["pledge__author_id"], row["member_id"]] += row["n"]
+    ranked = sorted(edges.items(), key=lambda edge: (-edge[1], edge[0]))
+    return [(inviter, invitee, n) for (inviter, invitee), n in ranked[:NETWORK_PICTURE_EDGES]]
 
 
 # --- Badges, invitations, exports, subscriptions -----------------------------------------------

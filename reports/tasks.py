@@ -21,17 +21,32 @@ RETRY = {
 
 @shared_task(**RETRY, time_limit=300, soft_time_limit=240)
 def rollups_tick() -> dict:
-    """Beat, every two minutes: recount the days changed since the last run, then the
-    badges and network of what they touched. Skips while another recount runs."""
+    """Beat, every two minutes: recount the days changed since the last run (and only
+    that; badges and the network follow in their own tasks). Skips while another
+    recount runs."""
     result = rollups.rollups_tick()
     return {"days": [d.isoformat() for d in result.days], "skipped": result.skipped}
 
 
+@shared_task(**RETRY, time_limit=300, soft_time_limit=240)
+def award_badges() -> list[str]:
+    """Beat, every few minutes: the badges earned on the days the tick recounted."""
+    return [d.isoformat() for d in rollups.badges_follow_up()]
+
+
+@shared_task(**RETRY, time_limit=600, soft_time_limit=540)
+def refresh_network() -> list[str]:
+    """Beat, every few minutes: the movement network of the scopes active on the days
+    the tick recounted (each scope at most every REPORTS_NETWORK_REFRESH_MINUTES)."""
+    return [d.isoformat() for d in rollups.network_follow_up()]
+
+
 @shared_task(**RETRY, time_limit=3600, soft_time_limit=3300)
 def rollups_full() -> int:
-    """Beat, nightly: recount every day, award every badge, refresh every network scope,
-    and remove export files past their keeping time."""
+    """Beat, nightly: recount every day, then award every badge and refresh every
+    network scope, and remove export files past their keeping time."""
     rollups.rollups_full()
+    rollups.follow_ups_full()
     return services.exports_expire()
 
 

@@ -27,9 +27,12 @@ def rollup_rows() -> list[dict]:
 
 
 def tick() -> None:
-    from reports.rollups import rollups_tick
+    """The rollup tick, then the badge and network jobs that follow it under beat."""
+    from reports import rollups
 
-    rollups_tick()
+    rollups.rollups_tick()
+    rollups.badges_follow_up()
+    rollups.network_follow_up()
 
 
 @pytest.fixture(autouse=True)

@@ -28,7 +28,7 @@ from pledges.services import (
     signature_mark_done,
 )
 from reports import rollups, selectors
-from reports.models import DailyRollup, RollupDirtyDay, Scope
+from reports.models import Badge, DailyRollup, NetworkStat, RollupDirtyDay, RollupFollowUp, Scope
 from stories.services import story_create, story_publish
 from tests.factories import (
     LessonFactory,
@@ -268,7 +268,7 @@ def test_a_crash_in_the_middle_of_a_tick_loses_nothing(pledge_with_signers, char
     marks = RollupDirtyDay.objects.count()
 
     with (
-        mock.patch("reports.network.refresh_scopes", side_effect=RuntimeError("worker killed")),
+        mock.patch.object(rollups, "_record_follow_ups", side_effect=RuntimeError("worker killed")),
         pytest.raises(RuntimeError),
     ):
         tick()
@@ -299,6 +299,30 @@ def test_the_tick_works_through_the_marks_in_batches(pledge_met):
     assert marks > 1 and result.batches == marks
     assert not RollupDirtyDay.objects.exists()
     assert rollup_rows() == _full_recount()
+
+
+def test_the_tick_only_recounts_and_the_badge_and_network_jobs_follow_it(pledge):
+    result = rollups.rollups_tick()
+
+    assert result.days and not RollupDirtyDay.objects.exists()
+    assert not Badge.objects.exists() and not NetworkStat.objects.exists()
+    assert set(RollupFollowUp.objects.values_list("job", flat=True)) == {"badges", "network"}
+
+    assert rollups.badges_follow_up() == result.days
+    assert Badge.objects.filter(member=pledge.author, kind="first_pledge").exists()
+    assert rollups.network_follow_up() == result.days
+    assert NetworkStat.objects.filter(scope=Scope.PLATFORM).exists()
+    assert not RollupFollowUp.objects.exists()
+    assert rollups.badges_follow_up() == [] and rollups.network_follow_up() == []
+
+
+def test_a_badge_job_skips_while_another_run_of_it_holds_the_days(pledge):
+    rollups.rollups_tick()
+    with mock.patch.object(rollups, "_claim_follow_ups", return_value=None):
+        assert rollups.badges_follow_up() == []
+
+    assert not Badge.objects.exists()
+    assert RollupFollowUp.objects.filter(job="badges").exists()
 
 
 def test_live_totals_count_days_still_waiting_for_the_tick(pledge_met):
@@ -529,3 +553,19 @@ def test_an_organisation_moving_region_moves_its_members_without_a_region(alice,
     by_region = DailyRollup.objects.filter(day=clock.date(), scope=Scope.REGION)
     assert dict(by_region.values_list("scope_id", "pledges_made")) == {south.pk: 2}
     assert rollup_rows() == _full_recount()
+
+
+def test_the_full_recount_alone_leaves_badges_and_the_network_to_their_jobs(
+    pledge_met, story, clock
+):
+    tick()
+    once = rollup_rows()
+    with (
+        mock.patch.object(rollups, "follow_ups_full") as follow_ups,
+        mock.patch("sys.stdout"),
+    ):
+        call_command("rollups", "--full", "--recount-only")
+        assert not follow_ups.called
+        call_command("rollups", "--full")
+        assert follow_ups.called
+    assert rollup_rows() == once

@@ -1,7 +1,9 @@
 """The rules of reports: the movement network's "3% drive 90%", badges, attribution,
 export contents, summary periods and open-data suppression."""
 
+import csv
 import datetime
+import io
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -123,10 +125,38 @@ def test_a_co_sign_is_credited_to_the_pledges_author(pledge_met, alice, bob, cha
     top = selectors.mobilisers(scope=Scope.PLATFORM)
     assert stat.events == 2 and stat.attributed_events == 2
     assert [(m.member_id, m.events) for m in top] == [(alice.pk, 2)]
-    assert set(Attribution.objects.values_list("invitee_id", "via")) == {
-        (bob.pk, "pledge"),
-        (charlie.pk, "pledge"),
-    }
+    # The author's credit is read from the signatures, not stored for every co-sign.
+    assert not Attribution.objects.exists()
+
+
+def _reports_statements(queries) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries if '"reports_' in q["sql"]]
+
+
+def test_a_co_sign_costs_the_reports_one_statement_and_two_when_invited(bob, charlie):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reports.attribution import current_referrer
+
+    pledge, dana = PledgeFactory(), UserFactory()
+    with CaptureQueriesContext(connection) as uninvited:
+        pledge_sign(pledge=pledge, member=bob)
+    invited_by = current_referrer.set(charlie.pk)
+    try:
+        with CaptureQueriesContext(connection) as invited:
+            pledge_sign(pledge=pledge, member=dana)
+    finally:
+        current_referrer.reset(invited_by)
+
+    assert [sql.split()[2] for sql in _reports_statements(uninvited)] == [
+        '"reports_rollupdirtyday"'
+    ]
+    assert [sql.split()[2] for sql in _reports_statements(invited)] == [
+        '"reports_rollupdirtyday"',
+        '"reports_attribution"',
+    ]
+    assert Attribution.objects.get().inviter == charlie
 
 
 def test_lone_pledgers_are_those_long_without_a_co_signer(alice, bob, charlie, theme):
@@ -223,6 +253,85 @@ def test_exports_leave_out_hidden_check_ins_and_defuse_formulas(pledge_met, alic
     assert len(rows) == 2
     assert '\'=HYPERLINK("http://x")' in cells
     assert rows[0][-1] == "Author email"
+
+
+@pytest.fixture
+def awkward_rows(pledge_met, alice, bob, charlie, community, story):
+    """Cells a CSV writer must quote or guard: commas, quotes, newlines, formulas, hidden
+    names, an erased member, empty text, a measured outcome."""
+    from members.services import account_erase
+    from tests.factories import CampaignFactory, MembershipFactory, OrganisationFactory
+
+    bob.name_visibility = "hidden"
+    bob.organisation = OrganisationFactory(name='Leeds, "Teaching" Hospitals')
+    bob.job_role = "=cmd|' /C calc'!A0"
+    bob.save()
+    check_in_create(pledge=pledge_met, author=bob, note='-2 wards,\r\nthen "more"\n@once')
+    check_in_create(pledge=pledge_met, author=alice, note="+\t tabbed")
+    signature_mark_done(pledge=pledge_met, member=charlie, outcome='Asked, "what matters"?')
+    PledgeFactory(
+        title="=SUM(A1:A9), then\nmore",
+        campaign=CampaignFactory(unit="patients"),
+        total_quantity="12.50",
+        community=community,
+    )
+    MembershipFactory(community=community, member=bob)
+    MembershipFactory(community=community, member=charlie)
+    account_erase(member=charlie)
+
+
+@pytest.mark.parametrize(
+    ("dataset", "in_community"),
+    [
+        ("pledges", False),
+        ("pledges", True),
+        ("signatures", False),
+        ("check_ins", False),
+        ("stories", False),
+        ("members", False),
+        ("members", True),
+    ],
+)
+@pytest.mark.parametrize("personal", [True, False])
+def test_a_csv_export_is_what_the_csv_module_writes_of_the_rows(
+    awkward_rows, community, tmp_path, dataset, in_community, personal
+):
+    spec = exports.ExportSpec(
+        dataset=dataset, community=community if in_community else None, personal=personal
+    )
+    expected = io.StringIO()
+    writer = csv.writer(expected)
+    for cells in exports.rows(spec):
+        writer.writerow([exports.csv_cell(cell) for cell in cells])
+    expected = ("\ufeff" + expected.getvalue()).encode()
+    progress = []
+
+    written = exports.write_csv(spec, tmp_path / "export.csv", progress.append)
+
+    assert (tmp_path / "export.csv").read_bytes() == expected
+    assert b"".join(exports.csv_stream(spec)) == expected
+    assert written == exports.count(spec) == len(list(exports.rows(spec))) - 1
+    assert progress[-1:] == ([written] if written else [])
+
+
+def test_an_export_shows_names_as_members_chose_and_defuses_formulas(
+    awkward_rows, bob, charlie, admin_user
+):
+    spec = services.export_spec_for(user=admin_user, dataset="signatures", format="csv")
+    organisers = exports.ExportSpec(dataset="signatures")
+    admins_file = b"".join(exports.csv_stream(spec)).decode("utf-8-sig")
+    organisers_file = b"".join(exports.csv_stream(organisers)).decode("utf-8-sig")
+
+    rows = list(csv.reader(io.StringIO(organisers_file)))
+    assert "Bob Brown" not in organisers_file and "Anonymous supporter" in organisers_file
+    assert "Leeds" not in organisers_file and "@example.nhs.uk" not in organisers_file
+    assert "A former member" in organisers_file and "Charlie" not in organisers_file
+    assert all(len(row) == len(rows[0]) for row in rows)
+    assert "Bob Brown" in admins_file and bob.email in admins_file
+    assert '"Leeds, ""Teaching"" Hospitals"' in admins_file
+    pledges_file = b"".join(exports.csv_stream(exports.ExportSpec(dataset="pledges")))
+    assert b'"\'=SUM(A1:A9), then\nmore"' in pledges_file
+    assert b",12.50,patients," in pledges_file
 
 
 def test_organisers_export_only_their_communities_and_never_emails(

@@ -1,5 +1,7 @@
 """manage.py rollups [--full]: recount the achievement rollups now."""
 
+import time
+
 from django.core.management.base import BaseCommand
 
 from reports import rollups
@@ -8,20 +10,39 @@ from reports import rollups
 class Command(BaseCommand):
     help = (
         "Recount the days changed since the last run (the job beat runs every two minutes), "
-        "or with --full every day there is (the nightly job)."
+        "or with --full every day there is (the nightly job); then award the badges and "
+        "refresh the movement network of what was recounted (their own jobs under beat)."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--full", action="store_true", help="Recount every day, badge and network scope."
         )
+        parser.add_argument(
+            "--recount-only",
+            action="store_true",
+            help="With --full: recount the rollups only, leaving badges and the network to "
+            "their own beat jobs.",
+        )
 
-    def handle(self, *args, full: bool = False, **options):
+    def handle(self, *args, full: bool = False, recount_only: bool = False, **options):
         if full:
+            started = time.monotonic()
             rollups.rollups_full()
-            self.stdout.write("Recounted every day.")
+            recount = time.monotonic() - started
+            if recount_only:
+                self.stdout.write(f"Recounted every day ({recount:.1f} s).")
+                return
+            rollups.follow_ups_full()
+            follow_ups = time.monotonic() - started - recount
+            self.stdout.write(
+                f"Recounted every day ({recount:.1f} s), then every badge and network scope "
+                f"({follow_ups:.1f} s)."
+            )
             return
         result = rollups.rollups_tick()
+        rollups.badges_follow_up()
+        rollups.network_follow_up()
         if result.skipped:
             self.stdout.write("Another recount is running; nothing done.")
         elif result.days:
