@@ -13,8 +13,8 @@ class PledgesConfig(AppConfig):
         from communities.moderation import register_moderated
         from members import profile_sections
         from pledges import hooks
-        from pledges.models import CheckIn, Pledge
-        from radicals import home_stats
+        from pledges.models import CheckIn, Pledge, Signature
+        from radicals import home_stats, page_purge, shared_pages
 
         register_moderated(
             Pledge,
@@ -32,9 +32,21 @@ class PledgesConfig(AppConfig):
             community_field="pledge__community",
             author_field="author",
         )
+        # Visitors' cached copies of a pledge's and a community's page are dropped
+        # when what they show changes (radicals.page_purge).
+        page_purge.purge_on_change(
+            Pledge,
+            lambda pledge: (
+                [f"pledge:{pledge.pk}"]
+                + ([f"community:{pledge.community_id}"] if pledge.community_id else [])
+            ),
+        )
+        page_purge.purge_on_change(Signature, lambda signature: [f"pledge:{signature.pledge_id}"])
+        page_purge.purge_on_change(CheckIn, lambda check_in: [f"pledge:{check_in.pledge_id}"])
         home_stats.register(hooks.home_totals)
         profile_sections.register(hooks.profile_pledges)
         community_sections.register(hooks.community_pledges)
+        shared_pages.register_own_content_check("community", hooks.has_own_pledges_in)
         pre_delete.connect(
             hooks.recount_after_member_deleted,
             sender=settings.AUTH_USER_MODEL,

@@ -52,6 +52,14 @@ def community_pledges(*, request, community) -> CommunitySection:
     )
 
 
+def has_own_pledges_in(*, user, community) -> bool:
+    """Whether the community's page lists a pledge of `user`'s: shown to them with
+    their own name, and to them alone while it waits for a moderator."""
+    from pledges.models import Pledge
+
+    return Pledge.objects.filter(community=community, author=user).exists()
+
+
 def recount_after_member_deleted(sender, instance, **kwargs) -> None:
     """When a member's account is deleted their signatures go with it; the pledges
     they co-signed then recount, so no counter keeps a person who is gone."""

@@ -28,16 +28,62 @@ def _nav_items(request):
     return nav
 
 
-class ModerationNav:
-    """The "Moderation (N)" navigation item, worked out only when the header asks.
+class HeaderCounts:
+    """The header's unread-notification and moderation counts for a signed-in member.
 
-    Members who organise nothing cost no query beyond `organised_community_ids`
-    (cached on the user); organisers and admins cost one more, a UNION count.
+    Kept in the cache for HEADER_COUNTS_CACHE_SECONDS under the member's page
+    generation (radicals.member_cache), so a member's own change (reading a
+    notification, moderating an item) shows at once and others' within those seconds.
     """
 
     def __init__(self, request):
         self._user = getattr(request, "user", None)
+
+    @cached_property
+    def values(self) -> dict[str, int]:
+        from django.core.cache import cache
+
+        from radicals.member_cache import generation_key
+
+        user = self._user
+        if user is None or not user.is_authenticated:
+            return {"unread": 0, "moderation": 0}
+        seconds = getattr(settings, "HEADER_COUNTS_CACHE_SECONDS", 0)
+        if seconds <= 0:
+            return self._count()
+        counts_key = f"header-counts:{user.pk}"
+        found = cache.get_many([counts_key, generation_key(user.pk)])
+        generation = found.get(generation_key(user.pk))
+        cached = found.get(counts_key)
+        if cached is not None and cached[0] == generation:
+            return cached[1]
+        values = self._count()
+        cache.set(counts_key, (generation, values), seconds)
+        return values
+
+    def _count(self) -> dict[str, int]:
+        from communities.permissions import can_use_moderation
+        from communities.selectors import moderation_count
+
+        user = self._user
+        return {
+            "unread": unread_count(user=user),
+            "moderation": moderation_count(user) if can_use_moderation(user) else 0,
+        }
+
+
+class ModerationNav:
+    """The "Moderation (N)" navigation item, worked out only when the header asks.
+
+    Members who organise nothing cost no query beyond `organised_community_ids`
+    (cached on the user); organisers and admins cost one more, a UNION count, kept
+    for a few seconds by `HeaderCounts`.
+    """
+
+    def __init__(self, request, counts: HeaderCounts):
+        self._user = getattr(request, "user", None)
         self._path = request.path
+        self._counts = counts
 
     @cached_property
     def show(self) -> bool:
@@ -47,9 +93,7 @@ class ModerationNav:
 
     @cached_property
     def count(self) -> int:
-        from communities.selectors import moderation_count
-
-        return moderation_count(self._user) if self.show else 0
+        return self._counts.values["moderation"] if self.show else 0
 
     def item(self) -> dict:
         href = reverse("communities:moderation")
@@ -61,11 +105,12 @@ class ModerationNav:
 
 
 def chrome(request):
+    counts = HeaderCounts(request)
     return {
         "service_name": "Radicals",
         "nav_items": _nav_items(request),
-        "moderation_nav": ModerationNav(request),
+        "moderation_nav": ModerationNav(request, counts),
         "oidc_enabled": getattr(settings, "OIDC_ENABLED", False),
-        # Called by the header only for signed-in members: one COUNT on an index.
-        "unread_notifications": lambda: unread_count(user=getattr(request, "user", None)),
+        # Called by the header only for signed-in members.
+        "unread_notifications": lambda: counts.values["unread"],
     }

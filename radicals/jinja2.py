@@ -11,6 +11,8 @@ from markupsafe import Markup
 
 from communities.moderation import flag_url
 from radicals.markdown import render_markdown
+from radicals.memo import CSRF_SENTINEL, csrf_fill
+from radicals.shared_pages import HEADER_HOLE
 
 
 def url(name: str, *args, **kwargs) -> str:
@@ -94,6 +96,7 @@ def environment(**options) -> Environment:
             "jinja2.ext.do",
             "jinja2.ext.loopcontrols",
             "radicals.fragment_cache.FragmentCacheExtension",
+            "radicals.memo.MemoExtension",
         ],
         **{k: v for k, v in options.items() if k != "autoescape"},
     )
@@ -101,6 +104,8 @@ def environment(**options) -> Environment:
         url=url,
         static=static,
         csrf_hidden=csrf_hidden,
+        CSRF_SENTINEL=CSRF_SENTINEL,
+        HEADER_HOLE=HEADER_HOLE,
         flag_url=flag_url,
         field_kind=field_kind,
         field_errors=field_errors,
@@ -116,5 +121,6 @@ def environment(**options) -> Environment:
         naturaltime=humanize.naturaltime,
         naturalday=humanize.naturalday,
         pluralize=pluralize,
+        csrf_fill=csrf_fill,
     )
     return env

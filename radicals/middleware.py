@@ -81,6 +81,9 @@ class AnonymousPageCacheMiddleware:
     ANONYMOUS_PAGE_CACHE_SECONDS instead of on every visit keeps a busy day's reads off
     the templates and the database (docs/benchmarks.md has the figures).
 
+    A pledge's and a community's page are kept longer (ANONYMOUS_PURGED_PAGE_CACHE_SECONDS)
+    and dropped the moment what they show changes (radicals/page_purge.py).
+
     Only a GET from a visitor with no session, no flash messages and no API credentials
     is served or stored. A page is stored only when the visitor had no CSRF cookie and
     the page set no cookie: a page that hands out a CSRF token sets that cookie, so a
@@ -102,18 +105,34 @@ class AnonymousPageCacheMiddleware:
             return self.get_response(request)
         from django.core.cache import cache
 
+        from radicals import page_purge
+
         key = self._key(request)
         cached = cache.get(key)
+        if cached is not None and len(cached) != 3:
+            cached = None  # a copy kept by an earlier release
         if cached is not None:
-            fresh_until, response = cached
+            fresh_until, response, subject_generations = cached
+            # A page that names its subjects (radicals.page_purge) is stale as soon as
+            # one of them has changed since the copy was made.
+            fresh = time.time() < fresh_until and (
+                not subject_generations
+                or page_purge.generations(subject_generations) == subject_generations
+            )
             # Past its time, one request renders the page again while the others are
             # served the copy a little longer, so a busy page is never rendered by every
             # worker at once when it expires.
-            if time.time() < fresh_until or not cache.add(f"{key}:renewing", 1, self.RENEW_LOCK):
+            if fresh or not cache.add(f"{key}:renewing", 1, self.RENEW_LOCK):
                 return response
+        request.anonymous_page_cacheable = True  # views may name their subjects
         response = self.get_response(request)
         if self._storable(request, response):
-            cache.set(key, (time.time() + seconds, response), seconds + self.STALE_GRACE)
+            subject_generations = getattr(request, "anonymous_cache_subjects", None) or {}
+            kept = seconds
+            if subject_generations:
+                kept = max(seconds, getattr(settings, "ANONYMOUS_PURGED_PAGE_CACHE_SECONDS", 0))
+            entry = (time.time() + kept, response, subject_generations)
+            cache.set(key, entry, kept + self.STALE_GRACE)
             if cached is not None:
                 cache.delete(f"{key}:renewing")
         return response

@@ -133,6 +133,8 @@ MIDDLEWARE = [
     # Share links (?ref=<token>): remembers who invited a visitor, for attribution.
     "reports.middleware.ReferralMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # After each change a member makes, their cached pages are retired (member_cache).
+    "radicals.member_cache.MemberWriteMiddleware",
 ]
 
 ROOT_URLCONF = "radicals.urls"
@@ -364,12 +366,28 @@ STORIES_COMMENT_EDIT_MINUTES = env.int("STORIES_COMMENT_EDIT_MINUTES", default=1
 REPORTS_SUMMARY_HOUR = env.int("REPORTS_SUMMARY_HOUR", default=7)
 REPORTS_EXPORT_INLINE_ROWS = env.int("REPORTS_EXPORT_INLINE_ROWS", default=5000)
 REPORTS_EXPORT_KEEP_DAYS = env.int("REPORTS_EXPORT_KEEP_DAYS", default=7)
-# The tick refreshes a scope's movement network at most this often (the platform's reads
-# every join and co-sign); the nightly recount refreshes every scope.
+# The network job after the tick refreshes a scope's network at most this often (the
+# platform's reads every join and co-sign); the nightly recount refreshes every scope.
 REPORTS_NETWORK_REFRESH_MINUTES = env.int("REPORTS_NETWORK_REFRESH_MINUTES", default=10)
+# Memory for each sort or hash of a rollup recount (PostgreSQL's work_mem, for that
+# transaction only): enough that the full recount's GROUPING SETS hash in memory.
+REPORTS_ROLLUP_WORK_MEM = env("REPORTS_ROLLUP_WORK_MEM", default="64MB")
+# The planner's cost of reading a page at random, for a rollup recount's transaction:
+# 1.1 suits SSDs and data in memory, so a day's events are found through the indexes.
+REPORTS_ROLLUP_RANDOM_PAGE_COST = env.float("REPORTS_ROLLUP_RANDOM_PAGE_COST", default=1.1)
 CELERY_BEAT_SCHEDULE["reports-rollups-tick"] = {
     "task": "reports.tasks.rollups_tick",
     "schedule": 120.0,
+}
+# Badges and the movement network of the days the tick recounted, each its own job so
+# the tick stays a recount.
+CELERY_BEAT_SCHEDULE["reports-award-badges"] = {
+    "task": "reports.tasks.award_badges",
+    "schedule": 60.0 * 5,
+}
+CELERY_BEAT_SCHEDULE["reports-refresh-network"] = {
+    "task": "reports.tasks.refresh_network",
+    "schedule": 60.0 * 5,
 }
 CELERY_BEAT_SCHEDULE["reports-rollups-full"] = {
     "task": "reports.tasks.rollups_full",
@@ -479,6 +497,21 @@ DEMO_DATA_ALLOWED = DEBUG
 # (radicals.middleware.AnonymousPageCacheMiddleware); 0 switches it off, as in
 # development, where a change must show at once.
 ANONYMOUS_PAGE_CACHE_SECONDS = env.int("ANONYMOUS_PAGE_CACHE_SECONDS", default=0 if DEBUG else 5)
+# A pledge's and a community's page are kept longer for those visitors, because any
+# change to what they show drops the copy at once (radicals.page_purge); the seconds
+# bound only what is not purged (the community's rolled-up totals, a theme's name).
+ANONYMOUS_PURGED_PAGE_CACHE_SECONDS = env.int("ANONYMOUS_PURGED_PAGE_CACHE_SECONDS", default=300)
+# A signed-in member's own copy of the busiest pages is served again for this many
+# seconds (radicals.member_cache); any change the member makes retires their copies at
+# once, others' changes show when the copy expires. 0 switches it off.
+MEMBER_PAGE_CACHE_SECONDS = env.int("MEMBER_PAGE_CACHE_SECONDS", default=0 if DEBUG else 5)
+# One rendering of a pledge's or a community's page is shared for this many seconds by
+# the signed-in members with no part in it (radicals.shared_pages), each served it with
+# their own header; any change to what it shows drops it at once. 0 switches it off.
+SHARED_PAGE_CACHE_SECONDS = env.int("SHARED_PAGE_CACHE_SECONDS", default=0 if DEBUG else 300)
+# The header's unread and moderation counts are kept this many seconds per member
+# (radicals.context_processors.HeaderCounts); the member's own changes show at once.
+HEADER_COUNTS_CACHE_SECONDS = env.int("HEADER_COUNTS_CACHE_SECONDS", default=0 if DEBUG else 10)
 # Sessions are read from Redis and written through to the database, so a signed-in
 # request costs no session query while sessions still survive a cache flush.
 SESSION_ENGINE = env("DJANGO_SESSION_ENGINE", default="django.contrib.sessions.backends.cached_db")

@@ -149,7 +149,7 @@ def test_an_expired_page_is_rendered_again_by_one_visitor_while_others_get_the_c
     assert _get(middleware) == "render 2"  # the first visitor after expiry renders it
 
     middleware_while_renewing = AnonymousPageCacheMiddleware(CountingView())
-    cache.set(middleware._key(RequestFactory().get("/pledges/")), (later - 1, _stale()), 60)
+    cache.set(middleware._key(RequestFactory().get("/pledges/")), (later - 1, _stale(), {}), 60)
     cache.add(middleware._key(RequestFactory().get("/pledges/")) + ":renewing", 1, 10)
 
     assert _get(middleware_while_renewing) == "the copy"

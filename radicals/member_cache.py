@@ -1,0 +1,148 @@
+"""A few seconds' cache of the busiest pages, kept per member and per browser.
+
+A signed-in member's wall, pledge, community and home pages differ from everyone
+else's (their own name, their signature, the communities they belong to, their unread
+count), so they cannot share the anonymous visitors' copy. But a member who reloads a
+page, goes back to it, or has it polled, is shown the same page again: `member_page_cache`
+keeps each member's copy of a decorated view for MEMBER_PAGE_CACHE_SECONDS and serves it
+again while it is fresh.
+
+A member never sees a copy older than their own last change: `MemberWriteMiddleware`
+gives the member a new *generation* after every request that may change something
+(POST, PUT, PATCH, DELETE), and a copy made under an earlier generation is never served.
+Others' changes (a new co-signer, a moderator's decision, a new notification) reach the
+page when the copy expires, within MEMBER_PAGE_CACHE_SECONDS.
+
+A copy is keyed on the member, their session and CSRF cookie (so a form's token is only
+ever shown to the browser it belongs to), the host, the full path and the htmx and
+Accept headers. Only a 200 that sets no cookie is kept, never one that carried flash
+messages or asked not to be stored.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import time
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+VARY_HEADERS = (
+    "HTTP_HX_REQUEST",
+    "HTTP_HX_TARGET",
+    "HTTP_HX_TRIGGER",
+    "HTTP_HX_BOOSTED",
+    "HTTP_ACCEPT",
+)
+GENERATION_SECONDS = 24 * 60 * 60  # far longer than any copy lives
+
+
+def _seconds() -> int:
+    return getattr(settings, "MEMBER_PAGE_CACHE_SECONDS", 0)
+
+
+def generation_key(user_id: int) -> str:
+    return f"member-pages:generation:{user_id}"
+
+
+def new_generation(user_id: int) -> None:
+    """Retire every copy kept for this member (called after each change they make)."""
+    cache.set(generation_key(user_id), uuid.uuid4().hex, GENERATION_SECONDS)
+
+
+def _signed_in(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    return user is not None and user.is_authenticated
+
+
+def has_flash_messages(request: HttpRequest) -> bool:
+    if "messages" in request.COOKIES:
+        return True
+    session = getattr(request, "session", None)
+    return bool(session is not None and session.get("_messages"))
+
+
+def _page_key(request: HttpRequest) -> str:
+    parts = [
+        str(request.user.pk),
+        request.session.session_key or "",
+        request.COOKIES.get(settings.CSRF_COOKIE_NAME, ""),
+        request.get_host(),
+        request.get_full_path(),
+    ]
+    parts += [request.META.get(name, "") for name in VARY_HEADERS]
+    digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    return f"member-pages:page:{digest}"
+
+
+def _storable(response: HttpResponse) -> bool:
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    cache_control = response.get("Cache-Control", "").lower()
+    return "no-store" not in cache_control
+
+
+def member_page_cache(view):
+    """Serve a signed-in member's fresh copy of this view's page (see the module)."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        seconds = _seconds()
+        if (
+            seconds <= 0
+            or request.method not in ("GET", "HEAD")
+            or not _signed_in(request)
+            or has_flash_messages(request)
+        ):
+            return view(request, *args, **kwargs)
+        page_key = _page_key(request)
+        gen_key = generation_key(request.user.pk)
+        found = cache.get_many([page_key, gen_key])
+        generation = found.get(gen_key)
+        cached = found.get(page_key)
+        if cached is not None:
+            stored_generation, fresh_until, response = cached
+            if stored_generation == generation and time.time() < fresh_until:
+                return response
+        response = view(request, *args, **kwargs)
+
+        def store(rendered: HttpResponse) -> None:
+            if _storable(rendered) and not has_flash_messages(request):
+                entry = (generation, time.time() + seconds, rendered)
+                cache.set(page_key, entry, seconds)
+
+        if hasattr(response, "render") and callable(response.render):
+            response.add_post_render_callback(store)
+        else:
+            store(response)
+        return response
+
+    return wrapped
+
+
+class MemberWriteMiddleware:
+    """After any request that may change something, start a new generation for the
+    member who made it, so none of their cached pages (nor the header counts kept by
+    radicals.context_processors.HeaderCounts, nor what radicals.shared_pages knows of
+    their own content) is served again."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        keeps_copies = any(
+            getattr(settings, name, 0) > 0
+            for name in (
+                "MEMBER_PAGE_CACHE_SECONDS",
+                "HEADER_COUNTS_CACHE_SECONDS",
+                "SHARED_PAGE_CACHE_SECONDS",
+            )
+        )
+        if keeps_copies and request.method in UNSAFE_METHODS and _signed_in(request):
+            new_generation(request.user.pk)
+        return response

@@ -1,0 +1,93 @@
+"""`{% memo key %}…{% endmemo %}`: a rendered piece of a template remembered, in this
+process, under a key made of everything the piece depends on.
+
+Unlike `{% cache %}` (radicals/fragment_cache.py: Redis, shared, expires after some
+seconds), a memo never goes stale, because its key holds every value the piece reads:
+a pledge card is remembered under the pledge's id and every field it shows (title,
+dates, status, counts), its author's name settings and the viewer's relation to the
+author. When any of them changes the
+key changes, and the old entry ages out of a bounded least-recently-used store. This is
+for small pieces drawn many times over (cards in a list, the page header), where
+rendering the NHS.UK macros costs far more than building the key.
+
+Each memo's key starts with a name of its own (`("pledge_card", pledge.pk, …)`), so two
+memos never share an entry. A memo must not hold a CSRF token (put `CSRF_SENTINEL` where
+it goes and wrap the memo in the `csrf_fill` filter) or anything its key does not name.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from jinja2 import nodes
+from jinja2.ext import Extension
+from markupsafe import Markup
+
+MAX_ENTRIES = 20_000
+CSRF_SENTINEL = Markup("<!--radicals:csrf-field-->")
+
+
+class MemoStore:
+    """A bounded, thread-safe least-recently-used map."""
+
+    def __init__(self, size: int = MAX_ENTRIES):
+        self.size = size
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def set(self, key, value) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+STORE = MemoStore()
+
+
+class MemoExtension(Extension):
+    tags = {"memo"}
+
+    def parse(self, parser):
+        lineno = next(parser.stream).lineno
+        key = parser.parse_expression()
+        body = parser.parse_statements(("name:endmemo",), drop_needle=True)
+        return nodes.CallBlock(self.call_method("_memo", [key]), [], [], body).set_lineno(lineno)
+
+    def _memo(self, key, caller) -> Markup:
+        from django.conf import settings
+
+        if not getattr(settings, "TEMPLATE_MEMO", True):
+            return Markup(caller())  # noqa: S704 # nosec B704 - the template's own output
+        html = STORE.get(key)
+        if html is None:
+            html = str(caller())
+            STORE.set(key, html)
+        # Rendered (and escaped) by the template itself before it was stored.
+        return Markup(html)  # noqa: S704 # nosec B704
+
+
+def csrf_fill(html, request) -> Markup:
+    """Put this request's CSRF field where a memo left `CSRF_SENTINEL`."""
+    from radicals.jinja2 import csrf_hidden
+
+    text = str(html)
+    if CSRF_SENTINEL not in text:
+        return Markup(text)  # noqa: S704 # nosec B704 - already-rendered template output
+    return Markup(text.replace(CSRF_SENTINEL, str(csrf_hidden(request))))  # noqa: S704 # nosec B704
