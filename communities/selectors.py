@@ -40,48 +40,57 @@ def is_organiser(user, community: Community) -> bool:
 
 
 def is_banned(user, community: Community) -> bool:
-    membership = membership_of(user, community)
+    return membership_is_banned(membership_of(user, community))
+
+
+def membership_is_banned(membership: Membership | None) -> bool:
     if membership is None or membership.status != Membership.Status.BANNED:
         return False
     return membership.banned_until is None or membership.banned_until > timezone.now()
+
+
+def _load_community_ids(user) -> None:
+    """One query for the per-request caches: every community `user` has a membership
+    row in, with its status (so asking about a community they never joined costs
+    nothing), the ones they are an active member of (organisers included) and the ones
+    they organise."""
+    rows = list(
+        Membership.objects.filter(member=user).values_list("community_id", "status", "role")
+    )
+    user._membership_statuses = {community_id: status for community_id, status, _ in rows}
+    active = [(c, role) for c, status, role in rows if status == Membership.Status.ACTIVE]
+    user._member_community_ids = [community_id for community_id, _role in active]
+    user._organised_community_ids = [
+        community_id for community_id, role in active if role == Membership.Role.ORGANISER
+    ]
+
+
+def membership_status(user, community_id: int) -> str | None:
+    """The status of `user`'s membership row in the community, or None for none (from
+    the per-request cache)."""
+    if user is None or not user.is_authenticated:
+        return None
+    if not hasattr(user, "_membership_statuses"):
+        _load_community_ids(user)
+    return user._membership_statuses.get(community_id)
 
 
 def member_community_ids(user) -> list[int]:
     """Ids of the communities where `user` is an active member (organisers included)."""
     if user is None or not user.is_authenticated:
         return []
-    cache_name = "_member_community_ids"
-    if not hasattr(user, cache_name):
-        setattr(
-            user,
-            cache_name,
-            list(
-                Membership.objects.filter(member=user, status=Membership.Status.ACTIVE).values_list(
-                    "community_id", flat=True
-                )
-            ),
-        )
-    return getattr(user, cache_name)
+    if not hasattr(user, "_member_community_ids"):
+        _load_community_ids(user)
+    return user._member_community_ids
 
 
 def organised_community_ids(user) -> list[int]:
     """Ids of the communities `user` organises."""
     if user is None or not user.is_authenticated:
         return []
-    cache_name = "_organised_community_ids"
-    if not hasattr(user, cache_name):
-        setattr(
-            user,
-            cache_name,
-            list(
-                Membership.objects.filter(
-                    member=user,
-                    status=Membership.Status.ACTIVE,
-                    role=Membership.Role.ORGANISER,
-                ).values_list("community_id", flat=True)
-            ),
-        )
-    return getattr(user, cache_name)
+    if not hasattr(user, "_organised_community_ids"):
+        _load_community_ids(user)
+    return user._organised_community_ids
 
 
 def communities_active() -> QuerySet[Community]:
@@ -130,6 +139,29 @@ def communities_requested_by(user) -> QuerySet[Community]:
     if user is None or not user.is_authenticated:
         return Community.objects.none()
     return Community.objects.filter(requested_by=user).exclude(status=Community.Status.ACTIVE)
+
+
+def membership_and_organisers(user, community: Community) -> tuple[Membership | None, list[User]]:
+    """`membership_of` and `organisers_of` for a community's page, in one query."""
+    signed_in = user is not None and user.is_authenticated
+    condition = Q(role=Membership.Role.ORGANISER, status=Membership.Status.ACTIVE)
+    if signed_in:
+        condition |= Q(member=user)
+    rows = list(
+        Membership.objects.filter(condition, community=community)
+        .select_related("member")
+        .order_by("member__display_name", "member_id")
+    )
+    membership = next(
+        (m for m in rows if signed_in and m.member_id == user.pk),
+        None,
+    )
+    organisers = [
+        m.member
+        for m in rows
+        if m.role == Membership.Role.ORGANISER and m.status == Membership.Status.ACTIVE
+    ]
+    return membership, organisers
 
 
 def organisers_of(community: Community) -> list[User]:

@@ -19,7 +19,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from communities.moderation import ModerationStatus, visible_q
-from communities.selectors import member_community_ids
+from communities.selectors import member_community_ids, organised_community_ids
 from pledges.models import (
     SEARCH_CONFIG,
     Campaign,
@@ -54,18 +54,41 @@ def pledges_visible_to(user) -> QuerySet[Pledge]:
 
 
 def can_see_pledge(user, pledge: Pledge) -> bool:
-    return pledges_visible_to(user).filter(pk=pledge.pk).exists()
-
-
-def pledge_get_for(*, user, pk: int) -> Pledge:
-    """One pledge `user` may see, with what its page shows, or 404."""
-    pledge = (
-        pledges_visible_to(user)
-        .select_related(*WALL_SELECT_RELATED, "author__region", "author__organisation__region")
-        .filter(pk=pk)
-        .first()
+    """`pledges_visible_to`'s rule applied to the row in hand, with no query beyond the
+    member's community ids (kept on the user for the request). A test holds the two
+    to the same answers."""
+    signed_in = user is not None and user.is_authenticated
+    if signed_in and user.is_staff:
+        return True
+    is_author = signed_in and pledge.author_id == user.pk
+    in_audience = (
+        pledge.visibility == Pledge.Visibility.PUBLIC
+        or is_author
+        or (
+            signed_in
+            and pledge.visibility == Pledge.Visibility.COMMUNITY
+            and pledge.community_id in member_community_ids(user)
+        )
     )
-    if pledge is None:
+    moderation_lets_see = (
+        pledge.moderation_status == ModerationStatus.PUBLISHED
+        or is_author
+        or (signed_in and pledge.community_id in organised_community_ids(user))
+    )
+    return in_audience and moderation_lets_see
+
+
+def pledge_get_for(*, user, pk: int, related: bool = True) -> Pledge:
+    """One pledge `user` may see, or 404: with what its page shows (`related`), or the
+    bare row, which is all a shared page's check and a co-sign need. Fetched by its key
+    and checked with `can_see_pledge`, so the query stays a primary-key read."""
+    queryset = Pledge.objects.filter(pk=pk)
+    if related:
+        queryset = queryset.select_related(
+            *WALL_SELECT_RELATED, "author__region", "author__organisation__region"
+        )
+    pledge = queryset.first()
+    if pledge is None or not can_see_pledge(user, pledge):
         raise Http404("No such pledge.")
     return pledge
 

@@ -368,23 +368,28 @@ def pledge_unsign(*, pledge: Pledge, member) -> Pledge:
 
 
 def _tell_author_about_co_signers(pledge: Pledge, *, now: datetime) -> None:
-    """One notification a day to the author, its body updated as more people sign."""
+    """One notification a day to the author, its body updated as more people sign.
+
+    Two statements per co-signature: today's count, and notify()'s one statement that
+    makes the day's row or rewrites its body. notify() reads only the recipient's id,
+    so the author is not loaded for it."""
     today = timezone.localdate(now)
     start = timezone.make_aware(datetime.combine(today, datetime.min.time()))
     count = Signature.objects.filter(pledge=pledge, is_author=False, signed_at__gte=start).count()
     people = "person has" if count == 1 else "people have"
-    body = f"{count} {people} co-signed “{pledge.sentence}” today."
-    notification, created = notify(
+    author = (
+        pledge.author if Pledge.author.is_cached(pledge) else get_user_model()(pk=pledge.author_id)
+    )
+    notify(
         kind=Kind.NEW_CO_SIGNERS,
-        recipient=pledge.author,
+        recipient=author,
         subject=pledge,
         title="New co-signers on your pledge",
-        body=body,
+        body=f"{count} {people} co-signed “{pledge.sentence}” today.",
         url=pledge.get_absolute_url(),
         period=today.isoformat(),
+        update_body=True,
     )
-    if not created and notification.body != body:
-        type(notification).objects.filter(pk=notification.pk).update(body=body)
 
 
 # --- Lifecycle transitions -------------------------------------------------------------

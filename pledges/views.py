@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, Sum
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import urlencode
@@ -19,10 +20,13 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from communities.moderation import ModerationStatus
+from communities.selectors import organised_community_ids
 from pledges import page_sections, permissions, selectors, services
 from pledges.filters import PledgeFilter
 from pledges.forms import CheckInForm, DoneForm, PledgeEditForm, PledgeForm
 from pledges.models import Campaign, Pledge, format_quantity
+from radicals import page_purge, shared_pages
+from radicals.member_cache import member_page_cache
 from radicals.web import call_service
 
 WALL_PAGE_SIZE = 20
@@ -49,6 +53,7 @@ def _community_href(community) -> str:
 # --- The wall ------------------------------------------------------------------------
 
 
+@member_page_cache
 def wall(request):
     # Always bound, so the default order and the hiding of withdrawn pledges apply.
     filterset = PledgeFilter(request.GET, queryset=selectors.pledge_wall(user=request.user))
@@ -84,10 +89,50 @@ def _sign_panel_context(request, pledge: Pledge, signature, error: str | None = 
     }
 
 
+@member_page_cache
 def detail(request, pk: int):
-    pledge = selectors.pledge_get_for(user=request.user, pk=pk)
+    page_purge.keep_until_changed(request, f"pledge:{pk}")
+    pledge = selectors.pledge_get_for(user=request.user, pk=pk, related=False)
+    signature = selectors.signature_of(user=request.user, pledge=pledge)
+    variant = (
+        _shared_variant(request.user, pledge, signature) if shared_pages.enabled(request) else None
+    )
+    if variant is None:
+        return _detail_page(request, pk, signature)
+    return shared_pages.serve(
+        request,
+        name="pledge",
+        variant=variant,
+        subjects=[f"pledge:{pledge.pk}"],
+        render=lambda: _detail_page(request, pk, signature),
+    )
+
+
+def _shared_variant(user, pledge: Pledge, signature) -> tuple | None:
+    """What can still differ between signed-in members with no part in the pledge, who
+    share one rendering of its page (radicals.shared_pages); None for those who have a
+    part (its author and signers, its community's organisers, admins, the authors of
+    stories about it), whose page shows their own forms and what only they may see.
+
+    A member's own check-in waiting for a moderator is on the pages of signers only:
+    a check-in needs a signature, and one kept after its signature was taken back
+    shows on that member's page once it is published."""
+    if not user.is_authenticated or user.is_staff or signature is not None:
+        return None
+    if pledge.author_id == user.pk:
+        return None
+    if pledge.community_id and pledge.community_id in organised_community_ids(user):
+        return None
+    if shared_pages.shows_own_content("pledge", user=user, pledge=pledge):
+        return None
+    return (permissions.can_sign(user, pledge, None),)
+
+
+def _detail_page(request, pk: int, signature):
     user = request.user
-    signature = selectors.signature_of(user=user, pledge=pledge)
+    pledge = selectors.pledge_get_for(user=user, pk=pk)  # with what the page shows
+    if signature is not None:
+        signature.pledge = pledge
     check_ins = list(
         selectors.check_ins_visible_to(user=user, pledge=pledge)[: selectors.CHECK_INS_SHOWN]
     )
@@ -110,7 +155,8 @@ def detail(request, pk: int):
 
 
 def _load_for_action(request, pk: int) -> Pledge:
-    return selectors.pledge_get_for(user=request.user, pk=pk)
+    # The bare row: the service locks it again, and the panel reads little beyond it.
+    return selectors.pledge_get_for(user=request.user, pk=pk, related=False)
 
 
 @require_POST
@@ -132,18 +178,25 @@ def unsign(request, pk: int):
 
 
 def _signature_action(request, pk: int, *, signing: bool):
-    pledge = _load_for_action(request, pk)
+    # Signing locks and checks the pledge itself, so the busiest action on the site
+    # reads it once; taking a signature back reads it first (the service does not ask
+    # whether the member may see a pledge they have not signed).
+    pledge = None if signing else _load_for_action(request, pk)
     error = None
     try:
         if signing:
-            signature = services.pledge_sign(pledge=pledge, member=request.user)
+            signature = services.pledge_sign(pledge=pk, member=request.user)
             pledge = signature.pledge
+            if not selectors.can_see_pledge(request.user, pledge):
+                raise Http404("No such pledge.")  # signed once, no longer theirs to see
         else:
             pledge = services.pledge_unsign(pledge=pledge, member=request.user)
             signature = None
+    except Pledge.DoesNotExist:
+        raise Http404("No such pledge.") from None
     except (ValidationError, PermissionDenied) as exc:
         error = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
-        pledge.refresh_from_db()
+        pledge = _load_for_action(request, pk)  # 404 for a pledge they may not see
         signature = selectors.signature_of(user=request.user, pledge=pledge)
     if request.htmx:
         return render(

@@ -134,6 +134,12 @@ class Story(Moderated):
                 condition=Q(status="published", moderation_status="published"),
             ),
             models.Index(fields=["community", "status"], name="stories_community_status"),
+            # A community page's stories: a range read of the community's feed.
+            models.Index(
+                fields=["community", "-is_featured", "-published_at", "-id"],
+                name="stories_community_feed",
+                condition=Q(status="published", moderation_status="published"),
+            ),
             GinIndex(search_vector(), name="stories_search"),
         ]
         constraints = [

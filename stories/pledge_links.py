@@ -119,7 +119,9 @@ def pledge_section(*, request, pledge: Pledge, signature=None) -> PledgeSection 
     """On a pledge's page: the stories about it, and for a member whose commitment is
     done and who has not told it yet, the invitation to tell it."""
     stories = list(
-        selectors.story_feed(user=request.user).filter(pledges=pledge)[:STORIES_ON_PLEDGE_PAGE]
+        selectors.story_feed(user=request.user, with_pledges=False).filter(pledges=pledge)[
+            :STORIES_ON_PLEDGE_PAGE
+        ]
     )
     invite = bool(
         signature is not None

@@ -11,7 +11,7 @@ from members import profile_sections
 from notifications import digest_sections
 from pledges import page_sections as pledge_sections
 from pledges.signals import commitment_done
-from radicals import home_sections, home_stats
+from radicals import home_sections, home_stats, shared_pages
 from stories import pledge_links, selectors
 from stories.models import Comment, Story
 
@@ -109,6 +109,14 @@ def organiser_digest(*, organiser, since, until) -> list[digest_sections.DigestS
     ]
 
 
+def wrote_a_story_about(*, user, pledge) -> bool:
+    return selectors.stories_written_by(user).filter(pledges=pledge).exists()
+
+
+def wrote_a_story_in(*, user, community) -> bool:
+    return selectors.stories_written_by(user).filter(community=community).exists()
+
+
 def register_all() -> None:
     register_moderated(
         Story,
@@ -129,6 +137,10 @@ def register_all() -> None:
     profile_sections.register(profile_stories)
     community_sections.register(community_stories)
     pledge_sections.register(pledge_links.pledge_section)
+    # A member's own story shows with their own name (whatever they chose to show
+    # others), so pages listing it are rendered for them (radicals.shared_pages).
+    shared_pages.register_own_content_check("pledge", wrote_a_story_about)
+    shared_pages.register_own_content_check("community", wrote_a_story_in)
     digest_sections.register(organiser_digest)
     digest_sections.register_recipients(organisers_with_stories_to_review)
     commitment_done.connect(

@@ -41,6 +41,11 @@ def _co_author_q(user) -> Q:
     )
 
 
+def stories_written_by(user) -> QuerySet[Story]:
+    """Stories `user` wrote or co-writes (accepted), in any state."""
+    return Story.objects.filter(Q(author=user) | _co_author_q(user))
+
+
 def stories_visible_to(user) -> QuerySet[Story]:
     """Every story `user` may open."""
     public = Q(status=Story.Status.PUBLISHED, moderation_status=ModerationStatus.PUBLISHED)
@@ -65,8 +70,12 @@ def _visible_pledges(user) -> Prefetch:
     )
 
 
-def _with_list_data(queryset: QuerySet[Story], user=None) -> QuerySet[Story]:
-    """What a story card shows, in a constant number of queries however many rows."""
+def _with_list_data(
+    queryset: QuerySet[Story], user=None, *, with_pledges: bool = True
+) -> QuerySet[Story]:
+    """What a story card shows, in a constant number of queries however many rows.
+    `with_pledges=False` leaves out the linked pledges, which the API's list shows and
+    the web's story cards do not."""
     published_comments = (
         Comment.objects.filter(story=OuterRef("pk"), moderation_status=ModerationStatus.PUBLISHED)
         .order_by()
@@ -76,7 +85,9 @@ def _with_list_data(queryset: QuerySet[Story], user=None) -> QuerySet[Story]:
     )
     return (
         queryset.select_related(*LIST_SELECT_RELATED)
-        .prefetch_related("tags", _accepted_co_authors(), _visible_pledges(user))
+        .prefetch_related(
+            "tags", _accepted_co_authors(), *([_visible_pledges(user)] if with_pledges else [])
+        )
         .annotate(
             comment_count=Coalesce(Subquery(published_comments, output_field=IntegerField()), 0)
         )
@@ -100,9 +111,11 @@ def story_feed(
     community: str | None = None,
     tag: str | None = None,
     campaign: str | None = None,
+    with_pledges: bool = True,
 ) -> QuerySet[Story]:
     """Published stories `user` may read, featured first, then newest; filtered by a
-    search and by community, tag and campaign slugs."""
+    search and by community, tag and campaign slugs. The web's cards need no linked
+    pledges (`with_pledges=False`)."""
     queryset = stories_visible_to(user).filter(
         status=Story.Status.PUBLISHED, moderation_status=ModerationStatus.PUBLISHED
     )
@@ -113,7 +126,9 @@ def story_feed(
     if campaign:
         queryset = queryset.filter(campaign__slug=campaign)
     queryset = search(queryset, q)
-    return _with_list_data(queryset, user).order_by("-is_featured", "-published_at", "-id")
+    return _with_list_data(queryset, user, with_pledges=with_pledges).order_by(
+        "-is_featured", "-published_at", "-id"
+    )
 
 
 def stories_of(*, user) -> QuerySet[Story]:
@@ -212,13 +227,16 @@ def review_count_for(*, user, community: Community) -> int:
 
 def featured_stories(*, user, limit: int = 3) -> list[Story]:
     return list(
-        story_feed(user=user).filter(is_featured=True).order_by("-featured_at", "-id")[:limit]
+        story_feed(user=user, with_pledges=False)
+        .filter(is_featured=True)
+        .order_by("-featured_at", "-id")[:limit]
     )
 
 
 def community_stories(*, user, community: Community, limit: int = 5) -> list[Story]:
     """A community's stories: featured first, then the most recent."""
-    return list(story_feed(user=user, community=community.slug)[:limit])
+    # By the community's id, so the community's own feed index answers it.
+    return list(story_feed(user=user, with_pledges=False).filter(community=community)[:limit])
 
 
 def member_published_stories(*, member, viewer, limit: int = 10) -> list[Story]:

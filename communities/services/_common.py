@@ -29,7 +29,7 @@ def _date(value: datetime) -> str:
 
 def _forget_cached_ids(user) -> None:
     """Drop the per-request caches the selectors keep on a user object."""
-    for name in ("_member_community_ids", "_organised_community_ids"):
+    for name in ("_member_community_ids", "_organised_community_ids", "_membership_statuses"):
         if hasattr(user, name):
             delattr(user, name)
 

@@ -167,6 +167,21 @@ def test_the_author_gets_one_new_co_signers_notification_a_day_which_grows(
     assert not Notification.objects.filter(kind=Kind.NEW_CO_SIGNERS, recipient=bob).exists()
 
 
+def test_telling_the_author_about_a_co_signer_costs_two_statements(
+    pledge, bob, charlie, django_assert_num_queries
+):
+    services.pledge_sign(pledge=pledge, member=bob)
+    pledge = Pledge.objects.get(pk=pledge.pk)  # the author not loaded, as after the lock
+    Signature.objects.create(pledge=pledge, member=charlie, signed_at=timezone.now())
+
+    # Today's count, then notify()'s one statement that rewrites the day's body.
+    with django_assert_num_queries(2):
+        services._tell_author_about_co_signers(pledge, now=timezone.now())
+
+    notification = Notification.objects.get(kind=Kind.NEW_CO_SIGNERS)
+    assert notification.body.startswith("2 people have co-signed")
+
+
 def test_signing_twice_changes_nothing(pledge_with_signers, bob):
     first = Signature.objects.get(pledge=pledge_with_signers, member=bob)
 

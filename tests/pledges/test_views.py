@@ -648,3 +648,25 @@ def test_members_can_report_a_pledge_and_its_check_ins_but_not_their_own(
 
     own = client_for(pledge.author).get(url).content.decode()
     assert flag_url(pledge) not in own
+
+
+def test_signing_a_pledge_that_does_not_exist_is_a_404(client_for, bob):
+    response = client_for(bob).post(reverse("pledges:sign", args=[999_999]))
+
+    assert response.status_code == 404
+
+
+def test_a_signer_who_may_no_longer_see_the_pledge_gets_a_404(client_for, bob):
+    from communities.models import Membership
+    from pledges.services import pledge_sign
+    from tests.factories import CommunityFactory, MembershipFactory, PledgeFactory
+
+    community = CommunityFactory()
+    MembershipFactory(community=community, member=bob)
+    pledge = PledgeFactory(community=community, visibility="community")
+    pledge_sign(pledge=pledge, member=bob)
+    Membership.objects.filter(community=community, member=bob).update(status="left")
+
+    response = client_for(bob).post(reverse("pledges:sign", args=[pledge.pk]))
+
+    assert response.status_code == 404
