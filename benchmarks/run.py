@@ -42,6 +42,11 @@ CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", 50))
 NUDGES = int(os.environ.get("BENCH_NUDGES", 5_000 if QUICK else 100_000))
 NUDGE_SECONDS = 30 if QUICK else 120  # the nudge run stops here, sent or not
 ROLLUP_LIMIT_SECONDS = 75  # a full recount (and its reference) still running is cancelled
+# BENCH_FIGURES="co-sign,home" keeps only the page figures whose names hold one of those.
+FIGURES = [word.strip() for word in os.environ.get("BENCH_FIGURES", "").split(",") if word.strip()]
+PARTS = ("pages", "nudges", "rollups", "export")
+# BENCH_ONLY=pages,export runs just those parts (a comma-separated subset of PARTS).
+ONLY = [part.strip() for part in os.environ.get("BENCH_ONLY", "").split(",") if part.strip()]
 WRK_THREADS = 2
 
 
@@ -146,7 +151,7 @@ def query_counts(fixtures) -> dict[str, dict[str, int]]:
     count that grows with the rows shows."""
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
+    from django.test.utils import CaptureQueriesContext, override_settings
 
     from members.models import User
 
@@ -175,6 +180,10 @@ def query_counts(fixtures) -> dict[str, dict[str, int]]:
         "API pledge list": ["/api/pledges/", "/api/pledges/?page_size=100"],
     }
     counts = {}
+    # Count the queries of rendering each page, not of serving a kept copy of it
+    # (radicals.member_cache, radicals.shared_pages), which take fewer.
+    no_copies = override_settings(MEMBER_PAGE_CACHE_SECONDS=0, SHARED_PAGE_CACHE_SECONDS=0)
+    no_copies.enable()
     for name, (small_path, large_path) in pages.items():
         found = []
         for path in (small_path, large_path):
@@ -185,6 +194,7 @@ def query_counts(fixtures) -> dict[str, dict[str, int]]:
                 raise RuntimeError(f"{path} answered {response.status_code}")
             found.append(len(queries))
         counts[name] = {"small": found[0], "large": found[1]}
+    no_copies.disable()
     client.logout()
     return counts
 
@@ -213,6 +223,11 @@ def measure(base: str, items: list[Scenario], workdir: Path) -> list[dict]:
         files[(index, "ref")] = _write(workdir / f"s{index}-ref.tsv", scenario.reference)
     runs: dict = {key: [] for key in files}
     used = dict.fromkeys(files, 0)  # lines of each file earlier runs consumed
+    # A server that has been up for a while has rendered each page at least once, so
+    # its caches hold what a busy day leaves there: visit every page once first.
+    for scenario in items:
+        for rows in (scenario.requests, scenario.reference):
+            _visit_each_page(base, rows)
     # Warm every worker's caches and connections on every page first (not the
     # co-signs: each of their lines can be used once).
     for key, path in files.items():
@@ -272,6 +287,28 @@ def measure(base: str, items: list[Scenario], workdir: Path) -> list[dict]:
             }
         )
     return figures
+
+
+def _visit_each_page(base: str, rows: list[tuple[str, str, str, str]]) -> None:
+    """GET each distinct path of `rows` once, as the first session that reads it."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+
+    address = urlsplit(base)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=60)
+    seen = set()
+    try:
+        for method, path, session, _csrf in rows:
+            if method != "GET" or path in seen:
+                continue
+            seen.add(path)
+            headers = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session}"} if session else {}
+            connection.request("GET", path, headers=headers)
+            connection.getresponse().read()
+    finally:
+        connection.close()
 
 
 def _write(path: Path, rows: list[tuple[str, str, str, str]]) -> Path:
@@ -418,6 +455,9 @@ def main() -> int:
             "the load generator wrk is not installed. Install it (Debian/Ubuntu: "
             "`apt-get install wrk`), or point BENCH_WRK at it."
         )
+    unknown = [part for part in ONLY if part not in PARTS]
+    if unknown:
+        return _refuse(f"BENCH_ONLY names {', '.join(unknown)}; the parts are {', '.join(PARTS)}.")
     if not _has_data():
         return _refuse(
             f"the benchmark database {database.bench_database_name()} has no data. "
@@ -451,25 +491,34 @@ def main() -> int:
     fixtures = fixture_module.prepare(co_sign_requests=int(SECONDS * REPETITIONS * 2000))
     workdir = Path(tempfile.mkdtemp(prefix="radicals-bench-"))
     complete = False
+    result["parts"] = ONLY or list(PARTS)
     try:
-        result["queries"] = query_counts(fixtures)
-        _say(f"Queries per signed-in page (small, large): {result['queries']}")
-        with server.gunicorn(log=workdir / "gunicorn.log") as base:
-            _say(f"gunicorn {result['settings']['gunicorn']} at {base}")
-            result["figures"] = measure(base, scenarios(fixtures), workdir)
-        _say(f"Nudges: {NUDGES:,} due, 2 workers, SMTP sink…")
-        result["nudges"] = nudges.run(
-            count=NUDGES, workers=2, timeout=NUDGE_SECONDS, log_dir=workdir
-        )
-        _say(f"  {result['nudges']}")
+        if "pages" in result["parts"]:
+            result["queries"] = query_counts(fixtures)
+            _say(f"Queries per signed-in page (small, large): {result['queries']}")
+            with server.gunicorn(log=workdir / "gunicorn.log") as base:
+                _say(f"gunicorn {result['settings']['gunicorn']} at {base}")
+                chosen = [
+                    item
+                    for item in scenarios(fixtures)
+                    if not FIGURES or any(word in item.name for word in FIGURES)
+                ]
+                result["figures"] = measure(base, chosen, workdir)
+        if "nudges" in result["parts"]:
+            _say(f"Nudges: {NUDGES:,} due, 2 workers, SMTP sink…")
+            result["nudges"] = nudges.run(
+                count=NUDGES, workers=2, timeout=NUDGE_SECONDS, log_dir=workdir
+            )
+            _say(f"  {result['nudges']}")
         from benchmarks import reports_bench
 
-        _say("Rollups: " + ("one tick (quick run)" if QUICK else "full recount and one tick"))
-        result["rollups"] = reports_bench.rollups(
-            repetitions=1, full_recount=not QUICK, limit=ROLLUP_LIMIT_SECONDS
-        )
-        _say(f"  {result['rollups']}")
-        if not QUICK:
+        if "rollups" in result["parts"]:
+            _say("Rollups: " + ("one tick (quick run)" if QUICK else "full recount and one tick"))
+            result["rollups"] = reports_bench.rollups(
+                repetitions=1, full_recount=not QUICK, limit=ROLLUP_LIMIT_SECONDS
+            )
+            _say(f"  {result['rollups']}")
+        if "export" in result["parts"] and (not QUICK or ONLY):
             _say("CSV export of every published pledge, and COPY of the same rows…")
             result["export"] = reports_bench.export()
             _say(f"  {result['export']}")
@@ -492,7 +541,8 @@ def main() -> int:
 def _save(result: dict) -> str:
     RESULTS_DIR.mkdir(exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y-%m-%d")
-    name = f"{stamp}{'-quick' if QUICK else ''}{'' if result['complete'] else '-partial'}.json"
+    partial = not result["complete"] or result["parts"] != list(PARTS)
+    name = f"{stamp}{'-quick' if QUICK else ''}{'-partial' if partial else ''}.json"
     (RESULTS_DIR / name).write_text(json.dumps(result, indent=2, default=str) + "\n")
     return name
 
