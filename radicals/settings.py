@@ -78,7 +78,8 @@ def _redis_db(url: str, db: int) -> str:
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Django's Redis backend, keeping one client per pool (radicals/cache.py).
+        "BACKEND": "radicals.cache.RedisCache",
         "LOCATION": env("CACHE_URL", default=_redis_db(REDIS_URL, 1)),
         "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="radicals"),
         "TIMEOUT": 300,
