@@ -18,6 +18,7 @@ change is still uncommitted is not kept under the new generation.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Callable, Iterable
 
@@ -41,22 +42,43 @@ def generations(subjects: Iterable[str]) -> dict[str, str | None]:
     return {subject: found.get(generation_key(subject)) for subject in subjects}
 
 
+# Subjects waiting for their transaction to commit, per thread (a thread has its own
+# database connection). Every purge() registers a callback after commit; the first to
+# run sets every pending subject's new generation in one write, the rest find nothing
+# left. A subject whose transaction rolled back stays pending and is retired with the
+# next commit's: a purge too many only costs one render.
+_pending = threading.local()
+
+
+def _pending_subjects() -> set[str]:
+    subjects = getattr(_pending, "subjects", None)
+    if subjects is None:
+        subjects = _pending.subjects = set()
+    return subjects
+
+
+def _retire_pending() -> None:
+    from django.core.cache import cache
+
+    subjects = _pending_subjects()
+    if not subjects:
+        return
+    retiring = sorted(subjects)
+    subjects.clear()
+    cache.set_many(
+        {generation_key(subject): uuid.uuid4().hex for subject in retiring},
+        GENERATION_SECONDS,
+    )
+
+
 def purge(subjects: Iterable[str]) -> None:
     """Retire the cached pages that show these subjects, once the current transaction
-    commits."""
-    subjects = sorted({subject for subject in subjects if subject})
+    commits. The purges of one transaction are written together."""
+    subjects = {subject for subject in subjects if subject}
     if not subjects or getattr(settings, "ANONYMOUS_PAGE_CACHE_SECONDS", 0) <= 0:
         return
-
-    def retire() -> None:
-        from django.core.cache import cache
-
-        cache.set_many(
-            {generation_key(subject): uuid.uuid4().hex for subject in subjects},
-            GENERATION_SECONDS,
-        )
-
-    transaction.on_commit(retire)
+    _pending_subjects().update(subjects)
+    transaction.on_commit(_retire_pending)
 
 
 def purge_on_change(model, subjects_of: Callable[[object], Iterable[str]]) -> None:

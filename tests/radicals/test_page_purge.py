@@ -109,3 +109,50 @@ def test_a_change_during_the_render_leaves_the_copy_stale(kept, monkeypatch):
     monkeypatch.setattr(page_purge, "keep_until_changed", real)
 
     assert "try a new title" in _visit(path)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_purges_of_one_transaction_are_written_together(kept, monkeypatch):
+    from django.core.cache import cache
+    from django.db import transaction
+
+    from radicals import page_purge
+
+    writes = []
+    real_set_many = cache.set_many
+    monkeypatch.setattr(
+        cache,
+        "set_many",
+        lambda items, *a, **k: writes.append(set(items)) or real_set_many(items, *a, **k),
+    )
+    before = page_purge.generations(["pledge:1", "pledge:2", "community:3"])
+
+    with transaction.atomic():
+        page_purge.purge(["pledge:1"])
+        page_purge.purge(["pledge:2", "community:3", ""])
+        assert writes == []  # nothing before the commit
+
+    assert writes == [
+        {page_purge.generation_key(s) for s in ("pledge:1", "pledge:2", "community:3")}
+    ]
+    after = page_purge.generations(["pledge:1", "pledge:2", "community:3"])
+    assert all(after[s] and after[s] != before[s] for s in after)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_purge_whose_transaction_rolled_back_is_never_lost_nor_blocks_the_next(kept):
+    from django.db import transaction
+
+    from radicals import page_purge
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        page_purge.purge(["pledge:7"])
+        raise RuntimeError("rolled back")
+    assert page_purge.generations(["pledge:7"])["pledge:7"] is None  # not yet: no commit
+
+    with transaction.atomic():
+        page_purge.purge(["pledge:8"])
+
+    found = page_purge.generations(["pledge:7", "pledge:8"])
+    assert found["pledge:8"] is not None
+    assert found["pledge:7"] is not None  # retired with the next commit: one render more
