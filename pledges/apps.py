@@ -34,13 +34,7 @@ class PledgesConfig(AppConfig):
         )
         # Visitors' cached copies of a pledge's and a community's page are dropped
         # when what they show changes (radicals.page_purge).
-        page_purge.purge_on_change(
-            Pledge,
-            lambda pledge: (
-                [f"pledge:{pledge.pk}"]
-                + ([f"community:{pledge.community_id}"] if pledge.community_id else [])
-            ),
-        )
+        page_purge.purge_on_change(Pledge, hooks.pages_of_pledge)
         page_purge.purge_on_change(Signature, lambda signature: [f"pledge:{signature.pledge_id}"])
         page_purge.purge_on_change(CheckIn, lambda check_in: [f"pledge:{check_in.pledge_id}"])
         home_stats.register(hooks.home_totals)

@@ -52,6 +52,13 @@ def community_pledges(*, request, community) -> CommunitySection:
     )
 
 
+def pages_of_pledge(pledge) -> list[str]:
+    """The pages that show a pledge (radicals.page_purge): its own, and its community's."""
+    return [f"pledge:{pledge.pk}"] + (
+        [f"community:{pledge.community_id}"] if pledge.community_id else []
+    )
+
+
 def has_own_pledges_in(*, user, community) -> bool:
     """Whether the community's page lists a pledge of `user`'s: shown to them with
     their own name, and to them alone while it waits for a moderator."""

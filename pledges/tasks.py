@@ -8,7 +8,7 @@ redelivered after a crash) changes nothing more.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import date, timedelta
 
 from celery import shared_task
 from django.core.exceptions import ValidationError
@@ -32,6 +32,13 @@ QUIET_DAYS = 14
 @shared_task(**RETRY)
 def notify_threshold_reached(pledge_id: int) -> int:
     return services.notify_threshold_reached(pledge=pledge_id)
+
+
+@shared_task(**RETRY)
+def tell_author_about_co_signers(pledge_id: int, day: str) -> bool:
+    """Queued after a co-sign (services.co_signers_notice_after): the author's notice of
+    the day's co-signers, made or brought up to date."""
+    return services.tell_author_about_co_signers(pledge=pledge_id, day=date.fromisoformat(day))
 
 
 @shared_task(**RETRY)

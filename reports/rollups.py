@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 
 from reports.models import METRIC_NAMES, DailyRollup, RollupDirtyDay, RollupFollowUp, Scope
 
@@ -424,8 +425,16 @@ def rollups_recount_days(days: Iterable[datetime.date] | None) -> None:
 def mark_days(days: Iterable[datetime.date | datetime.datetime | None]) -> None:
     """Record that these days need recounting, in the caller's transaction."""
     wanted = {day_of(d) for d in days if d is not None}
-    if wanted:
-        RollupDirtyDay.objects.bulk_create([RollupDirtyDay(day=d) for d in sorted(wanted)])
+    if not wanted:
+        return
+    # One hand-written statement: every co-sign and check-in makes one, and the ORM's
+    # bulk_create took longer to build it than PostgreSQL took to run it.
+    table = connection.ops.quote_name(RollupDirtyDay._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (day, created_at) SELECT unnest(%s::date[]), %s",  # noqa: S608  # nosec B608
+            [sorted(wanted), timezone.now()],
+        )
 
 
 def mark_days_of(select_timestamps_sql: str, params: list) -> None:

@@ -156,30 +156,105 @@ def test_everyone_who_signed_hears_when_the_threshold_is_met(
 
 
 def test_the_author_gets_one_new_co_signers_notification_a_day_which_grows(
-    pledge, alice, bob, charlie
+    pledge, alice, bob, charlie, django_capture_on_commit_callbacks
 ):
-    services.pledge_sign(pledge=pledge, member=bob)
-    services.pledge_sign(pledge=pledge, member=charlie)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.pledge_sign(pledge=pledge, member=bob)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.pledge_sign(pledge=pledge, member=charlie)
 
     notification = Notification.objects.get(kind=Kind.NEW_CO_SIGNERS)
     assert notification.recipient == alice
-    assert notification.body.startswith("2 people have co-signed")
+    today = timezone.localdate()
+    assert notification.body == (
+        f"2 people have co-signed “{pledge.sentence}” on {today:%-d %B %Y}."
+    )
     assert not Notification.objects.filter(kind=Kind.NEW_CO_SIGNERS, recipient=bob).exists()
 
 
-def test_telling_the_author_about_a_co_signer_costs_two_statements(
-    pledge, bob, charlie, django_assert_num_queries
+def test_the_author_hears_about_co_signers_after_the_commit_not_before(
+    pledge, bob, django_capture_on_commit_callbacks
 ):
-    services.pledge_sign(pledge=pledge, member=bob)
-    pledge = Pledge.objects.get(pk=pledge.pk)  # the author not loaded, as after the lock
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.pledge_sign(pledge=pledge, member=bob)
+        assert not Notification.objects.filter(kind=Kind.NEW_CO_SIGNERS).exists()
+
+    assert len(callbacks) == 1
+    callbacks[0]()
+    assert Notification.objects.filter(kind=Kind.NEW_CO_SIGNERS).count() == 1
+
+
+def test_a_burst_of_co_signs_queues_one_notice_task_which_counts_them_all(
+    pledge, alice, bob, charlie, monkeypatch, django_capture_on_commit_callbacks
+):
+    queued = []
+    monkeypatch.setattr(
+        tasks.tell_author_about_co_signers, "delay", lambda *args: queued.append(args)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.pledge_sign(pledge=pledge, member=bob)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.pledge_sign(pledge=pledge, member=charlie)
+
+    today = timezone.localdate()
+    assert queued == [(pledge.pk, today.isoformat())]  # the second found one waiting
+    tasks.tell_author_about_co_signers.run(*queued[0])
+    notification = Notification.objects.get(kind=Kind.NEW_CO_SIGNERS)
+    assert notification.body.startswith("2 people have co-signed")
+
+    # The task has run, so the next co-sign queues another.
+    dave = UserFactory(display_name="Dave Davies")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.pledge_sign(pledge=pledge, member=dave)
+    assert len(queued) == 2
+
+
+def test_the_notice_counts_the_day_it_is_for_not_the_day_it_runs(pledge, bob, charlie):
+    yesterday = timezone.now() - datetime.timedelta(days=1)
+    Signature.objects.create(pledge=pledge, member=bob, signed_at=yesterday)
     Signature.objects.create(pledge=pledge, member=charlie, signed_at=timezone.now())
 
-    # Today's count, then notify()'s one statement that rewrites the day's body.
-    with django_assert_num_queries(2):
-        services._tell_author_about_co_signers(pledge, now=timezone.now())
+    assert services.tell_author_about_co_signers(
+        pledge=pledge.pk, day=timezone.localdate(yesterday)
+    )
+    notification = Notification.objects.get(kind=Kind.NEW_CO_SIGNERS)
+    assert notification.body.startswith("1 person has co-signed")
+    assert notification.body.endswith(f"on {timezone.localdate(yesterday):%-d %B %Y}.")
+
+
+def test_no_notice_when_nobody_co_signed_that_day_or_the_pledge_is_gone(pledge):
+    assert not services.tell_author_about_co_signers(pledge=pledge.pk, day=timezone.localdate())
+    assert not services.tell_author_about_co_signers(pledge=10**9, day=timezone.localdate())
+    assert not Notification.objects.filter(kind=Kind.NEW_CO_SIGNERS).exists()
+
+
+def test_telling_the_author_about_co_signers_costs_three_statements(
+    pledge, bob, charlie, django_assert_num_queries
+):
+    Signature.objects.create(pledge=pledge, member=bob, signed_at=timezone.now())
+    Signature.objects.create(pledge=pledge, member=charlie, signed_at=timezone.now())
+
+    # The pledge's row, the day's count, then notify()'s one statement.
+    with django_assert_num_queries(3):
+        services.tell_author_about_co_signers(pledge=pledge.pk, day=timezone.localdate())
 
     notification = Notification.objects.get(kind=Kind.NEW_CO_SIGNERS)
     assert notification.body.startswith("2 people have co-signed")
+
+
+def test_a_co_sign_costs_five_statements(pledge, bob):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        services.pledge_sign(pledge=pledge.pk, member=bob)
+
+    # The test's own transaction makes the service's atomic block a savepoint; in a
+    # request it is the transaction itself. Beyond that: the locked pledge, the member's
+    # signature if any, the new one, the rollups' dirty-day mark and the counter.
+    statements = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
+    assert len(statements) == 5, statements
+    assert statements[0].endswith("FOR UPDATE")
 
 
 def test_signing_twice_changes_nothing(pledge_with_signers, bob):
