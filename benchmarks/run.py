@@ -228,19 +228,23 @@ def measure(base: str, items: list[Scenario], workdir: Path) -> list[dict]:
     for scenario in items:
         for rows in (scenario.requests, scenario.reference):
             _visit_each_page(base, rows)
-    # Warm every worker's caches and connections on every page first (not the
-    # co-signs: each of their lines can be used once).
+    # Warm every worker's caches and connections on every figure first. A co-sign's
+    # line can be used once, so the warming uses the first lines and the runs go on
+    # after them.
     for key, path in files.items():
         # (A quick run warms the pages themselves only.)
-        if items[key[0]].requests[0][0] == "GET" and not (QUICK and key[1] == "ref"):
-            server.wrk(
-                base=base,
-                requests_file=path,
-                seconds=1,
-                connections=CONNECTIONS,
-                threads=WRK_THREADS,
-            )
-            server.wait_idle(base)
+        if QUICK and (key[1] == "ref" or items[key[0]].requests[0][0] != "GET"):
+            continue
+        warm = server.wrk(
+            base=base,
+            requests_file=path,
+            seconds=1,
+            connections=CONNECTIONS,
+            threads=WRK_THREADS,
+        )
+        if items[key[0]].requests[0][0] != "GET":
+            used[key] += warm["requests"] + CONNECTIONS * 2
+        server.wait_idle(base)
     for repetition in range(REPETITIONS):
         for index, scenario in enumerate(items):
             # Alternate which goes first, so neither always meets a warmer server.
