@@ -101,7 +101,7 @@ def _shared_variant(user, community) -> tuple | None:
     from others (their pledge or story there), whose page is rendered for them."""
     if not user.is_authenticated or user.is_staff or permissions.can_moderate(user, community):
         return None
-    if shared_pages.shows_own_content("community", user=user, community=community):
+    if shared_pages.shows_own_content(user, f"community:{community.pk}"):
         return None
     status = selectors.membership_status(user, community.pk)
     if status is None:

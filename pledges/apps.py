@@ -40,7 +40,7 @@ class PledgesConfig(AppConfig):
         home_stats.register(hooks.home_totals)
         profile_sections.register(hooks.profile_pledges)
         community_sections.register(hooks.community_pledges)
-        shared_pages.register_own_content_check("community", hooks.has_own_pledges_in)
+        shared_pages.register_own_content(hooks.communities_with_own_pledges)
         pre_delete.connect(
             hooks.recount_after_member_deleted,
             sender=settings.AUTH_USER_MODEL,

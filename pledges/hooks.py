@@ -59,12 +59,19 @@ def pages_of_pledge(pledge) -> list[str]:
     )
 
 
-def has_own_pledges_in(*, user, community) -> bool:
-    """Whether the community's page lists a pledge of `user`'s: shown to them with
-    their own name, and to them alone while it waits for a moderator."""
+def communities_with_own_pledges(user) -> list[str]:
+    """The communities whose page lists a pledge of `user`'s (radicals.shared_pages):
+    shown to them with their own name, and to them alone while it waits for a
+    moderator."""
     from pledges.models import Pledge
 
-    return Pledge.objects.filter(community=community, author=user).exists()
+    ids = (
+        Pledge.objects.filter(author=user, community__isnull=False)
+        .values_list("community_id", flat=True)
+        .distinct()
+        .order_by()
+    )
+    return [f"community:{community_id}" for community_id in ids]
 
 
 def recount_after_member_deleted(sender, instance, **kwargs) -> None:

@@ -123,7 +123,7 @@ def _shared_variant(user, pledge: Pledge, signature) -> tuple | None:
         return None
     if pledge.community_id and pledge.community_id in organised_community_ids(user):
         return None
-    if shared_pages.shows_own_content("pledge", user=user, pledge=pledge):
+    if shared_pages.shows_own_content(user, f"pledge:{pledge.pk}"):
         return None
     return (permissions.can_sign(user, pledge, None),)
 

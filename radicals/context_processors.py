@@ -1,31 +1,59 @@
 """What every page's chrome needs: navigation and the header's account links."""
 
+import functools
+
 from django.conf import settings
-from django.urls import NoReverseMatch, reverse
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.functional import cached_property
 
 from notifications.selectors import unread_count
+from radicals.member_cache import register_member_key
+
+_NAV = [
+    ("Pledges", "pledges:wall", False),
+    ("Communities", "communities:list", False),
+    ("Stories", "stories:feed", False),
+    ("Learning", "learning:catalogue", False),
+    ("Reports", "reports:dashboard", True),
+]
+
+
+@functools.lru_cache(maxsize=16)
+def _nav_links(urlconf, script_prefix: str, staff: bool) -> tuple[tuple[str, str], ...]:
+    """The header's links, worked out once per URL configuration and prefix (reverse()
+    cost more than the rest of a small htmx response)."""
+    links = []
+    for text, name, staff_only in _NAV:
+        if staff_only and not staff:
+            continue
+        try:
+            links.append((text, reverse(name, urlconf=urlconf)))
+        except NoReverseMatch:  # an app whose pages are switched off in this deployment
+            continue
+    return tuple(links)
+
+
+@receiver(setting_changed)
+def _forget_nav_links(*, setting, **kwargs) -> None:
+    if setting in ("ROOT_URLCONF", "FORCE_SCRIPT_NAME"):
+        _nav_links.cache_clear()
 
 
 def _nav_items(request):
     path = request.path
-    items = [
-        ("Pledges", "pledges:wall"),
-        ("Communities", "communities:list"),
-        ("Stories", "stories:feed"),
-        ("Learning", "learning:catalogue"),
-    ]
     user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated and user.is_staff:
-        items.append(("Reports", "reports:dashboard"))
-    nav = []
-    for text, name in items:
-        try:
-            href = reverse(name)
-        except NoReverseMatch:  # an app whose pages are switched off in this deployment
-            continue
-        nav.append({"text": text, "href": href, "current": path.startswith(href)})
-    return nav
+    staff = bool(user is not None and user.is_authenticated and user.is_staff)
+    links = _nav_links(get_urlconf(), get_script_prefix(), staff)
+    return [{"text": text, "href": href, "current": path.startswith(href)} for text, href in links]
+
+
+def counts_key_of(user_id: int) -> str:
+    return f"header-counts:{user_id}"
+
+
+register_member_key(counts_key_of)
 
 
 class HeaderCounts:
@@ -43,7 +71,7 @@ class HeaderCounts:
     def values(self) -> dict[str, int]:
         from django.core.cache import cache
 
-        from radicals.member_cache import generation_key
+        from radicals.member_cache import generation_key, member_values
 
         user = self._user
         if user is None or not user.is_authenticated:
@@ -51,8 +79,8 @@ class HeaderCounts:
         seconds = getattr(settings, "HEADER_COUNTS_CACHE_SECONDS", 0)
         if seconds <= 0:
             return self._count()
-        counts_key = f"header-counts:{user.pk}"
-        found = cache.get_many([counts_key, generation_key(user.pk)])
+        counts_key = counts_key_of(user.pk)
+        found = member_values(user)
         generation = found.get(generation_key(user.pk))
         cached = found.get(counts_key)
         if cached is not None and cached[0] == generation:

@@ -54,6 +54,43 @@ def new_generation(user_id: int) -> None:
     cache.set(generation_key(user_id), uuid.uuid4().hex, GENERATION_SECONDS)
 
 
+# Other per-member entries kept under the member's generation (the header's counts,
+# radicals.shared_pages' own subjects): read in the same round trip as the generation.
+_member_keys: list = []
+
+
+def register_member_key(key_of) -> None:
+    """`key_of(user_id)` names a cache entry kept per member under their generation;
+    `member_values()` reads it with the generation, once per request."""
+    if key_of not in _member_keys:
+        _member_keys.append(key_of)
+
+
+def _member_key_names(user_id: int) -> list[str]:
+    return [generation_key(user_id)] + [key_of(user_id) for key_of in _member_keys]
+
+
+def member_values(user, *, found: dict | None = None) -> dict:
+    """The member's generation and registered entries (None for one not kept), read
+    once per request (the user object lives as long as the request) in one round trip.
+    `found`: what the caller's own get_many already read of them."""
+    names = _member_key_names(user.pk)
+    values = getattr(user, "_member_cache_values", None)
+    if values is None:
+        got = found if found is not None else cache.get_many(names)
+        values = user._member_cache_values = {name: got.get(name) for name in names}
+    else:
+        missing = [name for name in names if name not in values]
+        if missing:  # registered after this request's first read
+            got = cache.get_many(missing)
+            values.update({name: got.get(name) for name in missing})
+    return values
+
+
+def generation_of(user):
+    return member_values(user).get(generation_key(user.pk))
+
+
 def _signed_in(request: HttpRequest) -> bool:
     user = getattr(request, "user", None)
     return user is not None and user.is_authenticated
@@ -100,9 +137,8 @@ def member_page_cache(view):
         ):
             return view(request, *args, **kwargs)
         page_key = _page_key(request)
-        gen_key = generation_key(request.user.pk)
-        found = cache.get_many([page_key, gen_key])
-        generation = found.get(gen_key)
+        found = cache.get_many([page_key, *_member_key_names(request.user.pk)])
+        generation = member_values(request.user, found=found).get(generation_key(request.user.pk))
         cached = found.get(page_key)
         if cached is not None:
             stored_generation, fresh_until, response = cached
@@ -111,6 +147,10 @@ def member_page_cache(view):
         response = view(request, *args, **kwargs)
 
         def store(rendered: HttpResponse) -> None:
+            # A page filled in from a copy shared by many members (radicals.shared_pages)
+            # is as quick to fill in again as to read back, so it is not kept twice.
+            if getattr(request, "served_shared_copy", False):
+                return
             if _storable(rendered) and not has_flash_messages(request):
                 entry = (generation, time.time() + seconds, rendered)
                 cache.set(page_key, entry, seconds)

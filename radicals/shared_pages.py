@@ -16,8 +16,13 @@ Members with a part in the page (its author and signers, the community's organis
 admins) and requests carrying flash messages always get a page rendered for them. So
 does a member to whom a section of the page shows something of their own differently
 from everyone else (their story about the pledge with their own name on it, their
-pledge waiting for a moderator): the app owning that section registers a check with
-`register_own_content_check(page, check)`, asked by `shows_own_content(page, …)`.
+pledge waiting for a moderator): the app owning that section registers a *source* with
+`register_own_content(source)`, where `source(user)` gives the subjects of the pages
+that show the member something of their own. `shows_own_content(user, subject)` asks
+the union, which is worked out once per member and kept for OWN_CONTENT_SECONDS under
+the member's generation (radicals.member_cache), so every change the member makes is
+seen at once; a change someone else makes to the member's content (an admin moving
+their story) within those seconds.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from markupsafe import Markup
 
-from radicals import page_purge
+from radicals import member_cache, page_purge
 from radicals.member_cache import has_flash_messages
 from radicals.memo import CSRF_SENTINEL, csrf_fill
 
@@ -40,19 +45,48 @@ HEADER_HOLE = Markup("<!--radicals:header-->")
 CSRF_FIELD = re.compile(r'<input type="hidden" name="csrfmiddlewaretoken" value="[^"]*">')
 
 
-_own_content_checks: dict[str, list[Callable[..., bool]]] = {}
+# How long a member's own subjects are kept (see the module docstring).
+OWN_CONTENT_SECONDS = 60
+
+_own_content_sources: list[Callable[[object], Iterable[str]]] = []
 
 
-def register_own_content_check(page: str, check: Callable[..., bool]) -> None:
-    """`check(user=…, **subject)` is True when page `page` shows `user` something of
-    their own that other members see differently or not at all."""
-    checks = _own_content_checks.setdefault(page, [])
-    if check not in checks:
-        checks.append(check)
+def register_own_content(source: Callable[[object], Iterable[str]]) -> None:
+    """`source(user)` gives the subjects (`pledge:<id>`, `community:<id>`) of the pages
+    that show `user` something of their own that other members see differently or not
+    at all."""
+    if source not in _own_content_sources:
+        _own_content_sources.append(source)
 
 
-def shows_own_content(page: str, *, user, **subject) -> bool:
-    return any(check(user=user, **subject) for check in _own_content_checks.get(page, []))
+def _own_key(user_id: int) -> str:
+    return f"shared-pages:own:{user_id}"
+
+
+member_cache.register_member_key(_own_key)
+
+
+def own_subjects(user) -> frozenset[str]:
+    """Every subject whose page shows `user` something of their own: one cache read,
+    or each source's query once per OWN_CONTENT_SECONDS and after each of their changes."""
+    known = getattr(user, "_own_subjects", None)
+    if known is not None:
+        return known
+    key = _own_key(user.pk)
+    found = member_cache.member_values(user)
+    generation, cached = found.get(member_cache.generation_key(user.pk)), found.get(key)
+    if cached is not None and cached[0] == generation and time.time() < cached[1]:
+        subjects = cached[2]
+    else:
+        subjects = frozenset(s for source in _own_content_sources for s in source(user))
+        entry = (generation, time.time() + OWN_CONTENT_SECONDS, subjects)
+        cache.set(key, entry, OWN_CONTENT_SECONDS)
+    user._own_subjects = subjects
+    return subjects
+
+
+def shows_own_content(user, subject: str) -> bool:
+    return subject in own_subjects(user)
 
 
 def _seconds() -> int:
@@ -99,6 +133,7 @@ def serve(
         # Each CSRF field becomes the mark the header's memo uses, filled per member.
         html = CSRF_FIELD.sub(str(CSRF_SENTINEL), response.content.decode(response.charset))
         cache.set(key, (current, time.time() + seconds, html, content_type), seconds)
+    request.served_shared_copy = True
     return HttpResponse(_fill(html, request), content_type=content_type)
 
 

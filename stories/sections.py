@@ -109,12 +109,23 @@ def organiser_digest(*, organiser, since, until) -> list[digest_sections.DigestS
     ]
 
 
-def wrote_a_story_about(*, user, pledge) -> bool:
-    return selectors.stories_written_by(user).filter(pledges=pledge).exists()
-
-
-def wrote_a_story_in(*, user, community) -> bool:
-    return selectors.stories_written_by(user).filter(community=community).exists()
+def pages_with_own_stories(user) -> list[str]:
+    """The pledges and communities whose pages show a story `user` wrote or co-writes
+    (radicals.shared_pages), with their own name on it whatever they chose to show
+    others: one query for both."""
+    rows = (
+        selectors.stories_written_by(user)
+        .values_list("community_id", "pledges__id")
+        .distinct()
+        .order_by()
+    )
+    subjects = set()
+    for community_id, pledge_id in rows:
+        if community_id:
+            subjects.add(f"community:{community_id}")
+        if pledge_id:
+            subjects.add(f"pledge:{pledge_id}")
+    return sorted(subjects)
 
 
 def register_all() -> None:
@@ -139,8 +150,7 @@ def register_all() -> None:
     pledge_sections.register(pledge_links.pledge_section)
     # A member's own story shows with their own name (whatever they chose to show
     # others), so pages listing it are rendered for them (radicals.shared_pages).
-    shared_pages.register_own_content_check("pledge", wrote_a_story_about)
-    shared_pages.register_own_content_check("community", wrote_a_story_in)
+    shared_pages.register_own_content(pages_with_own_stories)
     digest_sections.register(organiser_digest)
     digest_sections.register_recipients(organisers_with_stories_to_review)
     commitment_done.connect(

@@ -187,3 +187,59 @@ def test_the_memo_store_is_bounded():
     assert store.get(("k", 0)) is None
     assert store.get(("k", 4)) == "4"
     assert len(STORE) <= STORE.size
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_shared_page_reads_the_members_cache_entries_in_one_round_trip_and_is_not_kept_twice(
+    member_cache, monkeypatch
+):
+    """The member's copy, generation, header counts and own subjects come in one
+    get_many; a page filled in from the shared copy is not stored again per member."""
+    from django.core.cache import cache
+
+    from tests.factories import CommunityFactory, MembershipFactory
+
+    member_cache.SHARED_PAGE_CACHE_SECONDS = 300
+    community = CommunityFactory()
+    path = reverse("communities:detail", args=[community.slug])
+    MembershipFactory(community=community)  # someone else, to render the shared copy
+    member = MembershipFactory(community=community).member
+    client = Client()
+    client.force_login(member)
+    client.get(path)  # the shared copy, the member's counts and own subjects are kept
+
+    reads, writes = [], []
+    real_get_many, real_set = cache.get_many, cache.set
+    monkeypatch.setattr(
+        cache, "get_many", lambda keys, *a: reads.append(keys) or real_get_many(keys, *a)
+    )
+    monkeypatch.setattr(
+        cache, "set", lambda key, *a, **k: writes.append(key) or real_set(key, *a, **k)
+    )
+    response = client.get(path)
+
+    assert response.status_code == 200
+    member_reads = [keys for keys in reads if any(k.startswith("member-pages:page:") for k in keys)]
+    assert len(member_reads) == 1
+    assert any(k.startswith("header-counts:") for k in member_reads[0])
+    assert any(k.startswith("shared-pages:own:") for k in member_reads[0])
+    assert not any(
+        k.startswith(("header-counts:", "shared-pages:own:")) for keys in reads[1:] for k in keys
+    )
+    assert not [key for key in writes if key.startswith("member-pages:page:")]
+
+
+def test_the_header_links_are_worked_out_once_and_again_for_another_url_configuration(rf, settings):
+    from radicals import context_processors
+
+    context_processors._nav_links.cache_clear()
+    request = rf.get("/pledges/")
+    first = context_processors._nav_items(request)
+    assert [item["text"] for item in first] == ["Pledges", "Communities", "Stories", "Learning"]
+    assert first[0]["current"] and not first[1]["current"]
+    assert context_processors._nav_links.cache_info().hits == 0
+    context_processors._nav_items(rf.get("/stories/"))
+    assert context_processors._nav_links.cache_info().hits == 1
+
+    settings.ROOT_URLCONF = "radicals.urls"  # any change of URLs forgets the links
+    assert context_processors._nav_links.cache_info().currsize == 0

@@ -189,3 +189,47 @@ def test_a_member_with_a_pledge_in_the_community_gets_their_own_page(shared, mon
 
 def test_switched_off_by_default_in_development(settings):
     assert settings.SHARED_PAGE_CACHE_SECONDS == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_members_own_pages_are_worked_out_once_and_again_after_their_own_change(
+    shared, django_assert_num_queries
+):
+    from radicals import member_cache, shared_pages
+
+    community = CommunityFactory()
+    member = MembershipFactory(community=community).member
+    subject = f"community:{community.pk}"
+    assert not shared_pages.shows_own_content(member, subject)
+    PledgeFactory(community=community, author=member)
+
+    again = type(member).objects.get(pk=member.pk)  # the next request's user
+    with django_assert_num_queries(0):
+        assert not shared_pages.shows_own_content(again, subject)  # kept, not asked again
+
+    member_cache.new_generation(member.pk)  # what any change the member makes does
+    fresh = type(member).objects.get(pk=member.pk)
+    assert shared_pages.shows_own_content(fresh, subject)
+
+
+@pytest.mark.django_db
+def test_a_story_makes_its_pledges_and_community_pages_the_writers_own():
+    from stories import sections
+
+    community = CommunityFactory()
+    writer = MembershipFactory(community=community).member
+    pledge = PledgeFactory(community=community)
+    story_create(
+        author=writer,
+        title="What an hour of quiet did",
+        summary="A ward went quiet for an hour a day.",
+        body="It helped.",
+        outcome="Fewer falls",
+        pledges=[pledge],
+        community=community,
+    )
+
+    assert sections.pages_with_own_stories(writer) == sorted(
+        [f"community:{community.pk}", f"pledge:{pledge.pk}"]
+    )
+    assert sections.pages_with_own_stories(UserFactory()) == []
