@@ -147,10 +147,6 @@ def member_page_cache(view):
         response = view(request, *args, **kwargs)
 
         def store(rendered: HttpResponse) -> None:
-            # A page filled in from a copy shared by many members (radicals.shared_pages)
-            # is as quick to fill in again as to read back, so it is not kept twice.
-            if getattr(request, "served_shared_copy", False):
-                return
             if _storable(rendered) and not has_flash_messages(request):
                 entry = (generation, time.time() + seconds, rendered)
                 cache.set(page_key, entry, seconds)

@@ -133,7 +133,6 @@ def serve(
         # Each CSRF field becomes the mark the header's memo uses, filled per member.
         html = CSRF_FIELD.sub(str(CSRF_SENTINEL), response.content.decode(response.charset))
         cache.set(key, (current, time.time() + seconds, html, content_type), seconds)
-    request.served_shared_copy = True
     return HttpResponse(_fill(html, request), content_type=content_type)
 
 
