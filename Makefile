@@ -8,7 +8,7 @@ PIP_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint format audit bench bench-data clean-embedded stop-embedded
+.PHONY: install run test lint format audit bench bench-data profile clean-embedded stop-embedded
 
 install: $(PIP_STAMP) $(NPM_STAMP)
 
@@ -45,6 +45,12 @@ bench: install
 
 bench-data: install
 	$(PY) -m benchmarks.data $(SCALE)
+
+# One figure's requests profiled in-process with pyinstrument (benchmarks/profile.py).
+FIGURE ?= co-sign
+N ?= 1000
+profile: install
+	FIGURE=$(FIGURE) N=$(N) $(PY) -m benchmarks.profile
 
 stop-embedded: install
 	$(PY) -m radicals.embedded stop
