@@ -45,6 +45,18 @@ def _renders(monkeypatch, view_module, name: str) -> list:
     return calls
 
 
+def _story_about(pledge, writer, **extra):
+    return story_create(
+        author=writer,
+        title="What an hour of quiet did",
+        summary="A ward went quiet for an hour a day.",
+        body="It helped.",
+        outcome="Fewer falls",
+        pledges=[pledge],
+        **extra,
+    )
+
+
 @pytest.mark.django_db(transaction=True)
 def test_members_with_no_part_share_one_rendering_each_with_their_own_header(shared, monkeypatch):
     from pledges import views
@@ -128,14 +140,7 @@ def test_the_writer_of_a_story_about_the_pledge_gets_their_own_page(shared, monk
 
     pledge = PledgeFactory()
     writer = UserFactory(display_name="Wren Writer", name_visibility="private")
-    story = story_create(
-        author=writer,
-        title="What an hour of quiet did",
-        summary="A ward went quiet for an hour a day.",
-        body="It helped.",
-        outcome="Fewer falls",
-        pledges=[pledge],
-    )
+    story = _story_about(pledge, writer)
     from django.utils import timezone
 
     type(story).objects.filter(pk=story.pk).update(status="published", published_at=timezone.now())
@@ -219,15 +224,7 @@ def test_a_story_makes_its_pledges_and_community_pages_the_writers_own():
     community = CommunityFactory()
     writer = MembershipFactory(community=community).member
     pledge = PledgeFactory(community=community)
-    story_create(
-        author=writer,
-        title="What an hour of quiet did",
-        summary="A ward went quiet for an hour a day.",
-        body="It helped.",
-        outcome="Fewer falls",
-        pledges=[pledge],
-        community=community,
-    )
+    _story_about(pledge, writer, community=community)
 
     assert sections.pages_with_own_stories(writer) == sorted(
         [f"community:{community.pk}", f"pledge:{pledge.pk}"]
