@@ -650,8 +650,10 @@ def test_members_can_report_a_pledge_and_its_check_ins_but_not_their_own(
     assert flag_url(pledge) not in own
 
 
-def test_signing_a_pledge_that_does_not_exist_is_a_404(client_for, bob):
-    response = client_for(bob).post(reverse("pledges:sign", args=[999_999]))
+@pytest.mark.parametrize("pk", [999_999, 2**63, 10**30])
+def test_signing_a_pledge_that_does_not_exist_is_a_404(client_for, bob, pk):
+    # Ids past what the column holds too (the lock is hand-written SQL): no pledge.
+    response = client_for(bob).post(f"/pledges/{pk}/sign/")
 
     assert response.status_code == 404
 
