@@ -41,9 +41,17 @@ def _co_author_q(user) -> Q:
     )
 
 
+def _written_by_q(user) -> Q:
+    """Stories `user` wrote or co-writes (accepted). The co-written ones are read first
+    (one index read), so the condition is two index lookups PostgreSQL can combine:
+    "author or EXISTS(co-author)" made it walk every story (60–100 ms at 100,000)."""
+    co_written = CoAuthor.objects.filter(member=user, status=CoAuthor.Status.ACCEPTED)
+    return Q(author=user) | Q(pk__in=list(co_written.values_list("story_id", flat=True)))
+
+
 def stories_written_by(user) -> QuerySet[Story]:
     """Stories `user` wrote or co-writes (accepted), in any state."""
-    return Story.objects.filter(Q(author=user) | _co_author_q(user))
+    return Story.objects.filter(_written_by_q(user))
 
 
 def stories_visible_to(user) -> QuerySet[Story]:
@@ -135,9 +143,7 @@ def stories_of(*, user) -> QuerySet[Story]:
     """The member's own stories and those they co-author, in every state."""
     if user is None or not user.is_authenticated:
         return Story.objects.none()
-    return _with_list_data(Story.objects.filter(Q(author=user) | _co_author_q(user))).order_by(
-        "-updated_at", "-id"
-    )
+    return _with_list_data(Story.objects.filter(_written_by_q(user))).order_by("-updated_at", "-id")
 
 
 def story_get_for(*, user, slug: str | None = None, pk: int | None = None) -> Story:
@@ -241,7 +247,7 @@ def community_stories(*, user, community: Community, limit: int = 5) -> list[Sto
 
 def member_published_stories(*, member, viewer, limit: int = 10) -> list[Story]:
     """Stories the member wrote or co-wrote that are published and `viewer` may read."""
-    return list(story_feed(user=viewer).filter(Q(author=member) | _co_author_q(member))[:limit])
+    return list(story_feed(user=viewer).filter(_written_by_q(member))[:limit])
 
 
 def published_count() -> int:
