@@ -9,7 +9,7 @@ from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.functional import cached_property
 
 from notifications.selectors import unread_count
-from radicals.member_cache import register_member_key
+from radicals.member_cache import kept_for_member, register_member_key
 
 _NAV = [
     ("Pledges", "pledges:wall", False),
@@ -69,25 +69,13 @@ class HeaderCounts:
 
     @cached_property
     def values(self) -> dict[str, int]:
-        from django.core.cache import cache
-
-        from radicals.member_cache import generation_key, member_values
-
         user = self._user
         if user is None or not user.is_authenticated:
             return {"unread": 0, "moderation": 0}
         seconds = getattr(settings, "HEADER_COUNTS_CACHE_SECONDS", 0)
         if seconds <= 0:
             return self._count()
-        counts_key = counts_key_of(user.pk)
-        found = member_values(user)
-        generation = found.get(generation_key(user.pk))
-        cached = found.get(counts_key)
-        if cached is not None and cached[0] == generation:
-            return cached[1]
-        values = self._count()
-        cache.set(counts_key, (generation, values), seconds)
-        return values
+        return kept_for_member(user, counts_key_of(user.pk), seconds, self._count)
 
     def _count(self) -> dict[str, int]:
         from communities.permissions import can_use_moderation

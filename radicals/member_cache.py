@@ -87,8 +87,17 @@ def member_values(user, *, found: dict | None = None) -> dict:
     return values
 
 
-def generation_of(user):
-    return member_values(user).get(generation_key(user.pk))
+def kept_for_member(user, key: str, seconds: int, compute):
+    """A value kept `seconds` for one member under their generation (its key registered
+    with `register_member_key`, so it is read with the generation): worked out again by
+    `compute()` when it has expired or the member has changed something since."""
+    found = member_values(user)
+    generation, cached = found.get(generation_key(user.pk)), found.get(key)
+    if cached is not None and cached[0] == generation:
+        return cached[1]
+    value = compute()
+    cache.set(key, (generation, value), seconds)
+    return value
 
 
 def _signed_in(request: HttpRequest) -> bool:

@@ -72,15 +72,12 @@ def own_subjects(user) -> frozenset[str]:
     known = getattr(user, "_own_subjects", None)
     if known is not None:
         return known
-    key = _own_key(user.pk)
-    found = member_cache.member_values(user)
-    generation, cached = found.get(member_cache.generation_key(user.pk)), found.get(key)
-    if cached is not None and cached[0] == generation and time.time() < cached[1]:
-        subjects = cached[2]
-    else:
-        subjects = frozenset(s for source in _own_content_sources for s in source(user))
-        entry = (generation, time.time() + OWN_CONTENT_SECONDS, subjects)
-        cache.set(key, entry, OWN_CONTENT_SECONDS)
+    subjects = member_cache.kept_for_member(
+        user,
+        _own_key(user.pk),
+        OWN_CONTENT_SECONDS,
+        lambda: frozenset(s for source in _own_content_sources for s in source(user)),
+    )
     user._own_subjects = subjects
     return subjects
 
