@@ -73,6 +73,8 @@ def environment() -> dict[str, str]:
         "DJANGO_SECURE_HSTS_SECONDS": "0",
         "DJANGO_STATIC_MANIFEST": "false",
         "BENCHMARK_VIEWS": "true",
+        # The cache layers count their hits and misses (kernel.caching.stats).
+        "CACHE_STATS": "true",
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
     }
