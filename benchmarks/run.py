@@ -243,7 +243,7 @@ def pages_markdown(result: dict) -> list[str]:
             f"A search for a word no pledge holds (app, every page cache off, "
             f"{no_match['requests']} one after another): p50 {no_match['p50_ms']:g} ms, "
             f"max {no_match['max_ms']:g} ms"
-            + (" (stopped at the time limit)" if no_match["timed_out"] else "")
+            + (f" (stopped: a search {no_match['stopped']})" if no_match["stopped"] else "")
             + f"; goal ≤ {pages.NO_MATCH_GOAL_MS:g} ms: {_yes(no_match['met'])}.",
             "",
         ]
