@@ -40,6 +40,7 @@ class Fixtures:
     csrf_cookie: str = "csrftoken"
     max_signature_id: int = 0
     max_notification_id: int = 0
+    max_dirty_day_id: int = 0
 
     def cookie(self, member: int | None, *, csrf: bool = False) -> str:
         if member is None:
@@ -109,6 +110,9 @@ def prepare(*, members: int = MEMBERS, seed: int = 7) -> Fixtures:
         )
         fixtures.max_notification_id = _scalar(
             cursor, "SELECT coalesce(max(id), 0) FROM notifications_notification"
+        )
+        fixtures.max_dirty_day_id = _scalar(
+            cursor, "SELECT coalesce(max(id), 0) FROM reports_rollupdirtyday"
         )
         # Members spread over the whole set (md5 of the id: a fixed shuffle).
         cursor.execute(
@@ -210,6 +214,12 @@ def cleanup(fixtures: Fixtures) -> dict[str, int]:
             [fixtures.max_notification_id],
         )
         removed["notifications"] = cursor.rowcount
+        # The rollups' marks of the days those signatures changed (a tick that ran in
+        # between has claimed them already).
+        cursor.execute(
+            "DELETE FROM reports_rollupdirtyday WHERE id > %s", [fixtures.max_dirty_day_id]
+        )
+        removed["rollup_marks"] = cursor.rowcount
         cursor.execute(
             "DELETE FROM usersessions_usersession WHERE session_key = ANY(%s)",
             [fixtures.sessions],
