@@ -24,6 +24,7 @@ class SlowServer:
 
             def _answer(self):
                 arrivals.append((time.monotonic(), self.command, self.path))
+                self.server.headers_seen.append(dict(self.headers))
                 length = int(self.headers.get("Content-Length") or 0)
                 self.rfile.read(length)
                 time.sleep(delay)
@@ -39,6 +40,7 @@ class SlowServer:
                 pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.headers_seen = self.headers_seen = []
         self.httpd.daemon_threads = True
         self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
