@@ -429,6 +429,9 @@ def main() -> int:
         if fixtures is not None:
             removed = fixture_module.cleanup(fixtures)
             _say(f"Put the data back: removed {removed}")
+        # The requests files (about a hundred megabytes in a full run); logs stay.
+        for requests_file in workdir.glob("*.tsv"):
+            requests_file.unlink()
         # What was measured is kept even when a later part failed or was interrupted.
         result["complete"] = complete
         result["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
