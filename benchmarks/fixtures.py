@@ -1,35 +1,54 @@
 """What a benchmark run needs from the data set, and how it leaves the data as it found it.
 
-Signed-in clients get real sessions (made through the configured session engine, as a
-login would) and a CSRF cookie with its matching header. Co-sign requests each pair a
-member with an open public pledge they have not signed, so every request does the
-full work of signing. Afterwards the signatures, notifications and sessions the run
-made are removed and the counters they touched recounted.
+Signed-in clients are `BENCH_MEMBERS` (at least 2,000) members with real sessions,
+made through the configured session engine (`settings.SESSION_ENGINE`) as a login
+would, each with a CSRF cookie and its matching header. The traffic's subjects come
+from the data set itself: every pledge the public may see (for the Zipf draw), every
+community, words from real pledge titles and words no pledge holds
+(`benchmarks.traffic`). Co-signs each pair a member with an open public pledge they
+have not signed, so every co-sign does the full work of signing. Afterwards the
+signatures, notifications and sessions the run made are removed and the counters
+they touched recounted.
 """
 
 from __future__ import annotations
 
+import os
 import random
-import secrets
-import string
 from dataclasses import dataclass, field
-from pathlib import Path
 
-CSRF_ALPHABET = string.ascii_letters + string.digits
-SIGNED_IN_CLIENTS = 50
+from benchmarks import traffic
+
+MEMBERS = max(traffic.MIN_MEMBERS, int(os.environ.get("BENCH_MEMBERS", 2_400)))
+CO_SIGN_PLEDGES = 6_000  # open pledges each side (app, floor) may sign
+TITLE_SAMPLE = 5_000
 
 
 @dataclass
 class Fixtures:
     sessions: list[str] = field(default_factory=list)
     user_ids: list[int] = field(default_factory=list)
-    pledge_ids: list[int] = field(default_factory=list)
+    csrf: list[str] = field(default_factory=list)
+    public_pledge_ids: list[int] = field(default_factory=list)
     community_slugs: list[str] = field(default_factory=list)
-    co_sign_pairs: list[tuple[int, int]] = field(default_factory=list)  # (session index, pledge)
-    floor_sign_pairs: list[tuple[int, int]] = field(default_factory=list)
+    words: list[str] = field(default_factory=list)
+    missing_words: list[str] = field(default_factory=list)
+    app_sign_pledges: list[int] = field(default_factory=list)
+    floor_sign_pledges: list[int] = field(default_factory=list)
+    already_signed: set[tuple[int, int]] = field(default_factory=set)  # (member index, pledge)
+    session_cookie: str = "sessionid"
+    csrf_cookie: str = "csrftoken"
     max_signature_id: int = 0
     max_notification_id: int = 0
-    csrf: list[str] = field(default_factory=list)
+    max_dirty_day_id: int = 0
+
+    def cookie(self, member: int | None, *, csrf: bool = False) -> str:
+        if member is None:
+            return ""
+        value = f"{self.session_cookie}={self.sessions[member]}"
+        if csrf:
+            value += f"; {self.csrf_cookie}={self.csrf[member]}"
+        return value
 
 
 def _scalar(cursor, sql: str, params=None):
@@ -58,7 +77,23 @@ def data_counts() -> dict[str, int]:
         }
 
 
-def prepare(*, seed: int = 7, co_sign_requests: int = 60_000) -> Fixtures:
+def _words_no_pledge_holds(cursor, candidates: list[str]) -> list[str]:
+    """The candidates, once PostgreSQL confirms that no pledge's title or description
+    holds any of them (one count over the GIN index, all words OR-ed together)."""
+    held = _scalar(
+        cursor,
+        """SELECT count(*) FROM pledges_pledge
+           WHERE to_tsvector('english', COALESCE(title, '') || ' ' || COALESCE(description, ''))
+                 @@ to_tsquery('english', %s)""",
+        [" | ".join(candidates)],
+    )
+    if held:
+        raise RuntimeError(f"{held} pledges hold a word made to match nothing; change the seed.")
+    return candidates
+
+
+def prepare(*, members: int = MEMBERS, seed: int = 7) -> Fixtures:
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.db import connection
     from django.utils.module_loading import import_string
@@ -66,7 +101,9 @@ def prepare(*, seed: int = 7, co_sign_requests: int = 60_000) -> Fixtures:
     from members.models import User
 
     rng = random.Random(seed)
-    fixtures = Fixtures()
+    fixtures = Fixtures(
+        session_cookie=settings.SESSION_COOKIE_NAME, csrf_cookie=settings.CSRF_COOKIE_NAME
+    )
     with connection.cursor() as cursor:
         fixtures.max_signature_id = _scalar(
             cursor, "SELECT coalesce(max(id), 0) FROM pledges_signature"
@@ -74,80 +111,72 @@ def prepare(*, seed: int = 7, co_sign_requests: int = 60_000) -> Fixtures:
         fixtures.max_notification_id = _scalar(
             cursor, "SELECT coalesce(max(id), 0) FROM notifications_notification"
         )
-        members = _scalar(cursor, "SELECT count(*) FROM members_user")
-        step = max(1, members // (SIGNED_IN_CLIENTS * 3))
+        fixtures.max_dirty_day_id = _scalar(
+            cursor, "SELECT coalesce(max(id), 0) FROM reports_rollupdirtyday"
+        )
+        # Members spread over the whole set (md5 of the id: a fixed shuffle).
         cursor.execute(
-            "SELECT id FROM members_user WHERE is_active AND id %% %s = 0 ORDER BY id LIMIT %s",
-            [step, SIGNED_IN_CLIENTS],
+            """SELECT id FROM members_user WHERE is_active AND NOT is_staff
+               ORDER BY md5(id::text) LIMIT %s""",
+            [members],
         )
         fixtures.user_ids = [row[0] for row in cursor.fetchall()]
-        pledges = _scalar(cursor, "SELECT count(*) FROM pledges_pledge")
-        step = max(1, pledges // 2000)
+        if len(fixtures.user_ids) < traffic.MIN_MEMBERS:
+            raise RuntimeError(
+                f"The data set has {len(fixtures.user_ids)} active members; the traffic "
+                f"needs {traffic.MIN_MEMBERS}. Load a larger SCALE."
+            )
         cursor.execute(
             """SELECT id FROM pledges_pledge
-               WHERE moderation_status = 'published' AND visibility = 'public'
-                 AND id %% %s = 0 ORDER BY id LIMIT 200""",
-            [step],
+               WHERE moderation_status = 'published' AND visibility = 'public' ORDER BY id"""
         )
-        fixtures.pledge_ids = [row[0] for row in cursor.fetchall()]
+        fixtures.public_pledge_ids = [row[0] for row in cursor.fetchall()]
         cursor.execute("SELECT slug FROM communities_community WHERE status = 'active' ORDER BY id")
         fixtures.community_slugs = [row[0] for row in cursor.fetchall()]
+        cursor.execute(
+            "SELECT title FROM pledges_pledge TABLESAMPLE SYSTEM (2) REPEATABLE (%s) LIMIT %s",
+            [seed, TITLE_SAMPLE],
+        )
+        fixtures.words = traffic.title_words([row[0] for row in cursor.fetchall()])
+        fixtures.missing_words = _words_no_pledge_holds(cursor, traffic.nonsense_words(100))
         # Open public pledges outside communities, which any member may sign and whose
         # signing never reaches a threshold (so no background task is queued).
-        wanted = max(200, co_sign_requests * 2 // max(len(fixtures.user_ids), 1) + 1)
         cursor.execute(
             """SELECT id FROM pledges_pledge
                WHERE status = 'active' AND moderation_status = 'published'
                  AND visibility = 'public' AND community_id IS NULL
                ORDER BY md5(id::text) LIMIT %s""",
-            [wanted],
+            [CO_SIGN_PLEDGES * 2],
         )
         open_pledges = [row[0] for row in cursor.fetchall()]
+        fixtures.app_sign_pledges = open_pledges[0::2]
+        fixtures.floor_sign_pledges = open_pledges[1::2]
         cursor.execute(
-            "SELECT pledge_id, member_id FROM pledges_signature "
-            "WHERE member_id = ANY(%s) AND pledge_id = ANY(%s)",
-            [fixtures.user_ids, open_pledges],
+            "SELECT member_id, pledge_id FROM pledges_signature "
+            "WHERE pledge_id = ANY(%s) AND member_id = ANY(%s)",
+            [open_pledges, fixtures.user_ids],
         )
-        already = set(cursor.fetchall())
+        index_of = {user_id: i for i, user_id in enumerate(fixtures.user_ids)}
+        fixtures.already_signed = {(index_of[m], p) for m, p in cursor.fetchall()}
 
-    engine = import_string(f"{_session_engine()}.SessionStore")
-    for user in User.objects.filter(pk__in=fixtures.user_ids).order_by("pk"):
+    engine = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
+    users = User.objects.in_bulk(fixtures.user_ids)
+    for user_id in fixtures.user_ids:
+        user = users[user_id]
         session = engine()
         session[SESSION_KEY] = str(user.pk)
         session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
         fixtures.sessions.append(session.session_key)
-        fixtures.csrf.append("".join(secrets.choice(CSRF_ALPHABET) for _ in range(32)))
-
-    index_of = {user_id: i for i, user_id in enumerate(sorted(fixtures.user_ids))}
-    pairs = [
-        (index_of[user_id], pledge_id)
-        for pledge_id in open_pledges
-        for user_id in fixtures.user_ids
-        if (pledge_id, user_id) not in already
-    ]
-    rng.shuffle(pairs)
-    half = len(pairs) // 2
-    fixtures.co_sign_pairs = pairs[:half]
-    fixtures.floor_sign_pairs = pairs[half:]
+        fixtures.csrf.append(traffic.random_token(rng))
     return fixtures
-
-
-def _session_engine() -> str:
-    from django.conf import settings
-
-    return settings.SESSION_ENGINE
-
-
-def write_requests(path: Path, rows: list[tuple[str, str, str, str]]) -> Path:
-    path.write_text("".join(f"{m}\t{p}\t{s}\t{c}\n" for m, p, s, c in rows))
-    return path
 
 
 def cleanup(fixtures: Fixtures) -> dict[str, int]:
     """Undo the run: its signatures (and the counters they moved), notifications and
     sessions."""
+    from django.conf import settings
     from django.db import connection, transaction
     from django.utils.module_loading import import_string
 
@@ -185,11 +214,17 @@ def cleanup(fixtures: Fixtures) -> dict[str, int]:
             [fixtures.max_notification_id],
         )
         removed["notifications"] = cursor.rowcount
+        # The rollups' marks of the days those signatures changed (a tick that ran in
+        # between has claimed them already).
+        cursor.execute(
+            "DELETE FROM reports_rollupdirtyday WHERE id > %s", [fixtures.max_dirty_day_id]
+        )
+        removed["rollup_marks"] = cursor.rowcount
         cursor.execute(
             "DELETE FROM usersessions_usersession WHERE session_key = ANY(%s)",
             [fixtures.sessions],
         )
-    engine = import_string(f"{_session_engine()}.SessionStore")
+    engine = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
     for key in fixtures.sessions:
         engine(session_key=key).delete()
     removed["sessions"] = len(fixtures.sessions)

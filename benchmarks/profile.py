@@ -1,7 +1,8 @@
 """`make profile FIGURE=co-sign`: one figure's requests profiled in-process.
 
 Where `make bench` says how fast a figure is, this says where its time goes: the same
-requests (`benchmarks.fixtures`, the same members, sessions and pages) are sent through
+traffic (`benchmarks.traffic`: the same thousands of members and their sessions, the
+same Zipf-drawn pledges and wall query strings, signed in) is sent through
 Django's test client, in this process, against the benchmark database with the
 benchmark server's settings, and pyinstrument samples them. The figure's own reference
 (its SQL floor) is timed the same way, so the two can be compared without gunicorn and
@@ -9,18 +10,19 @@ wrk in between. What a co-sign run signs is removed afterwards, as `make bench` 
 
     make profile FIGURE=co-sign           # co-sign, pledge, community, wall, home
     make profile FIGURE=community N=2000  # more requests
+    PAGE_CACHE=off make profile FIGURE=wall  # every page cache off (the render itself)
 """
 
 from __future__ import annotations
 
 import os
-import random
 import sys
 import time
 
-from benchmarks import server
+from benchmarks import cosign, server, traffic
 
 FIGURES = ("co-sign", "pledge", "community", "wall", "home")
+PAGES = {"pledge": "pledge", "community": "community", "wall": "wall", "home": "home"}
 
 
 def _refuse(message: str) -> int:
@@ -28,30 +30,30 @@ def _refuse(message: str) -> int:
     return 2
 
 
-def _requests(fixtures, figure: str, count: int, rng: random.Random):
-    """(own, floor) lists of (method, path, session index) for `figure`."""
+def _requests(fixtures, figure: str, count: int, seed: int = 11):
+    """(own, floor) lists of (method, path, member index) for `figure`: the signed-in
+    traffic of `make bench`."""
     if figure == "co-sign":
-        half = count // 2
-        own = [("POST", f"/pledges/{pk}/sign/", i) for i, pk in fixtures.co_sign_pairs[:half]]
-        floor = [
-            ("POST", f"/bench/sql/pledges/{pk}/sign/", i)
-            for i, pk in fixtures.floor_sign_pairs[:half]
-        ]
-        return own, floor
-    pages = {
-        "pledge": [(f"/pledges/{pk}/", f"/bench/sql/pledges/{pk}/") for pk in fixtures.pledge_ids],
-        "community": [
-            (f"/communities/{slug}/", f"/bench/sql/communities/{slug}/")
-            for slug in fixtures.community_slugs
-        ],
-        "wall": [("/pledges/", "/bench/sql/wall/")],
-        "home": [("/", "/bench/sql/home/")],
-    }[figure]
-    sessions = len(fixtures.sessions)
-    picks = [(rng.choice(pages), rng.randrange(sessions)) for _ in range(count)]
+        pairs = cosign.plan(fixtures, count=count)
+        return (
+            [("POST", cosign.paths("app", pk), m) for m, pk in pairs["app"][:count]],
+            [("POST", cosign.paths("floor", pk), m) for m, pk in pairs["floor"][:count]],
+        )
+    members = len(fixtures.sessions)
+    requests = traffic.page_requests(
+        PAGES[figure],
+        count,
+        signed_in=True,
+        members=members,
+        pledges=traffic.Zipf(fixtures.public_pledge_ids, seed=seed),
+        communities=fixtures.community_slugs,
+        words=fixtures.words,
+        missing=fixtures.missing_words,
+        seed=seed,
+    )
     return (
-        [("GET", own, i) for (own, _floor), i in picks],
-        [("GET", floor, i) for (_own, floor), i in picks],
+        [("GET", request.path, request.member) for request in requests],
+        [("GET", request.floor_path, request.member) for request in requests],
     )
 
 
@@ -84,18 +86,19 @@ def main() -> int:
     if not _has_data():
         return _refuse("the benchmark database has no data. Run `make bench-data` first.")
     database.manage("migrate", "--noinput", env=server.environment(), quiet=True)
-    rng = random.Random(11)
-    # Twice the requests asked for: the first half warms the process's caches.
-    fixtures = fixture_module.prepare(co_sign_requests=count * 4)
+    fixtures = fixture_module.prepare()
     clients = {}
+    extra_headers = {"HTTP_HOST": "127.0.0.1"}
+    if os.environ.get("PAGE_CACHE", "") == "off":
+        extra_headers["HTTP_" + traffic.PAGE_CACHE_HEADER.upper().replace("-", "_")] = "off"
 
     def send(method: str, path: str, index: int) -> None:
         client = clients.get(index)
         if client is None:
             client = clients[index] = Client(HTTP_HX_REQUEST="true", enforce_csrf_checks=True)
-            client.cookies["sessionid"] = fixtures.sessions[index]
-            client.cookies["csrftoken"] = fixtures.csrf[index]
-        extra = {"HTTP_X_CSRFTOKEN": fixtures.csrf[index], "HTTP_HOST": "127.0.0.1"}
+            client.cookies[fixtures.session_cookie] = fixtures.sessions[index]
+            client.cookies[fixtures.csrf_cookie] = fixtures.csrf[index]
+        extra = {"HTTP_X_CSRFTOKEN": fixtures.csrf[index], **extra_headers}
         response = client.post(path, **extra) if method == "POST" else client.get(path, **extra)
         if response.status_code != 200:
             raise RuntimeError(f"{method} {path} answered {response.status_code}")
@@ -107,7 +110,8 @@ def main() -> int:
         return (time.perf_counter() - started) / len(requests) * 1000
 
     try:
-        own, floor = _requests(fixtures, figure, count * 2, rng)
+        # Twice the requests asked for: the first half warms the process's caches.
+        own, floor = _requests(fixtures, figure, count * 2)
         warm_own, own = own[: len(own) // 2], own[len(own) // 2 :]
         warm_floor, floor = floor[: len(floor) // 2], floor[len(floor) // 2 :]
         timed(warm_own)

@@ -1,19 +1,20 @@
-"""`make bench`: the platform measured against the framework floor and PostgreSQL itself.
+"""`make bench`: the platform measured against PostgreSQL itself, under a day's traffic.
 
 gunicorn serves the real app (production settings, DEBUG off) on the loopback; wrk,
-in its own process, drives it for a bounded time per figure. Every figure is reported
-beside a reference measured in the same run, on the same server and settings:
+in its own process, drives it for a bounded time per figure with traffic shaped like
+a real day (benchmarks/traffic.py: thousands of distinct signed-in members, pledges
+drawn by popularity, the wall searched, filtered and paged). Each page is measured
+three ways, interleaved, on the same server (benchmarks/pages.py): as configured,
+with every page cache off, and its SQL floor (benchmarks/views.py); the cache layers'
+hit rates are read around the as-configured runs. The co-sign is measured open loop
+against its floor (benchmarks/cosign.py). The medians go to
+benchmarks/results/<date>.json and a Markdown table is printed (and saved beside it)
+for docs/benchmarks.md. Then two Celery workers send a batch of due nudges to an SMTP
+sink, the rollups are recounted and the CSV export is timed.
 
-* the bare floor: a fixed response through the same middleware;
-* the SQL floor: only the endpoint's essential database work, in hand-written SQL.
-
-Each figure and its reference run interleaved, several times; the medians go to
-benchmarks/results/<date>.json and a Markdown table is printed for docs/benchmarks.md.
-Then two Celery workers send a batch of due nudges to an SMTP sink.
-
-BENCH_QUICK=1 is a smoke run of about three minutes (one short repetition, fewer
-nudges). Nothing the run starts outlives it, and the data it changes (signatures,
-sessions, notifications) is put back.
+BENCH_QUICK=1 is a short smoke run (one short repetition, fewer nudges). Nothing the
+run starts outlives it, and the data it changes (signatures, sessions, notifications)
+is put back.
 """
 
 from __future__ import annotations
@@ -24,42 +25,34 @@ import os
 import platform
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks import database, server
+from benchmarks import cosign, database, pages, server, traffic
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0", "false")
 SECONDS = float(os.environ.get("BENCH_SECONDS", 2 if QUICK else 3))
 REPETITIONS = int(os.environ.get("BENCH_REPETITIONS", 1 if QUICK else 3))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", 50))
+# Requests written per page figure (whole member cycles); runs walk on through them.
+LINES = int(os.environ.get("BENCH_LINES", 4_800 if QUICK else 36_000))
+OPEN_LOOP_SECONDS = float(os.environ.get("BENCH_OPEN_LOOP_SECONDS", 2 if QUICK else 4))
+CO_SIGNS = int(os.environ.get("BENCH_CO_SIGNS", 6_000 if QUICK else 30_000))  # a side
+NO_MATCH_SEARCHES = 5 if QUICK else 9
 NUDGES = int(os.environ.get("BENCH_NUDGES", 5_000 if QUICK else 100_000))
 NUDGE_SECONDS = 30 if QUICK else 120  # the nudge run stops here, sent or not
 ROLLUP_LIMIT_SECONDS = 75  # a full recount (and its reference) still running is cancelled
-# BENCH_FIGURES="co-sign,home" keeps only the page figures whose names hold one of those.
+# BENCH_FIGURES="co-sign,home" keeps only the figures whose names hold one of those
+# ("wall" keeps the wall's figures, its deep-search floors and its no-match searches).
 FIGURES = [word.strip() for word in os.environ.get("BENCH_FIGURES", "").split(",") if word.strip()]
 PARTS = ("pages", "nudges", "rollups", "export")
 # BENCH_ONLY=pages,export runs just those parts (a comma-separated subset of PARTS).
 ONLY = [part.strip() for part in os.environ.get("BENCH_ONLY", "").split(",") if part.strip()]
 WRK_THREADS = 2
-
-
-@dataclass
-class Scenario:
-    """One figure: the endpoint's requests and its reference's, and the goal."""
-
-    name: str
-    requests: list[tuple[str, str, str, str]]
-    reference_name: str
-    reference: list[tuple[str, str, str, str]]
-    ratio_goal: float = 0.5
-    p99_goal_ms: float | None = None
 
 
 def _say(text: str) -> None:
@@ -92,58 +85,6 @@ def _setup_django() -> None:
     import django
 
     django.setup()
-
-
-def scenarios(fixtures) -> list[Scenario]:
-    n = len(fixtures.sessions)
-
-    def signed_in(paths: list[str]) -> list[tuple[str, str, str, str]]:
-        return [("GET", path, fixtures.sessions[i % n], "") for i, path in enumerate(paths * 4)]
-
-    def anonymous(paths: list[str]) -> list[tuple[str, str, str, str]]:
-        return [("GET", path, "", "") for path in paths]
-
-    pledges = [f"/pledges/{pk}/" for pk in fixtures.pledge_ids]
-    pledge_floors = [f"/bench/sql/pledges/{pk}/" for pk in fixtures.pledge_ids]
-    communities = [f"/communities/{slug}/" for slug in fixtures.community_slugs]
-    community_floors = [f"/bench/sql/communities/{slug}/" for slug in fixtures.community_slugs]
-    bare = anonymous(["/bench/bare/"])
-    pages = [
-        ("pledge wall", ["/pledges/"], ["/bench/sql/wall/"]),
-        ("pledge detail", pledges, pledge_floors),
-        ("community page", communities, community_floors),
-        ("home", ["/"], ["/bench/sql/home/"]),
-    ]
-    result = [
-        Scenario(
-            "co-sign POST (signed in, CSRF)",
-            [
-                ("POST", f"/pledges/{pk}/sign/", fixtures.sessions[i], fixtures.csrf[i])
-                for i, pk in fixtures.co_sign_pairs
-            ],
-            "SQL floor",
-            [
-                ("POST", f"/bench/sql/pledges/{pk}/sign/", fixtures.sessions[i], fixtures.csrf[i])
-                for i, pk in fixtures.floor_sign_pairs
-            ],
-            p99_goal_ms=100,
-        )
-    ]
-    for name, paths, _floors in pages:
-        result.append(Scenario(f"{name}, anonymous", anonymous(paths), "bare floor", bare))
-    for name, paths, floors in pages:
-        result.append(
-            Scenario(f"{name}, signed in", signed_in(paths), "SQL floor", signed_in(floors))
-        )
-    result.append(
-        Scenario(
-            "API pledge list, signed in",
-            signed_in(["/api/pledges/"]),
-            "SQL floor",
-            signed_in(["/bench/sql/wall/"]),
-        )
-    )
-    return result
 
 
 def query_counts(fixtures) -> dict[str, dict[str, int]]:
@@ -184,12 +125,13 @@ def query_counts(fixtures) -> dict[str, dict[str, int]]:
     # (radicals.member_cache, radicals.shared_pages), which take fewer.
     no_copies = override_settings(MEMBER_PAGE_CACHE_SECONDS=0, SHARED_PAGE_CACHE_SECONDS=0)
     no_copies.enable()
+    off = {"HTTP_" + traffic.PAGE_CACHE_HEADER.upper().replace("-", "_"): "off"}
     for name, (small_path, large_path) in pages.items():
         found = []
         for path in (small_path, large_path):
-            client.get(path)  # warm caches, as a running server has them
+            client.get(path, **off)  # warm caches, as a running server has them
             with CaptureQueriesContext(connection) as queries:
-                response = client.get(path)
+                response = client.get(path, **off)
             if response.status_code != 200:
                 raise RuntimeError(f"{path} answered {response.status_code}")
             found.append(len(queries))
@@ -197,127 +139,6 @@ def query_counts(fixtures) -> dict[str, dict[str, int]]:
     no_copies.disable()
     client.logout()
     return counts
-
-
-def _median(runs: list[dict], key: str, sub: str | None = None) -> float:
-    values = [run[key][sub] if sub else run[key] for run in runs]
-    return statistics.median(values)
-
-
-def _summary(runs: list[dict]) -> dict:
-    return {
-        "rps": round(_median(runs, "rps"), 1),
-        "p50_ms": round(_median(runs, "latency_us", "p50") / 1000, 1),
-        "p95_ms": round(_median(runs, "latency_us", "p95") / 1000, 1),
-        "p99_ms": round(_median(runs, "latency_us", "p99") / 1000, 1),
-        "errors": sum(run["error_count"] for run in runs),
-        "requests": sum(run["requests"] for run in runs),
-        "runs": [round(run["rps"], 1) for run in runs],
-    }
-
-
-def measure(base: str, items: list[Scenario], workdir: Path) -> list[dict]:
-    files = {}
-    for index, scenario in enumerate(items):
-        files[(index, "own")] = _write(workdir / f"s{index}-own.tsv", scenario.requests)
-        files[(index, "ref")] = _write(workdir / f"s{index}-ref.tsv", scenario.reference)
-    runs: dict = {key: [] for key in files}
-    used = dict.fromkeys(files, 0)  # lines of each file earlier runs consumed
-    # A server that has been up for a while has rendered each page at least once, so
-    # its caches hold what a busy day leaves there: visit every page once first.
-    for scenario in items:
-        for rows in (scenario.requests, scenario.reference):
-            _visit_each_page(base, rows)
-    # Warm every worker's caches and connections on every figure first. A co-sign's
-    # line can be used once, so the warming uses the first lines and the runs go on
-    # after them.
-    for key, path in files.items():
-        # (A quick run warms the pages themselves only.)
-        if QUICK and (key[1] == "ref" or items[key[0]].requests[0][0] != "GET"):
-            continue
-        warm = server.wrk(
-            base=base,
-            requests_file=path,
-            seconds=1,
-            connections=CONNECTIONS,
-            threads=WRK_THREADS,
-        )
-        if items[key[0]].requests[0][0] != "GET":
-            used[key] += warm["requests"] + CONNECTIONS * 2
-        server.wait_idle(base)
-    for repetition in range(REPETITIONS):
-        for index, scenario in enumerate(items):
-            # Alternate which goes first, so neither always meets a warmer server.
-            order = ("own", "ref") if (repetition + index) % 2 == 0 else ("ref", "own")
-            for side in order:
-                server.wait_idle(base)
-                result = server.wrk(
-                    base=base,
-                    requests_file=files[(index, side)],
-                    seconds=SECONDS,
-                    connections=CONNECTIONS,
-                    threads=WRK_THREADS,
-                    offset=used[(index, side)],
-                )
-                # Requests in flight when wrk stopped may have used a few more lines.
-                used[(index, side)] += result["requests"] + CONNECTIONS * 2
-                runs[(index, side)].append(result)
-            own, ref = runs[(index, "own")][-1], runs[(index, "ref")][-1]
-            _say(
-                f"  [{repetition + 1}/{REPETITIONS}] {scenario.name:<36} "
-                f"{own['rps']:8.1f} req/s (p99 {own['latency_us']['p99'] / 1000:6.1f} ms)  "
-                f"{scenario.reference_name} {ref['rps']:8.1f} req/s"
-                + (f"  errors {own['error_count']}" if own["error_count"] else "")
-            )
-    figures = []
-    for index, scenario in enumerate(items):
-        own = _summary(runs[(index, "own")])
-        ref = _summary(runs[(index, "ref")])
-        ratio = own["rps"] / ref["rps"] if ref["rps"] else 0.0
-        met = ratio >= scenario.ratio_goal and own["errors"] == 0
-        goal = f">= {scenario.ratio_goal:.0%} of the {scenario.reference_name}"
-        if scenario.p99_goal_ms is not None:
-            met = met and own["p99_ms"] <= scenario.p99_goal_ms
-            goal += f", p99 <= {scenario.p99_goal_ms:g} ms"
-        figures.append(
-            {
-                "name": scenario.name,
-                "reference": scenario.reference_name,
-                "result": own,
-                "reference_result": ref,
-                "ratio": round(ratio, 3),
-                "goal": goal,
-                "met": met,
-            }
-        )
-    return figures
-
-
-def _visit_each_page(base: str, rows: list[tuple[str, str, str, str]]) -> None:
-    """GET each distinct path of `rows` once, as the first session that reads it."""
-    import http.client
-    from urllib.parse import urlsplit
-
-    from django.conf import settings
-
-    address = urlsplit(base)
-    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=60)
-    seen = set()
-    try:
-        for method, path, session, _csrf in rows:
-            if method != "GET" or path in seen:
-                continue
-            seen.add(path)
-            headers = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session}"} if session else {}
-            connection.request("GET", path, headers=headers)
-            connection.getresponse().read()
-    finally:
-        connection.close()
-
-
-def _write(path: Path, rows: list[tuple[str, str, str, str]]) -> Path:
-    path.write_text("".join(f"{m}\t{p}\t{s}\t{c}\n" for m, p, s, c in rows))
-    return path
 
 
 def machine() -> dict:
@@ -369,19 +190,97 @@ def _busy_processes() -> list[str]:
     return rows
 
 
+def _yes(met: bool) -> str:
+    return "**yes**" if met else "no"
+
+
+def _rates(rates) -> str:
+    if not isinstance(rates, dict):
+        return str(rates)
+    shown = [f"{layer} {rate:.0%}" for layer, rate in rates.items() if rate is not None]
+    return ", ".join(shown) or "no lookups"
+
+
+def pages_markdown(result: dict) -> list[str]:
+    """The page, search and co-sign tables."""
+    lines = []
+    if result.get("figures"):
+        lines += [
+            "| page | as configured | cache off | SQL floor | p50 / p99 ms (configured · off · "
+            "floor) | cache off ÷ floor (≥ 50%) | configured ÷ cache off (≥ 1.5×) "
+            "| cache hit rates (as configured) |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for figure in result["figures"]:
+            ways = figure["ways"]
+            latency = " · ".join(
+                f"{ways[way]['p50_ms']:g} / {ways[way]['p99_ms']:g}" for way in pages.WAYS
+            )
+            errors = f" ({figure['errors']} errors)" if figure["errors"] else ""
+            lines.append(
+                f"| {figure['name']}{errors} | {ways['configured']['rps']:,.0f} req/s | "
+                f"{ways['cache-off']['rps']:,.0f} req/s | {ways['floor']['rps']:,.0f} req/s | "
+                f"{latency} | {figure['cache_off_vs_floor']:.0%} "
+                f"{_yes(figure['cache_off_vs_floor_met'])} | {figure['cache_gain']:.2f}× "
+                f"{_yes(figure['cache_gain_met'])} | {_rates(figure['hit_rates'])} |"
+            )
+        lines.append("")
+    deep = result.get("wall_deep_search")
+    if deep:
+        lines += [
+            "| wall floor | req/s | p50 / p99 ms |",
+            "|---|---|---|",
+            f"| a search and a page from 2 to 50 | {deep['search_deep_floor']['rps']:,.0f} | "
+            f"{deep['search_deep_floor']['p50_ms']:g} / {deep['search_deep_floor']['p99_ms']:g} |",
+            f"| plain page 1 | {deep['plain_floor']['rps']:,.0f} | "
+            f"{deep['plain_floor']['p50_ms']:g} / {deep['plain_floor']['p99_ms']:g} |",
+            f"| search-and-deep ÷ plain (≥ 50%) | {deep['ratio']:.0%} {_yes(deep['met'])} | |",
+            "",
+        ]
+    no_match = result.get("no_match_search")
+    if no_match:
+        lines += [
+            f"A search for a word no pledge holds (app, every page cache off, "
+            f"{no_match['requests']} one after another): p50 {no_match['p50_ms']:g} ms, "
+            f"max {no_match['max_ms']:g} ms"
+            + (f" (stopped: a search {no_match['stopped']})" if no_match["stopped"] else "")
+            + f"; goal ≤ {pages.NO_MATCH_GOAL_MS:g} ms: {_yes(no_match['met'])}.",
+            "",
+        ]
+    co_sign = result.get("co_sign")
+    if co_sign:
+        capacity = co_sign["capacity"]
+        lines += [
+            f"Co-sign capacity (closed loop): SQL floor {capacity['floor']:,.0f} req/s, "
+            f"app {capacity['app']:,.0f} req/s ({_ratio(capacity['app'], capacity['floor'])}).",
+            "",
+            "| co-sign, open loop | floor p50 / p99 ms | app p50 / p99 ms | app p99 ÷ floor p99 "
+            "(≤ 2×) |",
+            "|---|---|---|---|",
+        ]
+        for row in co_sign["rates"]:
+            failed = f", {row['app']['not_ok']} not answered 2xx" if row["app"]["not_ok"] else ""
+            lines.append(
+                f"| {row['rate']:,.0f}/s ({row['share']:.0%} of the floor's capacity) | "
+                f"{row['floor']['p50_ms']:g} / {row['floor']['p99_ms']:g} | "
+                f"{row['app']['p50_ms']:g} / {row['app']['p99_ms']:g}{failed} | "
+                f"{row['p99_ratio']:g}× {_yes(row['met'])} |"
+            )
+        lines.append("")
+    return lines
+
+
+def _ratio(top: float, bottom: float) -> str:
+    return f"{top / bottom:.0%} of the floor" if bottom else "no floor"
+
+
 def markdown(result: dict) -> str:
-    lines = [
-        "| figure | result | reference | ratio | p50 / p95 / p99 ms | goal | met |",
-        "|---|---|---|---|---|---|---|",
+    lines = pages_markdown(result)
+    header = len(lines)
+    lines += [
+        "| figure | result | reference | ratio | goal | met |",
+        "|---|---|---|---|---|---|",
     ]
-    for figure in result.get("figures", []):
-        own, ref = figure["result"], figure["reference_result"]
-        lines.append(
-            f"| {figure['name']} | {own['rps']:,.0f} req/s | {figure['reference']} "
-            f"{ref['rps']:,.0f} req/s | {figure['ratio']:.0%} | "
-            f"{own['p50_ms']:g} / {own['p95_ms']:g} / {own['p99_ms']:g} | {figure['goal']} | "
-            f"{'yes' if figure['met'] else 'no'} |"
-        )
     nudges = result.get("nudges")
     if nudges:
         met = (
@@ -396,7 +295,7 @@ def markdown(result: dict) -> str:
             f"{nudges['per_second']:,.0f}/s, {nudges['lost']} lost, {nudges['doubled']} doubled"
             + (f", {late:,} not sent in {nudges['seconds']:.0f} s" if late else "")
             + " "
-            f"| — | — | — | >= 1,000/s, 0 lost, 0 doubled | {'yes' if met else 'no'} |"
+            f"| — | — | >= 1,000/s, 0 lost, 0 doubled | {'yes' if met else 'no'} |"
         )
     rollups = result.get("rollups")
     if rollups and rollups.get("full_timed_out"):
@@ -405,25 +304,25 @@ def markdown(result: dict) -> str:
             f"| full rollup recount | not done in {rollups['full_limit_seconds']:g} s (cancelled) "
             "| GROUP BY passes "
             + (f"{reference:g} s" if reference else "not done in that time either")
-            + " | — | — | <= 2x | no |"
+            + " | — | <= 2x | no |"
         )
     elif rollups and rollups["full_seconds"]:
         met = rollups["full_ratio"] is not None and rollups["full_ratio"] <= 2
         lines.append(
             f"| full rollup recount | {rollups['full_seconds']:g} s | GROUP BY passes "
-            f"{rollups['full_reference_seconds']:g} s | {rollups['full_ratio']:g}x | — | "
+            f"{rollups['full_reference_seconds']:g} s | {rollups['full_ratio']:g}x | "
             f"<= 2x | {'yes' if met else 'no'} |"
         )
     if rollups and rollups.get("tick_timed_out"):
         lines.append(
             f"| one incremental rollup tick | not done in {rollups['full_limit_seconds'] / 3:g} s "
-            "(cancelled) | — | — | — | <= 200 ms | no |"
+            "(cancelled) | — | — | <= 200 ms | no |"
         )
     elif rollups:
         met = rollups["tick_ms"] <= 200
         lines.append(
             f"| one incremental rollup tick | {rollups['tick_ms']:g} ms | GROUP BY passes for "
-            f"the day {rollups['tick_reference_ms']:g} ms | {rollups['tick_ratio']:g}x | — | "
+            f"the day {rollups['tick_reference_ms']:g} ms | {rollups['tick_ratio']:g}x | "
             f"<= 200 ms | {'yes' if met else 'no'} |"
         )
     export = result.get("export")
@@ -432,10 +331,13 @@ def markdown(result: dict) -> str:
         lines.append(
             f"| CSV export of {export['rows']:,} pledges | {export['rows_per_second']:,.0f} "
             f"rows/s, peak RSS {export['peak_rss_mb']:g} MB | COPY "
-            f"{export['copy_rows_per_second']:,.0f} rows/s | {export['ratio']:.0%} | — | "
+            f"{export['copy_rows_per_second']:,.0f} rows/s | {export['ratio']:.0%} | "
             f">= 50% of COPY, <= 200 MB | {'yes' if met else 'no'} |"
         )
-    lines.append("")
+    if len(lines) == header + 2:  # none of the other parts ran
+        del lines[header:]
+    else:
+        lines.append("")
     lines.append("| signed-in page | queries (small subject) | queries (large subject) |")
     lines.append("|---|---|---|")
     for name, counts in result.get("queries", {}).items():
@@ -492,22 +394,18 @@ def main() -> int:
         f"Benchmarking against {database.bench_database_name()}: "
         + ", ".join(f"{v:,} {k}" for k, v in result["sizes"].items())
     )
-    fixtures = fixture_module.prepare(co_sign_requests=int(SECONDS * REPETITIONS * 2000))
     workdir = Path(tempfile.mkdtemp(prefix="radicals-bench-"))
     complete = False
     result["parts"] = ONLY or list(PARTS)
+    fixtures = None
     try:
         if "pages" in result["parts"]:
+            fixtures = fixture_module.prepare()
+            result["settings"]["members"] = len(fixtures.sessions)
+            result["settings"]["public_pledges"] = len(fixtures.public_pledge_ids)
             result["queries"] = query_counts(fixtures)
             _say(f"Queries per signed-in page (small, large): {result['queries']}")
-            with server.gunicorn(log=workdir / "gunicorn.log") as base:
-                _say(f"gunicorn {result['settings']['gunicorn']} at {base}")
-                chosen = [
-                    item
-                    for item in scenarios(fixtures)
-                    if not FIGURES or any(word in item.name for word in FIGURES)
-                ]
-                result["figures"] = measure(base, chosen, workdir)
+            measure_pages(result, fixtures, workdir)
         if "nudges" in result["parts"]:
             _say(f"Nudges: {NUDGES:,} due, 2 workers, SMTP sink…")
             result["nudges"] = nudges.run(
@@ -528,8 +426,12 @@ def main() -> int:
             _say(f"  {result['export']}")
         complete = True
     finally:
-        removed = fixture_module.cleanup(fixtures)
-        _say(f"Put the data back: removed {removed}")
+        if fixtures is not None:
+            removed = fixture_module.cleanup(fixtures)
+            _say(f"Put the data back: removed {removed}")
+        # The requests files (about a hundred megabytes in a full run); logs stay.
+        for requests_file in workdir.glob("*.tsv"):
+            requests_file.unlink()
         # What was measured is kept even when a later part failed or was interrupted.
         result["complete"] = complete
         result["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
@@ -538,16 +440,75 @@ def main() -> int:
     _say("")
     _say(markdown(result))
     _say("")
-    _say(f"Results: benchmarks/results/{name} ({result['elapsed_seconds']:.0f} s)")
+    _say(f"Results: benchmarks/results/{name}.json and .md ({result['elapsed_seconds']:.0f} s)")
     return 0
+
+
+def _chosen(name: str) -> bool:
+    return not FIGURES or any(word in name for word in FIGURES)
+
+
+def measure_pages(result: dict, fixtures, workdir: Path) -> None:
+    """The page figures, the wall's search floors, the no-match search and the
+    co-sign, on one gunicorn."""
+    figures = [figure for figure in pages.build(fixtures, lines=LINES) if _chosen(figure.name)]
+    result["settings"]["cache_stats"] = (
+        "kernel.caching.stats" if pages.CacheStats().available else "not available"
+    )
+    with server.gunicorn(log=workdir / "gunicorn.log") as base:
+        _say(f"gunicorn {result['settings']['gunicorn']} at {base}")
+        common = {"connections": CONNECTIONS, "threads": WRK_THREADS}
+        if figures:
+            result["figures"] = pages.measure(
+                base,
+                figures,
+                fixtures,
+                workdir,
+                seconds=SECONDS,
+                repetitions=REPETITIONS,
+                quick=QUICK,
+                say=_say,
+                **common,
+            )
+        if _chosen("pledge wall search-and-deep floor"):
+            result["wall_deep_search"] = pages.deep_search(
+                base,
+                fixtures,
+                workdir,
+                lines=LINES,
+                seconds=SECONDS,
+                repetitions=REPETITIONS,
+                **common,
+            )
+            ratio = result["wall_deep_search"]["ratio"]
+            _say(f"  wall floor, search and deep page ÷ plain page 1: {ratio:.0%}")
+        if _chosen("co-sign (open loop)"):
+            result["co_sign"] = cosign.measure(
+                base,
+                fixtures,
+                workdir,
+                count=CO_SIGNS,
+                seconds=SECONDS,
+                open_seconds=OPEN_LOOP_SECONDS,
+                repetitions=REPETITIONS,
+                say=_say,
+                **common,
+            )
+        # Last: a slow plan for these keeps a worker busy after the check stops.
+        if _chosen("pledge wall no-match search"):
+            result["no_match_search"] = pages.no_match_latency(
+                base, fixtures, count=NO_MATCH_SEARCHES
+            )
+            _say(f"  no-match searches: {result['no_match_search']}")
 
 
 def _save(result: dict) -> str:
     RESULTS_DIR.mkdir(exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y-%m-%d")
     partial = not result["complete"] or result["parts"] != list(PARTS)
-    name = f"{stamp}{'-quick' if QUICK else ''}{'-partial' if partial else ''}.json"
-    (RESULTS_DIR / name).write_text(json.dumps(result, indent=2, default=str) + "\n")
+    name = f"{stamp}{'-quick' if QUICK else ''}{'-partial' if partial else ''}"
+    (RESULTS_DIR / f"{name}.json").write_text(json.dumps(result, indent=2, default=str) + "\n")
+    (RESULTS_DIR / f"{name}.md").write_text(markdown(result) + "\n")
     return name
 
 

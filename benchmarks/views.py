@@ -7,7 +7,8 @@ headers. Each does the least a page could do:
 * `bare`: a fixed response, no database work at all;
 * the SQL floors: only the page's essential database work, in hand-written SQL
   (co-sign: the session check, one INSERT and one counter UPDATE in a transaction;
-  a list page: the one indexed SELECT of its rows).
+  the wall and the API list: the member's communities and the one SELECT of the page
+  the query string asks for, searched, filtered and paged as the app does).
 
 A real page that reaches half of its floor's throughput spends no more on the
 framework, templates and extra queries than on its essential work.
@@ -18,31 +19,69 @@ from __future__ import annotations
 import json
 
 from django.db import connection, transaction
-from django.http import Http404, HttpResponse, HttpResponseForbidden
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
 from django.views.decorators.http import require_GET, require_POST
 
 BARE_BODY = b"<!DOCTYPE html><html lang=en><title>Radicals</title><p>Hello.</p></html>"
 PAGE_SIZE = 20
-# What the public wall and the API list show to everyone: published public pledges,
-# withdrawn ones hidden, newest first.
+MAX_PAGE = 500  # as pledges.selectors.page_of
+STATUSES = ("gathering", "active", "completed", "failed", "withdrawn")
+# The wall and the API list (pledges.selectors.pledge_wall with pledges.filters): the
+# pledges the viewer may see, searched, filtered by status (withdrawn ones hidden
+# unless asked for), newest first, one page of 20 (and one row more, to know whether a
+# next page exists), with what a card shows of the author, organisation, theme,
+# campaign and community. The search matches websearch_to_tsquery against the pledge's
+# stored search vector column when the table has one, else against the GIN index's
+# own expression (pledges.models.search_vector).
 WALL_SQL = """
-    SELECT p.id, p.title, p.status, p.signer_count, p.due_date, p.created_at, u.display_name
-    FROM pledges_pledge p JOIN members_user u ON u.id = p.author_id
-    WHERE p.moderation_status = 'published' AND p.visibility = 'public'
-      AND p.status <> 'withdrawn'
+    SELECT p.id, p.title, p.status, p.signer_count, p.due_date, p.created_at,
+           u.display_name, o.name, t.name, c.name, m.name
+    FROM pledges_pledge p
+    JOIN members_user u ON u.id = p.author_id
+    LEFT JOIN members_organisation o ON o.id = u.organisation_id
+    LEFT JOIN pledges_theme t ON t.id = p.theme_id
+    LEFT JOIN pledges_campaign c ON c.id = p.campaign_id
+    LEFT JOIN communities_community m ON m.id = p.community_id
+    WHERE {visible} AND {status}{search}
     ORDER BY p.created_at DESC, p.id DESC
-    LIMIT %s
+    LIMIT %(limit)s OFFSET %(offset)s
 """
+ANONYMOUS_VISIBLE = "p.moderation_status = 'published' AND p.visibility = 'public'"
+# A member also sees community-only pledges of their communities and their own, and
+# pledges waiting for moderation in the communities they organise.
+MEMBER_VISIBLE = """(p.visibility = 'public' OR p.author_id = %(me)s
+        OR (p.visibility = 'community' AND p.community_id = ANY(%(communities)s)))
+    AND (p.moderation_status = 'published' OR p.author_id = %(me)s
+        OR p.community_id = ANY(%(organised)s))"""
+SEARCH_EXPRESSION = (
+    "to_tsvector('english', COALESCE(p.title, '') || ' ' || COALESCE(p.description, ''))"
+)
+_search_document: list[str] = []  # found once per process
 
 
-def _rows(sql: str, params: list) -> list[tuple]:
+def _search_sql() -> str:
+    if not _search_document:
+        found = _rows(
+            """SELECT attname FROM pg_attribute
+               WHERE attrelid = 'pledges_pledge'::regclass AND NOT attisdropped
+                 AND atttypid = 'tsvector'::regtype ORDER BY attnum LIMIT 1""",
+            [],
+        )
+        _search_document.append(f'p."{found[0][0]}"' if found else SEARCH_EXPRESSION)
+    return f" AND {_search_document[0]} @@ websearch_to_tsquery('english', %(q)s)"
+
+
+def _rows(sql: str, params: list | dict) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
 
 def _json(rows: list[tuple]) -> HttpResponse:
-    return HttpResponse(json.dumps(rows, default=str), content_type="application/json")
+    response = HttpResponse(json.dumps(rows, default=str), content_type="application/json")
+    # A floor does its SQL on every request: no page cache may keep its answer.
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_GET
@@ -50,9 +89,50 @@ def bare(request):
     return HttpResponse(BARE_BODY, content_type="text/html; charset=utf-8")
 
 
+def _memberships(request) -> tuple[list[int], list[int]]:
+    """The signed-in member's active communities and the ones they organise: one
+    query, as the app loads them once a request."""
+    rows = _rows(
+        "SELECT community_id, role FROM communities_membership "
+        "WHERE member_id = %s AND status = 'active'",
+        [request.user.pk],
+    )
+    return [c for c, _ in rows], [c for c, role in rows if role == "organiser"]
+
+
+def _page_number(text: str | None) -> int:
+    try:
+        number = int(text or 1)
+    except ValueError:
+        number = 1
+    return min(max(number, 1), MAX_PAGE)
+
+
 @require_GET
 def wall(request):
-    return _json(_rows(WALL_SQL, [PAGE_SIZE + 1]))
+    """The wall's or the API list's page for this query string (q, status, page)."""
+    status = request.GET.get("status", "")
+    if status and status not in STATUSES:
+        return HttpResponseBadRequest("Unknown status.")
+    q = request.GET.get("q", "").strip()[:200]
+    params: dict = {"status": status, "q": q}
+    if request.user.is_authenticated and request.user.is_staff:
+        visible = "true"
+    elif request.user.is_authenticated:
+        visible = MEMBER_VISIBLE
+        params["communities"], params["organised"] = _memberships(request)
+        params["me"] = request.user.pk
+    else:
+        visible = ANONYMOUS_VISIBLE
+    number = _page_number(request.GET.get("page"))
+    params["limit"], params["offset"] = PAGE_SIZE + 1, (number - 1) * PAGE_SIZE
+    # Only fixed fragments of this module are formatted in; every value is a parameter.
+    sql = WALL_SQL.format(
+        visible=visible,
+        status="p.status = %(status)s" if status else "p.status <> 'withdrawn'",
+        search=_search_sql() if q else "",
+    )
+    return _json(_rows(sql, params))
 
 
 @require_GET
@@ -72,6 +152,12 @@ def pledge_detail(request, pk: int):
            WHERE s.pledge_id = %s ORDER BY s.signed_at, s.id LIMIT 100""",
         [pk],
     )
+    if request.user.is_authenticated:
+        # The sign panel: has this member signed it?
+        signers += _rows(
+            "SELECT id, done_at FROM pledges_signature WHERE pledge_id = %s AND member_id = %s",
+            [pk, request.user.pk],
+        )
     return _json([*pledge, *signers])
 
 

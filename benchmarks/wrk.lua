@@ -1,7 +1,10 @@
 -- wrk script for `make bench`: replays a file of requests, one per line,
---   METHOD <tab> PATH <tab> SESSION KEY (or empty) <tab> CSRF TOKEN (or empty)
--- Thread n of T sends lines n, n+T, n+2T, … so no two requests repeat a line until
--- the file runs out (each co-sign line signs a different pledge as a different member).
+--   METHOD <tab> PATH [<tab> Header-Name: value]...
+-- (the signed-in lines carry the member's Cookie, co-signs their CSRF header too).
+-- Thread n of T sends lines n, n+T, n+2T, … in turn, so together the threads walk the
+-- file in order and no line is sent twice until the file runs out: the file's members
+-- come in a fixed cycle (benchmarks/traffic.py), so no member repeats within a cycle
+-- (and each co-sign line signs a different pledge as a different member).
 -- At the end it prints one line of JSON with the throughput and latency percentiles.
 
 local threads = {}
@@ -16,18 +19,15 @@ function init(args)
   thread_count = tonumber(args[2]) or 1
   requests = {}
   for line in io.lines(path) do
-    local method, target, session, csrf = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)$")
-    if method then
+    local fields = {}
+    for field in (line .. "\t"):gmatch("([^\t]*)\t") do table.insert(fields, field) end
+    if #fields >= 2 and fields[1] ~= "" then
+      local method, target = fields[1], fields[2]
       local headers = {}
-      local cookies = {}
-      if session ~= "" then table.insert(cookies, "sessionid=" .. session) end
-      if csrf ~= "" then
-        table.insert(cookies, "csrftoken=" .. csrf)
-        headers["X-CSRFToken"] = csrf
-        headers["HX-Request"] = "true"
-        headers["HX-Target"] = "sign-panel"
+      for i = 3, #fields do
+        local name, value = fields[i]:match("^([^:]+):%s*(.*)$")
+        if name then headers[name] = value end
       end
-      if #cookies > 0 then headers["Cookie"] = table.concat(cookies, "; ") end
       local body = nil
       if method == "POST" then
         body = ""
