@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from kernel.queue import enqueue
 from members import personal_data
 from members.models import FORMER_MEMBER, DataExport, ErasureRecord, Organisation, Region, User
 from members.permissions import can_edit_profile
@@ -104,7 +105,8 @@ def data_export_request(*, member: User) -> DataExport:
     def enqueue_build() -> None:
         from members.tasks import build_data_export
 
-        build_data_export.delay(export.pk)
+        # Unqueued, it stays queued and the hourly expire_data_exports builds it.
+        enqueue(build_data_export, export.pk)
 
     transaction.on_commit(enqueue_build, robust=True)
     return export

@@ -33,6 +33,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from kernel.queue import enqueue
 from notifications import digest_sections, emails, selectors, tokens
 from notifications.emails import TransientEmailError
 from notifications.models import (
@@ -64,7 +65,7 @@ def _send_on_commit(notification_id: int) -> None:
     def enqueue_send() -> None:
         from notifications.tasks import send_notification
 
-        send_notification.delay(notification_id)
+        enqueue(send_notification, notification_id)
 
     transaction.on_commit(enqueue_send, robust=True)
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core import mail, signing
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from notifications import digest_sections, emails, selectors, services, tasks, tokens
 from notifications.emails import TransientEmailError
@@ -207,7 +208,9 @@ def test_an_inactive_member_is_not_emailed(alice):
 
 def test_a_broker_outage_does_not_break_the_caller(alice, django_capture_on_commit_callbacks):
     with (
-        mock.patch.object(tasks.send_notification, "delay", side_effect=ConnectionError("down")),
+        mock.patch.object(
+            tasks.send_notification, "apply_async", side_effect=OperationalError("down")
+        ),
         django_capture_on_commit_callbacks(execute=True),
     ):
         notification = nudge(alice)
