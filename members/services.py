@@ -26,6 +26,7 @@ from kernel.queue import enqueue
 from members import personal_data
 from members.models import FORMER_MEMBER, DataExport, ErasureRecord, Organisation, Region, User
 from members.permissions import can_edit_profile
+from members.validators import validate_display_name
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,10 @@ def profile_update(*, member: User, actor: User, **changes) -> User:
         setattr(member, name, changes[name])
     if "display_name" in changed:
         member.display_name = (member.display_name or "").strip()
+        try:
+            validate_display_name(member.display_name)
+        except ValidationError as error:
+            raise ValidationError({"display_name": error.messages}) from error
     member.full_clean(exclude=["password", "email"])
     member.save(update_fields=changed)
     return member
