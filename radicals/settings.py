@@ -425,6 +425,11 @@ CELERY_BEAT_SCHEDULE["reports-rollups-full"] = {
     "task": "reports.tasks.rollups_full",
     "schedule": crontab(hour=2, minute=30),
 }
+# Invitations to colleagues wait in their outbox when the queue or the mail server is away.
+CELERY_BEAT_SCHEDULE["reports-send-invite-emails"] = {
+    "task": "reports.tasks.send_invite_emails",
+    "schedule": 60.0,
+}
 # Background exports asked for while the broker was away are queued again.
 CELERY_BEAT_SCHEDULE["reports-start-queued-exports"] = {
     "task": "reports.tasks.start_queued_exports",

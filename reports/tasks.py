@@ -65,6 +65,19 @@ def start_queued_exports() -> int:
     return sum(enqueue(run_export, export_id) for export_id in export_ids)
 
 
+@shared_task(acks_late=True, time_limit=90, soft_time_limit=60)
+def send_invite_email(invite_email_id: int) -> str:
+    """Queued when an invitation is saved: email it (a failure leaves it for the sweep)."""
+    return services.invite_email_deliver(invite_email_id=invite_email_id)
+
+
+@shared_task(acks_late=True, time_limit=300, soft_time_limit=240)
+def send_invite_emails() -> int:
+    """Beat, every minute: the invitations the queue never delivered, or the mail server
+    refused before."""
+    return services.invite_emails_send_due()
+
+
 @shared_task(**RETRY, time_limit=600, soft_time_limit=540)
 def send_summaries() -> int:
     """Beat, hourly: the weekly and monthly summary emails that are due, each once."""
