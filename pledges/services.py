@@ -385,14 +385,15 @@ def co_signers_notice_after(pledge_id: int, *, day: date) -> None:
     When the broker cannot take the task, the notice is brought up to date here and
     now (a count and one statement, which also deletes the key), so no co-sign waits
     behind a key whose task never comes. When the cache is down the key cannot be
-    added: every co-sign then queues its own task, which is harmless (the task rewrites
-    one row)."""
+    kept (cache.add() says go ahead): every co-sign then queues its own task, which is
+    harmless (the task rewrites one row)."""
 
     def queue() -> None:
         from django.core.cache import cache
 
-        key = _co_signers_notice_key(pledge_id, day)
-        if not cache.add(key, 1, CO_SIGNERS_NOTICE_PENDING_SECONDS) and cache.has_key(key):
+        if not cache.add(
+            _co_signers_notice_key(pledge_id, day), 1, CO_SIGNERS_NOTICE_PENDING_SECONDS
+        ):
             return
         from pledges import tasks
 

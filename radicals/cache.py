@@ -11,8 +11,13 @@ makes four cache calls). This backend keeps the client it built for each pool;
 Falling through: the cache only ever saves work, so when Redis cannot be reached (or
 answers too slowly: settings.CACHE_CONNECT_TIMEOUT / CACHE_SOCKET_TIMEOUT) every read
 is a miss (`get` gives the default, `get_many` {}, `has_key` False) and every write is
-skipped and answers False; `incr` and `decr` raise ValueError as for a missing key. Only
-redis' connection and timeout errors are caught: anything else is a bug and is raised.
+skipped and answers False; `incr` and `decr` raise ValueError as for a missing key.
+`add` is the exception: it answers True, because its callers use it to ask "am I the
+one to do this?" (a lock, a once-only flag), and with no cache to share the answer each
+must do the work itself (work done after an `add` is idempotent here). Answering False
+would skip that work, and would make allauth's rate-limit lock wait a second and then
+refuse every sign-in. Only redis' connection and timeout errors are caught: anything
+else is a bug and is raised.
 After a failure the process leaves that Redis alone for settings.CACHE_RETRY_AFTER
 seconds (a circuit breaker), so a page making many cache calls pays the timeout once,
 not on every call; the next call after that tries Redis again. A warning is logged when
@@ -153,9 +158,9 @@ class RedisCache(DjangoRedisCache):
     def has_key(self, key, version=None) -> bool:
         return self._guard(lambda: super(RedisCache, self).has_key(key, version), False)
 
-    # Writes: skipped, and False.
+    # Writes: skipped, and False (but add(), which says "go ahead": see above).
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None) -> bool:
-        return self._guard(lambda: super(RedisCache, self).add(key, value, timeout, version), False)
+        return self._guard(lambda: super(RedisCache, self).add(key, value, timeout, version), True)
 
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None) -> bool:
         def write() -> bool:
