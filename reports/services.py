@@ -165,7 +165,8 @@ def _invite_retry_after(attempts: int) -> datetime.timedelta:
 def invite_email_deliver(*, invite_email_id: int, now: datetime.datetime | None = None) -> str:
     """Email one invitation if it still waits and is due: "sent", "retry" (the mail
     server failed; tried again later, up to INVITE_EMAIL_MAX_ATTEMPTS times), "failed",
-    or "done" (sent already, being sent by another worker, or not due yet). The row is
+    "cancelled" (the inviter's account is gone) or "done" (sent already, being sent by
+    another worker, or not due yet). The row is
     locked while it is sent, so running this twice emails once."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -181,6 +182,12 @@ def invite_email_deliver(*, invite_email_id: int, now: datetime.datetime | None 
         )
         if row is None:
             return "done"
+        if row.inviter.is_erased or not row.inviter.is_active:
+            # The inviter left before it went: nobody is invited in their name.
+            row.email_status = InviteEmail.EmailStatus.FAILED
+            row.last_error = "The member who invited them no longer has an account."
+            row.save(update_fields=["email_status", "last_error"])
+            return "cancelled"
         row.email_attempts += 1
         name = _one_line(row.inviter.display_name) or "A colleague"
         link = share_url(invite_ensure(member=row.inviter), reverse("account_signup"))

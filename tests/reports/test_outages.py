@@ -96,3 +96,17 @@ def test_the_sweep_stops_at_the_first_mail_server_failure(alice, bob, monkeypatc
 
     attempts = sorted(InviteEmail.objects.values_list("email_attempts", flat=True))
     assert attempts == [0, 1]
+
+
+def test_an_invitation_still_waiting_when_its_inviter_deletes_their_account_is_not_sent(alice, bob):
+    from members.services import account_erase
+
+    services.invite_email_send(inviter=alice, email="one@nhs.net")
+    services.invite_email_send(inviter=bob, email="two@nhs.net")
+    account_erase(member=alice)
+
+    assert services.invite_emails_send_due() == 1
+
+    assert [m.to for m in mail.outbox] == [["two@nhs.net"]]
+    cancelled = InviteEmail.objects.get(email="one@nhs.net")
+    assert cancelled.email_status == InviteEmail.EmailStatus.FAILED
