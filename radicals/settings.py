@@ -305,6 +305,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # within about half a second. kernel.queue.enqueue() then logs and carries on; the work
 # waits in the database (the outbox, queued exports) for beat's sweeps.
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.0)
+# After a failed publish a process queues nothing for this many seconds (the sweeps
+# do that work), so a broker lost on the network does not slow every request.
+QUEUE_RETRY_AFTER = env.float("QUEUE_RETRY_AFTER", default=5.0)
 CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 2,
@@ -316,7 +319,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Anything due later than this waits in the database for beat, never as a countdown.
     "visibility_timeout": 3600,
     "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
-    "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=5.0),
+    # Above the worker's one-second BRPOP poll.
+    "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=2.0),
     "max_retries": 2,
     "interval_start": 0,
     "interval_step": 0.2,

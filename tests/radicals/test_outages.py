@@ -14,6 +14,7 @@ from django.core import mail
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from communities.models import Membership
 from kernel.queue import enqueue
@@ -300,6 +301,27 @@ def test_enqueue_answers_false_and_logs_when_the_broker_is_unreachable(broker_do
 
 def test_enqueue_answers_true_when_the_task_is_handed_over(db):
     assert enqueue(notification_tasks.send_due_notifications) is True
+
+
+def test_after_a_failed_publish_the_process_queues_nothing_for_a_while(monkeypatch):
+    from kernel import queue
+
+    tries = []
+
+    def refuse(*args, **kwargs):
+        tries.append(1)
+        raise OperationalError("Connection refused.")
+
+    monkeypatch.setattr(notification_tasks.send_due_notifications, "apply_async", refuse)
+    now = [1000.0]
+    monkeypatch.setattr(queue.time, "monotonic", lambda: now[0])
+
+    assert [enqueue(notification_tasks.send_due_notifications) for _ in range(5)] == [False] * 5
+    assert len(tries) == 1
+
+    now[0] += django_settings.QUEUE_RETRY_AFTER + 0.1
+    assert enqueue(notification_tasks.send_due_notifications) is False
+    assert len(tries) == 2
 
 
 def test_publishing_to_an_unreachable_broker_gives_up_within_a_second(broker_down):

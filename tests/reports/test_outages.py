@@ -8,6 +8,7 @@ from django.core import mail
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from kernel import queue
 from reports import services, tasks
 from reports.models import Export, InviteEmail
 from tests.factories import PledgeFactory
@@ -31,6 +32,7 @@ def test_an_export_the_broker_could_not_take_is_started_by_the_sweep(
             request = services.export_request(user=admin_user, dataset="pledges", format="csv")
     export = Export.objects.get(pk=request.export.pk)
     assert export.status == Export.Status.QUEUED
+    queue.reset()  # the broker is back, and the pause after its failure is over
 
     assert tasks.start_queued_exports.run() == 0  # a fresh request may still be on its way
     Export.objects.filter(pk=export.pk).update(created_at=timezone.now() - _minutes(6))
