@@ -27,7 +27,7 @@ from communities.moderation import ModerationStatus, initial_status_for
 from communities.permissions import can_post_in
 from kernel.queue import enqueue
 from notifications.models import Kind
-from notifications.services import notify
+from notifications.services import notify, notify_many
 from pledges import hooks, selectors
 from pledges.models import (
     OUTCOME_MAX_LENGTH,
@@ -705,17 +705,18 @@ def pledge_recount(*, pledge: Pledge | int) -> Pledge:
 # --- Notifications to everyone who signed ---------------------------------------------
 
 
-def _signers(pledge: Pledge, *, only_open: bool = False):
-    signatures = Signature.objects.filter(pledge=pledge).select_related("member")
+def _signer_ids(pledge: Pledge, *, only_open: bool = False) -> list[int]:
+    signatures = Signature.objects.filter(pledge=pledge)
     if only_open:
         signatures = signatures.filter(done_at__isnull=True)
-    return signatures.order_by("id").iterator(chunk_size=500)
+    return list(signatures.values_list("member_id", flat=True))
 
 
 # The notices of a change of status are written to the outbox in the transaction that
 # makes the change (by _activate, pledge_fail_threshold and _complete). The public
 # functions and their tasks make them again for a pledge already changed (tasks queued
-# before, repairs); notify() is keyed, so nobody is told twice.
+# before, repairs); notify_many() is keyed, so nobody is told twice. One statement
+# writes them all, however many signed.
 
 
 def notify_threshold_reached(*, pledge: Pledge | int) -> int:
@@ -740,55 +741,43 @@ def notify_pledge_lapsed(*, pledge: Pledge | int) -> int:
 def _notify_threshold_reached(pledge: Pledge) -> int:
     if pledge.status == Pledge.Status.GATHERING:
         return 0
-    sent = 0
-    for signature in _signers(pledge):
-        _, created = notify(
-            kind=Kind.THRESHOLD_REACHED,
-            recipient=signature.member,
-            subject=pledge,
-            title="A pledge you signed is on",
-            body=f"Enough people signed “{pledge.sentence}”: it is active for everyone who "
-            f"signed. It is due by {pledge.due_date:%-d %B %Y}.",
-            url=pledge.get_absolute_url(),
-        )
-        sent += created
-    return sent
+    return notify_many(
+        kind=Kind.THRESHOLD_REACHED,
+        recipient_ids=_signer_ids(pledge),
+        subject=pledge,
+        title="A pledge you signed is on",
+        body=f"Enough people signed “{pledge.sentence}”: it is active for everyone who "
+        f"signed. It is due by {pledge.due_date:%-d %B %Y}.",
+        url=pledge.get_absolute_url(),
+    )
 
 
 def _notify_threshold_failed(pledge: Pledge) -> int:
     if pledge.status != Pledge.Status.FAILED:
         return 0
-    sent = 0
-    for signature in _signers(pledge):
-        _, created = notify(
-            kind=Kind.THRESHOLD_FAILED,
-            recipient=signature.member,
-            subject=pledge,
-            title="A pledge you signed did not reach its threshold",
-            body=f"“{pledge.sentence}” needed {pledge.threshold} other people by "
-            f"{pledge.threshold_deadline:%-d %B %Y} and {pledge.co_signer_count} signed.",
-            url=pledge.get_absolute_url(),
-        )
-        sent += created
-    return sent
+    return notify_many(
+        kind=Kind.THRESHOLD_FAILED,
+        recipient_ids=_signer_ids(pledge),
+        subject=pledge,
+        title="A pledge you signed did not reach its threshold",
+        body=f"“{pledge.sentence}” needed {pledge.threshold} other people by "
+        f"{pledge.threshold_deadline:%-d %B %Y} and {pledge.co_signer_count} signed.",
+        url=pledge.get_absolute_url(),
+    )
 
 
 def _notify_pledge_lapsed(pledge: Pledge) -> int:
     if pledge.status != Pledge.Status.COMPLETED:
         return 0
-    sent = 0
-    for signature in _signers(pledge, only_open=True):
-        _, created = notify(
-            kind=Kind.PLEDGE_LAPSED,
-            recipient=signature.member,
-            subject=pledge,
-            title="A pledge you made passed its due date",
-            body=f"“{pledge.sentence}” was due by {pledge.due_date:%-d %B %Y}. "
-            "Tell everyone how it went by marking your commitment done.",
-            url=pledge.get_absolute_url(),
-        )
-        sent += created
-    return sent
+    return notify_many(
+        kind=Kind.PLEDGE_LAPSED,
+        recipient_ids=_signer_ids(pledge, only_open=True),
+        subject=pledge,
+        title="A pledge you made passed its due date",
+        body=f"“{pledge.sentence}” was due by {pledge.due_date:%-d %B %Y}. "
+        "Tell everyone how it went by marking your commitment done.",
+        url=pledge.get_absolute_url(),
+    )
 
 
 def nudge_due_soon(*, signature: Signature) -> bool:

@@ -11,7 +11,7 @@ from kombu.exceptions import OperationalError
 from notifications import tasks as notification_tasks
 from notifications.models import Kind, Notification
 from pledges import services, tasks
-from pledges.models import Pledge
+from pledges.models import Pledge, Signature
 
 pytestmark = pytest.mark.django_db
 Status = Notification.EmailStatus
@@ -30,6 +30,7 @@ def broker_refuses(monkeypatch):
         tasks.notify_threshold_failed,
         tasks.notify_pledge_lapsed,
         notification_tasks.send_notification,
+        notification_tasks.send_due_notifications,
     ):
         monkeypatch.setattr(task, "apply_async", refuse)
 
@@ -95,3 +96,20 @@ def test_the_co_signers_notice_is_made_at_once_and_its_flag_cleared_when_the_bro
     assert notice.body.startswith("1 person has co-signed")
     key = services._co_signers_notice_key(pledge.pk, timezone.localdate())
     assert cache.get(key) is None  # the next co-sign is not held back by a lost task
+
+
+def test_telling_everyone_a_pledge_is_on_costs_two_statements_however_many_signed(
+    pledge, django_assert_num_queries
+):
+    from django.contrib.contenttypes.models import ContentType
+
+    from tests.factories import UserFactory
+
+    for member in UserFactory.create_batch(25):
+        Signature.objects.create(pledge=pledge, member=member)
+    Pledge.objects.filter(pk=pledge.pk).update(status=Pledge.Status.ACTIVE)
+    pledge.refresh_from_db()
+    ContentType.objects.get_for_model(Pledge)
+
+    with django_assert_num_queries(2):  # the signers' ids, then one INSERT
+        assert services._notify_threshold_reached(pledge) == 26
