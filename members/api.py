@@ -1,8 +1,10 @@
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, serializers
 
 from members import selectors, services
 from members.models import Organisation, Region, User
+from members.validators import has_control_characters
 from radicals.api import StrictFieldsMixin
 
 
@@ -46,6 +48,10 @@ class MeSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         value = value.strip()
         if not value:
             raise serializers.ValidationError("Enter your name.")
+        if has_control_characters(value):
+            raise serializers.ValidationError(
+                _("Your name cannot contain line breaks, tabs or other control characters.")
+            )
         return value
 
 

@@ -1,6 +1,7 @@
 from django import forms
 
 from members.models import User
+from members.validators import validate_display_name
 
 
 class SignupExtraForm(forms.Form):
@@ -19,6 +20,7 @@ class SignupExtraForm(forms.Form):
         name = self.cleaned_data["display_name"].strip()
         if not name:
             raise forms.ValidationError("Enter your name.")
+        validate_display_name(name)
         return name
 
     def signup(self, request, user) -> None:
@@ -45,6 +47,7 @@ class ProfileForm(forms.ModelForm):
         name = (self.cleaned_data.get("display_name") or "").strip()
         if not name:
             raise forms.ValidationError("Enter your name.")
+        validate_display_name(name)
         return name
 
 

@@ -22,9 +22,11 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from kernel.queue import enqueue
 from members import personal_data
 from members.models import FORMER_MEMBER, DataExport, ErasureRecord, Organisation, Region, User
 from members.permissions import can_edit_profile
+from members.validators import validate_display_name
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +54,10 @@ def profile_update(*, member: User, actor: User, **changes) -> User:
         setattr(member, name, changes[name])
     if "display_name" in changed:
         member.display_name = (member.display_name or "").strip()
+        try:
+            validate_display_name(member.display_name)
+        except ValidationError as error:
+            raise ValidationError({"display_name": error.messages}) from error
     member.full_clean(exclude=["password", "email"])
     member.save(update_fields=changed)
     return member
@@ -104,7 +110,8 @@ def data_export_request(*, member: User) -> DataExport:
     def enqueue_build() -> None:
         from members.tasks import build_data_export
 
-        build_data_export.delay(export.pk)
+        # Unqueued, it stays queued and the hourly expire_data_exports builds it.
+        enqueue(build_data_export, export.pk)
 
     transaction.on_commit(enqueue_build, robust=True)
     return export

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from kernel.queue import enqueue
 from members import selectors, services
 
 RETRY = {
@@ -25,5 +26,5 @@ def build_data_export(export_id: int) -> str | None:
 def expire_data_exports() -> int:
     """Hourly: delete expired copies, and build any the queue never delivered."""
     for export_id in selectors.data_exports_stuck():
-        build_data_export.delay(export_id)
+        enqueue(build_data_export, export_id)
     return services.data_exports_expire()

@@ -33,6 +33,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from kernel.queue import enqueue
 from notifications import digest_sections, emails, selectors, tokens
 from notifications.emails import TransientEmailError
 from notifications.models import (
@@ -64,7 +65,7 @@ def _send_on_commit(notification_id: int) -> None:
     def enqueue_send() -> None:
         from notifications.tasks import send_notification
 
-        send_notification.delay(notification_id)
+        enqueue(send_notification, notification_id)
 
     transaction.on_commit(enqueue_send, robust=True)
 
@@ -72,26 +73,10 @@ def _send_on_commit(notification_id: int) -> None:
 _NO_ADDRESS = "The member has no active account or email address."
 
 
-@functools.cache
-def _notify_sql(*, update_body: bool) -> tuple[str, list]:
-    """One statement that makes the row, or finds (and, asked to, refreshes) it, and
-    the model fields its columns come back in.
-
-    The email status comes from the member's row and their preference for the kind,
-    read in the same statement. A row that already exists is returned by the second
-    SELECT, which sees it unless it was committed by someone else while this statement
-    ran (two requests asking for the same key at once): notify() then reads it again."""
-    table = Notification._meta.db_table
+def _member_row_sql(**overrides: str) -> tuple[str, str]:
+    """The columns of a new notification and the SELECT list that makes them from the
+    member's row (`member`) and their preference for the kind, the rest parameters."""
     fields = [f for f in Notification._meta.concrete_fields if not f.primary_key]
-    columns = [f.column for f in Notification._meta.concrete_fields]
-    names = ", ".join(f.column for f in fields)
-    returning = ", ".join(columns)
-    # Table and column names come from our own model; no input is spliced into the SQL.
-    on_conflict = (
-        f"DO UPDATE SET body = EXCLUDED.body WHERE {table}.body IS DISTINCT FROM EXCLUDED.body"  # nosec B608
-        if update_body
-        else "DO NOTHING"
-    )
     # The statuses and deliveries are parameters, never spliced in.
     cannot_email = "NOT member.is_active OR member.email = ''"
     preference = (
@@ -107,8 +92,115 @@ def _notify_sql(*, update_body: bool) -> tuple[str, list]:
         ),
         "last_error": f"CASE WHEN {cannot_email} THEN %(no_address)s ELSE '' END",
         "recipient_id": "member.id",
+        **overrides,
     }
+    names = ", ".join(f.column for f in fields)
     selected = ", ".join(values.get(f.column, f"%({f.column})s") for f in fields)
+    return names, selected
+
+
+@functools.cache
+def _notify_many_sql() -> str:
+    table = Notification._meta.db_table
+    # Each member's idempotency key is theirs: "<id>|<kind>|<subject>|<period>".
+    names, selected = _member_row_sql(idempotency_key="member.id::text || %(key_suffix)s")
+    # Table and column names come from our own model; values are parameters.
+    return (
+        f"INSERT INTO {table} ({names}) "  # noqa: S608  # nosec B608
+        f"SELECT {selected} FROM {get_user_model()._meta.db_table} AS member "
+        "WHERE member.id = ANY(%(recipient_ids)s) "
+        "ON CONFLICT (idempotency_key) DO NOTHING "
+        "RETURNING email_status"
+    )
+
+
+def _kick_sender_on_commit() -> None:
+    """Once the caller's transaction commits, start one sending run (which goes on while
+    rows keep coming); if the broker is away, beat's run each minute sends them."""
+
+    def kick() -> None:
+        from notifications.tasks import send_due_notifications
+
+        enqueue(send_due_notifications)
+
+    transaction.on_commit(kick, robust=True)
+
+
+def notify_many(
+    *,
+    kind: str,
+    recipient_ids: Iterable[int],
+    subject,
+    title: str,
+    body: str = "",
+    url: str = "",
+    period: str = "",
+    data: dict | None = None,
+) -> int:
+    """notify() for many members at once (everyone who signed a pledge, say): one
+    statement, inside the caller's transaction, so the notices are in the outbox with
+    the change they tell of. Members who already have the row are left alone, as
+    notify() leaves them. Rows to email now are sent by one run of
+    `send_due_notifications` started after the commit, not a task each. Returns how
+    many rows were made."""
+    if kind not in Kind.values:
+        raise ValueError(f"Unknown notification kind: {kind}")
+    ids = sorted(set(recipient_ids))
+    if not ids:
+        return 0
+    now = timezone.now()
+    subject_part = f"{subject._meta.label_lower}:{subject.pk}"
+    params = {
+        "recipient_ids": ids,
+        "key_suffix": f"|{kind}|{subject_part}|{period}",
+        "kind": kind,
+        "default_delivery": DEFAULT_DELIVERY[kind],
+        "no_address": _NO_ADDRESS,
+        "off": Delivery.OFF,
+        "digest": Delivery.DIGEST,
+        "skipped": Status.SKIPPED,
+        "digest_status": Status.DIGEST,
+        "pending": Status.PENDING,
+        "subject_type_id": ContentType.objects.get_for_model(subject).pk,
+        "subject_id": subject.pk,
+        "title": title[:200],
+        "body": body,
+        "url": url,
+        "created_at": now,
+        "send_after": now,
+        "emailed_at": None,
+        "email_attempts": 0,
+        "read_at": None,
+        "data": Notification._meta.get_field("data").get_db_prep_value(data or {}, connection),
+        "digest_id": None,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_notify_many_sql(), params)
+        statuses = [row[0] for row in cursor.fetchall()]
+    if Status.PENDING in statuses:
+        _kick_sender_on_commit()
+    return len(statuses)
+
+
+@functools.cache
+def _notify_sql(*, update_body: bool) -> tuple[str, list]:
+    """One statement that makes the row, or finds (and, asked to, refreshes) it, and
+    the model fields its columns come back in.
+
+    The email status comes from the member's row and their preference for the kind,
+    read in the same statement. A row that already exists is returned by the second
+    SELECT, which sees it unless it was committed by someone else while this statement
+    ran (two requests asking for the same key at once): notify() then reads it again."""
+    table = Notification._meta.db_table
+    columns = [f.column for f in Notification._meta.concrete_fields]
+    returning = ", ".join(columns)
+    # Table and column names come from our own model; no input is spliced into the SQL.
+    on_conflict = (
+        f"DO UPDATE SET body = EXCLUDED.body WHERE {table}.body IS DISTINCT FROM EXCLUDED.body"  # nosec B608
+        if update_body
+        else "DO NOTHING"
+    )
+    names, selected = _member_row_sql()
     sql = (
         f"WITH made AS (INSERT INTO {table} ({names}) "  # noqa: S608  # nosec B608
         f"SELECT {selected} FROM {get_user_model()._meta.db_table} AS member "

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from kernel.queue import enqueue_with
 from notifications import services
 from notifications.emails import TransientEmailError
 
@@ -65,7 +66,8 @@ def send_due_notifications(self) -> int:
         logger.warning("Stopped sending notifications: %s", batch.error)
         return batch.handled
     if batch.claimed:
-        self.apply_async(**_same_queue(self))
+        # Beat's next run carries on if the broker is away.
+        enqueue_with(self, **_same_queue(self))
     return batch.handled
 
 
@@ -97,7 +99,7 @@ def send_daily_digests(self) -> int:
         outcome = services.send_digest(recipient_id=recipient_id, day=local.date(), now=now)
         sent += outcome.status == "sent"
     if len(recipient_ids) == batch:
-        self.apply_async(**_same_queue(self))
+        enqueue_with(self, **_same_queue(self))
     return sent
 
 

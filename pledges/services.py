@@ -25,8 +25,9 @@ from django.utils import timezone
 
 from communities.moderation import ModerationStatus, initial_status_for
 from communities.permissions import can_post_in
+from kernel.queue import enqueue
 from notifications.models import Kind
-from notifications.services import notify
+from notifications.services import notify, notify_many
 from pledges import hooks, selectors
 from pledges.models import (
     OUTCOME_MAX_LENGTH,
@@ -379,15 +380,25 @@ def co_signers_notice_after(pledge_id: int, *, day: date) -> None:
     A co-sign queues the task only when none is waiting for that pledge and day (a
     cache key added with SET NX), so a burst of co-signs queues one. The task deletes
     the key before it counts: a co-sign that found the key committed before it looked,
-    so before the key went, so before the count, and is counted."""
+    so before the key went, so before the count, and is counted.
+
+    When the broker cannot take the task, the notice is brought up to date here and
+    now (a count and one statement, which also deletes the key), so no co-sign waits
+    behind a key whose task never comes. When the cache is down the key cannot be
+    kept (cache.add() says go ahead): every co-sign then queues its own task, which is
+    harmless (the task rewrites one row)."""
 
     def queue() -> None:
         from django.core.cache import cache
 
-        if cache.add(_co_signers_notice_key(pledge_id, day), 1, CO_SIGNERS_NOTICE_PENDING_SECONDS):
-            from pledges import tasks
+        if not cache.add(
+            _co_signers_notice_key(pledge_id, day), 1, CO_SIGNERS_NOTICE_PENDING_SECONDS
+        ):
+            return
+        from pledges import tasks
 
-            tasks.tell_author_about_co_signers.delay(pledge_id, day.isoformat())
+        if not enqueue(tasks.tell_author_about_co_signers, pledge_id, day.isoformat()):
+            tell_author_about_co_signers(pledge=pledge_id, day=day)
 
     transaction.on_commit(queue, robust=True)
 
@@ -461,8 +472,8 @@ def _activate(pledge: Pledge, *, at: datetime) -> None:
     pledge.activated_at = at
     pledge.updated_at = at
     pledge.save(update_fields=["status", "activated_at", "updated_at"])
-    pledge_id = pledge.pk
-    transaction.on_commit(lambda: _enqueue("notify_threshold_reached", pledge_id))
+    # Written to the outbox with the change, so no outage after the commit can lose it.
+    _notify_threshold_reached(pledge)
 
 
 @transaction.atomic
@@ -484,8 +495,7 @@ def pledge_fail_threshold(*, pledge: Pledge | int, today: date | None = None) ->
     pledge.failed_at = now
     pledge.updated_at = now
     pledge.save(update_fields=["status", "failed_at", "updated_at"])
-    pledge_id = pledge.pk
-    transaction.on_commit(lambda: _enqueue("notify_threshold_failed", pledge_id))
+    _notify_threshold_failed(pledge)
     return pledge
 
 
@@ -503,8 +513,7 @@ def _complete(pledge: Pledge, *, at: datetime, lapsed: bool) -> None:
     pledge.updated_at = at
     pledge.save(update_fields=["status", "completed_at", "updated_at"])
     if lapsed:
-        pledge_id = pledge.pk
-        transaction.on_commit(lambda: _enqueue("notify_pledge_lapsed", pledge_id))
+        _notify_pledge_lapsed(pledge)
 
 
 @transaction.atomic
@@ -696,69 +705,79 @@ def pledge_recount(*, pledge: Pledge | int) -> Pledge:
 # --- Notifications to everyone who signed ---------------------------------------------
 
 
-def _signers(pledge: Pledge, *, only_open: bool = False):
-    signatures = Signature.objects.filter(pledge=pledge).select_related("member")
+def _signer_ids(pledge: Pledge, *, only_open: bool = False) -> list[int]:
+    signatures = Signature.objects.filter(pledge=pledge)
     if only_open:
         signatures = signatures.filter(done_at__isnull=True)
-    return signatures.order_by("id").iterator(chunk_size=500)
+    return list(signatures.values_list("member_id", flat=True))
+
+
+# The notices of a change of status are written to the outbox in the transaction that
+# makes the change (by _activate, pledge_fail_threshold and _complete). The public
+# functions and their tasks make them again for a pledge already changed (tasks queued
+# before, repairs); notify_many() is keyed, so nobody is told twice. One statement
+# writes them all, however many signed.
 
 
 def notify_threshold_reached(*, pledge: Pledge | int) -> int:
-    pledge = Pledge.objects.get(pk=pledge.pk if isinstance(pledge, Pledge) else pledge)
-    if pledge.status == Pledge.Status.GATHERING:
-        return 0
-    sent = 0
-    for signature in _signers(pledge):
-        _, created = notify(
-            kind=Kind.THRESHOLD_REACHED,
-            recipient=signature.member,
-            subject=pledge,
-            title="A pledge you signed is on",
-            body=f"Enough people signed “{pledge.sentence}”: it is active for everyone who "
-            f"signed. It is due by {pledge.due_date:%-d %B %Y}.",
-            url=pledge.get_absolute_url(),
-        )
-        sent += created
-    return sent
+    return _notify_threshold_reached(
+        Pledge.objects.get(pk=pledge.pk if isinstance(pledge, Pledge) else pledge)
+    )
 
 
 def notify_threshold_failed(*, pledge: Pledge | int) -> int:
-    pledge = Pledge.objects.get(pk=pledge.pk if isinstance(pledge, Pledge) else pledge)
-    if pledge.status != Pledge.Status.FAILED:
-        return 0
-    sent = 0
-    for signature in _signers(pledge):
-        _, created = notify(
-            kind=Kind.THRESHOLD_FAILED,
-            recipient=signature.member,
-            subject=pledge,
-            title="A pledge you signed did not reach its threshold",
-            body=f"“{pledge.sentence}” needed {pledge.threshold} other people by "
-            f"{pledge.threshold_deadline:%-d %B %Y} and {pledge.co_signer_count} signed.",
-            url=pledge.get_absolute_url(),
-        )
-        sent += created
-    return sent
+    return _notify_threshold_failed(
+        Pledge.objects.get(pk=pledge.pk if isinstance(pledge, Pledge) else pledge)
+    )
 
 
 def notify_pledge_lapsed(*, pledge: Pledge | int) -> int:
     """Everyone who has not said how it went is asked to, once the due date has passed."""
-    pledge = Pledge.objects.get(pk=pledge.pk if isinstance(pledge, Pledge) else pledge)
+    return _notify_pledge_lapsed(
+        Pledge.objects.get(pk=pledge.pk if isinstance(pledge, Pledge) else pledge)
+    )
+
+
+def _notify_threshold_reached(pledge: Pledge) -> int:
+    if pledge.status == Pledge.Status.GATHERING:
+        return 0
+    return notify_many(
+        kind=Kind.THRESHOLD_REACHED,
+        recipient_ids=_signer_ids(pledge),
+        subject=pledge,
+        title="A pledge you signed is on",
+        body=f"Enough people signed “{pledge.sentence}”: it is active for everyone who "
+        f"signed. It is due by {pledge.due_date:%-d %B %Y}.",
+        url=pledge.get_absolute_url(),
+    )
+
+
+def _notify_threshold_failed(pledge: Pledge) -> int:
+    if pledge.status != Pledge.Status.FAILED:
+        return 0
+    return notify_many(
+        kind=Kind.THRESHOLD_FAILED,
+        recipient_ids=_signer_ids(pledge),
+        subject=pledge,
+        title="A pledge you signed did not reach its threshold",
+        body=f"“{pledge.sentence}” needed {pledge.threshold} other people by "
+        f"{pledge.threshold_deadline:%-d %B %Y} and {pledge.co_signer_count} signed.",
+        url=pledge.get_absolute_url(),
+    )
+
+
+def _notify_pledge_lapsed(pledge: Pledge) -> int:
     if pledge.status != Pledge.Status.COMPLETED:
         return 0
-    sent = 0
-    for signature in _signers(pledge, only_open=True):
-        _, created = notify(
-            kind=Kind.PLEDGE_LAPSED,
-            recipient=signature.member,
-            subject=pledge,
-            title="A pledge you made passed its due date",
-            body=f"“{pledge.sentence}” was due by {pledge.due_date:%-d %B %Y}. "
-            "Tell everyone how it went by marking your commitment done.",
-            url=pledge.get_absolute_url(),
-        )
-        sent += created
-    return sent
+    return notify_many(
+        kind=Kind.PLEDGE_LAPSED,
+        recipient_ids=_signer_ids(pledge, only_open=True),
+        subject=pledge,
+        title="A pledge you made passed its due date",
+        body=f"“{pledge.sentence}” was due by {pledge.due_date:%-d %B %Y}. "
+        "Tell everyone how it went by marking your commitment done.",
+        url=pledge.get_absolute_url(),
+    )
 
 
 def nudge_due_soon(*, signature: Signature) -> bool:
@@ -790,9 +809,3 @@ def nudge_no_check_in(*, signature: Signature, today: date) -> bool:
         period=f"{year}-W{week:02d}",
     )
     return created
-
-
-def _enqueue(task_name: str, pledge_id: int) -> None:
-    from pledges import tasks
-
-    getattr(tasks, task_name).delay(pledge_id)

@@ -27,6 +27,7 @@ PG_DIR = VAR_DIR / "pg"
 REDIS_DIR = VAR_DIR / "redis"
 DATABASE_NAME = "radicals"
 REDIS_PORT = int(os.environ.get("EMBEDDED_REDIS_PORT", "6389"))
+EMBEDDED_REDIS_MAXMEMORY = os.environ.get("EMBEDDED_REDIS_MAXMEMORY", "256mb")
 
 
 class EmbeddedServerError(RuntimeError):
@@ -171,6 +172,13 @@ def _start_redis() -> None:
             "yes",
             "--save",
             "60 1",
+            # One server holds the broker (database 0) and the cache (database 1), and
+            # maxmemory is per server: volatile-lru evicts only keys with a TTL, which
+            # every cache key has (radicals/cache.py) and no broker key has.
+            "--maxmemory",
+            EMBEDDED_REDIS_MAXMEMORY,
+            "--maxmemory-policy",
+            "volatile-lru",
         ],
         check=True,
         stdout=subprocess.DEVNULL,

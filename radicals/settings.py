@@ -83,8 +83,19 @@ CACHES = {
         "LOCATION": env("CACHE_URL", default=_redis_db(REDIS_URL, 1)),
         "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="radicals"),
         "TIMEOUT": 300,
+        # Short timeouts: an unreachable cache is a miss, not a slow page (radicals/cache.py).
+        "OPTIONS": {
+            "socket_connect_timeout": env.float("CACHE_CONNECT_TIMEOUT", default=0.25),
+            "socket_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=0.25),
+        },
     }
 }
+# After a failed cache call a process leaves Redis alone for this many seconds (every
+# read a miss, every write skipped), then tries again.
+CACHE_RETRY_AFTER = env.float("CACHE_RETRY_AFTER", default=5.0)
+# The longest any cache key lives: "keep for ever" (a timeout of None) means this, so
+# every cache key has a TTL and Redis' volatile-lru policy can evict only cache keys.
+CACHE_MAX_TIMEOUT = env.int("CACHE_MAX_TIMEOUT", default=60 * 60 * 24 * 30)
 
 # --- Applications ----------------------------------------------------------
 INSTALLED_APPS = [
@@ -289,8 +300,32 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Anything due later than this waits in the database for beat, never as a countdown.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A request that queues a task must not hang when the broker is down: connecting and
+# each socket read or write give up after a second, and a publish is tried three times
+# within about half a second. kernel.queue.enqueue() then logs and carries on; the work
+# waits in the database (the outbox, queued exports) for beat's sweeps.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.0)
+# After a failed publish a process queues nothing for this many seconds (the sweeps
+# do that work), so a broker lost on the network does not slow every request.
+QUEUE_RETRY_AFTER = env.float("QUEUE_RETRY_AFTER", default=5.0)
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Anything due later than this waits in the database for beat, never as a countdown.
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+    # Above the worker's one-second BRPOP poll.
+    "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=2.0),
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = env(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule")
@@ -393,6 +428,16 @@ CELERY_BEAT_SCHEDULE["reports-refresh-network"] = {
 CELERY_BEAT_SCHEDULE["reports-rollups-full"] = {
     "task": "reports.tasks.rollups_full",
     "schedule": crontab(hour=2, minute=30),
+}
+# Invitations to colleagues wait in their outbox when the queue or the mail server is away.
+CELERY_BEAT_SCHEDULE["reports-send-invite-emails"] = {
+    "task": "reports.tasks.send_invite_emails",
+    "schedule": 60.0,
+}
+# Background exports asked for while the broker was away are queued again.
+CELERY_BEAT_SCHEDULE["reports-start-queued-exports"] = {
+    "task": "reports.tasks.start_queued_exports",
+    "schedule": 60.0 * 5,
 }
 CELERY_BEAT_SCHEDULE["reports-send-summaries"] = {
     "task": "reports.tasks.send_summaries",
@@ -513,9 +558,9 @@ SHARED_PAGE_CACHE_SECONDS = env.int("SHARED_PAGE_CACHE_SECONDS", default=0 if DE
 # The header's unread and moderation counts are kept this many seconds per member
 # (radicals.context_processors.HeaderCounts); the member's own changes show at once.
 HEADER_COUNTS_CACHE_SECONDS = env.int("HEADER_COUNTS_CACHE_SECONDS", default=0 if DEBUG else 10)
-# Sessions are read from Redis and written through to the database, so a signed-in
-# request costs no session query while sessions still survive a cache flush.
-SESSION_ENGINE = env("DJANGO_SESSION_ENGINE", default="django.contrib.sessions.backends.cached_db")
+# Sessions live in the database: signing in and staying signed in never depend on
+# Redis, which is only a cache and a broker.
+SESSION_ENGINE = env("DJANGO_SESSION_ENGINE", default="django.contrib.sessions.backends.db")
 
 # The benchmarks' reference views (benchmarks/views.py) under /bench/: only for
 # `make bench`, which switches them on for its own server. Never in production.

@@ -85,8 +85,8 @@ class InviteAdmin(ReadOnlyAdmin):
 
 @admin.register(InviteEmail)
 class InviteEmailAdmin(ReadOnlyAdmin):
-    list_display = ["inviter", "email", "sent_at"]
-    list_filter = ["sent_at"]
+    list_display = ["inviter", "email", "sent_at", "email_status", "emailed_at"]
+    list_filter = ["email_status", "sent_at"]
     search_fields = ["inviter__email", "email"]
     list_select_related = ["inviter"]
 

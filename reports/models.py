@@ -148,13 +148,30 @@ class Invite(models.Model):
 
 
 class InviteEmail(models.Model):
-    """An email invitation a member sent to a colleague."""
+    """An email invitation a member sent to a colleague, and its outbox row: saved
+    pending with the request, emailed by a worker (queued when the request commits, or
+    by the beat sweep when the queue or the mail server was away). The notification
+    outbox is for members; a colleague is not one yet."""
+
+    class EmailStatus(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed after retries"
 
     inviter = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_invite_emails"
     )
     email = models.EmailField(max_length=254)
+    # When the member asked (the daily limit and "invite again after" count from it).
     sent_at = models.DateTimeField(default=timezone.now)
+    message = models.TextField(max_length=500, blank=True)
+    email_status = models.CharField(
+        max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING
+    )
+    send_after = models.DateTimeField(default=timezone.now)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["-sent_at"]
@@ -162,6 +179,11 @@ class InviteEmail(models.Model):
         indexes = [
             models.Index(fields=["inviter", "-sent_at"], name="reports_inviteemail_recent"),
             models.Index(fields=["email"], name="reports_inviteemail_email"),
+            models.Index(
+                fields=["send_after"],
+                name="reports_inviteemail_due",
+                condition=models.Q(email_status="pending"),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -478,6 +478,17 @@ def recent_invited(member, limit: int = 20) -> list[Attribution]:
     )
 
 
+def exports_never_started(*, older_than_minutes: int = 5) -> list[int]:
+    """Background exports still waiting to start well after they were asked for (the
+    queue was down when the request committed): start_queued_exports runs them."""
+    before = timezone.now() - datetime.timedelta(minutes=older_than_minutes)
+    return list(
+        Export.objects.filter(status=Export.Status.QUEUED, created_at__lt=before)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:100]
+    )
+
+
 def exports_of(user) -> QuerySet[Export]:
     return Export.objects.filter(requested_by=user).select_related("community", "campaign")
 

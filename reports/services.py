@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime
 import logging
 import secrets
+import smtplib
+import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -19,6 +21,7 @@ from django.utils import timezone
 
 from communities.models import Community
 from communities.permissions import can_moderate
+from kernel.queue import enqueue
 from reports import exports, permissions
 from reports.models import (
     METRIC_LABELS,
@@ -35,6 +38,10 @@ logger = logging.getLogger(__name__)
 INVITE_EMAILS_PER_DAY = 20
 INVITE_AGAIN_AFTER = datetime.timedelta(days=7)
 INVITE_MESSAGE_MAX_LENGTH = 500
+# An invitation the mail server refused is tried again after 2, 4, 8... minutes (at
+# most an hour apart), about eight hours in all, then marked failed.
+INVITE_EMAIL_MAX_ATTEMPTS = 12
+INVITE_EMAIL_RETRY_MAX = datetime.timedelta(hours=1)
 EARLIEST_DATE = datetime.date(2000, 1, 1)
 LONGEST_RANGE_DAYS = 366 * 10
 EXPORT_LOCK = 0x52_65_78_50  # "RexP", with the export's id as the second key
@@ -88,7 +95,7 @@ def share_url(invite: Invite, path: str = "/") -> str:
 @transaction.atomic
 def invite_email_send(*, inviter, email: str, message: str = "") -> InviteEmail:
     """Email a colleague an invitation to join, with the inviter's share link."""
-    invite = invite_ensure(member=inviter)
+    invite_ensure(member=inviter)
     email = (email or "").strip().lower()
     message = (message or "").strip()
     errors: dict[str, list[str]] = {}
@@ -129,19 +136,102 @@ def invite_email_send(*, inviter, email: str, message: str = "") -> InviteEmail:
                 ]
             }
         )
-    sent = InviteEmail.objects.create(inviter=inviter, email=email, sent_at=now)
-    link = share_url(invite, reverse("account_signup"))
-    name = inviter.display_name or "A colleague"
+    sent = InviteEmail.objects.create(
+        inviter=inviter, email=email, message=message, sent_at=now, send_after=now
+    )
+    # Emailed by a worker once this commits; if the queue or the mail server is away,
+    # the row stays pending and send_invite_emails (beat, every minute) sends it.
+    transaction.on_commit(lambda: _enqueue_invite_email(sent.pk), robust=True)
+    return sent
 
-    def send() -> None:
-        _send(
-            to=email,
-            subject=f"{name} invites you to join Radicals",
-            template="invitation",
-            context={"inviter_name": name, "message": message, "link": link},
+
+def _enqueue_invite_email(invite_email_id: int) -> None:
+    from reports import tasks
+
+    enqueue(tasks.send_invite_email, invite_email_id)
+
+
+def _one_line(text: str) -> str:
+    """Control characters out, so no name (even one saved before they were refused)
+    can break the header of the email that quotes it."""
+    spaced = "".join(" " if unicodedata.category(c) == "Cc" else c for c in text)
+    return " ".join(spaced.split())
+
+
+def _invite_retry_after(attempts: int) -> datetime.timedelta:
+    return min(datetime.timedelta(minutes=2**attempts), INVITE_EMAIL_RETRY_MAX)
+
+
+def invite_email_deliver(*, invite_email_id: int, now: datetime.datetime | None = None) -> str:
+    """Email one invitation if it still waits and is due: "sent", "retry" (the mail
+    server failed; tried again later, up to INVITE_EMAIL_MAX_ATTEMPTS times), "failed",
+    "cancelled" (the inviter's account is gone) or "done" (sent already, being sent by
+    another worker, or not due yet). The row is
+    locked while it is sent, so running this twice emails once."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        row = (
+            InviteEmail.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("inviter")
+            .filter(
+                pk=invite_email_id,
+                email_status=InviteEmail.EmailStatus.PENDING,
+                send_after__lte=now,
+            )
+            .first()
         )
+        if row is None:
+            return "done"
+        if row.inviter.is_erased or not row.inviter.is_active:
+            # The inviter left before it went: nobody is invited in their name.
+            row.email_status = InviteEmail.EmailStatus.FAILED
+            row.last_error = "The member who invited them no longer has an account."
+            row.save(update_fields=["email_status", "last_error"])
+            return "cancelled"
+        row.email_attempts += 1
+        name = _one_line(row.inviter.display_name) or "A colleague"
+        link = share_url(invite_ensure(member=row.inviter), reverse("account_signup"))
+        try:
+            _send(
+                to=row.email,
+                subject=f"{name} invites you to join Radicals",
+                template="invitation",
+                context={"inviter_name": name, "message": row.message, "link": link},
+            )
+        except (smtplib.SMTPException, OSError) as error:
+            logger.warning("Invitation %s not sent yet: %s", row.pk, error)
+            row.last_error = str(error)[:500]
+            if row.email_attempts >= INVITE_EMAIL_MAX_ATTEMPTS:
+                row.email_status = InviteEmail.EmailStatus.FAILED
+            else:
+                row.send_after = now + _invite_retry_after(row.email_attempts)
+            row.save(update_fields=["email_attempts", "last_error", "email_status", "send_after"])
+            return "failed" if row.email_status == InviteEmail.EmailStatus.FAILED else "retry"
+        row.email_status = InviteEmail.EmailStatus.SENT
+        row.emailed_at = timezone.now()
+        row.last_error = ""
+        row.save(update_fields=["email_attempts", "email_status", "emailed_at", "last_error"])
+        return "sent"
 
-    transaction.on_commit(send)
+
+def invite_emails_send_due(*, limit: int = 200) -> int:
+    """Send the invitations that are due (the queue never delivered them, or the mail
+    server failed before); stops at the first failure, leaving the rest for the next
+    run. Returns how many were sent."""
+    now = timezone.now()
+    due = list(
+        InviteEmail.objects.filter(
+            email_status=InviteEmail.EmailStatus.PENDING, send_after__lte=now
+        )
+        .order_by("send_after")
+        .values_list("pk", flat=True)[:limit]
+    )
+    sent = 0
+    for invite_email_id in due:
+        outcome = invite_email_deliver(invite_email_id=invite_email_id, now=now)
+        if outcome in ("retry", "failed"):
+            break
+        sent += outcome == "sent"
     return sent
 
 
@@ -323,7 +413,8 @@ def export_request(*, user, format: str, allow_inline: bool = True, **filters) -
 def _enqueue_export(export_id: int) -> None:
     from reports import tasks
 
-    tasks.run_export.delay(export_id)
+    # Unqueued, the export stays queued and start_queued_exports (beat) runs it.
+    enqueue(tasks.run_export, export_id)
 
 
 def export_run(*, export_id: int) -> Export | None:

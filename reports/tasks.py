@@ -6,7 +6,8 @@ import logging
 
 from celery import shared_task
 
-from reports import rollups, services
+from kernel.queue import enqueue
+from reports import rollups, selectors, services
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,27 @@ def rollups_full() -> int:
 def run_export(export_id: int) -> str | None:
     export = services.export_run(export_id=export_id)
     return export.status if export is not None else None
+
+
+@shared_task(**RETRY, time_limit=60, soft_time_limit=50)
+def start_queued_exports() -> int:
+    """Beat, every few minutes: queue the exports that were asked for while the broker
+    was away (running one twice is harmless: export_run takes a lock and re-checks)."""
+    export_ids = selectors.exports_never_started()
+    return sum(enqueue(run_export, export_id) for export_id in export_ids)
+
+
+@shared_task(acks_late=True, time_limit=90, soft_time_limit=60)
+def send_invite_email(invite_email_id: int) -> str:
+    """Queued when an invitation is saved: email it (a failure leaves it for the sweep)."""
+    return services.invite_email_deliver(invite_email_id=invite_email_id)
+
+
+@shared_task(acks_late=True, time_limit=300, soft_time_limit=240)
+def send_invite_emails() -> int:
+    """Beat, every minute: the invitations the queue never delivered, or the mail server
+    refused before."""
+    return services.invite_emails_send_due()
 
 
 @shared_task(**RETRY, time_limit=600, soft_time_limit=540)

@@ -51,6 +51,12 @@ def pytest_configure(config):
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
+    from kernel import queue
+    from radicals.cache import reset_breakers
+
+    # No test inherits an earlier test's cache or broker failure.
+    reset_breakers()
+    queue.reset()
     cache.clear()
     yield
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core import mail, signing
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from notifications import digest_sections, emails, selectors, services, tasks, tokens
 from notifications.emails import TransientEmailError
@@ -207,7 +208,9 @@ def test_an_inactive_member_is_not_emailed(alice):
 
 def test_a_broker_outage_does_not_break_the_caller(alice, django_capture_on_commit_callbacks):
     with (
-        mock.patch.object(tasks.send_notification, "delay", side_effect=ConnectionError("down")),
+        mock.patch.object(
+            tasks.send_notification, "apply_async", side_effect=OperationalError("down")
+        ),
         django_capture_on_commit_callbacks(execute=True),
     ):
         notification = nudge(alice)
@@ -963,3 +966,65 @@ def test_a_message_over_a_kept_connection_names_only_the_plain_addresses():
     ]
     smtp.data.assert_called_once_with(b"x")
     smtp.rset.assert_not_called()
+
+
+# --- notify_many() --------------------------------------------------------------------
+
+
+def test_notify_many_makes_the_rows_notify_would_and_only_once(alice, bob, charlie):
+    prefer(bob, Kind.THRESHOLD_REACHED, Delivery.DIGEST)
+    prefer(charlie, Kind.THRESHOLD_REACHED, Delivery.OFF)
+    subject = UserFactory()  # any model row will do as the subject
+
+    made = services.notify_many(
+        kind=Kind.THRESHOLD_REACHED,
+        recipient_ids=[alice.pk, bob.pk, charlie.pk, alice.pk],
+        subject=subject,
+        title="On",
+        url="/pledges/1/",
+    )
+    again = services.notify_many(
+        kind=Kind.THRESHOLD_REACHED,
+        recipient_ids=[alice.pk, bob.pk, charlie.pk],
+        subject=subject,
+        title="On",
+    )
+
+    assert (made, again) == (3, 0)
+    statuses = dict(
+        Notification.objects.filter(kind=Kind.THRESHOLD_REACHED).values_list(
+            "recipient_id", "email_status"
+        )
+    )
+    assert statuses == {alice.pk: Status.PENDING, bob.pk: Status.DIGEST, charlie.pk: Status.SKIPPED}
+    # The same key notify() uses: asking notify() for it finds the row.
+    _, created = services.notify(
+        kind=Kind.THRESHOLD_REACHED, recipient=alice, subject=subject, title="On"
+    )
+    assert created is False
+
+
+def test_notify_many_writes_any_number_of_rows_in_one_statement_and_queues_one_send(
+    alice, django_assert_num_queries, django_capture_on_commit_callbacks, monkeypatch
+):
+    members = [alice, *UserFactory.create_batch(30)]
+    queued = []
+    monkeypatch.setattr(
+        tasks.send_due_notifications,
+        "apply_async",
+        lambda args=(), kwargs=None, **options: queued.append(1),
+    )
+    services.notify_many(  # the content type is looked up once
+        kind=Kind.PLEDGE_LAPSED, recipient_ids=[alice.pk], subject=alice, title="Warm-up"
+    )
+
+    with django_capture_on_commit_callbacks(execute=True), django_assert_num_queries(1):
+        made = services.notify_many(
+            kind=Kind.THRESHOLD_REACHED,
+            recipient_ids=[m.pk for m in members],
+            subject=alice,
+            title="On",
+        )
+
+    assert made == 31
+    assert len(queued) == 1

@@ -189,7 +189,9 @@ def test_a_burst_of_co_signs_queues_one_notice_task_which_counts_them_all(
 ):
     queued = []
     monkeypatch.setattr(
-        tasks.tell_author_about_co_signers, "delay", lambda *args: queued.append(args)
+        tasks.tell_author_about_co_signers,
+        "apply_async",
+        lambda args=(), kwargs=None, **options: queued.append(tuple(args)),
     )
     with django_capture_on_commit_callbacks(execute=True):
         services.pledge_sign(pledge=pledge, member=bob)

@@ -1,0 +1,1 @@
+"""Helpers every app may use. Nothing here imports an app."""
