@@ -72,11 +72,13 @@ def _events_and_credits(scope: str) -> str:
     membership = t("communities", "Membership")
     return (
         "WITH events AS ("  # noqa: S608  # nosec B608
-        "SELECT 'join' AS kind, ms.id AS obj, ms.joined_at AS ts, NULL::bigint AS author"
+        "SELECT 'join' AS kind, ms.id AS obj, ms.joined_at AS ts, NULL::bigint AS author,"
+        " ms.member_id AS who"
         f" FROM {membership} ms"
         f" WHERE ms.status = 'active' AND ms.joined_at IS NOT NULL {f['join']}"
         " UNION ALL "
-        f"SELECT 'co_sign', s.id, s.signed_at, p.author_id FROM {t('pledges', 'Signature')} s"
+        "SELECT 'co_sign', s.id, s.signed_at, p.author_id, s.member_id"
+        f" FROM {t('pledges', 'Signature')} s"
         f" JOIN {t('pledges', 'Pledge')} p ON p.id = s.pledge_id"
         f" WHERE NOT s.is_author AND {rollups.COUNTED_PLEDGE} {f['pledge']}"
         "), credits AS ("
@@ -149,6 +151,22 @@ def _months(cursor, scope: str, scope_id: int, top: list[int]) -> list[tuple]:
     return cursor.fetchall()
 
 
+def _monthly_mobilisers(cursor, scope: str, scope_id: int) -> dict:
+    """month -> (members credited that month, of whom someone had brought in)."""
+    cursor.execute(
+        f"{_events_and_credits(scope)}, credited AS ("  # noqa: S608  # nosec B608
+        "SELECT DISTINCT date_trunc('month', e.ts AT TIME ZONE %(tz)s)::date AS month,"
+        " c.inviter_id FROM events e JOIN credits c ON c.kind = e.kind AND c.obj = e.obj),"
+        " recruited AS (SELECT DISTINCT e.who FROM events e"
+        " JOIN credits c ON c.kind = e.kind AND c.obj = e.obj) "
+        "SELECT month, COUNT(*),"
+        " COUNT(*) FILTER (WHERE inviter_id IN (SELECT who FROM recruited))"
+        " FROM credited GROUP BY month",
+        {"id": scope_id, "tz": settings.TIME_ZONE},
+    )
+    return {month: (n, recruits) for month, n, recruits in cursor.fetchall()}
+
+
 def _recruits(cursor, scope: str, scope_id: int, ranked: list[int], mobilising: list[int]):
     if not ranked:
         return {}
@@ -203,6 +221,7 @@ def refresh_scope(scope: str, scope_id: int, *, now: datetime.datetime | None = 
         size = top_size(members)
         top = [r.member_id for r in ranking[:size]]
         months = _months(cursor, scope, scope_id, top)
+        monthly_mobilisers = _monthly_mobilisers(cursor, scope, scope_id)
         kept = ranking[: max(size, MOBILISERS_KEPT)]
         recruits = _recruits(
             cursor,
@@ -233,7 +252,15 @@ def refresh_scope(scope: str, scope_id: int, *, now: datetime.datetime | None = 
         },
     )
     NetworkMonth.objects.bulk_create(
-        NetworkMonth(**in_scope, month=month, events=n, attributed_events=a, top_events=tops)
+        NetworkMonth(
+            **in_scope,
+            month=month,
+            events=n,
+            attributed_events=a,
+            top_events=tops,
+            mobilisers=monthly_mobilisers.get(month, (0, 0))[0],
+            recruits_mobilising=monthly_mobilisers.get(month, (0, 0))[1],
+        )
         for month, n, a, tops in months
     )
     top_ids = set(top)
