@@ -4,6 +4,7 @@ import datetime
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community
 from pledges.models import Campaign
@@ -188,3 +189,20 @@ class SubscriptionForm(forms.Form):
         empty_label="The whole platform",
         label="Summary of",
     )
+
+
+class SpcRebaseForm(forms.Form):
+    """Re-base an SPC chart: its limits are computed afresh from this date."""
+
+    measure = forms.ChoiceField(label=_("Chart"))
+    starts_on = forms.DateField(
+        label=_("New limits from"),
+        widget=DateInput(),
+        error_messages={"invalid": _("Enter a real date, for example 2025-03-31.")},
+        help_text=_("For example the day a campaign launched. It must have passed."),
+    )
+    reason = forms.CharField(label=_("Why (optional)"), required=False, max_length=200)
+
+    def __init__(self, *args, measures: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["measure"].choices = [("all", _("Every chart")), *measures]

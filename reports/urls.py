@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import views
+from reports import spc_views, views
 
 app_name = "reports"
 
@@ -19,4 +19,14 @@ urlpatterns = [
     path("open-data/", views.open_data, name="open_data"),
     path("open-data.csv", views.open_data_csv, name="open_data_csv"),
     path("open-data.json", views.open_data_json, name="open_data_json"),
+]
+
+urlpatterns += [
+    path("spc/<str:scope>/<int:scope_id>/<str:measure>.csv", spc_views.spc_csv, name="spc_csv"),
+    path("spc/<str:scope>/<int:scope_id>/rebase/", spc_views.spc_rebase, name="spc_rebase"),
+    path(
+        "spc/baselines/<int:pk>/delete/",
+        spc_views.spc_baseline_delete,
+        name="spc_baseline_delete",
+    ),
 ]

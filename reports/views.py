@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime
 import tempfile
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,7 +20,16 @@ from django.views.decorators.http import require_POST
 from communities.selectors import community_for
 from pledges.models import format_quantity
 from radicals.web import call_service
-from reports import charts, exports, network_picture, permissions, selectors, services
+from reports import (
+    charts,
+    exports,
+    network_picture,
+    permissions,
+    selectors,
+    services,
+    spc_selectors,
+    spc_views,
+)
 from reports.forms import (
     BadgeSettingForm,
     DashboardFilterForm,
@@ -100,6 +110,17 @@ def _dashboard_context(data: selectors.Dashboard) -> dict:
     return context
 
 
+def _spc_dashboard(request, *, scope: str, scope_id: int, date_from, date_to) -> dict:
+    """The weekly SPC charts of a dashboard, their tables and re-bases."""
+    items = spc_selectors.weekly_charts(
+        scope=scope, scope_id=scope_id, date_from=date_from, date_to=date_to
+    )
+    query = urlencode({"date_from": date_from.isoformat(), "date_to": date_to.isoformat()})
+    return spc_views.spc_context(
+        request, scope=scope, scope_id=scope_id, items=items, prefix="spc", query=query
+    )
+
+
 @login_required
 def dashboard(request):
     if not permissions.can_see_dashboard(request.user):
@@ -125,10 +146,13 @@ def dashboard(request):
         date_to=date_to,
         with_breakdowns=scope == Scope.PLATFORM,
     )
+    spc_part = _spc_dashboard(
+        request, scope=scope, scope_id=scope_id, date_from=date_from, date_to=date_to
+    )
     return render(
         request,
         "reports/dashboard.jinja",
-        {**_dashboard_context(data), "form": form, "title": title, "community": None},
+        {**_dashboard_context(data), **spc_part, "form": form, "title": title, "community": None},
         status=200 if valid else 400,
     )
 
@@ -155,10 +179,19 @@ def community_dashboard(request, slug: str):
         date_to=date_to,
         with_breakdowns=False,
     )
+    spc_part = _spc_dashboard(
+        request, scope=Scope.COMMUNITY, scope_id=community.pk, date_from=date_from, date_to=date_to
+    )
     return render(
         request,
         "reports/dashboard.jinja",
-        {**_dashboard_context(data), "form": form, "title": community.name, "community": community},
+        {
+            **_dashboard_context(data),
+            **spc_part,
+            "form": form,
+            "title": community.name,
+            "community": community,
+        },
         status=200 if valid else 400,
     )
 
@@ -191,7 +224,15 @@ def _network_context(request, scope: str, scope_id: int) -> dict:
             ],
         },
     )  # fmt: skip
+    spc_part = spc_views.spc_context(
+        request,
+        scope=scope,
+        scope_id=scope_id,
+        items=spc_selectors.monthly_network_charts(scope=scope, scope_id=scope_id),
+        prefix="spc-network",
+    )
     return {
+        **spc_part,
         "stat": stat,
         "months": months,
         "mobilisers": ranked,
