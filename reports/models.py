@@ -603,6 +603,16 @@ class EmbedOrigin(models.Model):
     def __str__(self) -> str:
         return self.origin
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from reports.embeds import normalised_origin, origin_errors
+
+        errors = origin_errors(self.origin)
+        if errors:
+            raise ValidationError({"origin": errors})
+        self.origin = normalised_origin(self.origin)
+
 
 class EmbedArrival(models.Model):
     """People who came to a pledge or campaign through an embed card, by the host of

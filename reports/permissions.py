@@ -57,3 +57,11 @@ def can_rebase_spc(user, *, scope: str, community=None) -> bool:
         and community is not None
         and can_see_community_reports(user, community)
     )
+
+
+def can_see_scope_reports(user, *, scope: str, community=None) -> bool:
+    """A scope's charts: a community's for its organisers and admins; every other
+    scope's (platform, campaign, organisation, region) for admins."""
+    if scope == "community":
+        return community is not None and can_see_community_reports(user, community)
+    return is_admin(user)

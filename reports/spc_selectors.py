@@ -126,21 +126,18 @@ def weekly_charts(
 ) -> list[SpcChart]:
     """An XmR chart per weekly measure of the scope (three queries in all)."""
     weeks = weeks_window(date_from, date_to, first_data_day(scope=scope, scope_id=scope_id))
-    found: dict[datetime.date, dict] = {}
-    if weeks:
-        rows = (
-            DailyRollup.objects.filter(
-                scope=scope,
-                scope_id=scope_id,
-                day__gte=weeks[0],
-                day__lt=weeks[-1] + datetime.timedelta(weeks=1),
-            )
-            .order_by()
-            .annotate(week=TruncWeek("day"))
-            .values("week")
-            .annotate(**{m: Sum(m) for m, _label, _b in WEEKLY_MEASURES})
-        )
-        found = {row["week"]: row for row in rows}
+    # Asked even when no week is complete yet, so the page's query count is the same
+    # however much data there is.
+    start = weeks[0] if weeks else date_to
+    end = weeks[-1] + datetime.timedelta(weeks=1) if weeks else date_to
+    rows = (
+        DailyRollup.objects.filter(scope=scope, scope_id=scope_id, day__gte=start, day__lt=end)
+        .order_by()
+        .annotate(week=TruncWeek("day"))
+        .values("week")
+        .annotate(**{m: Sum(m) for m, _label, _b in WEEKLY_MEASURES})
+    )
+    found = {row["week"]: row for row in rows}
     labels = [date_format(week, "j M Y") for week in weeks]
     all_baselines = baselines(scope=scope, scope_id=scope_id)
     return [

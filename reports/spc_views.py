@@ -44,12 +44,9 @@ def scope_object(scope: str, scope_id: int):
     return found
 
 
-def _check_can_see(user, scope: str, obj) -> None:
-    if scope == Scope.COMMUNITY:
-        allowed = permissions.can_see_community_reports(user, obj)
-    else:
-        allowed = permissions.is_admin(user)
-    if not allowed:
+def check_can_see(user, scope: str, obj) -> None:
+    community = obj if scope == Scope.COMMUNITY else None
+    if not permissions.can_see_scope_reports(user, scope=scope, community=community):
         raise PermissionDenied(_("Only organisers and platform admins can see these charts."))
 
 
@@ -137,7 +134,7 @@ def _charts_for(request, scope: str, scope_id: int, measure: str):
 @login_required
 def spc_csv(request, scope: str, scope_id: int, measure: str):
     obj = scope_object(scope, scope_id)
-    _check_can_see(request.user, scope, obj)
+    check_can_see(request.user, scope, obj)
     found = _charts_for(request, scope, scope_id, measure)
     if found is None:
         return HttpResponse(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import spc_views, views
+from reports import open_data, spc_views, views
 
 app_name = "reports"
 
@@ -29,4 +29,9 @@ urlpatterns += [
         spc_views.spc_baseline_delete,
         name="spc_baseline_delete",
     ),
+]
+
+urlpatterns += [
+    path("open-data/datapackage.json", open_data.package, name="open_data_package"),
+    path("open-data/<str:dimension>.csv", open_data.resource_csv, name="open_data_resource"),
 ]

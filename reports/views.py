@@ -501,23 +501,41 @@ def open_data(request):
     )
 
 
+def _open_data_range(request):
+    """(from, to) of the query, or a 400 response saying what is wrong."""
+    from django.core.exceptions import ValidationError
+
+    from reports import open_data as package
+
+    try:
+        return package.parse_range(request.GET), None
+    except ValidationError as exc:
+        return (None, None), JsonResponse({"error": " ".join(exc.messages)}, status=400)
+
+
 def open_data_csv(request):
+    (date_from, date_to), refused = _open_data_range(request)
+    if refused is not None:
+        return refused
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="radicals-open-data.csv"'
     response.write("\ufeff")
     writer = csv.writer(response)
     writer.writerow([label for _, label in OPEN_DATA_COLUMNS])
-    for row in selectors.open_data_rows():
+    for row in selectors.open_data_rows(date_from=date_from, date_to=date_to):
         writer.writerow([exports.csv_cell(row[name]) for name, _ in OPEN_DATA_COLUMNS])
     return response
 
 
 def open_data_json(request):
+    (date_from, date_to), refused = _open_data_range(request)
+    if refused is not None:
+        return refused
     return JsonResponse(
         {
             "licence": OPEN_DATA_LICENCE,
             "licence_url": OPEN_DATA_LICENCE_URL,
             "suppressed_below": selectors.SUPPRESS_BELOW,
-            "rows": selectors.open_data_rows(),
+            "rows": selectors.open_data_rows(date_from=date_from, date_to=date_to),
         }
     )
