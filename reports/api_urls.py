@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reports import api, spc_api
+from reports import api, embed_api, spc_api
 
 urlpatterns: list = [
     path("reports/dashboard/", api.DashboardView.as_view(), name="report-dashboard"),
@@ -43,5 +43,15 @@ urlpatterns: list = [
         "reports/spc/baselines/<int:pk>/",
         spc_api.SpcBaselineDetailView.as_view(),
         name="report-spc-baseline",
+    ),
+    path(
+        "reports/embeds/arrivals/",
+        embed_api.EmbedArrivalsView.as_view(),
+        name="report-embed-arrivals",
+    ),
+    path(
+        "reports/open-data/package/",
+        embed_api.OpenDataPackageView.as_view(),
+        name="report-open-data-package",
     ),
 ]

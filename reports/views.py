@@ -22,6 +22,7 @@ from pledges.models import format_quantity
 from radicals.web import call_service
 from reports import (
     charts,
+    embeds,
     exports,
     network_picture,
     permissions,
@@ -233,6 +234,7 @@ def _network_context(request, scope: str, scope_id: int) -> dict:
     )
     return {
         **spc_part,
+        "embed_arrivals": embeds.arrivals_by_host(scope=scope, scope_id=scope_id),
         "stat": stat,
         "months": months,
         "mobilisers": ranked,
