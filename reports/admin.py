@@ -3,6 +3,7 @@ jobs, so they are read-only here; admins can recount from the rollup list."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 
 from reports import rollups
@@ -185,11 +186,31 @@ class ReportSubscriptionAdmin(admin.ModelAdmin):
     raw_id_fields = ["member", "community"]
 
 
+class SpcBaselineAdminForm(forms.ModelForm):
+    class Meta:
+        model = SpcBaseline
+        fields = ["scope", "scope_id", "measure", "starts_on", "reason"]
+
+    def clean(self):
+        from reports.spc_services import check_baseline
+
+        cleaned = super().clean()
+        if not self.errors:
+            check_baseline(
+                scope=cleaned["scope"],
+                scope_id=cleaned["scope_id"],
+                measure=cleaned["measure"],
+                starts_on=cleaned["starts_on"],
+            )
+        return cleaned
+
+
 @admin.register(SpcBaseline)
 class SpcBaselineAdmin(admin.ModelAdmin):
-    """Re-base dates of SPC charts. Added and removed through the same service as the
+    """Re-base dates of SPC charts. Checked and added through the same service as the
     dashboards' form, so the same date rules apply."""
 
+    form = SpcBaselineAdminForm
     list_display = ["scope", "scope_id", "measure", "starts_on", "reason", "created_by"]
     list_filter = ["scope", "measure"]
     readonly_fields = ["created_by", "created_at"]
@@ -198,22 +219,16 @@ class SpcBaselineAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        from django.core.exceptions import ValidationError
-
         from reports.spc_services import spc_baseline_add
 
-        try:
-            saved = spc_baseline_add(
-                actor=request.user,
-                scope=obj.scope,
-                scope_id=obj.scope_id,
-                measure=obj.measure,
-                starts_on=obj.starts_on,
-                reason=obj.reason,
-            )
-        except ValidationError as exc:
-            self.message_user(request, "; ".join(exc.messages), level=messages.ERROR)
-            return
+        saved = spc_baseline_add(
+            actor=request.user,
+            scope=obj.scope,
+            scope_id=obj.scope_id,
+            measure=obj.measure,
+            starts_on=obj.starts_on,
+            reason=obj.reason,
+        )
         obj.pk = saved.pk
 
     def delete_model(self, request, obj):

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from reports import exports, selectors, services
@@ -31,18 +32,20 @@ LICENCE = {
     "path": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
 }
 DIMENSIONS = {
-    "platform": "The whole platform, month by month",
-    "campaign": "Each campaign, month by month",
-    "region": "Each NHS region, month by month",
-    "theme": "Each theme, month by month",
+    "platform": gettext_lazy("The whole platform, month by month"),
+    "campaign": gettext_lazy("Each campaign, month by month"),
+    "region": gettext_lazy("Each NHS region, month by month"),
+    "theme": gettext_lazy("Each theme, month by month"),
 }
 METRIC_DESCRIPTIONS = {
-    "pledges_made": "Pledges published in the month (hidden and withdrawn ones not counted).",
-    "co_signs": "People who co-signed someone else's pledge in the month.",
-    "pledges_completed": "Pledges whose due date came with the commitment done.",
-    "people_done": "Commitments (authors' and co-signers') marked done in the month.",
-    "check_ins": "Check-ins recorded against pledges in the month.",
-    "stories_published": "Change stories published in the month.",
+    "pledges_made": gettext_lazy(
+        "Pledges published in the month (hidden and withdrawn ones not counted)."
+    ),
+    "co_signs": gettext_lazy("People who co-signed someone else's pledge in the month."),
+    "pledges_completed": gettext_lazy("Pledges whose due date came with the commitment done."),
+    "people_done": gettext_lazy("Commitments (authors' and co-signers') marked done in the month."),
+    "check_ins": gettext_lazy("Check-ins recorded against pledges in the month."),
+    "stories_published": gettext_lazy("Change stories published in the month."),
 }
 MISSING = [f"<{SUPPRESS_BELOW}"]
 PARAMETERS = ("from", "to")
@@ -53,20 +56,20 @@ def schema() -> dict:
     fields = [
         {
             "name": "dimension",
-            "title": "Counted by",
+            "title": _("Counted by"),
             "type": "string",
             "constraints": {"required": True, "enum": list(DIMENSIONS)},
         },
         {
             "name": "name",
-            "title": "Name",
+            "title": _("Name"),
             "type": "string",
-            "description": "The campaign, region or theme (All of Radicals for the platform).",
+            "description": _("The campaign, region or theme (All of Radicals for the platform)."),
             "constraints": {"required": True},
         },
         {
             "name": "month",
-            "title": "Month",
+            "title": _("Month"),
             "type": "yearmonth",
             "constraints": {"required": True},
         },
@@ -77,8 +80,9 @@ def schema() -> dict:
                 "name": metric,
                 "title": str(selectors.METRIC_LABELS[metric]),
                 "type": "integer",
-                "description": METRIC_DESCRIPTIONS[metric]
-                + f" Counts under {SUPPRESS_BELOW} are published as “<{SUPPRESS_BELOW}”.",
+                "description": str(METRIC_DESCRIPTIONS[metric])
+                + " "
+                + _("Counts under %(n)s are published as “<%(n)s”.") % {"n": SUPPRESS_BELOW},
                 "constraints": {"minimum": SUPPRESS_BELOW},
             }
         )
@@ -130,24 +134,28 @@ def descriptor(date_from=None, date_to=None) -> dict:
     shared = schema()
     period = ""
     if date_from or date_to:
-        period = f" Days from {date_from or 'the start'} to {date_to or 'today'}."
+        period = " " + _("Days from %(start)s to %(end)s.") % {
+            "start": date_from or _("the start"),
+            "end": date_to or _("today"),
+        }
     return {
         "profile": "tabular-data-package",
         "name": "radicals-open-data",
-        "title": "Radicals open data: what members pledged and did, month by month",
-        "description": (
-            "Counts only, with no personal data. Any count under "
-            f"{SUPPRESS_BELOW} is published as “<{SUPPRESS_BELOW}” (a missing value in the "
-            "schema) so that nobody can be picked out. Hidden and withdrawn pledges are "
-            "not counted." + period
-        ),
+        "title": _("Radicals open data: what members pledged and did, month by month"),
+        "description": _(
+            "Counts only, with no personal data. Any count under %(n)s is published as "
+            "“<%(n)s” (a missing value in the schema) so that nobody can be picked out. "
+            "Hidden and withdrawn pledges are not counted."
+        )
+        % {"n": SUPPRESS_BELOW}
+        + period,
         "homepage": f"{settings.SITE_URL}{reverse('reports:open_data')}",
         "licenses": [LICENCE],
         "sources": [{"title": "Radicals", "path": settings.SITE_URL}],
         "resources": [
             {
                 "name": f"open-data-{dimension}",
-                "title": title,
+                "title": str(title),
                 "path": f"{settings.SITE_URL}"
                 f"{reverse('reports:open_data_resource', args=[dimension])}{query}",
                 "profile": "tabular-data-resource",

@@ -176,7 +176,7 @@ class SpcBaselineListView(generics.ListCreateAPIView):
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = {"scope_id": 0, **serializer.validated_data}
         if data["scope"] not in SCOPES:
             raise serializers.ValidationError({"scope": [_("There are no charts of that scope.")]})
         spc_views.scope_object(data["scope"], data["scope_id"])

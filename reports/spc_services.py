@@ -48,6 +48,19 @@ def spc_baseline_add(
     if scope not in Scope.values:
         raise ValidationError({"scope": [_("There is no such scope.")]})
     check_can_rebase(actor=actor, scope=scope, scope_id=scope_id)
+    check_baseline(scope=scope, scope_id=scope_id, measure=measure, starts_on=starts_on)
+    baseline, _created = SpcBaseline.objects.get_or_create(
+        scope=scope,
+        scope_id=scope_id,
+        measure=measure,
+        starts_on=starts_on,
+        defaults={"reason": reason[:200], "created_by": actor},
+    )
+    return baseline
+
+
+def check_baseline(*, scope: str, scope_id: int, measure: str, starts_on: datetime.date) -> None:
+    """A re-base names a chart and a day that has passed, after the data begins."""
     if measure not in MEASURES:
         raise ValidationError({"measure": [_("There is no chart of that name.")]})
     today = timezone.localdate()
@@ -66,14 +79,6 @@ def spc_baseline_add(
                 ]
             }
         )  # fmt: skip
-    baseline, _created = SpcBaseline.objects.get_or_create(
-        scope=scope,
-        scope_id=scope_id,
-        measure=measure,
-        starts_on=starts_on,
-        defaults={"reason": reason[:200], "created_by": actor},
-    )
-    return baseline
 
 
 @transaction.atomic

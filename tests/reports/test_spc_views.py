@@ -231,3 +231,34 @@ def test_the_network_page_charts_the_top_share_mobilisers_and_recruits_by_month(
     # The top 3% drove far less in the last month: lower is better, so improving.
     assert items["top_share"].chart.variation == "improving"
     assert "The movement over time" in response.content.decode()
+
+
+# --- The admin ---------------------------------------------------------------------------------
+
+
+def test_the_admin_adds_a_rebase_through_the_same_rules(client_for, admin_user, community, spike):
+    client = client_for(admin_user)
+    url = reverse("admin:reports_spcbaseline_add")
+    base = {"scope": "community", "scope_id": community.pk, "measure": "co_signs", "reason": ""}
+
+    future = client.post(
+        url, {**base, "starts_on": (timezone.localdate() + datetime.timedelta(days=2)).isoformat()}
+    )
+    added = client.post(url, {**base, "starts_on": spike[8].isoformat()})
+
+    assert future.status_code == 200
+    assert "A chart can only be re-based at a date that has passed." in future.content.decode()
+    assert added.status_code == 302
+    assert SpcBaseline.objects.get().created_by == admin_user
+
+
+def test_the_admin_lists_the_sites_allowed_to_embed(client_for, admin_user):
+    client = client_for(admin_user)
+
+    response = client.post(
+        reverse("admin:reports_embedorigin_add"),
+        {"origin": "https://intranet.example.nhs.uk/news", "name": "", "is_active": "on"},
+    )
+
+    assert response.status_code == 200
+    assert "Give only the scheme and host" in response.content.decode()
