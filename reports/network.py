@@ -137,34 +137,30 @@ def _ranking(cursor, scope: str, scope_id: int) -> list[Ranked]:
 
 
 def _months(cursor, scope: str, scope_id: int, top: list[int]) -> list[tuple]:
+    """Per month: events, attributed events, events driven by the top, members credited
+    (mobilisers) and, of those, people someone had brought in. One pass over the events
+    and their credits, which every figure reads."""
     cursor.execute(
-        f"{_events_and_credits(scope)}, per_event AS ("  # noqa: S608  # nosec B608
-        "SELECT e.kind, e.obj, e.ts, bool_or(c.inviter_id IS NOT NULL) AS attributed,"
-        " COALESCE(bool_or(c.inviter_id = ANY(%(top)s)), FALSE) AS top"
-        " FROM events e LEFT JOIN credits c ON c.kind = e.kind AND c.obj = e.obj"
-        " GROUP BY e.kind, e.obj, e.ts) "
-        "SELECT date_trunc('month', ts AT TIME ZONE %(tz)s)::date AS month, COUNT(*),"
-        " COUNT(*) FILTER (WHERE attributed), COUNT(*) FILTER (WHERE top)"
-        " FROM per_event GROUP BY 1 ORDER BY 1",
+        f"{_events_and_credits(scope)}, joined AS MATERIALIZED ("  # noqa: S608  # nosec B608
+        "SELECT e.kind, e.obj, e.ts, e.who, c.inviter_id,"
+        " date_trunc('month', e.ts AT TIME ZONE %(tz)s)::date AS month"
+        " FROM events e LEFT JOIN credits c ON c.kind = e.kind AND c.obj = e.obj),"
+        " per_event AS (SELECT month, bool_or(inviter_id IS NOT NULL) AS attributed,"
+        " COALESCE(bool_or(inviter_id = ANY(%(top)s)), FALSE) AS top"
+        " FROM joined GROUP BY kind, obj, month),"
+        " per_month AS (SELECT month, COUNT(*) AS n, COUNT(*) FILTER (WHERE attributed) AS a,"
+        " COUNT(*) FILTER (WHERE top) AS t FROM per_event GROUP BY month),"
+        " recruited AS (SELECT DISTINCT who FROM joined WHERE inviter_id IS NOT NULL),"
+        " credited AS (SELECT DISTINCT month, inviter_id FROM joined"
+        " WHERE inviter_id IS NOT NULL),"
+        " mobilising AS (SELECT month, COUNT(*) AS m,"
+        " COUNT(*) FILTER (WHERE inviter_id IN (SELECT who FROM recruited)) AS r"
+        " FROM credited GROUP BY month) "
+        "SELECT p.month, p.n, p.a, p.t, COALESCE(m.m, 0), COALESCE(m.r, 0)"
+        " FROM per_month p LEFT JOIN mobilising m ON m.month = p.month ORDER BY p.month",
         {"id": scope_id, "top": top, "tz": settings.TIME_ZONE},
     )
     return cursor.fetchall()
-
-
-def _monthly_mobilisers(cursor, scope: str, scope_id: int) -> dict:
-    """month -> (members credited that month, of whom someone had brought in)."""
-    cursor.execute(
-        f"{_events_and_credits(scope)}, credited AS ("  # noqa: S608  # nosec B608
-        "SELECT DISTINCT date_trunc('month', e.ts AT TIME ZONE %(tz)s)::date AS month,"
-        " c.inviter_id FROM events e JOIN credits c ON c.kind = e.kind AND c.obj = e.obj),"
-        " recruited AS (SELECT DISTINCT e.who FROM events e"
-        " JOIN credits c ON c.kind = e.kind AND c.obj = e.obj) "
-        "SELECT month, COUNT(*),"
-        " COUNT(*) FILTER (WHERE inviter_id IN (SELECT who FROM recruited))"
-        " FROM credited GROUP BY month",
-        {"id": scope_id, "tz": settings.TIME_ZONE},
-    )
-    return {month: (n, recruits) for month, n, recruits in cursor.fetchall()}
 
 
 def _recruits(cursor, scope: str, scope_id: int, ranked: list[int], mobilising: list[int]):
@@ -221,7 +217,6 @@ def refresh_scope(scope: str, scope_id: int, *, now: datetime.datetime | None = 
         size = top_size(members)
         top = [r.member_id for r in ranking[:size]]
         months = _months(cursor, scope, scope_id, top)
-        monthly_mobilisers = _monthly_mobilisers(cursor, scope, scope_id)
         kept = ranking[: max(size, MOBILISERS_KEPT)]
         recruits = _recruits(
             cursor,
@@ -258,10 +253,10 @@ def refresh_scope(scope: str, scope_id: int, *, now: datetime.datetime | None = 
             events=n,
             attributed_events=a,
             top_events=tops,
-            mobilisers=monthly_mobilisers.get(month, (0, 0))[0],
-            recruits_mobilising=monthly_mobilisers.get(month, (0, 0))[1],
+            mobilisers=mobilising,
+            recruits_mobilising=recruits,
         )
-        for month, n, a, tops in months
+        for month, n, a, tops, mobilising, recruits in months
     )
     top_ids = set(top)
     Mobiliser.objects.bulk_create(
