@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community
+from members.models import Organisation, Region
 from pledges.models import Campaign
 from reports.models import Export, ReportSubscription
 from reports.services import INVITE_MESSAGE_MAX_LENGTH, date_range_errors
@@ -84,6 +85,21 @@ class DashboardFilterForm(FilterForm):
         empty_label="All communities",
     )
 
+    organisation = SlugChoiceField(
+        queryset=Organisation.objects.order_by("name"),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("All organisations"),
+        label=_("Organisation"),
+    )
+    region = SlugChoiceField(
+        queryset=Region.objects.order_by("name"),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("All regions"),
+        label=_("Region"),
+    )
+
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("campaign") and cleaned.get("community"):
@@ -91,6 +107,15 @@ class DashboardFilterForm(FilterForm):
                 "community",
                 "Choose a campaign or a community, not both: the figures are counted for "
                 "each on its own.",
+            )
+        chosen = [n for n in ("campaign", "community", "organisation", "region") if cleaned.get(n)]
+        if len(chosen) > 1 and not (set(chosen) <= {"campaign", "community"}):
+            self.add_error(
+                chosen[-1],
+                _(
+                    "Choose one of a campaign, a community, an organisation or a region: "
+                    "the figures are counted for each on its own."
+                ),
             )
         return cleaned
 

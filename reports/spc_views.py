@@ -59,6 +59,8 @@ def back_url(scope: str, obj, measure: str = "") -> str:
     base = reverse("reports:network" if network else "reports:dashboard")
     if scope == Scope.CAMPAIGN:
         return f"{base}?campaign={obj.slug}"
+    if scope in (Scope.ORGANISATION, Scope.REGION) and not network:
+        return f"{base}?{scope}={obj.slug}"
     return base
 
 

@@ -140,6 +140,12 @@ def dashboard(request):
         elif form.cleaned_data.get("community"):
             community = form.cleaned_data["community"]
             scope, scope_id, title = Scope.COMMUNITY, community.pk, community.name
+        elif form.cleaned_data.get("organisation"):
+            organisation = form.cleaned_data["organisation"]
+            scope, scope_id, title = Scope.ORGANISATION, organisation.pk, organisation.name
+        elif form.cleaned_data.get("region"):
+            region = form.cleaned_data["region"]
+            scope, scope_id, title = Scope.REGION, region.pk, region.name
     data = selectors.dashboard(
         scope=scope,
         scope_id=scope_id,

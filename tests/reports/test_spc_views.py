@@ -262,3 +262,42 @@ def test_the_admin_lists_the_sites_allowed_to_embed(client_for, admin_user):
 
     assert response.status_code == 200
     assert "Give only the scheme and host" in response.content.decode()
+
+
+# --- Organisation and region dashboards ----------------------------------------------------
+
+
+def test_an_admin_sees_an_organisations_dashboard_with_its_charts(client_for, admin_user):
+    from tests.factories import OrganisationFactory
+
+    trust = OrganisationFactory(name="Bay Hospitals", slug="bay-hospitals")
+    mondays = _weeks(Scope.ORGANISATION, trust.pk, [*STEADY, 40])
+
+    response = client_for(admin_user).get(
+        reverse("reports:dashboard"), {"organisation": trust.slug}
+    )
+
+    assert response.status_code == 200
+    assert response.context["title"] == "Bay Hospitals"
+    co_signs = next(e for e in response.context["spc_items"] if e["item"].measure == "co_signs")
+    assert co_signs["item"].chart.variation == "improving"
+    rebase = _rebase(
+        client_for(admin_user), "organisation", trust.pk, measure="all", starts_on=mondays[5]
+    )
+    assert rebase.status_code == 302
+    assert rebase.url == reverse("reports:dashboard") + "?organisation=bay-hospitals"
+
+
+def test_a_region_and_a_community_at_once_are_refused(client_for, admin_user, community):
+    from tests.factories import RegionFactory
+
+    region = RegionFactory(name="North West", slug="north-west")
+
+    response = client_for(admin_user).get(
+        reverse("reports:dashboard"), {"region": region.slug, "community": community.slug}
+    )
+
+    assert response.status_code == 400
+    assert "Choose one of a campaign, a community, an organisation or a region" in (
+        response.content.decode()
+    )
