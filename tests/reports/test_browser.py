@@ -148,3 +148,16 @@ def test_the_spc_charts_draw_with_their_icons_within_the_policy(browser, live_se
     assert page.locator("text=Special cause variation: improving").count() >= 1
     assert log.csp_violations == [] and log.errors == []
     assert support.axe_violations(page) == []
+
+
+def test_an_embed_card_passes_axe_and_runs_no_script(browser, live_server, activity):
+    page = browser.new_page(viewport={"width": 360, "height": 260})
+    log = support.PageLog()
+    support.watch(page, log)
+
+    page.goto(f"{live_server.url}/embed/pledges/{activity.pk}/")
+
+    assert page.locator("script").count() == 0
+    assert page.locator("a[target=_top]").count() == 1
+    assert log.csp_violations == [] and log.errors == []
+    assert support.axe_violations(page) == []
