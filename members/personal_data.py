@@ -221,6 +221,9 @@ NOT_EXPORTED: dict[str, str] = {
     "stories.StoryEvent.actor": "The editorial history of stories, mostly reviewers' actions "
     "on other people's stories.",
     "learning.Certificate.revoked_by": "An admin's decision about someone else's certificate.",
+    "reports.SpcBaseline.created_by": "An organiser's or admin's choice to re-base a "
+    "community's or the platform's chart at a date: a setting of the reports, not about "
+    "the person who chose it (it is kept, without them, when their account goes).",
 }
 
 

@@ -5,7 +5,7 @@ from django.contrib.humanize.templatetags import humanize
 from django.middleware.csrf import get_token
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import dateformat, timezone, translation
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
 from markupsafe import Markup
 
@@ -94,12 +94,15 @@ def environment(**options) -> Environment:
         autoescape=True,
         extensions=[
             "jinja2.ext.do",
+            "jinja2.ext.i18n",
             "jinja2.ext.loopcontrols",
             "radicals.fragment_cache.FragmentCacheExtension",
             "radicals.memo.MemoExtension",
         ],
         **{k: v for k, v in options.items() if k != "autoescape"},
     )
+    # {{ _("…") }} and {% trans %} translate through Django's catalogues.
+    env.install_gettext_translations(translation, newstyle=True)
     env.globals.update(
         url=url,
         static=static,

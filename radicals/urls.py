@@ -34,6 +34,8 @@ api_patterns = [
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Embed cards of pledges and campaigns for intranets, and their oEmbed.
+    path("", include("reports.embed_urls")),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("healthz", views.healthz, name="healthz"),
     # The NHS.UK stylesheet names its icons by absolute /assets/ paths.

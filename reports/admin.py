@@ -3,6 +3,7 @@ jobs, so they are read-only here; admins can recount from the rollup list."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 
 from reports import rollups
@@ -11,6 +12,8 @@ from reports.models import (
     Badge,
     BadgeSetting,
     DailyRollup,
+    EmbedArrival,
+    EmbedOrigin,
     Export,
     Invite,
     InviteEmail,
@@ -21,6 +24,7 @@ from reports.models import (
     ReportSubscription,
     RollupDirtyDay,
     RollupFollowUp,
+    SpcBaseline,
 )
 
 
@@ -180,3 +184,71 @@ class ReportSubscriptionAdmin(admin.ModelAdmin):
     search_fields = ["member__email", "community__name"]
     list_select_related = ["member", "community"]
     raw_id_fields = ["member", "community"]
+
+
+class SpcBaselineAdminForm(forms.ModelForm):
+    class Meta:
+        model = SpcBaseline
+        fields = ["scope", "scope_id", "measure", "starts_on", "reason"]
+
+    def clean(self):
+        from reports.spc_services import check_baseline
+
+        cleaned = super().clean()
+        if not self.errors:
+            check_baseline(
+                scope=cleaned["scope"],
+                scope_id=cleaned["scope_id"],
+                measure=cleaned["measure"],
+                starts_on=cleaned["starts_on"],
+            )
+        return cleaned
+
+
+@admin.register(SpcBaseline)
+class SpcBaselineAdmin(admin.ModelAdmin):
+    """Re-base dates of SPC charts. Checked and added through the same service as the
+    dashboards' form, so the same date rules apply."""
+
+    form = SpcBaselineAdminForm
+    list_display = ["scope", "scope_id", "measure", "starts_on", "reason", "created_by"]
+    list_filter = ["scope", "measure"]
+    readonly_fields = ["created_by", "created_at"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        from reports.spc_services import spc_baseline_add
+
+        saved = spc_baseline_add(
+            actor=request.user,
+            scope=obj.scope,
+            scope_id=obj.scope_id,
+            measure=obj.measure,
+            starts_on=obj.starts_on,
+            reason=obj.reason,
+        )
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        from reports.spc_services import spc_baseline_remove
+
+        spc_baseline_remove(actor=request.user, baseline=obj)
+
+
+@admin.register(EmbedOrigin)
+class EmbedOriginAdmin(admin.ModelAdmin):
+    """Sites (trust intranets) allowed to frame the embed cards of pledges and campaigns."""
+
+    list_display = ["origin", "name", "is_active", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["origin", "name"]
+
+
+@admin.register(EmbedArrival)
+class EmbedArrivalAdmin(ReadOnlyAdmin):
+    list_display = ["day", "host", "kind", "pledge", "campaign", "count"]
+    list_filter = ["kind"]
+    search_fields = ["host"]
+    raw_id_fields = ["pledge", "campaign"]

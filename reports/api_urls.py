@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reports import api
+from reports import api, embed_api, spc_api
 
 urlpatterns: list = [
     path("reports/dashboard/", api.DashboardView.as_view(), name="report-dashboard"),
@@ -32,5 +32,26 @@ urlpatterns: list = [
         "reports/subscriptions/<int:pk>/",
         api.SubscriptionDetailView.as_view(),
         name="report-subscription",
+    ),
+    path("reports/spc/", spc_api.SpcChartsView.as_view(), name="report-spc"),
+    path(
+        "reports/spc/baselines/",
+        spc_api.SpcBaselineListView.as_view(),
+        name="report-spc-baselines",
+    ),
+    path(
+        "reports/spc/baselines/<int:pk>/",
+        spc_api.SpcBaselineDetailView.as_view(),
+        name="report-spc-baseline",
+    ),
+    path(
+        "reports/embeds/arrivals/",
+        embed_api.EmbedArrivalsView.as_view(),
+        name="report-embed-arrivals",
+    ),
+    path(
+        "reports/open-data/package/",
+        embed_api.OpenDataPackageView.as_view(),
+        name="report-open-data-package",
     ),
 ]

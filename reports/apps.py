@@ -6,8 +6,9 @@ class ReportsConfig(AppConfig):
     name = "reports"
 
     def ready(self) -> None:
-        from reports import attribution, sections, signals
+        from reports import attribution, embeds, sections, signals
 
         signals.connect_all()
         attribution.connect()
+        embeds.connect()
         sections.register_all()

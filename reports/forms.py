@@ -4,8 +4,10 @@ import datetime
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community
+from members.models import Organisation, Region
 from pledges.models import Campaign
 from reports.models import Export, ReportSubscription
 from reports.services import INVITE_MESSAGE_MAX_LENGTH, date_range_errors
@@ -83,6 +85,21 @@ class DashboardFilterForm(FilterForm):
         empty_label="All communities",
     )
 
+    organisation = SlugChoiceField(
+        queryset=Organisation.objects.order_by("name"),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("All organisations"),
+        label=_("Organisation"),
+    )
+    region = SlugChoiceField(
+        queryset=Region.objects.order_by("name"),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("All regions"),
+        label=_("Region"),
+    )
+
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("campaign") and cleaned.get("community"):
@@ -90,6 +107,15 @@ class DashboardFilterForm(FilterForm):
                 "community",
                 "Choose a campaign or a community, not both: the figures are counted for "
                 "each on its own.",
+            )
+        chosen = [n for n in ("campaign", "community", "organisation", "region") if cleaned.get(n)]
+        if len(chosen) > 1 and not (set(chosen) <= {"campaign", "community"}):
+            self.add_error(
+                chosen[-1],
+                _(
+                    "Choose one of a campaign, a community, an organisation or a region: "
+                    "the figures are counted for each on its own."
+                ),
             )
         return cleaned
 
@@ -188,3 +214,20 @@ class SubscriptionForm(forms.Form):
         empty_label="The whole platform",
         label="Summary of",
     )
+
+
+class SpcRebaseForm(forms.Form):
+    """Re-base an SPC chart: its limits are computed afresh from this date."""
+
+    measure = forms.ChoiceField(label=_("Chart"))
+    starts_on = forms.DateField(
+        label=_("New limits from"),
+        widget=DateInput(),
+        error_messages={"invalid": _("Enter a real date, for example 2025-03-31.")},
+        help_text=_("For example the day a campaign launched. It must have passed."),
+    )
+    reason = forms.CharField(label=_("Why (optional)"), required=False, max_length=200)
+
+    def __init__(self, *args, measures: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["measure"].choices = [("all", _("Every chart")), *measures]

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Scope(models.TextChoices):
@@ -309,6 +310,13 @@ class NetworkMonth(models.Model):
     events = models.PositiveIntegerField(default=0)
     attributed_events = models.PositiveIntegerField(default=0)
     top_events = models.PositiveIntegerField(default=0)
+    mobilisers = models.PositiveIntegerField(
+        default=0, help_text=_("Members credited with a join or co-sign in the month.")
+    )
+    recruits_mobilising = models.PositiveIntegerField(
+        default=0,
+        help_text=_("Of those, people someone in the scope had brought in themselves."),
+    )
 
     class Meta:
         ordering = ["scope", "scope_id", "month"]
@@ -555,3 +563,109 @@ class ReportSubscription(models.Model):
     def __str__(self) -> str:
         what = self.community.name if self.community_id else "the platform"
         return f"{self.get_frequency_display().split(' (')[0]} summary of {what} for {self.member}"
+
+
+# --- Statistical process control ---------------------------------------------------------
+
+
+class SpcBaseline(models.Model):
+    """A date from which a scope's SPC chart is read afresh (a campaign's launch, a new
+    way of working): the limits are computed separately before and after it."""
+
+    ALL_MEASURES = "all"
+
+    scope = models.CharField(max_length=12, choices=Scope.choices)
+    scope_id = models.BigIntegerField(default=0)
+    measure = models.CharField(
+        max_length=24,
+        default=ALL_MEASURES,
+        help_text=_("The chart re-based, or “all” for every chart of the scope."),
+    )
+    starts_on = models.DateField(help_text=_("The first day read with the new limits."))
+    reason = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["scope", "scope_id", "measure", "starts_on"]
+        verbose_name = _("SPC chart re-base")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "scope_id", "measure", "starts_on"],
+                name="reports_spcbaseline_once_per_day",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.scope_id} {self.measure} from {self.starts_on}"
+
+
+# --- Embeds ------------------------------------------------------------------------------
+
+
+class EmbedOrigin(models.Model):
+    """A site (a trust intranet) allowed to frame the embed cards of pledges and
+    campaigns. Applied as CSP frame-ancestors on the embed responses only."""
+
+    origin = models.CharField(
+        max_length=200,
+        unique=True,
+        help_text=_("scheme://host[:port], for example https://intranet.example.nhs.uk"),
+    )
+    name = models.CharField(max_length=100, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["origin"]
+        verbose_name = _("site allowed to embed")
+
+    def __str__(self) -> str:
+        return self.origin
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from reports.embeds import normalised_origin, origin_errors
+
+        errors = origin_errors(self.origin)
+        if errors:
+            raise ValidationError({"origin": errors})
+        self.origin = normalised_origin(self.origin)
+
+
+class EmbedArrival(models.Model):
+    """People who came to a pledge or campaign through an embed card, by the host of
+    the site that showed the card and the day, like share links credit their member."""
+
+    class Kind(models.TextChoices):
+        VISIT = "visit", _("Visited")
+        CO_SIGN = "co_sign", _("Co-signed")
+
+    host = models.CharField(max_length=200)
+    day = models.DateField()
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    pledge = models.ForeignKey(
+        "pledges.Pledge", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    campaign = models.ForeignKey(
+        "pledges.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day", "host"]
+        verbose_name = _("arrival through an embed")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["host", "day", "kind", "pledge", "campaign"],
+                name="reports_embedarrival_one_row",
+                nulls_distinct=False,
+            ),
+        ]
+        indexes = [models.Index(fields=["host", "day"], name="reports_embedarrival_host")]
+
+    def __str__(self) -> str:
+        return f"{self.host} {self.day} {self.kind}"

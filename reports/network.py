@@ -72,11 +72,13 @@ def _events_and_credits(scope: str) -> str:
     membership = t("communities", "Membership")
     return (
         "WITH events AS ("  # noqa: S608  # nosec B608
-        "SELECT 'join' AS kind, ms.id AS obj, ms.joined_at AS ts, NULL::bigint AS author"
+        "SELECT 'join' AS kind, ms.id AS obj, ms.joined_at AS ts, NULL::bigint AS author,"
+        " ms.member_id AS who"
         f" FROM {membership} ms"
         f" WHERE ms.status = 'active' AND ms.joined_at IS NOT NULL {f['join']}"
         " UNION ALL "
-        f"SELECT 'co_sign', s.id, s.signed_at, p.author_id FROM {t('pledges', 'Signature')} s"
+        "SELECT 'co_sign', s.id, s.signed_at, p.author_id, s.member_id"
+        f" FROM {t('pledges', 'Signature')} s"
         f" JOIN {t('pledges', 'Pledge')} p ON p.id = s.pledge_id"
         f" WHERE NOT s.is_author AND {rollups.COUNTED_PLEDGE} {f['pledge']}"
         "), credits AS ("
@@ -135,15 +137,27 @@ def _ranking(cursor, scope: str, scope_id: int) -> list[Ranked]:
 
 
 def _months(cursor, scope: str, scope_id: int, top: list[int]) -> list[tuple]:
+    """Per month: events, attributed events, events driven by the top, members credited
+    (mobilisers) and, of those, people someone had brought in. One pass over the events
+    and their credits, which every figure reads."""
     cursor.execute(
-        f"{_events_and_credits(scope)}, per_event AS ("  # noqa: S608  # nosec B608
-        "SELECT e.kind, e.obj, e.ts, bool_or(c.inviter_id IS NOT NULL) AS attributed,"
-        " COALESCE(bool_or(c.inviter_id = ANY(%(top)s)), FALSE) AS top"
-        " FROM events e LEFT JOIN credits c ON c.kind = e.kind AND c.obj = e.obj"
-        " GROUP BY e.kind, e.obj, e.ts) "
-        "SELECT date_trunc('month', ts AT TIME ZONE %(tz)s)::date AS month, COUNT(*),"
-        " COUNT(*) FILTER (WHERE attributed), COUNT(*) FILTER (WHERE top)"
-        " FROM per_event GROUP BY 1 ORDER BY 1",
+        f"{_events_and_credits(scope)}, joined AS MATERIALIZED ("  # noqa: S608  # nosec B608
+        "SELECT e.kind, e.obj, e.ts, e.who, c.inviter_id,"
+        " date_trunc('month', e.ts AT TIME ZONE %(tz)s)::date AS month"
+        " FROM events e LEFT JOIN credits c ON c.kind = e.kind AND c.obj = e.obj),"
+        " per_event AS (SELECT month, bool_or(inviter_id IS NOT NULL) AS attributed,"
+        " COALESCE(bool_or(inviter_id = ANY(%(top)s)), FALSE) AS top"
+        " FROM joined GROUP BY kind, obj, month),"
+        " per_month AS (SELECT month, COUNT(*) AS n, COUNT(*) FILTER (WHERE attributed) AS a,"
+        " COUNT(*) FILTER (WHERE top) AS t FROM per_event GROUP BY month),"
+        " recruited AS (SELECT DISTINCT who FROM joined WHERE inviter_id IS NOT NULL),"
+        " credited AS (SELECT DISTINCT month, inviter_id FROM joined"
+        " WHERE inviter_id IS NOT NULL),"
+        " mobilising AS (SELECT month, COUNT(*) AS m,"
+        " COUNT(*) FILTER (WHERE inviter_id IN (SELECT who FROM recruited)) AS r"
+        " FROM credited GROUP BY month) "
+        "SELECT p.month, p.n, p.a, p.t, COALESCE(m.m, 0), COALESCE(m.r, 0)"
+        " FROM per_month p LEFT JOIN mobilising m ON m.month = p.month ORDER BY p.month",
         {"id": scope_id, "top": top, "tz": settings.TIME_ZONE},
     )
     return cursor.fetchall()
@@ -233,8 +247,16 @@ def refresh_scope(scope: str, scope_id: int, *, now: datetime.datetime | None = 
         },
     )
     NetworkMonth.objects.bulk_create(
-        NetworkMonth(**in_scope, month=month, events=n, attributed_events=a, top_events=tops)
-        for month, n, a, tops in months
+        NetworkMonth(
+            **in_scope,
+            month=month,
+            events=n,
+            attributed_events=a,
+            top_events=tops,
+            mobilisers=mobilising,
+            recruits_mobilising=recruits,
+        )
+        for month, n, a, tops, mobilising, recruits in months
     )
     top_ids = set(top)
     Mobiliser.objects.bulk_create(

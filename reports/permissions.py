@@ -45,3 +45,23 @@ def reportable_community_ids(user) -> list[int] | None:
     if not _signed_in(user):
         return []
     return organised_community_ids(user)
+
+
+def can_rebase_spc(user, *, scope: str, community=None) -> bool:
+    """Re-basing an SPC chart: a community's organisers (and admins) for a community;
+    admins for the platform, campaigns, organisations and regions."""
+    if is_admin(user):
+        return True
+    return (
+        scope == "community"
+        and community is not None
+        and can_see_community_reports(user, community)
+    )
+
+
+def can_see_scope_reports(user, *, scope: str, community=None) -> bool:
+    """A scope's charts: a community's for its organisers and admins; every other
+    scope's (platform, campaign, organisation, region) for admins."""
+    if scope == "community":
+        return community is not None and can_see_community_reports(user, community)
+    return is_admin(user)

@@ -315,16 +315,26 @@ def suppress(value: int) -> int | str:
     return f"<{SUPPRESS_BELOW}" if value < SUPPRESS_BELOW else value
 
 
-def open_data_rows(*, dimension: str | None = None) -> list[dict]:
+def open_data_rows(
+    *,
+    dimension: str | None = None,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+) -> list[dict]:
     """Monthly counts per campaign, region and theme (and for the whole platform), small
-    counts suppressed. No row names a person."""
+    counts suppressed. No row names a person. With a date range, only the days in it
+    are counted (a month cut by the range holds the days inside it)."""
     dimensions = [d for d in OPEN_DATA_DIMENSIONS if dimension in (None, d.value)]
     scopes = [d.value for d in dimensions]
     if dimension in (None, Scope.PLATFORM.value):
         scopes.append(Scope.PLATFORM.value)
+    days = DailyRollup.objects.filter(scope__in=scopes)
+    if date_from is not None:
+        days = days.filter(day__gte=date_from)
+    if date_to is not None:
+        days = days.filter(day__lte=date_to)
     raw = list(
-        DailyRollup.objects.filter(scope__in=scopes)
-        .annotate(month=TruncMonth("day"))
+        days.annotate(month=TruncMonth("day"))
         .order_by()
         .values("scope", "scope_id", "month")
         .annotate(**{m: Sum(m) for m in OPEN_DATA_METRICS})

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime
 import tempfile
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,7 +20,17 @@ from django.views.decorators.http import require_POST
 from communities.selectors import community_for
 from pledges.models import format_quantity
 from radicals.web import call_service
-from reports import charts, exports, network_picture, permissions, selectors, services
+from reports import (
+    charts,
+    embeds,
+    exports,
+    network_picture,
+    permissions,
+    selectors,
+    services,
+    spc_selectors,
+    spc_views,
+)
 from reports.forms import (
     BadgeSettingForm,
     DashboardFilterForm,
@@ -100,6 +111,17 @@ def _dashboard_context(data: selectors.Dashboard) -> dict:
     return context
 
 
+def _spc_dashboard(request, *, scope: str, scope_id: int, date_from, date_to) -> dict:
+    """The weekly SPC charts of a dashboard, their tables and re-bases."""
+    items = spc_selectors.weekly_charts(
+        scope=scope, scope_id=scope_id, date_from=date_from, date_to=date_to
+    )
+    query = urlencode({"date_from": date_from.isoformat(), "date_to": date_to.isoformat()})
+    return spc_views.spc_context(
+        request, scope=scope, scope_id=scope_id, items=items, prefix="spc", query=query
+    )
+
+
 @login_required
 def dashboard(request):
     if not permissions.can_see_dashboard(request.user):
@@ -118,6 +140,12 @@ def dashboard(request):
         elif form.cleaned_data.get("community"):
             community = form.cleaned_data["community"]
             scope, scope_id, title = Scope.COMMUNITY, community.pk, community.name
+        elif form.cleaned_data.get("organisation"):
+            organisation = form.cleaned_data["organisation"]
+            scope, scope_id, title = Scope.ORGANISATION, organisation.pk, organisation.name
+        elif form.cleaned_data.get("region"):
+            region = form.cleaned_data["region"]
+            scope, scope_id, title = Scope.REGION, region.pk, region.name
     data = selectors.dashboard(
         scope=scope,
         scope_id=scope_id,
@@ -125,10 +153,13 @@ def dashboard(request):
         date_to=date_to,
         with_breakdowns=scope == Scope.PLATFORM,
     )
+    spc_part = _spc_dashboard(
+        request, scope=scope, scope_id=scope_id, date_from=date_from, date_to=date_to
+    )
     return render(
         request,
         "reports/dashboard.jinja",
-        {**_dashboard_context(data), "form": form, "title": title, "community": None},
+        {**_dashboard_context(data), **spc_part, "form": form, "title": title, "community": None},
         status=200 if valid else 400,
     )
 
@@ -155,10 +186,19 @@ def community_dashboard(request, slug: str):
         date_to=date_to,
         with_breakdowns=False,
     )
+    spc_part = _spc_dashboard(
+        request, scope=Scope.COMMUNITY, scope_id=community.pk, date_from=date_from, date_to=date_to
+    )
     return render(
         request,
         "reports/dashboard.jinja",
-        {**_dashboard_context(data), "form": form, "title": community.name, "community": community},
+        {
+            **_dashboard_context(data),
+            **spc_part,
+            "form": form,
+            "title": community.name,
+            "community": community,
+        },
         status=200 if valid else 400,
     )
 
@@ -191,7 +231,16 @@ def _network_context(request, scope: str, scope_id: int) -> dict:
             ],
         },
     )  # fmt: skip
+    spc_part = spc_views.spc_context(
+        request,
+        scope=scope,
+        scope_id=scope_id,
+        items=spc_selectors.monthly_network_charts(scope=scope, scope_id=scope_id),
+        prefix="spc-network",
+    )
     return {
+        **spc_part,
+        "embed_arrivals": embeds.arrivals_by_host(scope=scope, scope_id=scope_id),
         "stat": stat,
         "months": months,
         "mobilisers": ranked,
@@ -460,23 +509,41 @@ def open_data(request):
     )
 
 
+def _open_data_range(request):
+    """(from, to) of the query, or a 400 response saying what is wrong."""
+    from django.core.exceptions import ValidationError
+
+    from reports import open_data as package
+
+    try:
+        return package.parse_range(request.GET), None
+    except ValidationError as exc:
+        return (None, None), JsonResponse({"error": " ".join(exc.messages)}, status=400)
+
+
 def open_data_csv(request):
+    (date_from, date_to), refused = _open_data_range(request)
+    if refused is not None:
+        return refused
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="radicals-open-data.csv"'
     response.write("\ufeff")
     writer = csv.writer(response)
     writer.writerow([label for _, label in OPEN_DATA_COLUMNS])
-    for row in selectors.open_data_rows():
+    for row in selectors.open_data_rows(date_from=date_from, date_to=date_to):
         writer.writerow([exports.csv_cell(row[name]) for name, _ in OPEN_DATA_COLUMNS])
     return response
 
 
 def open_data_json(request):
+    (date_from, date_to), refused = _open_data_range(request)
+    if refused is not None:
+        return refused
     return JsonResponse(
         {
             "licence": OPEN_DATA_LICENCE,
             "licence_url": OPEN_DATA_LICENCE_URL,
             "suppressed_below": selectors.SUPPRESS_BELOW,
-            "rows": selectors.open_data_rows(),
+            "rows": selectors.open_data_rows(date_from=date_from, date_to=date_to),
         }
     )

@@ -122,3 +122,42 @@ def test_every_report_page_passes_axe_and_keeps_to_the_policy(
         page.goto(f"{live_server.url}{path}")
         assert support.axe_violations(page) == [], path
     assert log.csp_violations == [] and log.errors == []
+
+
+def test_the_spc_charts_draw_with_their_icons_within_the_policy(browser, live_server, admin_user):
+    from reports.models import Scope
+    from tests.reports.test_spc_views import STEADY, _weeks
+
+    _weeks(Scope.PLATFORM, 0, [*STEADY, 40])
+    page = browser.new_page(viewport=support.DESKTOP)
+    log = support.PageLog()
+    support.watch(page, log)
+    _log_in(page, live_server, admin_user)
+
+    page.goto(f"{live_server.url}/reports/#spc")
+    page.wait_for_function(
+        "() => window.Chart && window.Chart.getChart(document.querySelector("
+        "'canvas[data-chart=\"spc-co_signs\"]'))"
+    )
+    markers = page.evaluate(
+        "() => window.Chart.getChart(document.querySelector("
+        "'canvas[data-chart=\"spc-co_signs\"]')).data.datasets[0].pointStyle.slice(-2)"
+    )
+
+    assert markers == ["circle", "triangle"]  # the signal differs in shape, not only colour
+    assert page.locator("text=Special cause variation: improving").count() >= 1
+    assert log.csp_violations == [] and log.errors == []
+    assert support.axe_violations(page) == []
+
+
+def test_an_embed_card_passes_axe_and_runs_no_script(browser, live_server, activity):
+    page = browser.new_page(viewport={"width": 360, "height": 260})
+    log = support.PageLog()
+    support.watch(page, log)
+
+    page.goto(f"{live_server.url}/embed/pledges/{activity.pk}/")
+
+    assert page.locator("script").count() == 0
+    assert page.locator("a[target=_top]").count() == 1
+    assert log.csp_violations == [] and log.errors == []
+    assert support.axe_violations(page) == []

@@ -110,6 +110,15 @@ def test_the_network_over_time_and_a_refresh_twice_are_the_same(hand_built_netwo
     assert sum(m.events for m in months) == 100
 
 
+def test_each_month_counts_its_mobilisers_and_those_someone_brought_in(hand_built_network):
+    community, _ = hand_built_network
+
+    (month,) = selectors.network_months(scope=Scope.COMMUNITY, scope_id=community.pk)
+
+    # Mo, Ann, Ben and Cat brought people in this month; all but Mo were brought in.
+    assert (month.mobilisers, month.recruits_mobilising) == (4, 3)
+
+
 def test_top_community_mobilisers_earn_the_mobiliser_badge(hand_built_network):
     _, people = hand_built_network
     tick()

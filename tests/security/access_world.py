@@ -201,6 +201,20 @@ def build_world() -> World:
         world.extra["subscription"] = subscription_model.objects.create(
             member=admin, frequency="weekly"
         )
+        # A month of the community's rollups, so its SPC charts can be re-based.
+        apps.get_model("reports", "DailyRollup").objects.create(
+            day=today - datetime.timedelta(days=30),
+            scope="community",
+            scope_id=community.pk,
+            pledges_made=1,
+        )
+        world.extra["spc_baseline"] = apps.get_model("reports", "SpcBaseline").objects.create(
+            scope="community",
+            scope_id=community.pk,
+            measure="all",
+            starts_on=today - datetime.timedelta(days=20),
+            created_by=olivia,
+        )
     return world
 
 

@@ -189,6 +189,17 @@ KWARGS.update(
         "api:report-export": lambda w: {"pk": w.extra["export"].pk},
         "api:report-export-download": lambda w: {"pk": w.extra["export"].pk},
         "api:report-subscription": lambda w: {"pk": w.extra["subscription"].pk},
+        "reports:spc_csv": lambda w: {
+            "scope": "community",
+            "scope_id": w.community.pk,
+            "measure": "co_signs",
+        },
+        "reports:spc_rebase": lambda w: {"scope": "community", "scope_id": w.community.pk},
+        "reports:spc_baseline_delete": lambda w: {"pk": w.extra["spc_baseline"].pk},
+        "api:report-spc-baseline": lambda w: {"pk": w.extra["spc_baseline"].pk},
+        "reports:open_data_resource": lambda w: {"dimension": "platform"},
+        "embed_pledge": _pk("pledge"),
+        "embed_campaign": _slug("campaign"),
     }
 )
 
@@ -220,6 +231,14 @@ PUBLIC = (200, 200, 200, 200, 200, 200)
 SIGNED_IN_PAGE = (302, 200, 200, 200, 200, 200)
 API_PUBLIC = PUBLIC
 API_SIGNED_IN = (403, 200, 200, 200, 200, 200)
+
+
+def _rebase(w):
+    return {"measure": "all", "starts_on": (timezone.localdate() - timedelta(days=7)).isoformat()}
+
+
+def _api_rebase(w):
+    return {"scope": "community", "scope_id": w.community.pk, **_rebase(w)}
 
 
 def _profile(w):
@@ -467,6 +486,27 @@ WEB += [
     R("reports:open_data", "get", PUBLIC),
     R("reports:open_data_csv", "get", PUBLIC),
     R("reports:open_data_json", "get", PUBLIC),
+    R("reports:open_data_package", "get", PUBLIC),
+    R("reports:open_data_resource", "get", PUBLIC),
+    R("reports:spc_csv", "get", (302, 403, 403, 200, 403, 200)),
+    R("reports:spc_rebase", "get", (302, 403, 403, 200, 403, 200)),
+    R(
+        "reports:spc_rebase",
+        "post",
+        (302, 403, 403, 302, 403, 302),
+        data=_rebase,
+        acts=(ORGANISER, ADMIN),
+    ),
+    R("reports:spc_baseline_delete", "get", (302, 405, 405, 405, 405, 405)),
+    R(
+        "reports:spc_baseline_delete",
+        "post",
+        (302, 403, 403, 302, 403, 302),
+        acts=(ORGANISER, ADMIN),
+    ),
+    R("embed_pledge", "get", PUBLIC),
+    R("embed_campaign", "get", PUBLIC),
+    R("oembed", "get", (400, 400, 400, 400, 400, 400)),  # no url= given
 ]
 
 API = [
@@ -668,6 +708,18 @@ API = [
     R("api:report-dashboard", "get", (403, 403, 403, 403, 403, 200)),
     R("api:report-network", "get", (403, 403, 403, 403, 403, 200)),
     R("api:report-open-data", "get", API_PUBLIC),
+    R("api:report-open-data-package", "get", API_PUBLIC),
+    R("api:report-spc", "get", (403, 400, 400, 400, 400, 400)),  # no scope given
+    R("api:report-spc-baselines", "get", (403, 400, 400, 400, 400, 400)),  # no scope given
+    R(
+        "api:report-spc-baselines",
+        "post",
+        (403, 403, 403, 201, 403, 201),
+        data=_api_rebase,
+        acts=(ORGANISER, ADMIN),
+    ),
+    R("api:report-spc-baseline", "delete", (403, 403, 403, 204, 403, 204), acts=(ORGANISER, ADMIN)),
+    R("api:report-embed-arrivals", "get", (403, 400, 400, 400, 400, 400)),  # no scope given
     R("api:report-member-badges", "get", API_PUBLIC),
     R("api:report-badge-setting", "get", API_SIGNED_IN),
     R(

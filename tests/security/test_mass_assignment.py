@@ -141,6 +141,10 @@ def concrete(path: str, world: World) -> str:
             r"^/api/reports/subscriptions/",
             world.extra.get("subscription") and world.extra["subscription"].pk,
         ),
+        (
+            r"^/api/reports/spc/baselines/",
+            world.extra.get("spc_baseline") and world.extra["spc_baseline"].pk,
+        ),
     ]
     slugs = [(r"^/api/learning/modules/", world.module.slug), (r"^/api/", world.community.slug)]
     for pattern, value in ids:
