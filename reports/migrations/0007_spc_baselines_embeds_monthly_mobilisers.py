@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('pledges', '0003_community_newest_index'),
-        ('reports', '0005_co_sign_credit_read_not_stored'),
+        ('reports', '0006_invite_email_outbox'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
