@@ -5,11 +5,12 @@ from django.contrib.humanize.templatetags import humanize
 from django.middleware.csrf import get_token
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import dateformat, timezone, translation
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
 from markupsafe import Markup
 
 from communities.moderation import flag_url
+from radicals import i18n
 from radicals.markdown import render_markdown
 from radicals.memo import CSRF_SENTINEL, csrf_fill
 from radicals.shared_pages import HEADER_HOLE
@@ -95,12 +96,21 @@ def environment(**options) -> Environment:
         extensions=[
             "jinja2.ext.do",
             "jinja2.ext.loopcontrols",
+            "jinja2.ext.i18n",
             "radicals.fragment_cache.FragmentCacheExtension",
             "radicals.memo.MemoExtension",
         ],
         **{k: v for k, v in options.items() if k != "autoescape"},
     )
+    # `{{ _("…") }}`, `{% trans %}…{% endtrans %}`: Django's catalogues, with
+    # new-style gettext (arguments by name, escaped; a literal % is written %%).
+    env.install_gettext_translations(translation, newstyle=True)
+    env.policies["ext.i18n.trimmed"] = True
     env.globals.update(
+        get_language=translation.get_language,
+        html_lang=i18n.html_lang,
+        language_links=i18n.language_links,
+        language_alternates=i18n.alternates,
         url=url,
         static=static,
         csrf_hidden=csrf_hidden,

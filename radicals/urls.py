@@ -11,6 +11,7 @@ import pledges.api_urls
 import reports.api_urls
 import stories.api_urls
 from members import api as members_api
+from members import views as members_views
 from radicals import views
 
 # Admins sign in through the same login page as everyone else, so the admin site has
@@ -35,6 +36,7 @@ api_patterns = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("accessibility/", views.accessibility, name="accessibility"),
+    path("language/<str:code>/", members_views.set_language, name="set-language"),
     path("healthz", views.healthz, name="healthz"),
     # The NHS.UK stylesheet names its icons by absolute /assets/ paths.
     path("assets/<path:path>", views.nhsuk_asset, name="nhsuk-asset"),
