@@ -17,10 +17,12 @@ COPY pledges ./pledges
 COPY stories ./stories
 COPY learning ./learning
 COPY reports ./reports
+COPY kernel ./kernel
 RUN pip install --no-cache-dir .
 COPY . .
 COPY --from=assets /app/node_modules ./node_modules
-RUN DJANGO_SECRET_KEY=collectstatic-only DATABASE_URL=postgres://unused/unused \
+RUN python -m radicals.i18n compile \
+    && DJANGO_SECRET_KEY=collectstatic-only DATABASE_URL=postgres://unused/unused \
     REDIS_URL=redis://unused:6379/0 python manage.py collectstatic --noinput \
     && mkdir -p /app/var && chown -R radicals /app/var
 USER radicals

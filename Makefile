@@ -6,11 +6,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
+MO_STAMP := locale/.compiled
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/*.po)
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint format audit bench bench-data profile clean-embedded stop-embedded
+.PHONY: install run test lint format audit bench bench-data profile clean-embedded stop-embedded messages
 
-install: $(PIP_STAMP) $(NPM_STAMP)
+install: $(PIP_STAMP) $(NPM_STAMP) $(MO_STAMP)
 
 $(PIP_STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +23,16 @@ $(PIP_STAMP): pyproject.toml
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+# The Welsh catalogues, compiled with Babel (pure Python: no system gettext needed).
+$(MO_STAMP): $(PIP_STAMP) $(PO_FILES)
+	$(PY) -m radicals.i18n compile
+	touch $@
+
+# Collects every string marked for translation and updates locale/*/LC_MESSAGES/*.po.
+messages: install
+	$(PY) -m radicals.i18n extract
+	$(PY) -m radicals.i18n compile
 
 run: install
 	$(PY) -m radicals.dev

@@ -39,6 +39,7 @@ class MeSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "region",
             "bio",
             "name_visibility",
+            "language",
             "is_staff",
             "date_joined",
         ]

@@ -31,7 +31,15 @@ class SignupExtraForm(forms.Form):
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["display_name", "organisation", "job_role", "region", "bio", "name_visibility"]
+        fields = [
+            "display_name",
+            "organisation",
+            "job_role",
+            "region",
+            "bio",
+            "name_visibility",
+            "language",
+        ]
         labels = {"display_name": "Your name", "name_visibility": "Who can see your name"}
         help_texts = {
             "organisation": "The NHS trust or other body you work for.",

@@ -5,6 +5,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Region(models.Model):
@@ -94,6 +95,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     bio = models.TextField("short bio", max_length=1000, blank=True)
     name_visibility = models.CharField(
         max_length=10, choices=NameVisibility.choices, default=NameVisibility.MEMBERS
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_(
+            "The language of your pages, emails and certificates. Leave empty to use "
+            "your browser's."
+        ),
     )
     is_staff = models.BooleanField(
         "platform admin", default=False, help_text="Can run the platform and its admin site."

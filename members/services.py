@@ -20,6 +20,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from kernel.queue import enqueue
@@ -33,7 +34,15 @@ logger = logging.getLogger(__name__)
 # RFC 2606 reserves .invalid: mail to it can never be delivered, and it is nobody's.
 ERASED_EMAIL_DOMAIN = "erased.invalid"
 
-PROFILE_FIELDS = ("display_name", "organisation", "job_role", "region", "bio", "name_visibility")
+PROFILE_FIELDS = (
+    "display_name",
+    "organisation",
+    "job_role",
+    "region",
+    "bio",
+    "name_visibility",
+    "language",
+)
 
 
 @transaction.atomic
@@ -61,6 +70,14 @@ def profile_update(*, member: User, actor: User, **changes) -> User:
     member.full_clean(exclude=["password", "email"])
     member.save(update_fields=changed)
     return member
+
+
+def member_set_language(*, member: User, language: str) -> User:
+    """The header's language switch, for a signed-in member: kept on their profile, so
+    their pages, emails and certificates follow them to any browser."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Choose English or Cymraeg.")})
+    return profile_update(member=member, actor=member, language=language)
 
 
 def api_token_reset(*, member: User) -> Token:

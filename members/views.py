@@ -3,15 +3,17 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from rest_framework.authtoken.models import Token
 
 from members import profile_sections, selectors, services
 from members.forms import AccountDeleteForm, ProfileForm
 from members.permissions import can_edit_profile
+from radicals import i18n
 from radicals.web import call_service
 
 
@@ -120,3 +122,29 @@ def account_delete(request):
         )
         return redirect("home")
     return render(request, "members/account_delete.jinja", {"form": form})
+
+
+@require_GET
+def set_language(request, code: str):
+    """The header's English | Cymraeg switch: remembered in a cookie and, for a signed-in
+    member, on their profile; then back to the page they were on."""
+    language = i18n.supported(code)
+    if language is None or language not in dict(settings.LANGUAGES):
+        raise Http404("No such language.")
+    target = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    if request.user.is_authenticated:
+        services.member_set_language(member=request.user, language=language)
+    response = HttpResponseRedirect(target)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+    )
+    return response

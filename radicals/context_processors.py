@@ -7,16 +7,18 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from notifications.selectors import unread_count
 from radicals.member_cache import kept_for_member, register_member_key
 
 _NAV = [
-    ("Pledges", "pledges:wall", False),
-    ("Communities", "communities:list", False),
-    ("Stories", "stories:feed", False),
-    ("Learning", "learning:catalogue", False),
-    ("Reports", "reports:dashboard", True),
+    (_("Pledges"), "pledges:wall", False),
+    (_("Communities"), "communities:list", False),
+    (_("Stories"), "stories:feed", False),
+    (_("Learning"), "learning:catalogue", False),
+    (_("Reports"), "reports:dashboard", True),
 ]
 
 
@@ -114,7 +116,7 @@ class ModerationNav:
     def item(self) -> dict:
         href = reverse("communities:moderation")
         return {
-            "text": f"Moderation ({self.count})",
+            "text": gettext("Moderation (%(count)s)") % {"count": self.count},
             "href": href,
             "current": self._path.startswith(href),
         }

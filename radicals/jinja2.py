@@ -10,6 +10,7 @@ from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoad
 from markupsafe import Markup
 
 from communities.moderation import flag_url
+from radicals import i18n
 from radicals.markdown import render_markdown
 from radicals.memo import CSRF_SENTINEL, csrf_fill
 from radicals.shared_pages import HEADER_HOLE
@@ -94,16 +95,22 @@ def environment(**options) -> Environment:
         autoescape=True,
         extensions=[
             "jinja2.ext.do",
-            "jinja2.ext.i18n",
             "jinja2.ext.loopcontrols",
+            "jinja2.ext.i18n",
             "radicals.fragment_cache.FragmentCacheExtension",
             "radicals.memo.MemoExtension",
         ],
         **{k: v for k, v in options.items() if k != "autoescape"},
     )
-    # {{ _("…") }} and {% trans %} translate through Django's catalogues.
+    # `{{ _("…") }}`, `{% trans %}…{% endtrans %}`: Django's catalogues, with
+    # new-style gettext (arguments by name, escaped; a literal % is written %%).
     env.install_gettext_translations(translation, newstyle=True)
+    env.policies["ext.i18n.trimmed"] = True
     env.globals.update(
+        get_language=translation.get_language,
+        html_lang=i18n.html_lang,
+        language_links=i18n.language_links,
+        language_alternates=i18n.alternates,
         url=url,
         static=static,
         csrf_hidden=csrf_hidden,

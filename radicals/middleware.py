@@ -91,7 +91,14 @@ class AnonymousPageCacheMiddleware:
     private, no-cache or no-store) and anything but a 200 are never stored.
     """
 
-    SAFE_VARY = {"cookie", "accept-encoding", "hx-request", "hx-target", "hx-trigger"}
+    SAFE_VARY = {
+        "cookie",
+        "accept-encoding",
+        "accept-language",
+        "hx-request",
+        "hx-target",
+        "hx-trigger",
+    }
     STALE_GRACE = 30  # seconds an expired copy may still be served while it is renewed
     RENEW_LOCK = 10  # seconds one request has to render the page again
     HTMX_HEADERS = ("HTTP_HX_REQUEST", "HTTP_HX_TARGET", "HTTP_HX_TRIGGER", "HTTP_HX_BOOSTED")
@@ -149,7 +156,9 @@ class AnonymousPageCacheMiddleware:
     def _key(self, request: HttpRequest) -> str:
         import hashlib
 
-        parts = [request.get_host(), request.get_full_path()]
+        from django.utils.translation import get_language
+
+        parts = [get_language(), request.get_host(), request.get_full_path()]
         parts += [request.META.get(name, "") for name in self.HTMX_HEADERS]
         digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
         return f"anonymous-page:{digest}"

@@ -133,11 +133,15 @@ MIDDLEWARE = [
     "radicals.middleware.PermissionsPolicyMiddleware",
     "radicals.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The language is chosen before any cached page is looked up: keys carry it.
+    "radicals.i18n.LanguageMiddleware",
     "radicals.middleware.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in member's profile language (when they chose one) wins.
+    "radicals.i18n.MemberLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -455,7 +459,16 @@ CELERY_BEAT_SCHEDULE["members-expire-data-exports"] = {
 }
 
 # --- Internationalisation --------------------------------------------------
+# English and Welsh (Welsh Language Standards). A visitor's language comes from the
+# `lang` query parameter, then the language cookie (set by the header's switch), then
+# their browser's Accept-Language; a member's profile language wins once signed in
+# (radicals.i18n). Catalogues live in locale/ and are compiled by `make install`.
 LANGUAGE_CODE = "en-gb"
+LANGUAGES = [("en-gb", "English"), ("cy", "Cymraeg")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "radicals_language"
+LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True

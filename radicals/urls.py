@@ -11,6 +11,7 @@ import pledges.api_urls
 import reports.api_urls
 import stories.api_urls
 from members import api as members_api
+from members import views as members_views
 from radicals import views
 
 # Admins sign in through the same login page as everyone else, so the admin site has
@@ -37,6 +38,7 @@ urlpatterns = [
     # Embed cards of pledges and campaigns for intranets, and their oEmbed.
     path("", include("reports.embed_urls")),
     path("accessibility/", views.accessibility, name="accessibility"),
+    path("language/<str:code>/", members_views.set_language, name="set-language"),
     path("healthz", views.healthz, name="healthz"),
     # The NHS.UK stylesheet names its icons by absolute /assets/ paths.
     path("assets/<path:path>", views.nhsuk_asset, name="nhsuk-asset"),

@@ -43,6 +43,11 @@ def pytest_configure(config):
     settings.CACHES["default"]["LOCATION"] = _redis_db(
         settings.REDIS_URL, int(os.environ.get("TEST_REDIS_DB", "2"))
     )
+    # The catalogues as they are now, so a test never reads a stale .mo.
+    from radicals.i18n import compile_catalogues
+
+    compile_catalogues()
+
     from radicals.celery import app
 
     app.conf.task_always_eager = True
@@ -59,6 +64,18 @@ def _clean_cache():
     queue.reset()
     cache.clear()
     yield
+
+
+@pytest.fixture
+def pseudo_welsh(settings, tmp_path_factory):
+    """Welsh pages whose every marked string reads ⟦English⟧ (tests/pseudo_locale.py)."""
+    from radicals.memo import STORE
+    from tests.pseudo_locale import write_catalogue
+
+    STORE.clear()
+    settings.LOCALE_PATHS = [str(write_catalogue(tmp_path_factory.mktemp("pseudo")))]
+    yield
+    STORE.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -9,6 +9,7 @@ register = template.Library()
 
 PARTIALS = {
     "head": "layouts/_head.jinja",
+    "alternates": "layouts/_alternates.jinja",
     "body_start": "layouts/_body_start.jinja",
     "header": "layouts/_header.jinja",
     "messages": "layouts/_messages.jinja",
@@ -32,3 +33,11 @@ def chrome(context, part: str, **options):
 @register.simple_tag(takes_context=True)
 def nhs_form_fields(context, form):
     return _render("macros/_form_fields.jinja", context, {"form": form})
+
+
+@register.simple_tag
+def html_lang() -> str:
+    """The page's `lang` attribute for the language it is served in."""
+    from radicals.i18n import html_lang as lang_of
+
+    return lang_of()

@@ -98,6 +98,7 @@ def _slug(attribute: str) -> Callable[[World], dict]:
 
 KWARGS.update(
     {
+        "set-language": lambda w: {"code": "cy"},
         # members
         "members:profile": lambda w: {"pk": w.alice.pk},
         "members:edit_profile": lambda w: {"pk": w.alice.pk},
@@ -268,6 +269,9 @@ WEB = [
     R("home", "get", PUBLIC),
     R("accessibility", "get", PUBLIC),
     R("healthz", "get", (HEALTH,) * 6),
+    # The language switch: a cookie for everyone, and the profile of a signed-in member.
+    R("set-language", "get", (302,) * 6, acts=("anonymous", *LOGGED_IN)),
+    R("set-language", "post", (405,) * 6),
     # --- members
     R("members:profile", "get", PUBLIC),
     R("members:edit_profile", "get", (302, 200, 403, 403, 403, 200)),
