@@ -16,6 +16,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -57,8 +58,23 @@ def _community_href(community) -> str:
 def wall(request):
     # Always bound, so the default order and the hiding of withdrawn pledges apply.
     filterset = PledgeFilter(request.GET, queryset=selectors.pledge_wall(user=request.user))
-    page = selectors.page_of(filterset.qs, page=request.GET.get("page"), size=WALL_PAGE_SIZE)
+    notice = None
+    if "q" in filterset.errors:
+        # A search too long to read: say so rather than show the wall unsearched.
+        notice = _("Search with up to %(count)s characters.") % {
+            "count": selectors.SEARCH_MAX_LENGTH
+        }
+        page = selectors.Page(items=[], number=1, size=WALL_PAGE_SIZE, has_next=False)
+    else:
+        page = filterset.page(page=request.GET.get("page"), size=WALL_PAGE_SIZE)
+    if page.past_last_page:
+        notice = _(
+            "Pages stop at page %(max)s. Search or choose a filter to find older pledges."
+        ) % {"max": selectors.MAX_PAGE}
     context = {
+        "notice": notice,
+        "last_page_url": _page_url(request, selectors.MAX_PAGE) if page.past_last_page else None,
+        "last_page_label": _("Go to page %(max)s") % {"max": selectors.MAX_PAGE},
         "filterset": filterset,
         "form": filterset.form,
         "page": page,
