@@ -202,12 +202,12 @@ def page_of(queryset: QuerySet, *, page: str | int | None, size: int = 20) -> Pa
     )
 
 
-# How a search reads the full-text index (see `wall_page`). Walking the wall's order and
-# testing each pledge costs about 20 microseconds a row (the document is built from the
+# How a search reads the full-text index (see `_search_ids`). Testing a pledge while
+# walking the wall's order costs about 30 microseconds (its document is built from its
 # text), so the walk is bounded; the GIN index answers a rare word at once but must
-# gather every match of a common one.
-SEARCH_WALK_ROWS = 1000
-SEARCH_DENSE_MATCHES = 50  # matches in the walk's rows above which the walk goes on
+# gather every match of a common one (about 1.5 microseconds a match).
+SEARCH_WALK_ROWS = 500
+SEARCH_WALK_ROWS_PER_RESULT = 8
 
 
 def wall_page(
@@ -221,6 +221,8 @@ def wall_page(
     number = page_number(page)
     if number > MAX_PAGE:
         return _past_last_page(number, size)
+    if queryset.query.is_empty():  # a filter named nothing that exists
+        return Page(items=[], number=number, size=size, has_next=False)
     offset = (number - 1) * size
     needed = offset + size + 1
     ordering = queryset.query.order_by
@@ -239,23 +241,22 @@ def wall_page(
 
 
 def _search_ids(queryset: QuerySet[Pledge], *, text: str, needed: int) -> list[int]:
-    """The ids of the first `needed` matches of `search` in the queryset's order.
+    """The ids of the first `needed` matches of `text` in the queryset's order.
 
-    1. Walk the order's index for at most SEARCH_WALK_ROWS pledges, testing each. A
-       common word fills the page within a few dozen rows, as fast as the plain wall.
-    2. When the walk's rows held many matches but not enough for a deep page, the
-       word is common: walk on, which stops once the page is full.
-    3. Otherwise the word is rare (or in no pledge): the GIN index gives every match
-       at once, and only those are sorted. The planner, left to itself, walks the
-       whole wall for a word it cannot estimate, testing a million rows.
+    1. Walk the order's index, testing each pledge, for at most SEARCH_WALK_ROWS rows
+       (more for a deeper page). A common word fills the page within a few dozen
+       rows, as fast as the plain wall.
+    2. When the walk did not fill the page, the word is rare, or in no pledge, or
+       the page is deeper than its matches are dense: the GIN index gives every match
+       at once and only those are sorted. (Left to itself, the planner walks the whole
+       wall for a word its statistics do not know, testing a million rows.)
     """
     if not any(character.isalnum() for character in text):
         return []  # punctuation and symbols only: nothing a pledge could match
-    walked = _walk_matches(queryset, text=text, needed=needed)
+    window = max(SEARCH_WALK_ROWS, needed * SEARCH_WALK_ROWS_PER_RESULT)
+    walked = _walk_matches(queryset, text=text, needed=needed, window=window)
     if len(walked) >= needed:
         return walked
-    if len(walked) >= SEARCH_DENSE_MATCHES:
-        return list(search(queryset, text).values_list("pk", flat=True)[:needed])
     return _indexed_matches(queryset, text=text, needed=needed)
 
 
@@ -267,10 +268,9 @@ _MATCH_SQL = (
 )
 
 
-def _walk_matches(queryset: QuerySet[Pledge], *, text: str, needed: int) -> list[int]:
-    window_sql, window_params = queryset.values("id", "title", "description")[
-        :SEARCH_WALK_ROWS
-    ].query.sql_with_params()
+def _walk_matches(queryset: QuerySet[Pledge], *, text: str, needed: int, window: int) -> list[int]:
+    rows = queryset.values("id", "title", "description")[:window]
+    window_sql, window_params = rows.query.sql_with_params()
     # The window is the ORM's own SQL with its parameters; the text is a parameter.
     sql = f"SELECT s.id FROM ({window_sql}) s WHERE {_MATCH_SQL} LIMIT %s"  # noqa: S608  # nosec B608
     with connection.cursor() as cursor:
