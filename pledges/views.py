@@ -108,19 +108,21 @@ def _sign_panel_context(request, pledge: Pledge, signature, error: str | None = 
 @member_page_cache
 def detail(request, pk: int):
     page_purge.keep_until_changed(request, f"pledge:{pk}")
-    pledge = selectors.pledge_get_for(user=request.user, pk=pk, related=False)
+    # Read once, with what the page shows: a primary-key read whose joins cost little
+    # next to a second round trip for the same row when the page is rendered.
+    pledge = selectors.pledge_get_for(user=request.user, pk=pk)
     signature = selectors.signature_of(user=request.user, pledge=pledge)
     variant = (
         _shared_variant(request.user, pledge, signature) if shared_pages.enabled(request) else None
     )
     if variant is None:
-        return _detail_page(request, pk, signature)
+        return _detail_page(request, pledge, signature)
     return shared_pages.serve(
         request,
         name="pledge",
         variant=variant,
         subjects=[f"pledge:{pledge.pk}"],
-        render=lambda: _detail_page(request, pk, signature),
+        render=lambda: _detail_page(request, pledge, signature),
     )
 
 
@@ -144,9 +146,8 @@ def _shared_variant(user, pledge: Pledge, signature) -> tuple | None:
     return (permissions.can_sign(user, pledge, None),)
 
 
-def _detail_page(request, pk: int, signature):
+def _detail_page(request, pledge: Pledge, signature):
     user = request.user
-    pledge = selectors.pledge_get_for(user=user, pk=pk)  # with what the page shows
     if signature is not None:
         signature.pledge = pledge
     check_ins = list(
