@@ -545,9 +545,7 @@ def test_a_page_past_the_end_of_the_pledge_wall_is_empty_with_no_next_page(
 
 
 @pytest.mark.parametrize("page", ["51", "999", str(HUGE), "0", "-1", "x"])
-def test_a_page_outside_the_pledge_walls_pages_is_a_404_that_names_them(
-    api_client, pledge, page
-):
+def test_a_page_outside_the_pledge_walls_pages_is_a_404_that_names_them(api_client, pledge, page):
     """Pages stop at 50 (pledges.selectors.MAX_PAGE): past it, a search or a filter is
     the way to older pledges, and every page stays a short walk along an index."""
     response = api_client.get("/api/pledges/", {"page": page})
