@@ -312,3 +312,20 @@ def test_a_known_filter_value_still_narrows_the_wall(client, pledge, theme):
 
     assert pledge.title in shown
     assert (other.title in shown) is (other.theme_id == theme.pk)
+
+
+# --- A page's rows -----------------------------------------------------------------------
+
+
+def test_a_deep_page_joins_authors_and_themes_for_its_own_rows_only(client_for, alice):
+    PledgeFactory.create_batch(45)
+    client = client_for(alice)
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(WALL, {"page": 3})
+
+    (page_sql,) = [sql for sql in pledge_queries(captured) if "LIMIT 21 OFFSET 40" in sql]
+    outer, _, inner = page_sql.partition("IN (SELECT")
+    assert len(titles(response)) == 5
+    assert 'JOIN "members_user"' in outer
+    assert "JOIN" not in inner  # the skipped rows are read from the pledge index alone
