@@ -61,7 +61,7 @@ def wall(request):
     notice = None
     if "q" in filterset.errors:
         # A search too long to read: say so rather than show the wall unsearched.
-        notice = _("Search with up to %(count)s characters.") % {
+        notice = _("Your search is too long: search with up to %(count)s characters.") % {
             "count": selectors.SEARCH_MAX_LENGTH
         }
         page = selectors.Page(items=[], number=1, size=WALL_PAGE_SIZE, has_next=False)

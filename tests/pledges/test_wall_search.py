@@ -259,7 +259,7 @@ def test_a_search_too_long_is_refused_with_a_message_on_the_web(client, pledge):
 
     body = response.content.decode()
     assert response.status_code == 200
-    assert f"Search with up to {selectors.SEARCH_MAX_LENGTH} characters." in body
+    assert f"search with up to {selectors.SEARCH_MAX_LENGTH} characters." in body
     assert titles(response) == []
 
 
@@ -274,7 +274,7 @@ def test_the_longest_search_allowed_is_answered(client, pledge):
     response = client.get(WALL, {"q": "patient " * 24 + "x" * 8})  # 200 characters
 
     assert response.status_code == 200
-    assert "Search with up to" not in response.content.decode()
+    assert "search is too long" not in response.content.decode()
 
 
 # --- Unknown filter values ---------------------------------------------------------------
