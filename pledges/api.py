@@ -62,6 +62,11 @@ class NoCountPagination(pagination.BasePagination):
         number = self._number(request)
         self.request = request
         self.page = filterset.page(page=number, size=self._size(request))
+        if self.page.past_last_page:
+            raise NotFound(
+                _("Invalid page. A search shows pages 1 to %(max)s: narrow it to see more.")
+                % {"max": self.page.last_page}
+            )
         return self.page.items
 
     def _link(self, number: int) -> str:
@@ -107,8 +112,8 @@ class NoCountPagination(pagination.BasePagination):
                 "required": False,
                 "in": "query",
                 "description": (
-                    f"Page number, from 1 to {selectors.MAX_PAGE}; any other value is a 404 "
-                    "that says so. Search or filter to reach older pledges."
+                    f"Page number, from 1 to {selectors.MAX_PAGE} ({selectors.SEARCH_MAX_PAGE} "
+                    "for a search); any other value is a 404 that says so."
                 ),
                 "schema": {"type": "integer", "minimum": 1, "maximum": selectors.MAX_PAGE},
             },

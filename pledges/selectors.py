@@ -144,6 +144,9 @@ def pledge_wall(*, user) -> QuerySet[Pledge]:
 # Lists page by number, up to this page: past it, a search or a filter finds pledges
 # faster than paging, and every page stays a short walk along an index.
 MAX_PAGE = 50
+# A search ranks its first matches only (10 pages): a common word's later pages would
+# each test thousands of pledges' text, and a narrower search finds more in less.
+SEARCH_MAX_PAGE = 10
 
 
 @dataclass
@@ -157,10 +160,11 @@ class Page:
     size: int
     has_next: bool
     past_last_page: bool = False
+    last_page: int = MAX_PAGE
 
     @property
     def has_previous(self) -> bool:
-        return 1 < self.number <= MAX_PAGE
+        return 1 < self.number <= self.last_page
 
     @property
     def start_index(self) -> int:
@@ -169,10 +173,6 @@ class Page:
     @property
     def end_index(self) -> int:
         return (self.number - 1) * self.size + len(self.items)
-
-    @property
-    def max_page(self) -> int:
-        return MAX_PAGE
 
 
 def page_number(value: str | int | None) -> int:
@@ -184,8 +184,10 @@ def page_number(value: str | int | None) -> int:
     return max(number, 1)
 
 
-def _past_last_page(number: int, size: int) -> Page:
-    return Page(items=[], number=number, size=size, has_next=False, past_last_page=True)
+def _past_last_page(number: int, size: int, last_page: int = MAX_PAGE) -> Page:
+    return Page(
+        items=[], number=number, size=size, has_next=False, past_last_page=True, last_page=last_page
+    )
 
 
 def page_of(queryset: QuerySet, *, page: str | int | None, size: int = 20) -> Page:
@@ -218,17 +220,18 @@ def wall_page(
     The page's ids are found first, on the pledge table alone, and only those rows are
     joined to their authors, themes and communities, so a deep page does not join
     every row it skips. A search finds its ids in one of two ways (`_search_ids`)."""
+    text = (search or "").strip()
+    last_page = SEARCH_MAX_PAGE if text else MAX_PAGE
     number = page_number(page)
-    if number > MAX_PAGE:
-        return _past_last_page(number, size)
+    if number > last_page:
+        return _past_last_page(number, size, last_page)
     if queryset.query.is_empty():  # a filter named nothing that exists
-        return Page(items=[], number=number, size=size, has_next=False)
+        return Page(items=[], number=number, size=size, has_next=False, last_page=last_page)
     offset = (number - 1) * size
     needed = offset + size + 1
     ordering = queryset.query.order_by
     rows_of = Pledge.objects.order_by(*ordering)
     rows_of.query.select_related = queryset.query.select_related
-    text = (search or "").strip()
     if not text:
         ids = queryset.values("id")[offset:needed]
         rows = list(rows_of.filter(pk__in=ids))
@@ -236,7 +239,11 @@ def wall_page(
         ids = _search_ids(queryset, text=text, needed=needed)[offset:]
         rows = list(rows_of.filter(pk__in=ids)) if ids else []
     return Page(
-        items=rows[:size], number=number, size=size, has_next=len(rows) > size and number < MAX_PAGE
+        items=rows[:size],
+        number=number,
+        size=size,
+        has_next=len(rows) > size and number < last_page,
+        last_page=last_page,
     )
 
 

@@ -68,13 +68,11 @@ def wall(request):
     else:
         page = filterset.page(page=request.GET.get("page"), size=WALL_PAGE_SIZE)
     if page.past_last_page:
-        notice = _(
-            "Pages stop at page %(max)s. Search or choose a filter to find older pledges."
-        ) % {"max": selectors.MAX_PAGE}
+        notice = _past_last_page_notice(page, searched=bool(filterset.search_text))
     context = {
         "notice": notice,
-        "last_page_url": _page_url(request, selectors.MAX_PAGE) if page.past_last_page else None,
-        "last_page_label": _("Go to page %(max)s") % {"max": selectors.MAX_PAGE},
+        "last_page_url": _page_url(request, page.last_page) if page.past_last_page else None,
+        "last_page_label": _("Go to page %(max)s") % {"max": page.last_page},
         "filterset": filterset,
         "form": filterset.form,
         "page": page,
@@ -89,6 +87,16 @@ def wall(request):
     if request.htmx and request.htmx.target == "pledge-results":
         return render(request, "pledges/_wall_results.jinja", context)
     return render(request, "pledges/wall.jinja", context)
+
+
+def _past_last_page_notice(page: selectors.Page, *, searched: bool) -> str:
+    if searched:
+        return _(
+            "A search shows its first %(max)s pages. Add a word or choose a filter to narrow it."
+        ) % {"max": page.last_page}
+    return _("Pages stop at page %(max)s. Search or choose a filter to find older pledges.") % {
+        "max": page.last_page
+    }
 
 
 # --- One pledge ----------------------------------------------------------------------

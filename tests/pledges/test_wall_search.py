@@ -188,6 +188,42 @@ def test_the_last_page_offers_no_next_page(client, monkeypatch):
     assert response.context["next_url"] is None
 
 
+def test_a_search_shows_its_first_pages_and_says_how_to_narrow_it(client_for, alice, pledge):
+    client = client_for(alice)
+    number = selectors.SEARCH_MAX_PAGE + 1
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(WALL, {"q": "patient", "page": number})
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert f"A search shows its first {selectors.SEARCH_MAX_PAGE} pages." in body
+    assert f"page={selectors.SEARCH_MAX_PAGE}" in body
+    assert not pledge_queries(captured)
+
+
+def test_a_searchs_last_page_offers_no_next_page(client, monkeypatch):
+    monkeypatch.setattr(selectors, "SEARCH_MAX_PAGE", 1)
+    PledgeFactory.create_batch(25, title="I will walk at lunch")
+
+    response = client.get(WALL, {"q": "lunch"})
+
+    assert len(titles(response)) == 20
+    assert response.context["next_url"] is None
+
+
+def test_the_api_answers_a_search_page_past_its_last_with_a_404(api_client, pledge):
+    response = api_client.get(PLEDGES, {"q": "patient", "page": selectors.SEARCH_MAX_PAGE + 1})
+
+    assert response.status_code == 404
+    assert response.json() == {
+        "detail": (
+            f"Invalid page. A search shows pages 1 to {selectors.SEARCH_MAX_PAGE}: "
+            "narrow it to see more."
+        )
+    }
+
+
 @pytest.mark.parametrize("number", ["-1", "0", "abc", "1.5", ""])
 def test_a_page_that_is_not_a_page_number_shows_the_first_page(client, pledge, number):
     response = client.get(WALL, {"page": number})
