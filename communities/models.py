@@ -129,7 +129,15 @@ class Membership(models.Model):
                 name="communities_organiser_is_active",
             ),
         ]
-        indexes = [models.Index(fields=["member", "status"])]
+        indexes = [
+            models.Index(fields=["member", "status"]),
+            # A community's page lists its organisers among hundreds of members.
+            models.Index(
+                fields=["community"],
+                name="communities_organisers",
+                condition=Q(role="organiser", status="active"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.member} in {self.community} ({self.get_status_display()})"

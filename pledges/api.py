@@ -7,6 +7,7 @@ ValidationError / PermissionDenied become 400 / 403 in radicals.api.exception_ha
 from __future__ import annotations
 
 from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     OpenApiExample,
     extend_schema,
@@ -14,6 +15,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import generics, pagination, permissions, serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
@@ -33,14 +35,38 @@ class NoCountPagination(pagination.BasePagination):
     page_size = 20
     max_page_size = 100
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def _size(self, request) -> int:
         try:
             size = int(request.query_params.get("page_size", self.page_size))
         except ValueError:
             size = self.page_size
-        size = min(max(size, 1), self.max_page_size)
+        return min(max(size, 1), self.max_page_size)
+
+    def _number(self, request) -> int:
+        """A whole number from 1 to MAX_PAGE, or a 404 that says which pages exist."""
+        value = request.query_params.get("page", "1")
+        if not value.isdecimal() or not 1 <= int(value) <= selectors.MAX_PAGE:
+            raise NotFound(
+                _("Invalid page. Pages run from 1 to %(max)s.") % {"max": selectors.MAX_PAGE}
+            )
+        return int(value)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        number = self._number(request)
         self.request = request
-        self.page = selectors.page_of(queryset, page=request.query_params.get("page"), size=size)
+        self.page = selectors.page_of(queryset, page=number, size=self._size(request))
+        return self.page.items
+
+    def paginate_filterset(self, filterset, request):
+        """A page of the wall: the filterset reads its search from the full-text index."""
+        number = self._number(request)
+        self.request = request
+        self.page = filterset.page(page=number, size=self._size(request))
+        if self.page.past_last_page:
+            raise NotFound(
+                _("Invalid page. A search shows pages 1 to %(max)s: narrow it to see more.")
+                % {"max": self.page.last_page}
+            )
         return self.page.items
 
     def _link(self, number: int) -> str:
@@ -85,8 +111,11 @@ class NoCountPagination(pagination.BasePagination):
                 "name": "page",
                 "required": False,
                 "in": "query",
-                "description": "Page number (from 1).",
-                "schema": {"type": "integer"},
+                "description": (
+                    f"Page number, from 1 to {selectors.MAX_PAGE} ({selectors.SEARCH_MAX_PAGE} "
+                    "for a search); any other value is a 404 that says so."
+                ),
+                "schema": {"type": "integer", "minimum": 1, "maximum": selectors.MAX_PAGE},
             },
             {
                 "name": "page_size",
@@ -413,6 +442,17 @@ class PledgeListCreateView(generics.ListCreateAPIView):
 
     def get_serializer_class(self):
         return PledgeCreateSerializer if self.request.method == "POST" else PledgeSerializer
+
+    def list(self, request, *args, **kwargs):
+        # The filterset is read here rather than by the filter backend, so the page can
+        # apply its search (filters.PledgeFilter.page); the backend still documents it.
+        filterset = PledgeFilter(
+            request.query_params, queryset=self.get_queryset(), request=request
+        )
+        if not filterset.is_valid():
+            raise serializers.ValidationError(filterset.errors)
+        items = self.paginator.paginate_filterset(filterset, request)
+        return self.get_paginated_response(self.get_serializer(items, many=True).data)
 
     def create(self, request, *args, **kwargs):
         serializer = PledgeCreateSerializer(data=request.data, context={"request": request})

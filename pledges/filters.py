@@ -1,7 +1,9 @@
 """The wall's filters, sorts and search: one FilterSet for the web page and the API list.
 
-Filters match on slugs through joins, so a filter never costs an extra query to look
-its value up, and the wall's query count stays the same whatever is chosen.
+Filters take slugs: each chosen filter reads its id by slug first (one small query), so an
+unknown slug costs nothing and a known one is a plain column test. The search
+is applied when a page is read (`PledgeFilter.page`), which chooses how the full-text
+index answers it; `qs` is the filtered, sorted wall before the search.
 """
 
 from __future__ import annotations
@@ -9,19 +11,28 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 
+from communities.models import Community
+from members.models import Organisation, Region
 from pledges import selectors
-from pledges.models import Pledge
+from pledges.models import Campaign, Pledge, Theme
+
+
+def _id_of(model, slug: str) -> int | None:
+    """The id behind a filter's slug, read on its own: a slug matched through a join
+    lets PostgreSQL walk the whole wall looking for a campaign or theme that does not
+    exist, while an id it knows is a plain column test (or no rows at all)."""
+    return model.objects.filter(slug=slug).values_list("pk", flat=True).first()
 
 
 class PledgeFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label="Search pledges", method="filter_search", max_length=200)
-    campaign = django_filters.CharFilter(
-        field_name="campaign__slug", label="Campaign", max_length=120
+    q = django_filters.CharFilter(
+        label="Search pledges", method="filter_search", max_length=selectors.SEARCH_MAX_LENGTH
     )
+    campaign = django_filters.CharFilter(label="Campaign", method="filter_campaign", max_length=120)
     community = django_filters.CharFilter(
-        field_name="community__slug", label="Community", max_length=120
+        label="Community", method="filter_community", max_length=120
     )
-    theme = django_filters.CharFilter(field_name="theme__slug", label="Theme", max_length=80)
+    theme = django_filters.CharFilter(label="Theme", method="filter_theme", max_length=80)
     status = django_filters.ChoiceFilter(
         choices=Pledge.Status.choices,
         label="Status",
@@ -44,16 +55,33 @@ class PledgeFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_search(self, queryset, name, value):
-        return selectors.search(queryset, value)
+        # Applied by `page`, which reads the full-text index in the cheapest way.
+        return queryset
+
+    def filter_campaign(self, queryset, name, value):
+        pk = _id_of(Campaign, value)
+        return queryset.none() if pk is None else queryset.filter(campaign_id=pk)
+
+    def filter_community(self, queryset, name, value):
+        pk = _id_of(Community, value)
+        return queryset.none() if pk is None else queryset.filter(community_id=pk)
+
+    def filter_theme(self, queryset, name, value):
+        pk = _id_of(Theme, value)
+        return queryset.none() if pk is None else queryset.filter(theme_id=pk)
 
     def filter_organisation(self, queryset, name, value):
-        return queryset.filter(author__organisation__slug=value)
+        pk = _id_of(Organisation, value)
+        return queryset.none() if pk is None else queryset.filter(author__organisation_id=pk)
 
     def filter_region(self, queryset, name, value):
         """The author's region, or their organisation's when they have not set one."""
+        pk = _id_of(Region, value)
+        if pk is None:
+            return queryset.none()
         return queryset.filter(
-            Q(author__region__slug=value)
-            | Q(author__region__isnull=True, author__organisation__region__slug=value)
+            Q(author__region_id=pk)
+            | Q(author__region__isnull=True, author__organisation__region_id=pk)
         )
 
     def filter_sort(self, queryset, name, value):
@@ -66,3 +94,12 @@ class PledgeFilter(django_filters.FilterSet):
         if not data.get("status"):
             queryset = queryset.exclude(status=Pledge.Status.WITHDRAWN)
         return selectors.apply_sort(queryset, data.get("sort") or selectors.Sort.NEWEST)
+
+    @property
+    def search_text(self) -> str:
+        data = getattr(self.form, "cleaned_data", {})
+        return data.get("q") or ""
+
+    def page(self, *, page: str | int | None, size: int) -> selectors.Page:
+        """One page of the filtered wall, searched."""
+        return selectors.wall_page(self.qs, page=page, size=size, search=self.search_text)

@@ -22,6 +22,8 @@ from django.utils import timezone
 from communities.moderation import Moderated
 
 SEARCH_CONFIG = "english"
+# What the wall's default filter and visibility rule read, kept in its indexes.
+WALL_RULE_COLUMNS = ["status", "visibility", "moderation_status", "author", "community"]
 THRESHOLD_MAX = 10_000
 TITLE_MAX_LENGTH = 200
 OUTCOME_MAX_LENGTH = 500
@@ -158,8 +160,18 @@ class Pledge(Moderated):
         ordering = ["-created_at", "-id"]
         indexes = [
             # The wall's three sorts, each with an id tiebreak for keyset-friendly order.
-            models.Index(fields=["-created_at", "-id"], name="pledges_newest"),
-            models.Index(fields=["status", "-created_at", "-id"], name="pledges_status_newest"),
+            # The columns the visibility rule and the default filter test ride along
+            # (INCLUDE), so a page of the wall finds its ids in the index alone.
+            models.Index(
+                fields=["-created_at", "-id"],
+                name="pledges_newest_covering",
+                include=WALL_RULE_COLUMNS,
+            ),
+            models.Index(
+                fields=["status", "-created_at", "-id"],
+                name="pledges_status_newest_covering",
+                include=WALL_RULE_COLUMNS[1:],
+            ),
             models.Index(fields=["status", "due_date", "id"], name="pledges_status_due"),
             # "Ending soon": open pledges by due date, read in index order.
             models.Index(
@@ -178,6 +190,12 @@ class Pledge(Moderated):
                 condition=Q(status="gathering"),
             ),
             GinIndex(search_vector(), name="pledges_search"),
+            # A moderator's count of pledges waiting for them, per community.
+            models.Index(
+                fields=["community"],
+                name="pledges_pending_by_community",
+                condition=Q(moderation_status="pending"),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.contrib.postgres.search import SearchQuery
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import CharField, Count, Q, QuerySet, Sum, Value
 from django.http import Http404
 from django.utils import timezone
@@ -93,8 +94,13 @@ def pledge_get_for(*, user, pk: int, related: bool = True) -> Pledge:
     return pledge
 
 
+SEARCH_MAX_LENGTH = 200
+
+
 def search(queryset: QuerySet[Pledge], text: str) -> QuerySet[Pledge]:
-    """Full-text search on title and description, answered from the GIN index."""
+    """Full-text search on title and description: every pledge that matches, in the
+    queryset's order. A page of the wall is read through `wall_page`, which decides
+    how the full-text index is used."""
     text = (text or "").strip()
     if not text:
         return queryset
@@ -112,18 +118,22 @@ class Sort:
         (MOST_SIGNED, "Most signed"),
         (ENDING_SOON, "Ending soon"),
     ]
+    # Each order ends in an id tiebreak so pages never overlap, and each has its index.
+    ORDERS = {
+        NEWEST: ("-created_at", "-id"),
+        MOST_SIGNED: ("-signer_count", "-id"),
+        ENDING_SOON: ("due_date", "id"),
+    }
 
 
 def apply_sort(queryset: QuerySet[Pledge], sort: str | None) -> QuerySet[Pledge]:
-    """The wall's orders, each ending in an id tiebreak so pages never overlap.
-    "Ending soon" shows open pledges that are not yet due, soonest first."""
-    if sort == Sort.MOST_SIGNED:
-        return queryset.order_by("-signer_count", "-id")
+    """The wall's orders. "Ending soon" shows open pledges that are not yet due,
+    soonest first."""
     if sort == Sort.ENDING_SOON:
-        return queryset.filter(
+        queryset = queryset.filter(
             status__in=Pledge.OPEN_STATUSES, due_date__gte=timezone.localdate()
-        ).order_by("due_date", "id")
-    return queryset.order_by("-created_at", "-id")
+        )
+    return queryset.order_by(*Sort.ORDERS.get(sort, Sort.ORDERS[Sort.NEWEST]))
 
 
 def pledge_wall(*, user) -> QuerySet[Pledge]:
@@ -131,19 +141,30 @@ def pledge_wall(*, user) -> QuerySet[Pledge]:
     return pledges_visible_to(user).select_related(*WALL_SELECT_RELATED)
 
 
+# Lists page by number, up to this page: past it, a search or a filter finds pledges
+# faster than paging, and every page stays a short walk along an index.
+MAX_PAGE = 50
+# A search ranks its first matches only (10 pages): a common word's later pages would
+# each test thousands of pledges' text, and a narrower search finds more in less.
+SEARCH_MAX_PAGE = 10
+
+
 @dataclass
 class Page:
     """One page of a list, found without counting the whole list: one row more than
-    the page is fetched to know whether there is a next page."""
+    the page is fetched to know whether there is a next page. A page number past
+    MAX_PAGE reads nothing and says so (`past_last_page`)."""
 
     items: list
     number: int
     size: int
     has_next: bool
+    past_last_page: bool = False
+    last_page: int = MAX_PAGE
 
     @property
     def has_previous(self) -> bool:
-        return self.number > 1
+        return 1 < self.number <= self.last_page
 
     @property
     def start_index(self) -> int:
@@ -154,18 +175,134 @@ class Page:
         return (self.number - 1) * self.size + len(self.items)
 
 
-MAX_PAGE = 500
+def page_number(value: str | int | None) -> int:
+    """The page asked for, 1 when the value is missing or not a whole number from 1."""
+    try:
+        number = int(value or 1)
+    except (TypeError, ValueError):
+        return 1
+    return max(number, 1)
+
+
+def _past_last_page(number: int, size: int, last_page: int = MAX_PAGE) -> Page:
+    return Page(
+        items=[], number=number, size=size, has_next=False, past_last_page=True, last_page=last_page
+    )
 
 
 def page_of(queryset: QuerySet, *, page: str | int | None, size: int = 20) -> Page:
-    try:
-        number = int(page or 1)
-    except (TypeError, ValueError):
-        number = 1
-    number = min(max(number, 1), MAX_PAGE)
+    number = page_number(page)
+    if number > MAX_PAGE:
+        return _past_last_page(number, size)
     offset = (number - 1) * size
     rows = list(queryset[offset : offset + size + 1])
-    return Page(items=rows[:size], number=number, size=size, has_next=len(rows) > size)
+    return Page(
+        items=rows[:size],
+        number=number,
+        size=size,
+        has_next=len(rows) > size and number < MAX_PAGE,
+    )
+
+
+# How a search reads the full-text index (see `_search_ids`). Testing a pledge while
+# walking the wall's order costs about 30 microseconds (its document is built from its
+# text), so the walk is bounded; the GIN index answers a rare word at once but must
+# gather every match of a common one (about 1.5 microseconds a match).
+SEARCH_WALK_ROWS = 500
+SEARCH_WALK_ROWS_PER_RESULT = 8
+
+
+def wall_page(
+    queryset: QuerySet[Pledge], *, page: str | int | None, size: int, search: str = ""
+) -> Page:
+    """One page of the filtered, ordered wall (`queryset`), searched for `search`.
+
+    The page's ids are found first, on the pledge table alone, and only those rows are
+    joined to their authors, themes and communities, so a deep page does not join
+    every row it skips. A search finds its ids in one of two ways (`_search_ids`)."""
+    text = (search or "").strip()
+    last_page = SEARCH_MAX_PAGE if text else MAX_PAGE
+    number = page_number(page)
+    if number > last_page:
+        return _past_last_page(number, size, last_page)
+    if queryset.query.is_empty():  # a filter named nothing that exists
+        return Page(items=[], number=number, size=size, has_next=False, last_page=last_page)
+    offset = (number - 1) * size
+    needed = offset + size + 1
+    ordering = queryset.query.order_by
+    rows_of = Pledge.objects.order_by(*ordering)
+    rows_of.query.select_related = queryset.query.select_related
+    if not text:
+        ids = queryset.values("id")[offset:needed]
+        rows = list(rows_of.filter(pk__in=ids))
+    else:
+        ids = _search_ids(queryset, text=text, needed=needed)[offset:]
+        rows = list(rows_of.filter(pk__in=ids)) if ids else []
+    return Page(
+        items=rows[:size],
+        number=number,
+        size=size,
+        has_next=len(rows) > size and number < last_page,
+        last_page=last_page,
+    )
+
+
+def _search_ids(queryset: QuerySet[Pledge], *, text: str, needed: int) -> list[int]:
+    """The ids of the first `needed` matches of `text` in the queryset's order.
+
+    1. Walk the order's index, testing each pledge, for at most SEARCH_WALK_ROWS rows
+       (more for a deeper page). A common word fills the page within a few dozen
+       rows, as fast as the plain wall.
+    2. When the walk did not fill the page, the word is rare, or in no pledge, or
+       the page is deeper than its matches are dense: the GIN index gives every match
+       at once and only those are sorted. (Left to itself, the planner walks the whole
+       wall for a word its statistics do not know, testing a million rows.)
+    """
+    if not any(character.isalnum() for character in text):
+        return []  # punctuation and symbols only: nothing a pledge could match
+    window = max(SEARCH_WALK_ROWS, needed * SEARCH_WALK_ROWS_PER_RESULT)
+    walked = _walk_matches(queryset, text=text, needed=needed, window=window)
+    if len(walked) >= needed:
+        return walked
+    return _indexed_matches(queryset, text=text, needed=needed)
+
+
+# The document as the GIN index builds it (models.search_vector), over a subquery's
+# columns, and the query as the wall's search box reads it.
+_MATCH_SQL = (
+    "to_tsvector(%s::regconfig, COALESCE(s.title, '') || ' ' || COALESCE(s.description, ''))"
+    " @@ websearch_to_tsquery(%s::regconfig, %s)"
+)
+
+
+def _walk_matches(queryset: QuerySet[Pledge], *, text: str, needed: int, window: int) -> list[int]:
+    rows = queryset.values("id", "title", "description")[:window]
+    window_sql, window_params = rows.query.sql_with_params()
+    # The window is the ORM's own SQL with its parameters; the text is a parameter.
+    sql = f"SELECT s.id FROM ({window_sql}) s WHERE {_MATCH_SQL} LIMIT %s"  # noqa: S608  # nosec B608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*window_params, SEARCH_CONFIG, SEARCH_CONFIG, text, needed))
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _indexed_matches(queryset: QuerySet[Pledge], *, text: str, needed: int) -> list[int]:
+    ordering = queryset.query.order_by
+    columns = [name.lstrip("-") for name in ordering]
+    matches_sql, matches_params = (
+        search(queryset, text).order_by().values(*columns).query.sql_with_params()
+    )
+    order_sql = ", ".join(
+        f"m.{Pledge._meta.get_field(name.lstrip('-')).column}"
+        + (" DESC" if name.startswith("-") else "")
+        for name in ordering
+    )
+    # OFFSET 0 keeps the matches a subquery planned on its own (from the GIN index),
+    # so the planner cannot trade it for a walk along the order's index. The SQL is
+    # the ORM's and the order names the model's own columns.
+    sql = f"SELECT m.id FROM ({matches_sql} OFFSET 0) m ORDER BY {order_sql} LIMIT %s"  # noqa: S608  # nosec B608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*matches_params, needed))
+        return [row[0] for row in cursor.fetchall()]
 
 
 # --- One pledge's people and progress --------------------------------------------

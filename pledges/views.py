@@ -16,6 +16,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -57,8 +58,21 @@ def _community_href(community) -> str:
 def wall(request):
     # Always bound, so the default order and the hiding of withdrawn pledges apply.
     filterset = PledgeFilter(request.GET, queryset=selectors.pledge_wall(user=request.user))
-    page = selectors.page_of(filterset.qs, page=request.GET.get("page"), size=WALL_PAGE_SIZE)
+    notice = None
+    if "q" in filterset.errors:
+        # A search too long to read: say so rather than show the wall unsearched.
+        notice = _("Your search is too long: search with up to %(count)s characters.") % {
+            "count": selectors.SEARCH_MAX_LENGTH
+        }
+        page = selectors.Page(items=[], number=1, size=WALL_PAGE_SIZE, has_next=False)
+    else:
+        page = filterset.page(page=request.GET.get("page"), size=WALL_PAGE_SIZE)
+    if page.past_last_page:
+        notice = _past_last_page_notice(page, searched=bool(filterset.search_text))
     context = {
+        "notice": notice,
+        "last_page_url": _page_url(request, page.last_page) if page.past_last_page else None,
+        "last_page_label": _("Go to page %(max)s") % {"max": page.last_page},
         "filterset": filterset,
         "form": filterset.form,
         "page": page,
@@ -73,6 +87,16 @@ def wall(request):
     if request.htmx and request.htmx.target == "pledge-results":
         return render(request, "pledges/_wall_results.jinja", context)
     return render(request, "pledges/wall.jinja", context)
+
+
+def _past_last_page_notice(page: selectors.Page, *, searched: bool) -> str:
+    if searched:
+        return _(
+            "A search shows its first %(max)s pages. Add a word or choose a filter to narrow it."
+        ) % {"max": page.last_page}
+    return _("Pages stop at page %(max)s. Search or choose a filter to find older pledges.") % {
+        "max": page.last_page
+    }
 
 
 # --- One pledge ----------------------------------------------------------------------
@@ -92,19 +116,21 @@ def _sign_panel_context(request, pledge: Pledge, signature, error: str | None = 
 @member_page_cache
 def detail(request, pk: int):
     page_purge.keep_until_changed(request, f"pledge:{pk}")
-    pledge = selectors.pledge_get_for(user=request.user, pk=pk, related=False)
+    # Read once, with what the page shows: a primary-key read whose joins cost little
+    # next to a second round trip for the same row when the page is rendered.
+    pledge = selectors.pledge_get_for(user=request.user, pk=pk)
     signature = selectors.signature_of(user=request.user, pledge=pledge)
     variant = (
         _shared_variant(request.user, pledge, signature) if shared_pages.enabled(request) else None
     )
     if variant is None:
-        return _detail_page(request, pk, signature)
+        return _detail_page(request, pledge, signature)
     return shared_pages.serve(
         request,
         name="pledge",
         variant=variant,
         subjects=[f"pledge:{pledge.pk}"],
-        render=lambda: _detail_page(request, pk, signature),
+        render=lambda: _detail_page(request, pledge, signature),
     )
 
 
@@ -128,9 +154,8 @@ def _shared_variant(user, pledge: Pledge, signature) -> tuple | None:
     return (permissions.can_sign(user, pledge, None),)
 
 
-def _detail_page(request, pk: int, signature):
+def _detail_page(request, pledge: Pledge, signature):
     user = request.user
-    pledge = selectors.pledge_get_for(user=user, pk=pk)  # with what the page shows
     if signature is not None:
         signature.pledge = pledge
     check_ins = list(

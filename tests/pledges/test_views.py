@@ -258,6 +258,25 @@ def test_the_pledge_page_query_count_does_not_grow_with_signers_or_check_ins(
     assert many <= 12
 
 
+@pytest.mark.parametrize("viewer", ["alice", "bob", "charlie"])
+def test_the_pledge_page_reads_the_pledge_once(request, client_for, pledge, viewer):
+    """The author, a signer and a member with no part each get the page from one read
+    of the pledge's row (with its author, theme and community)."""
+    services.pledge_sign(pledge=pledge, member=request.getfixturevalue("bob"))
+    client = client_for(request.getfixturevalue(viewer))
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(detail_url(pledge)).status_code == 200
+
+    reads = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith('SELECT "pledges_pledge"."id"')
+        and f'WHERE "pledges_pledge"."id" = {pledge.pk}' in q["sql"]
+    ]
+    assert len(reads) == 1
+
+
 def test_registered_page_sections_show_on_the_pledge_page(client, pledge):
     def stories(*, request, pledge, signature):
         return page_sections.PledgeSection(

@@ -530,18 +530,28 @@ def test_a_page_past_the_end_of_an_api_list_is_a_404_with_a_json_error(
     assert response.json() == {"detail": "Invalid page."}
 
 
-@pytest.mark.parametrize("page", ["2", "999", str(HUGE), "0", "-1", "x"])
+@pytest.mark.parametrize("page", ["2", "50"])
 def test_a_page_past_the_end_of_the_pledge_wall_is_empty_with_no_next_page(
     api_client, pledge, page
 ):
     """The wall does not count its rows (it may hold millions), so a page past the end is
-    simply empty; a page that is not a number is the first."""
+    simply empty."""
     response = api_client.get("/api/pledges/", {"page": page})
 
     assert response.status_code == 200
     body = response.json()
     assert body["next"] is None
-    assert len(body["results"]) <= 1
+    assert body["results"] == []
+
+
+@pytest.mark.parametrize("page", ["51", "999", str(HUGE), "0", "-1", "x"])
+def test_a_page_outside_the_pledge_walls_pages_is_a_404_that_names_them(api_client, pledge, page):
+    """Pages stop at 50 (pledges.selectors.MAX_PAGE): past it, a search or a filter is
+    the way to older pledges, and every page stays a short walk along an index."""
+    response = api_client.get("/api/pledges/", {"page": page})
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Invalid page. Pages run from 1 to 50."}
 
 
 @pytest.mark.parametrize(
