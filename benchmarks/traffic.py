@@ -35,6 +35,9 @@ NO_MATCH_SHARE = 1 / 3  # of the searches
 STATUS_SHARE = 0.5
 DEEP_PAGE_SHARE = 0.5
 DEEP_PAGES = (2, 50)
+# A search's results stop at page 10 (pledges.selectors.SEARCH_MAX_PAGE); a deeper page
+# answers with a short "no more pages" message, so the day's searches page within it.
+SEARCH_DEEP_PAGES = (2, 10)
 STATUSES = ("gathering", "active", "completed", "failed", "withdrawn")
 PAGE_CACHE_HEADER = "X-Radicals-Page-Cache"  # "off": every page cache is skipped
 
@@ -199,7 +202,7 @@ def list_queries(
         if rng.random() < STATUS_SHARE:
             query.status = rng.choice(STATUSES)
         if rng.random() < DEEP_PAGE_SHARE:
-            query.page = rng.randint(*DEEP_PAGES)
+            query.page = rng.randint(*(SEARCH_DEEP_PAGES if query.q else DEEP_PAGES))
         queries.append(query)
     return queries
 
@@ -257,9 +260,9 @@ def page_requests(
 
 def search_and_deep_queries(count: int, *, words: list[str], rng: random.Random) -> list[str]:
     """Query strings that each search a real title word and ask for a page from 2 to
-    50: the wall's hardest everyday reads."""
+    the last page a search shows: the wall's hardest everyday reads."""
     return [
-        "?" + urlencode({"q": rng.choice(words), "page": rng.randint(*DEEP_PAGES)})
+        "?" + urlencode({"q": rng.choice(words), "page": rng.randint(*SEARCH_DEEP_PAGES)})
         for _ in range(count)
     ]
 

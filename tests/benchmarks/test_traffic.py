@@ -123,6 +123,14 @@ def test_the_wall_queries_search_filter_and_page_in_the_days_mix():
     assert set(statuses) <= set(traffic.STATUSES)
     assert len(pages) / len(queries) == pytest.approx(0.5, abs=0.02)
     assert min(pages) == 2 and max(pages) == 50
+    search_pages = [int(query["page"][0]) for query in queries if "page" in query and "q" in query]
+    assert min(search_pages) == 2 and max(search_pages) == traffic.SEARCH_DEEP_PAGES[1]
+
+
+def test_searches_page_within_the_pages_a_search_shows():
+    from pledges.selectors import SEARCH_MAX_PAGE
+
+    assert traffic.SEARCH_DEEP_PAGES == (2, SEARCH_MAX_PAGE)
 
 
 def test_the_floor_is_asked_the_same_query_and_subject_as_the_page():
