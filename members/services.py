@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from kernel import caching
 from members import personal_data
 from members.models import FORMER_MEMBER, DataExport, ErasureRecord, Organisation, Region, User
 from members.permissions import can_edit_profile
@@ -54,6 +55,9 @@ def profile_update(*, member: User, actor: User, **changes) -> User:
         member.display_name = (member.display_name or "").strip()
     member.full_clean(exclude=["password", "email"])
     member.save(update_fields=changed)
+    if {"display_name", "name_visibility", "organisation"} & set(changed):
+        # Names show on cached pages of pledges and communities (kernel.caching).
+        caching.changed(caching.PEOPLE)
     return member
 
 
@@ -293,6 +297,7 @@ def _scrub(member: User, *, erased_at) -> None:
     # An unusable password also invalidates every session still open anywhere.
     member.set_unusable_password()
     member.save()
+    caching.changed(caching.PEOPLE)  # their name leaves every cached page
     member.groups.clear()
     member.user_permissions.clear()
 

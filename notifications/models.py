@@ -125,6 +125,13 @@ class Notification(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["recipient", "read_at"]),
+            # The header's unread count on every signed-in page: an index-only count
+            # over a member's unread notifications alone.
+            models.Index(
+                fields=["recipient"],
+                name="notifications_unread",
+                condition=models.Q(read_at__isnull=True),
+            ),
             models.Index(
                 fields=["send_after"],
                 name="notifications_email_due",

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from communities.moderation import ModerationStatus, initial_status_for
 from communities.permissions import can_post_in
+from kernel import caching
 from notifications.models import Kind
 from notifications.services import notify
 from pledges import hooks, selectors
@@ -40,7 +41,6 @@ from pledges.models import (
     Theme,
 )
 from pledges.signals import commitment_done
-from radicals import page_purge
 
 MAX_DUE_YEARS = 3
 DESCRIPTION_MAX_LENGTH = 5000
@@ -221,7 +221,14 @@ def pledge_create(
         updated_at=now,
     )
     Signature.objects.create(pledge=pledge, member=author, is_author=True, signed_at=now)
+    _pages_changed(pledge)
     return pledge
+
+
+def _pages_changed(pledge: Pledge) -> None:
+    """Drop the cached pages that show the pledge once this transaction commits: its
+    own and its community's (kernel.caching)."""
+    caching.changed(*hooks.pages_of_pledge(pledge))
 
 
 EDITABLE_FIELDS = ("title", "description", "theme", "due_date")
@@ -290,6 +297,7 @@ def pledge_update(*, pledge: Pledge, actor, **changes) -> Pledge:
         setattr(pledge, name, changes[name])
     pledge.updated_at = timezone.now()
     pledge.save(update_fields=[*changed, "updated_at"])
+    _pages_changed(pledge)
     return pledge
 
 
@@ -349,9 +357,8 @@ def pledge_sign(*, pledge: Pledge | int, member) -> Signature:
         cursor.execute(_COUNT_SIGNER_SQL, [now, pledge.pk])
         (pledge.signer_count,) = cursor.fetchone()
     pledge.updated_at = now
-    # The counter is written without Pledge.save(), so its pages are retired here:
-    # the community's page shows its pledges' counts too.
-    page_purge.purge(hooks.pages_of_pledge(pledge))
+    # The community's page shows its pledges' counts too.
+    _pages_changed(pledge)
     if (
         pledge.status == Pledge.Status.GATHERING
         and pledge.threshold
@@ -449,6 +456,7 @@ def pledge_unsign(*, pledge: Pledge, member) -> Pledge:
     pledge.save(update_fields=["signer_count", "updated_at"])
     if _everyone_done(pledge):
         _complete(pledge, at=timezone.now(), lapsed=False)
+    _pages_changed(pledge)
     return pledge
 
 
@@ -461,6 +469,7 @@ def _activate(pledge: Pledge, *, at: datetime) -> None:
     pledge.activated_at = at
     pledge.updated_at = at
     pledge.save(update_fields=["status", "activated_at", "updated_at"])
+    _pages_changed(pledge)
     pledge_id = pledge.pk
     transaction.on_commit(lambda: _enqueue("notify_threshold_reached", pledge_id))
 
@@ -484,6 +493,7 @@ def pledge_fail_threshold(*, pledge: Pledge | int, today: date | None = None) ->
     pledge.failed_at = now
     pledge.updated_at = now
     pledge.save(update_fields=["status", "failed_at", "updated_at"])
+    _pages_changed(pledge)
     pledge_id = pledge.pk
     transaction.on_commit(lambda: _enqueue("notify_threshold_failed", pledge_id))
     return pledge
@@ -502,6 +512,7 @@ def _complete(pledge: Pledge, *, at: datetime, lapsed: bool) -> None:
     pledge.completed_at = at
     pledge.updated_at = at
     pledge.save(update_fields=["status", "completed_at", "updated_at"])
+    _pages_changed(pledge)
     if lapsed:
         pledge_id = pledge.pk
         transaction.on_commit(lambda: _enqueue("notify_pledge_lapsed", pledge_id))
@@ -545,6 +556,7 @@ def pledge_withdraw(*, pledge: Pledge, actor) -> Pledge:
     pledge.withdrawn_at = now
     pledge.updated_at = now
     pledge.save(update_fields=["status", "withdrawn_at", "updated_at"])
+    _pages_changed(pledge)
     return pledge
 
 
@@ -627,6 +639,7 @@ def check_in_create(*, pledge: Pledge, author, note: str, quantity=None) -> Chec
     pledge.updated_at = now
     pledge.save(update_fields=update_fields)
     check_in.pledge = pledge
+    _pages_changed(pledge)
     return check_in
 
 
@@ -667,6 +680,7 @@ def signature_mark_done(*, pledge: Pledge, member, outcome: str) -> Signature:
     pledge.save(update_fields=["done_count", "updated_at"])
     if _everyone_done(pledge):
         _complete(pledge, at=now, lapsed=False)
+    _pages_changed(pledge)
     transaction.on_commit(
         lambda: commitment_done.send(sender=Signature, signature=signature), robust=True
     )
@@ -690,6 +704,7 @@ def pledge_recount(*, pledge: Pledge | int) -> Pledge:
     pledge.done_count = signatures["done"]
     pledge.total_quantity = total
     pledge.save(update_fields=["signer_count", "done_count", "total_quantity"])
+    _pages_changed(pledge)
     return pledge
 
 

@@ -10,9 +10,8 @@ from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoad
 from markupsafe import Markup
 
 from communities.moderation import flag_url
+from kernel.caching.memo import CSRF_SENTINEL, csrf_fill
 from radicals.markdown import render_markdown
-from radicals.memo import CSRF_SENTINEL, csrf_fill
-from radicals.shared_pages import HEADER_HOLE
 
 
 def url(name: str, *args, **kwargs) -> str:
@@ -95,8 +94,8 @@ def environment(**options) -> Environment:
         extensions=[
             "jinja2.ext.do",
             "jinja2.ext.loopcontrols",
-            "radicals.fragment_cache.FragmentCacheExtension",
-            "radicals.memo.MemoExtension",
+            "kernel.caching.fragments.FragmentCacheExtension",
+            "kernel.caching.memo.MemoExtension",
         ],
         **{k: v for k, v in options.items() if k != "autoescape"},
     )
@@ -105,7 +104,6 @@ def environment(**options) -> Environment:
         static=static,
         csrf_hidden=csrf_hidden,
         CSRF_SENTINEL=CSRF_SENTINEL,
-        HEADER_HOLE=HEADER_HOLE,
         flag_url=flag_url,
         field_kind=field_kind,
         field_errors=field_errors,
