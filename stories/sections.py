@@ -125,6 +125,7 @@ def register_all() -> None:
         text_of=lambda comment: comment.body[:200],
         community_field="story__community",
         author_field="author",
+        pages_of=lambda comment: pages_of_story(comment.story),
     )
     home_stats.register(home_totals)
     home_sections.register(home_featured)

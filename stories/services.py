@@ -708,6 +708,7 @@ def comment_create(*, story: Story, author, body: str, parent: Comment | None = 
     )
     if comment.is_published:
         _tell_about_comment(comment, story)
+    story_changed(story)  # its card shows how many comments it has
     return comment
 
 
