@@ -41,10 +41,13 @@ Who calls what
     * Views of the cached pages call `page_shows(request, *subjects)` before reading
       anything; nothing else is needed for a page in `pages.PAGES`.
     * Every service in pledges, stories and communities that changes what a page shows
-      (a pledge, a signature, a check-in, a story and its links, a community, a
-      membership, a moderation decision) calls `changed(*subjects)` itself, raw SQL and
-      `update()` included; no signal does it for them. Members' name changes call
-      `changed(PEOPLE)`.
+      (a pledge, a signature, a check-in, a story and its links, co-authors, reactions
+      and comments, a community, a membership, a moderation decision) calls
+      `changed(*subjects)` itself, raw SQL and `update()` included; no signal does it
+      for them. The admin's direct edits of pledges' check-ins, stories and communities
+      do the same. Members' name changes (profile, erasure) call `changed(PEOPLE)`.
+    * A moderated type names the pages that show an item (`register_moderated(…,
+      pages_of=…)`), so the moderation services drop them without knowing the app.
     * pledges and reports read their data through `cached_value(name, compute, vary=…)`.
 
 Benchmarks and statistics
