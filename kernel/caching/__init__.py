@@ -61,7 +61,10 @@ Benchmarks and statistics
 Not caches
     Markers kept in the same Redis with a lifetime, which say that something was done
     rather than remember a value: the co-signers notice queued for a day
-    (pledges.services) and a digest already sent (notifications.tasks).
+    (pledges.services) and a digest already sent (notifications.tasks). Nor are the
+    values a request keeps on its own objects while it lasts (a member's community ids
+    on the user) or the header's reversed links per URL configuration
+    (radicals.context_processors), which hold nothing that changes while a process runs.
 """
 
 from kernel.caching import stats

@@ -109,10 +109,13 @@ def _shared_headers(response: HttpResponse) -> None:
 
 
 def _private_headers(request: HttpRequest, response: HttpResponse) -> None:
-    """`private` on a page for a signed-in member or holding a CSRF token."""
+    """`private` on a page for a signed-in member or an API client with credentials,
+    or holding a CSRF token."""
     user = getattr(request, "user", None)
-    personal = (user is not None and user.is_authenticated) or request.META.get(
-        "CSRF_COOKIE_NEEDS_UPDATE"
+    personal = (
+        (user is not None and user.is_authenticated)
+        or "HTTP_AUTHORIZATION" in request.META
+        or request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
     )
     if personal and "public" in response.get("Cache-Control", ""):
         del response["Cache-Control"]  # nothing personal is ever marked for sharing

@@ -290,6 +290,14 @@ def test_a_signed_in_members_page_is_private(client, alice, pledge):
     assert "public" not in response["Cache-Control"]
 
 
+def test_an_api_answer_for_a_token_is_private(page_cache):
+    middleware = AnonymousPageCacheMiddleware(CountingView())
+
+    response = middleware(RequestFactory().get("/api/pledges/", HTTP_AUTHORIZATION="Token a"))
+
+    assert "private" in response["Cache-Control"]
+
+
 def test_a_benchmark_request_can_switch_the_page_cache_off(page_cache):
     page_cache.BENCHMARK_VIEWS = True
     view = CountingView()
