@@ -10,7 +10,8 @@ Backend
 Keys
     `<layer>:<name>:<digest>`, the digest over the language
     (`django.utils.translation.get_language()`) and everything the value varies on,
-    normalised (kernel.caching.keys).
+    normalised (kernel.caching.keys); in the memo, the tuple (language, name, values).
+    Subject generations hold no content, so one generation serves every language.
 
 ==================  ======================================  =======================================  ===================================  =============================================  ===========================================
 cache               holds                                   key (besides the language)               lifetime                             dropped by                                     served to
