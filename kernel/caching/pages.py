@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
+from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from kernel.caching import keys, stats, subjects, switch
@@ -45,6 +46,7 @@ MAX_VALUE_LENGTH = 64
 NEVER_CACHED_PARAMETERS = frozenset({"ref"})
 HTMX_FLAGS = ("HTTP_HX_REQUEST", "HTTP_HX_BOOSTED")
 HTMX_TARGETS = ("HTTP_HX_TARGET", "HTTP_HX_TRIGGER")
+LOCALE_MIDDLEWARE = "django.middleware.locale.LocaleMiddleware"
 SAFE_VARY = {"cookie", "accept-encoding", "accept-language"}
 STALE_GRACE = 30  # seconds an expired copy may still be served while it is renewed
 RENEW_LOCK = 10  # seconds one request has to render the page again
@@ -86,8 +88,17 @@ def page_key(request: HttpRequest, page: CachedPage) -> tuple[str | None, bool]:
     if any(request.META.get(header) for header in HTMX_TARGETS):
         return None, False  # none of these pages has a part swapped in by target
     flags = tuple(bool(request.META.get(header)) for header in HTMX_FLAGS)
-    parts = (request.get_host(), request.path, known, flags)
+    parts = (request.get_host(), request.path, known, flags, _request_language(request))
     return keys.key("anonymous-page", page.url_name, *parts), clean
+
+
+def _request_language(request: HttpRequest) -> str:
+    """The language the page will be rendered in. This middleware runs before
+    LocaleMiddleware activates it, so where that middleware is on the request's own
+    choice (cookie, Accept-Language) is read here the way it will read it."""
+    if settings.USE_I18N and LOCALE_MIDDLEWARE in settings.MIDDLEWARE:
+        return translation.get_language_from_request(request)
+    return keys.language()
 
 
 def _storable(request: HttpRequest, response: HttpResponse) -> bool:

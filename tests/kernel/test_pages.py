@@ -163,6 +163,19 @@ def test_the_language_is_part_of_the_key(page_cache):
     assert view.calls == 2
 
 
+def test_with_locale_middleware_each_visitors_language_is_its_own_copy(page_cache):
+    page_cache.LANGUAGES = [("en-gb", "English"), ("cy", "Cymraeg")]
+    page_cache.MIDDLEWARE = [*page_cache.MIDDLEWARE, "django.middleware.locale.LocaleMiddleware"]
+    view = CountingView()
+    middleware = AnonymousPageCacheMiddleware(view)
+
+    _get(middleware, HTTP_ACCEPT_LANGUAGE="cy")
+    _get(middleware, HTTP_ACCEPT_LANGUAGE="en-GB")
+    _get(middleware, HTTP_ACCEPT_LANGUAGE="cy")
+
+    assert view.calls == 2
+
+
 @pytest.mark.parametrize(
     "cookies",
     [{"sessionid": "a-session"}, {"messages": "a-flash-message"}],
