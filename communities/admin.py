@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 
 from communities import services
 from communities.models import AuditEntry, Community, Flag, Invitation, Membership
+from kernel import caching
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -36,6 +37,10 @@ class CommunityAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # archive instead: the audit log keeps pointing at the community
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        caching.changed(caching.community(obj.pk))
 
     @admin.action(description="Approve the selected requested communities")
     def approve_requested(self, request, queryset):

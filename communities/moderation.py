@@ -77,6 +77,9 @@ class ModeratedType:
     # the model has no such path (its items are then moderated by admins only).
     community_field: str | None = None
     author_field: str | None = None
+    # The cached pages that show an item (kernel.caching subjects), dropped when a
+    # moderator decides on it.
+    pages_of: Callable[[Any], list[str]] = lambda item: []
 
     @property
     def key(self) -> str:
@@ -104,16 +107,18 @@ def register_moderated(
     text_of: Callable[[Any], str],
     community_field: str | None = _UNSET,
     author_field: str | None = _UNSET,
+    pages_of: Callable[[Any], list[str]] | None = None,
 ) -> None:
     """Register a Moderated model. `community_field` / `author_field` are query paths
     (e.g. "pledge__community" for a check-in); by default the fields named
-    "community" and "author" are used when the model has them."""
+    "community" and "author" are used when the model has them. `pages_of(item)`: the
+    subjects of the cached pages showing the item (kernel.caching.changed)."""
     if community_field is _UNSET:
         community_field = "community" if _field_path_exists(model, "community") else None
     if author_field is _UNSET:
         author_field = "author" if _field_path_exists(model, "author") else None
     _moderated_types[model._meta.label_lower] = ModeratedType(
-        model, label, url_of, text_of, community_field, author_field
+        model, label, url_of, text_of, community_field, author_field, pages_of or (lambda item: [])
     )
 
 

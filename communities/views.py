@@ -28,9 +28,8 @@ from communities.forms import (
 )
 from communities.models import Community, Flag, Invitation, Membership
 from communities.moderation import ModerationStatus, moderated_type_by_key
+from kernel import caching
 from members.models import User
-from radicals import page_purge, shared_pages
-from radicals.member_cache import member_page_cache
 from radicals.web import call_service
 
 
@@ -74,48 +73,12 @@ def community_list(request):
     )
 
 
-@member_page_cache
 def community_detail(request, slug: str):
     community = _community(request, slug)
     # Named right after the community's row is read, before everything else the page
     # shows (its pledges, stories, members).
-    page_purge.keep_until_changed(request, f"community:{community.pk}")
-    variant = None
-    if shared_pages.enabled(request):
-        variant = _shared_variant(request.user, community)
-    if variant is None:
-        return _community_page(request, community)
-    return shared_pages.serve(
-        request,
-        name="community",
-        variant=variant,
-        subjects=[f"community:{community.pk}"],
-        render=lambda: _community_page(request, community),
-    )
-
-
-def _shared_variant(user, community) -> tuple | None:
-    """What can still differ between signed-in members who share one rendering of the
-    community's page (radicals.shared_pages): their membership. None for admins and the
-    community's organisers, and for a member shown something of their own differently
-    from others (their pledge or story there), whose page is rendered for them."""
-    if not user.is_authenticated or user.is_staff or permissions.can_moderate(user, community):
-        return None
-    if shared_pages.shows_own_content(user, f"community:{community.pk}"):
-        return None
-    status = selectors.membership_status(user, community.pk)
-    if status is None:
-        return ("outsider",)
-    if status not in (Membership.Status.PENDING, Membership.Status.BANNED):
-        return (status,)
-    membership = selectors.membership_of(user, community)
-    if membership is None:
-        return ("outsider",)
-    if membership.status == Membership.Status.PENDING:
-        return (membership.status, membership.requested_at)  # "You asked to join on …"
-    if membership.status == Membership.Status.BANNED:
-        return (membership.status, membership.banned_until)  # "Your ban ends on …"
-    return (membership.status,)
+    caching.page_shows(request, caching.community(community.pk))
+    return _community_page(request, community)
 
 
 def _community_page(request, community):

@@ -1,1 +1,1 @@
-"""Helpers every app may use. Nothing here imports an app."""
+"""Helpers every app may use (caching, queueing). `kernel` imports no app: apps import it."""

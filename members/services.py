@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
+from kernel import caching
 from kernel.queue import enqueue
 from members import personal_data
 from members.models import FORMER_MEMBER, DataExport, ErasureRecord, Organisation, Region, User
@@ -69,6 +70,9 @@ def profile_update(*, member: User, actor: User, **changes) -> User:
             raise ValidationError({"display_name": error.messages}) from error
     member.full_clean(exclude=["password", "email"])
     member.save(update_fields=changed)
+    if {"display_name", "name_visibility", "organisation"} & set(changed):
+        # Names show on cached pages of pledges and communities (kernel.caching).
+        caching.changed(caching.PEOPLE)
     return member
 
 
@@ -317,6 +321,7 @@ def _scrub(member: User, *, erased_at) -> None:
     # An unusable password also invalidates every session still open anywhere.
     member.set_unusable_password()
     member.save()
+    caching.changed(caching.PEOPLE)  # their name leaves every cached page
     member.groups.clear()
     member.user_permissions.clear()
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
+from kernel import caching
 from pledges import services
 from pledges.models import Campaign, CheckIn, Pledge, Signature, Theme
 
@@ -266,6 +267,7 @@ class CheckInAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
+        caching.changed(caching.pledge(obj.pledge_id))  # the note or its status changed
         if "moderation_status" in form.changed_data and obj.quantity:
             # Hidden check-ins do not count toward the measured total.
             services.pledge_recount(pledge=obj.pledge_id)

@@ -3,13 +3,12 @@
 from django.urls import path
 
 from pledges import api
-from radicals.member_cache import member_page_cache
 
 urlpatterns = [
     path("themes/", api.ThemeListView.as_view(), name="themes"),
     path("campaigns/", api.CampaignListView.as_view(), name="campaigns"),
     path("campaigns/<slug:slug>/", api.CampaignDetailView.as_view(), name="campaign-detail"),
-    path("pledges/", member_page_cache(api.PledgeListCreateView.as_view()), name="pledges"),
+    path("pledges/", api.PledgeListCreateView.as_view(), name="pledges"),
     path("pledges/<int:pk>/", api.PledgeDetailView.as_view(), name="pledge-detail"),
     path("pledges/<int:pk>/withdraw/", api.PledgeWithdrawView.as_view(), name="pledge-withdraw"),
     path("pledges/<int:pk>/sign/", api.PledgeSignView.as_view(), name="pledge-sign"),

@@ -13,8 +13,8 @@ class PledgesConfig(AppConfig):
         from communities.moderation import register_moderated
         from members import profile_sections
         from pledges import hooks
-        from pledges.models import CheckIn, Pledge, Signature
-        from radicals import home_stats, page_purge, shared_pages
+        from pledges.models import CheckIn, Pledge
+        from radicals import home_stats
 
         register_moderated(
             Pledge,
@@ -23,6 +23,7 @@ class PledgesConfig(AppConfig):
             text_of=lambda pledge: pledge.sentence,
             community_field="community",
             author_field="author",
+            pages_of=hooks.pages_of_pledge,
         )
         register_moderated(
             CheckIn,
@@ -31,16 +32,11 @@ class PledgesConfig(AppConfig):
             text_of=lambda check_in: check_in.note[:200],
             community_field="pledge__community",
             author_field="author",
+            pages_of=hooks.pages_of_check_in,
         )
-        # Visitors' cached copies of a pledge's and a community's page are dropped
-        # when what they show changes (radicals.page_purge).
-        page_purge.purge_on_change(Pledge, hooks.pages_of_pledge)
-        page_purge.purge_on_change(Signature, lambda signature: [f"pledge:{signature.pledge_id}"])
-        page_purge.purge_on_change(CheckIn, lambda check_in: [f"pledge:{check_in.pledge_id}"])
         home_stats.register(hooks.home_totals)
         profile_sections.register(hooks.profile_pledges)
         community_sections.register(hooks.community_pledges)
-        shared_pages.register_own_content(hooks.communities_with_own_pledges)
         pre_delete.connect(
             hooks.recount_after_member_deleted,
             sender=settings.AUTH_USER_MODEL,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from communities.page_sections import CommunitySection
+from kernel import caching
 from members.profile_sections import ProfileSection
 from pledges import selectors
 
@@ -53,25 +54,15 @@ def community_pledges(*, request, community) -> CommunitySection:
 
 
 def pages_of_pledge(pledge) -> list[str]:
-    """The pages that show a pledge (radicals.page_purge): its own, and its community's."""
-    return [f"pledge:{pledge.pk}"] + (
-        [f"community:{pledge.community_id}"] if pledge.community_id else []
+    """The cached pages that show a pledge (kernel.caching): its own, and its
+    community's."""
+    return [caching.pledge(pledge.pk)] + (
+        [caching.community(pledge.community_id)] if pledge.community_id else []
     )
 
 
-def communities_with_own_pledges(user) -> list[str]:
-    """The communities whose page lists a pledge of `user`'s (radicals.shared_pages):
-    shown to them with their own name, and to them alone while it waits for a
-    moderator."""
-    from pledges.models import Pledge
-
-    ids = (
-        Pledge.objects.filter(author=user, community__isnull=False)
-        .values_list("community_id", flat=True)
-        .distinct()
-        .order_by()
-    )
-    return [f"community:{community_id}" for community_id in ids]
+def pages_of_check_in(check_in) -> list[str]:
+    return [caching.pledge(check_in.pledge_id)]
 
 
 def recount_after_member_deleted(sender, instance, **kwargs) -> None:

@@ -13,7 +13,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.postgres.search import SearchQuery
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import CharField, Count, Q, QuerySet, Sum, Value
 from django.http import Http404
@@ -21,6 +20,7 @@ from django.utils import timezone
 
 from communities.moderation import ModerationStatus, visible_q
 from communities.selectors import member_community_ids, organised_community_ids
+from kernel.caching import cached_value
 from pledges.models import (
     SEARCH_CONFIG,
     Campaign,
@@ -451,60 +451,58 @@ def campaign_progress(*, campaign: Campaign) -> CampaignProgress:
 
 # --- Totals and filter choices ---------------------------------------------------
 
-TOTALS_CACHE_KEY = "pledges:totals"
-FILTER_CHOICES_CACHE_KEY = "pledges:filter-choices"
-
 
 def platform_totals() -> dict:
     """Pledges made, co-signs and commitments done, from the denormalised counters
-    in one aggregate, cached for a few minutes."""
-    totals = cache.get(TOTALS_CACHE_KEY)
-    if totals is None:
-        row = Pledge.objects.filter(moderation_status=ModerationStatus.PUBLISHED).aggregate(
-            pledges=Count("id"), signers=Sum("signer_count"), done=Sum("done_count")
-        )
-        pledges = row["pledges"] or 0
-        totals = {
-            "pledges": pledges,
-            "co_signs": max((row["signers"] or 0) - pledges, 0),
-            "done": row["done"] or 0,
-        }
-        cache.set(TOTALS_CACHE_KEY, totals, 300)
+    in one aggregate, cached for a few minutes (kernel.caching: "pledges.totals")."""
+    return cached_value("pledges.totals", _count_platform_totals)
+
+
+def _count_platform_totals() -> dict:
+    row = Pledge.objects.filter(moderation_status=ModerationStatus.PUBLISHED).aggregate(
+        pledges=Count("id"), signers=Sum("signer_count"), done=Sum("done_count")
+    )
+    pledges = row["pledges"] or 0
+    totals = {
+        "pledges": pledges,
+        "co_signs": max((row["signers"] or 0) - pledges, 0),
+        "done": row["done"] or 0,
+    }
     return totals
 
 
 def filter_choices() -> dict[str, list[tuple[str, str]]]:
     """(slug, name) choices for the wall's filters, read in one query and cached
-    briefly, so the wall's query count stays small and constant."""
-    choices = cache.get(FILTER_CHOICES_CACHE_KEY)
-    if choices is None:
-        from communities.selectors import communities_active
-        from members.models import Organisation, Region
+    briefly (kernel.caching: "pledges.filter-choices"), so the wall's query count stays
+    small and constant."""
+    return cached_value("pledges.filter-choices", _read_filter_choices)
 
-        def labelled(queryset, kind: str):
-            return (
-                queryset.order_by()
-                .annotate(choice_kind=Value(kind, output_field=CharField()))
-                .values_list("choice_kind", "slug", "name")
-            )
 
-        rows = (
-            labelled(Theme.objects.all(), "theme")
-            .union(
-                labelled(Campaign.objects.all(), "campaign"),
-                labelled(communities_active(), "community"),
-                labelled(Organisation.objects.all(), "organisation"),
-                labelled(Region.objects.all(), "region"),
-                all=True,
-            )
-            .order_by("choice_kind", "name")
+def _read_filter_choices() -> dict[str, list[tuple[str, str]]]:
+    from communities.selectors import communities_active
+    from members.models import Organisation, Region
+
+    def labelled(queryset, kind: str):
+        return (
+            queryset.order_by()
+            .annotate(choice_kind=Value(kind, output_field=CharField()))
+            .values_list("choice_kind", "slug", "name")
         )
-        choices = {
-            kind: [] for kind in ("theme", "campaign", "community", "organisation", "region")
-        }
-        for kind, slug, name in rows:
-            choices[kind].append((slug, name))
-        cache.set(FILTER_CHOICES_CACHE_KEY, choices, 120)
+
+    rows = (
+        labelled(Theme.objects.all(), "theme")
+        .union(
+            labelled(Campaign.objects.all(), "campaign"),
+            labelled(communities_active(), "community"),
+            labelled(Organisation.objects.all(), "organisation"),
+            labelled(Region.objects.all(), "region"),
+            all=True,
+        )
+        .order_by("choice_kind", "name")
+    )
+    choices = {kind: [] for kind in ("theme", "campaign", "community", "organisation", "region")}
+    for kind, slug, name in rows:
+        choices[kind].append((slug, name))
     return choices
 
 

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from communities.moderation import ModerationStatus, initial_status_for
 from communities.permissions import can_post_in
+from kernel import caching
 from kernel.queue import enqueue
 from notifications.models import Kind
 from notifications.services import notify, notify_many
@@ -41,7 +42,6 @@ from pledges.models import (
     Theme,
 )
 from pledges.signals import commitment_done
-from radicals import page_purge
 
 MAX_DUE_YEARS = 3
 DESCRIPTION_MAX_LENGTH = 5000
@@ -222,7 +222,14 @@ def pledge_create(
         updated_at=now,
     )
     Signature.objects.create(pledge=pledge, member=author, is_author=True, signed_at=now)
+    _pages_changed(pledge)
     return pledge
+
+
+def _pages_changed(pledge: Pledge) -> None:
+    """Drop the cached pages that show the pledge once this transaction commits: its
+    own and its community's (kernel.caching)."""
+    caching.changed(*hooks.pages_of_pledge(pledge))
 
 
 EDITABLE_FIELDS = ("title", "description", "theme", "due_date")
@@ -291,6 +298,7 @@ def pledge_update(*, pledge: Pledge, actor, **changes) -> Pledge:
         setattr(pledge, name, changes[name])
     pledge.updated_at = timezone.now()
     pledge.save(update_fields=[*changed, "updated_at"])
+    _pages_changed(pledge)
     return pledge
 
 
@@ -350,9 +358,8 @@ def pledge_sign(*, pledge: Pledge | int, member) -> Signature:
         cursor.execute(_COUNT_SIGNER_SQL, [now, pledge.pk])
         (pledge.signer_count,) = cursor.fetchone()
     pledge.updated_at = now
-    # The counter is written without Pledge.save(), so its pages are retired here:
-    # the community's page shows its pledges' counts too.
-    page_purge.purge(hooks.pages_of_pledge(pledge))
+    # The community's page shows its pledges' counts too.
+    _pages_changed(pledge)
     if (
         pledge.status == Pledge.Status.GATHERING
         and pledge.threshold
@@ -460,6 +467,7 @@ def pledge_unsign(*, pledge: Pledge, member) -> Pledge:
     pledge.save(update_fields=["signer_count", "updated_at"])
     if _everyone_done(pledge):
         _complete(pledge, at=timezone.now(), lapsed=False)
+    _pages_changed(pledge)
     return pledge
 
 
@@ -472,6 +480,7 @@ def _activate(pledge: Pledge, *, at: datetime) -> None:
     pledge.activated_at = at
     pledge.updated_at = at
     pledge.save(update_fields=["status", "activated_at", "updated_at"])
+    _pages_changed(pledge)
     # Written to the outbox with the change, so no outage after the commit can lose it.
     _notify_threshold_reached(pledge)
 
@@ -495,6 +504,7 @@ def pledge_fail_threshold(*, pledge: Pledge | int, today: date | None = None) ->
     pledge.failed_at = now
     pledge.updated_at = now
     pledge.save(update_fields=["status", "failed_at", "updated_at"])
+    _pages_changed(pledge)
     _notify_threshold_failed(pledge)
     return pledge
 
@@ -512,6 +522,7 @@ def _complete(pledge: Pledge, *, at: datetime, lapsed: bool) -> None:
     pledge.completed_at = at
     pledge.updated_at = at
     pledge.save(update_fields=["status", "completed_at", "updated_at"])
+    _pages_changed(pledge)
     if lapsed:
         _notify_pledge_lapsed(pledge)
 
@@ -554,6 +565,7 @@ def pledge_withdraw(*, pledge: Pledge, actor) -> Pledge:
     pledge.withdrawn_at = now
     pledge.updated_at = now
     pledge.save(update_fields=["status", "withdrawn_at", "updated_at"])
+    _pages_changed(pledge)
     return pledge
 
 
@@ -636,6 +648,7 @@ def check_in_create(*, pledge: Pledge, author, note: str, quantity=None) -> Chec
     pledge.updated_at = now
     pledge.save(update_fields=update_fields)
     check_in.pledge = pledge
+    _pages_changed(pledge)
     return check_in
 
 
@@ -676,6 +689,7 @@ def signature_mark_done(*, pledge: Pledge, member, outcome: str) -> Signature:
     pledge.save(update_fields=["done_count", "updated_at"])
     if _everyone_done(pledge):
         _complete(pledge, at=now, lapsed=False)
+    _pages_changed(pledge)
     transaction.on_commit(
         lambda: commitment_done.send(sender=Signature, signature=signature), robust=True
     )
@@ -699,6 +713,7 @@ def pledge_recount(*, pledge: Pledge | int) -> Pledge:
     pledge.done_count = signatures["done"]
     pledge.total_quantity = total
     pledge.save(update_fields=["signer_count", "done_count", "total_quantity"])
+    _pages_changed(pledge)
     return pledge
 
 

@@ -21,13 +21,11 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from communities.moderation import ModerationStatus
-from communities.selectors import organised_community_ids
+from kernel import caching
 from pledges import page_sections, permissions, selectors, services
 from pledges.filters import PledgeFilter
 from pledges.forms import CheckInForm, DoneForm, PledgeEditForm, PledgeForm
 from pledges.models import Campaign, Pledge, format_quantity
-from radicals import page_purge, shared_pages
-from radicals.member_cache import member_page_cache
 from radicals.web import call_service
 
 WALL_PAGE_SIZE = 20
@@ -54,7 +52,18 @@ def _community_href(community) -> str:
 # --- The wall ------------------------------------------------------------------------
 
 
-@member_page_cache
+def _selected_filters(request, choices: dict) -> tuple:
+    """The select filters' values that are among their choices (any other shows as
+    "Any …"): the key of the cached filter form, so made-up values add no copies."""
+    allowed = {kind: {slug for slug, _name in pairs} for kind, pairs in choices.items()}
+    allowed["status"] = {value for value, _label in Pledge.Status.choices}
+    allowed["sort"] = {value for value, _label in selectors.Sort.CHOICES}
+    return tuple(
+        (name, request.GET.get(name, "") if request.GET.get(name, "") in values else "")
+        for name, values in sorted(allowed.items())
+    )
+
+
 def wall(request):
     # Always bound, so the default order and the hiding of withdrawn pledges apply.
     filterset = PledgeFilter(request.GET, queryset=selectors.pledge_wall(user=request.user))
@@ -69,6 +78,7 @@ def wall(request):
         page = filterset.page(page=request.GET.get("page"), size=WALL_PAGE_SIZE)
     if page.past_last_page:
         notice = _past_last_page_notice(page, searched=bool(filterset.search_text))
+    choices = selectors.filter_choices()
     context = {
         "notice": notice,
         "last_page_url": _page_url(request, page.last_page) if page.past_last_page else None,
@@ -76,10 +86,11 @@ def wall(request):
         "filterset": filterset,
         "form": filterset.form,
         "page": page,
-        "choices": selectors.filter_choices(),
+        "choices": choices,
         "status_choices": Pledge.Status.choices,
         "sort_choices": selectors.Sort.CHOICES,
         "values": {name: request.GET.get(name, "") for name in filterset.filters},
+        "selected": _selected_filters(request, choices),
         "previous_url": _page_url(request, page.number - 1) if page.has_previous else None,
         "next_url": _page_url(request, page.number + 1) if page.has_next else None,
         "filtered": any(request.GET.get(name) for name in filterset.filters if name != "sort"),
@@ -113,45 +124,13 @@ def _sign_panel_context(request, pledge: Pledge, signature, error: str | None = 
     }
 
 
-@member_page_cache
 def detail(request, pk: int):
-    page_purge.keep_until_changed(request, f"pledge:{pk}")
+    caching.page_shows(request, caching.pledge(pk))
     # Read once, with what the page shows: a primary-key read whose joins cost little
     # next to a second round trip for the same row when the page is rendered.
     pledge = selectors.pledge_get_for(user=request.user, pk=pk)
     signature = selectors.signature_of(user=request.user, pledge=pledge)
-    variant = (
-        _shared_variant(request.user, pledge, signature) if shared_pages.enabled(request) else None
-    )
-    if variant is None:
-        return _detail_page(request, pledge, signature)
-    return shared_pages.serve(
-        request,
-        name="pledge",
-        variant=variant,
-        subjects=[f"pledge:{pledge.pk}"],
-        render=lambda: _detail_page(request, pledge, signature),
-    )
-
-
-def _shared_variant(user, pledge: Pledge, signature) -> tuple | None:
-    """What can still differ between signed-in members with no part in the pledge, who
-    share one rendering of its page (radicals.shared_pages); None for those who have a
-    part (its author and signers, its community's organisers, admins, the authors of
-    stories about it), whose page shows their own forms and what only they may see.
-
-    A member's own check-in waiting for a moderator is on the pages of signers only:
-    a check-in needs a signature, and one kept after its signature was taken back
-    shows on that member's page once it is published."""
-    if not user.is_authenticated or user.is_staff or signature is not None:
-        return None
-    if pledge.author_id == user.pk:
-        return None
-    if pledge.community_id and pledge.community_id in organised_community_ids(user):
-        return None
-    if shared_pages.shows_own_content(user, f"pledge:{pledge.pk}"):
-        return None
-    return (permissions.can_sign(user, pledge, None),)
+    return _detail_page(request, pledge, signature)
 
 
 def _detail_page(request, pledge: Pledge, signature):

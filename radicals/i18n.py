@@ -148,8 +148,8 @@ JINJA_OPTIONS = {
             "jinja2.ext.do",
             "jinja2.ext.loopcontrols",
             "jinja2.ext.i18n",
-            "radicals.fragment_cache.FragmentCacheExtension",
-            "radicals.memo.MemoExtension",
+            "kernel.caching.fragments.FragmentCacheExtension",
+            "kernel.caching.memo.MemoExtension",
         ]
     ),
     "newstyle_gettext": "true",

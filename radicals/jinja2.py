@@ -10,10 +10,9 @@ from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoad
 from markupsafe import Markup
 
 from communities.moderation import flag_url
+from kernel.caching.memo import CSRF_SENTINEL, csrf_fill
 from radicals import i18n
 from radicals.markdown import render_markdown
-from radicals.memo import CSRF_SENTINEL, csrf_fill
-from radicals.shared_pages import HEADER_HOLE
 
 
 def url(name: str, *args, **kwargs) -> str:
@@ -97,8 +96,8 @@ def environment(**options) -> Environment:
             "jinja2.ext.do",
             "jinja2.ext.loopcontrols",
             "jinja2.ext.i18n",
-            "radicals.fragment_cache.FragmentCacheExtension",
-            "radicals.memo.MemoExtension",
+            "kernel.caching.fragments.FragmentCacheExtension",
+            "kernel.caching.memo.MemoExtension",
         ],
         **{k: v for k, v in options.items() if k != "autoescape"},
     )
@@ -115,7 +114,6 @@ def environment(**options) -> Environment:
         static=static,
         csrf_hidden=csrf_hidden,
         CSRF_SENTINEL=CSRF_SENTINEL,
-        HEADER_HOLE=HEADER_HOLE,
         flag_url=flag_url,
         field_kind=field_kind,
         field_errors=field_errors,

@@ -135,7 +135,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # The language is chosen before any cached page is looked up: keys carry it.
     "radicals.i18n.LanguageMiddleware",
-    "radicals.middleware.AnonymousPageCacheMiddleware",
+    # Anonymous copies of a few pages and the HTTP caching headers (kernel.caching).
+    "kernel.caching.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -149,8 +150,6 @@ MIDDLEWARE = [
     # Share links (?ref=<token>): remembers who invited a visitor, for attribution.
     "reports.middleware.ReferralMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    # After each change a member makes, their cached pages are retired (member_cache).
-    "radicals.member_cache.MemberWriteMiddleware",
 ]
 
 ROOT_URLCONF = "radicals.urls"
@@ -552,25 +551,20 @@ if env.bool("DJANGO_BEHIND_PROXY", default=False):
 # Demo accounts are printed and loaded only in development.
 DEMO_DATA_ALLOWED = DEBUG
 
-# Pages anonymous visitors read are served from the cache for this many seconds
-# (radicals.middleware.AnonymousPageCacheMiddleware); 0 switches it off, as in
-# development, where a change must show at once.
+# Every cache and its contract: kernel/caching/__init__.py.
+# The home, a community's and a pledge's page are served to visitors who are not signed
+# in from the cache for this many seconds (kernel.caching.pages); 0 switches it off, as
+# in development, where a change must show at once.
 ANONYMOUS_PAGE_CACHE_SECONDS = env.int("ANONYMOUS_PAGE_CACHE_SECONDS", default=0 if DEBUG else 5)
-# A pledge's and a community's page are kept longer for those visitors, because any
-# change to what they show drops the copy at once (radicals.page_purge); the seconds
-# bound only what is not purged (the community's rolled-up totals, a theme's name).
+# A pledge's and a community's page are kept longer, because every change to what they
+# show drops the copy at once (kernel.caching.changed); the seconds bound only what is
+# not dropped (the community's rolled-up totals, a theme's name).
 ANONYMOUS_PURGED_PAGE_CACHE_SECONDS = env.int("ANONYMOUS_PURGED_PAGE_CACHE_SECONDS", default=300)
-# A signed-in member's own copy of the busiest pages is served again for this many
-# seconds (radicals.member_cache); any change the member makes retires their copies at
-# once, others' changes show when the copy expires. 0 switches it off.
-MEMBER_PAGE_CACHE_SECONDS = env.int("MEMBER_PAGE_CACHE_SECONDS", default=0 if DEBUG else 5)
-# One rendering of a pledge's or a community's page is shared for this many seconds by
-# the signed-in members with no part in it (radicals.shared_pages), each served it with
-# their own header; any change to what it shows drops it at once. 0 switches it off.
-SHARED_PAGE_CACHE_SECONDS = env.int("SHARED_PAGE_CACHE_SECONDS", default=0 if DEBUG else 300)
-# The header's unread and moderation counts are kept this many seconds per member
-# (radicals.context_processors.HeaderCounts); the member's own changes show at once.
-HEADER_COUNTS_CACHE_SECONDS = env.int("HEADER_COUNTS_CACHE_SECONDS", default=0 if DEBUG else 10)
+# Small pieces of templates remembered in each process under everything they show
+# (kernel.caching.memo); off renders them every time.
+TEMPLATE_MEMO = env.bool("TEMPLATE_MEMO", default=True)
+# Count every cache layer's hits and misses into Redis (kernel.caching.stats).
+CACHE_STATS = env.bool("CACHE_STATS", default=False)
 # Sessions live in the database: signing in and staying signed in never depend on
 # Redis, which is only a cache and a broker.
 SESSION_ENGINE = env("DJANGO_SESSION_ENGINE", default="django.contrib.sessions.backends.db")

@@ -13,10 +13,8 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.response import Response
 
 from radicals import home_sections, home_stats
-from radicals.member_cache import member_page_cache
 
 
-@member_page_cache
 def home(request):
     return render(
         request,

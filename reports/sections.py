@@ -4,25 +4,22 @@ the rollups), and badges on member profiles."""
 
 from __future__ import annotations
 
-from django.core.cache import cache
-
 from communities import page_sections as community_sections
+from kernel.caching import cached_value
 from members import profile_sections
 from radicals import home_stats
 from reports import permissions, selectors
 from reports.models import Scope
 
-MODULES_CACHE_KEY = "reports:modules-available"
-
 
 def _modules_available() -> int:
-    count = cache.get(MODULES_CACHE_KEY)
-    if count is None:
-        from learning.models import Module
+    return cached_value("reports.modules-available", _count_modules)
 
-        count = Module.objects.filter(status=Module.Status.PUBLISHED).count()
-        cache.set(MODULES_CACHE_KEY, count, 300)
-    return count
+
+def _count_modules() -> int:
+    from learning.models import Module
+
+    return Module.objects.filter(status=Module.Status.PUBLISHED).count()
 
 
 def home_totals(*, request) -> list[dict]:

@@ -7,18 +7,17 @@ table names read from the models' metadata; every value travels as a query param
 from __future__ import annotations
 
 import datetime
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, F, Max, Min, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from kernel.caching import cached_value
 from reports import rollups
 from reports.models import (
     METRIC_LABELS,
@@ -37,9 +36,6 @@ from reports.models import (
     RollupDirtyDay,
     Scope,
 )
-
-TOTALS_SECONDS = 60  # how long a scope's totals are kept (cached_totals)
-TOTALS_RENEW_SECONDS = 60  # one request has this long to count them again
 
 
 def _zero() -> dict:
@@ -90,21 +86,15 @@ def live_totals(*, scope: str, scope_id: int = 0) -> dict:
 
 
 def cached_totals(*, scope: str, scope_id: int = 0) -> dict:
-    """`live_totals`, kept for TOTALS_SECONDS per scope (the home page's, a community's
-    and a campaign's figures). When they run out, one request counts again while the
-    others are given the last figures, so a busy page never has every worker count at
-    once."""
-    key = f"reports:totals:{scope}:{scope_id}"
-    entry = cache.get(key)
-    if entry is not None and (
-        time.time() < entry[0] or not cache.add(f"{key}:renewing", 1, TOTALS_RENEW_SECONDS)
-    ):
-        return entry[1]
-    totals = live_totals(scope=scope, scope_id=scope_id)
-    cache.set(key, (time.time() + TOTALS_SECONDS, totals), TOTALS_SECONDS * 30)
-    if entry is not None:
-        cache.delete(f"{key}:renewing")
-    return totals
+    """`live_totals`, kept per scope (the home page's, a community's and a campaign's
+    figures) as the data cache "reports.totals" (kernel.caching). When they run out, one
+    request counts again while the others are given the last figures, so a busy page
+    never has every worker count at once."""
+    return cached_value(
+        "reports.totals",
+        lambda: live_totals(scope=scope, scope_id=scope_id),
+        vary=(scope, scope_id),
+    )
 
 
 def platform_totals() -> dict:

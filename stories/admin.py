@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from stories.caching import story_changed
 from stories.models import CoAuthor, Comment, Reaction, Story, StoryEvent, Tag
 
 
@@ -54,6 +55,18 @@ class StoryAdmin(admin.ModelAdmin):
     ]
     inlines = [CoAuthorInline, StoryEventInline]
     date_hierarchy = "created_at"
+
+    def save_model(self, request, obj, form, change) -> None:
+        # The pages it was on and the pages it is on now (kernel.caching).
+        before = Story.objects.filter(pk=obj.pk).first() if obj.pk else None
+        super().save_model(request, obj, form, change)
+        if before is not None:
+            story_changed(before)
+        story_changed(obj)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        story_changed(form.instance)  # co-authors (names on the story) may have changed
 
 
 @admin.register(Tag)

@@ -11,8 +11,9 @@ from members import profile_sections
 from notifications import digest_sections
 from pledges import page_sections as pledge_sections
 from pledges.signals import commitment_done
-from radicals import home_sections, home_stats, shared_pages
+from radicals import home_sections, home_stats
 from stories import pledge_links, selectors
+from stories.caching import pages_of_story
 from stories.models import Comment, Story
 
 
@@ -109,31 +110,13 @@ def organiser_digest(*, organiser, since, until) -> list[digest_sections.DigestS
     ]
 
 
-def pages_with_own_stories(user) -> list[str]:
-    """The pledges and communities whose pages show a story `user` wrote or co-writes
-    (radicals.shared_pages), with their own name on it whatever they chose to show
-    others."""
-    rows = (
-        selectors.stories_written_by(user)
-        .values_list("community_id", "pledges__id")
-        .distinct()
-        .order_by()
-    )
-    subjects = set()
-    for community_id, pledge_id in rows:
-        if community_id:
-            subjects.add(f"community:{community_id}")
-        if pledge_id:
-            subjects.add(f"pledge:{pledge_id}")
-    return sorted(subjects)
-
-
 def register_all() -> None:
     register_moderated(
         Story,
         label="story",
         url_of=lambda story: story.get_absolute_url(),
         text_of=lambda story: story.title,
+        pages_of=pages_of_story,
     )
     register_moderated(
         Comment,
@@ -142,15 +125,13 @@ def register_all() -> None:
         text_of=lambda comment: comment.body[:200],
         community_field="story__community",
         author_field="author",
+        pages_of=lambda comment: pages_of_story(comment.story),
     )
     home_stats.register(home_totals)
     home_sections.register(home_featured)
     profile_sections.register(profile_stories)
     community_sections.register(community_stories)
     pledge_sections.register(pledge_links.pledge_section)
-    # A member's own story shows with their own name (whatever they chose to show
-    # others), so pages listing it are rendered for them (radicals.shared_pages).
-    shared_pages.register_own_content(pages_with_own_stories)
     digest_sections.register(organiser_digest)
     digest_sections.register_recipients(organisers_with_stories_to_review)
     commitment_done.connect(

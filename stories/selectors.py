@@ -49,11 +49,6 @@ def _written_by_q(user) -> Q:
     return Q(author=user) | Q(pk__in=list(co_written.values_list("story_id", flat=True)))
 
 
-def stories_written_by(user) -> QuerySet[Story]:
-    """Stories `user` wrote or co-writes (accepted), in any state."""
-    return Story.objects.filter(_written_by_q(user))
-
-
 def stories_visible_to(user) -> QuerySet[Story]:
     """Every story `user` may open."""
     public = Q(status=Story.Status.PUBLISHED, moderation_status=ModerationStatus.PUBLISHED)

@@ -20,11 +20,13 @@ from django.utils.text import slugify
 from communities.models import AuditEntry, Community, Membership
 from communities.moderation import ModerationStatus, initial_status_for
 from communities.permissions import can_post_in
+from kernel import caching
 from notifications.models import Kind
 from notifications.services import notify
 from pledges.models import Campaign, Pledge
 from pledges.selectors import pledges_visible_to
 from stories import permissions
+from stories.caching import pages_of_story, story_changed
 from stories.models import (
     BODY_MAX_LENGTH,
     COMMENT_MAX_LENGTH,
@@ -317,6 +319,7 @@ def story_create(
     story.tags.set(_tags_for(cleaned["tags"]))
     story.pledges.set(cleaned["pledges"])
     _event(story, author, StoryEvent.Action.CREATED)
+    story_changed(story)
     return story
 
 
@@ -330,6 +333,8 @@ def story_update(*, story: Story, actor, **changes) -> Story:
     if not permissions.can_edit_story(actor, story):
         raise PermissionDenied("Only the story's author and co-authors can change it.")
     cleaned = _validate(changes, author=actor, story=story)
+    # The pages it was on before the change are dropped too.
+    shown_before = pages_of_story(story)
     names = cleaned.pop("tags", None)
     linked = cleaned.pop("pledges", None)
     update_fields = []
@@ -356,6 +361,7 @@ def story_update(*, story: Story, actor, **changes) -> Story:
             update_fields=[f for f in update_fields if f not in ("tags", "pledges")]
             + ["updated_at"]
         )
+        caching.changed(*shown_before, *pages_of_story(story))
     return story
 
 
@@ -383,6 +389,7 @@ def story_publish(*, story: Story, actor) -> Story:
         story.published_at = story.published_at or now
         story.save(update_fields=["status", "published_at"])
         _event(story, actor, StoryEvent.Action.PUBLISHED)
+    story_changed(story)
     return story
 
 
@@ -401,6 +408,7 @@ def story_withdraw(*, story: Story, actor) -> Story:
     story.featured_at = None
     story.save(update_fields=["status", "is_featured", "featured_at"])
     _event(story, actor, StoryEvent.Action.WITHDRAWN)
+    story_changed(story)
     return story
 
 
@@ -410,6 +418,7 @@ def story_delete(*, story: Story, actor) -> None:
     story = _lock(story)
     if not permissions.can_manage_story(actor, story):
         raise PermissionDenied("Only the story's author can delete it.")
+    story_changed(story)  # asked before the links go with it
     story.delete()
 
 
@@ -471,6 +480,7 @@ def story_review(*, story: Story, actor, publish: bool, note: str = "") -> Story
         story.published_at = story.published_at or now
         fields.append("published_at")
     story.save(update_fields=fields)
+    story_changed(story)
     _event(
         story, actor, StoryEvent.Action.PUBLISHED if publish else StoryEvent.Action.RETURNED, note
     )
@@ -512,6 +522,7 @@ def story_feature(*, story: Story, actor, featured: bool = True) -> Story:
     story.featured_by = actor if featured else None
     story.save(update_fields=["is_featured", "featured_at", "featured_by"])
     _event(story, actor, StoryEvent.Action.FEATURED if featured else StoryEvent.Action.UNFEATURED)
+    story_changed(story)
     return story
 
 
@@ -545,6 +556,7 @@ def co_author_invite(*, story: Story, actor, member) -> CoAuthor:
         co_author.invited_at = now
         co_author.responded_at = None
         co_author.save(update_fields=["status", "invited_by", "invited_at", "responded_at"])
+    story_changed(story)
     notify(
         kind=Kind.CO_AUTHOR_INVITATION,
         recipient=member,
@@ -579,6 +591,7 @@ def co_author_respond(*, story: Story, member, accept: bool) -> CoAuthor:
     co_author.status = target
     co_author.responded_at = timezone.now()
     co_author.save(update_fields=["status", "responded_at"])
+    story_changed(co_author.story)
     return co_author
 
 
@@ -597,6 +610,7 @@ def co_author_remove(*, story: Story, actor, member) -> CoAuthor:
     co_author.status = CoAuthor.Status.REMOVED
     co_author.responded_at = timezone.now()
     co_author.save(update_fields=["status", "responded_at"])
+    story_changed(story)
     return co_author
 
 
@@ -624,6 +638,7 @@ def reaction_add(*, story: Story, member) -> Reaction:
     story.inspired_count = F("inspired_count") + 1
     story.save(update_fields=["inspired_count"])
     story.refresh_from_db(fields=["inspired_count"])
+    story_changed(story)
     notify(
         kind=Kind.STORY_REACTION,
         recipient=story.author,
@@ -645,6 +660,7 @@ def reaction_remove(*, story: Story, member) -> Story:
         story.inspired_count = F("inspired_count") - deleted
         story.save(update_fields=["inspired_count"])
         story.refresh_from_db(fields=["inspired_count"])
+        story_changed(story)
     return story
 
 
@@ -692,6 +708,7 @@ def comment_create(*, story: Story, author, body: str, parent: Comment | None = 
     )
     if comment.is_published:
         _tell_about_comment(comment, story)
+    story_changed(story)  # its card shows how many comments it has
     return comment
 
 

@@ -69,7 +69,7 @@ def _clean_cache():
 @pytest.fixture
 def pseudo_welsh(settings, tmp_path_factory):
     """Welsh pages whose every marked string reads ⟦English⟧ (tests/pseudo_locale.py)."""
-    from radicals.memo import STORE
+    from kernel.caching.memo import STORE
     from tests.pseudo_locale import write_catalogue
 
     STORE.clear()

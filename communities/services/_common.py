@@ -12,6 +12,7 @@ from django.utils import timezone
 from communities import permissions
 from communities.models import AuditEntry, Community, Flag, Invitation, Membership
 from communities.moderation import moderated_type_for
+from kernel import caching
 from members.models import User
 
 Action = AuditEntry.Action
@@ -79,6 +80,12 @@ def _audit(
         reason=reason,
         details=details or {},
     )
+
+
+def _community_changed(community: Community) -> None:
+    """Drop the cached copies of the community's page once this transaction commits
+    (kernel.caching): its details, members or organisers changed."""
+    caching.changed(caching.community(community.pk))
 
 
 def _recount_members(community: Community) -> None:

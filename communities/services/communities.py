@@ -12,6 +12,7 @@ from communities.services._common import (
     Action,
     _audit,
     _clean_reason,
+    _community_changed,
     _community_url,
     _forget_cached_ids,
     _recount_members,
@@ -74,6 +75,7 @@ def _new_community(
     )
     community.full_clean(exclude=["member_count"])
     community.save()
+    _community_changed(community)
     return community
 
 
@@ -86,6 +88,7 @@ def _make_organiser(community: Community, member) -> Membership:
     membership.banned_until = None
     membership.joined_at = membership.joined_at or timezone.now()
     membership.save()
+    _community_changed(community)
     _forget_cached_ids(member)
     _recount_members(community)
     return membership
@@ -183,6 +186,7 @@ def community_decide(*, community: Community, actor, approve: bool, reason: str 
     )
     community.status = wanted
     community.save(update_fields=["status"])
+    _community_changed(community)
     if approve and community.requested_by is not None:
         _make_organiser(community, community.requested_by)
     _audit(
@@ -238,6 +242,7 @@ def community_update(*, community: Community, actor, **changes) -> Community:
         setattr(community, name, value.strip() if isinstance(value, str) else value)
     community.full_clean(exclude=["member_count"])
     community.save(update_fields=changed)
+    _community_changed(community)
 
     def shown(value):
         return value.pk if hasattr(value, "pk") else value

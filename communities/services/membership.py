@@ -20,6 +20,7 @@ from communities.services._common import (
     _audit,
     _ban_text,
     _clean_reason,
+    _community_changed,
     _community_url,
     _date,
     _forget_cached_ids,
@@ -83,6 +84,7 @@ def membership_join(*, community: Community, member, invitation: Invitation | No
         membership.invited_by = invitation.created_by
         Invitation.objects.filter(pk=invitation.pk).update(use_count=F("use_count") + 1)
     membership.save()
+    _community_changed(community)
     _forget_cached_ids(member)
     _recount_members(community)
     return membership
@@ -130,6 +132,7 @@ def membership_request(*, community: Community, member, message: str = "") -> Me
     membership.requested_at = timezone.now()
     membership.request_message = message
     membership.save()
+    _community_changed(community)
     manage_url = reverse("communities:manage", args=[community.slug])
     for organiser in _organiser_users(community):
         notify(
@@ -172,6 +175,7 @@ def membership_leave(*, community: Community, member) -> Membership:
     membership.status = Membership.Status.LEFT
     membership.role = Membership.Role.MEMBER
     membership.save(update_fields=["status", "role"])
+    _community_changed(community)
     _forget_cached_ids(member)
     _recount_members(community)
     if was_organiser:
@@ -208,6 +212,7 @@ def membership_decide(
     if approve:
         membership.joined_at = now
     membership.save(update_fields=["status", "decided_at", "joined_at"])
+    _community_changed(community)
     _forget_cached_ids(membership.member)
     _recount_members(community)
     _audit(
@@ -250,6 +255,7 @@ def organiser_appoint(*, community: Community, member, actor, reason: str = "") 
     reason = _clean_reason(reason, required=False, message="")
     membership.role = Membership.Role.ORGANISER
     membership.save(update_fields=["role"])
+    _community_changed(community)
     _forget_cached_ids(member)
     _audit(
         actor=actor,
@@ -276,6 +282,7 @@ def organiser_remove(*, community: Community, member, actor, reason: str = "") -
     reason = _clean_reason(reason, required=False, message="")
     membership.role = Membership.Role.MEMBER
     membership.save(update_fields=["role"])
+    _community_changed(community)
     _forget_cached_ids(member)
     _audit(
         actor=actor,
@@ -307,6 +314,7 @@ def member_remove(*, community: Community, member, actor, reason: str) -> Member
     membership.status = Membership.Status.REMOVED
     membership.role = Membership.Role.MEMBER
     membership.save(update_fields=["status", "role"])
+    _community_changed(community)
     _forget_cached_ids(member)
     _recount_members(community)
     _resolve_flags(
@@ -357,6 +365,7 @@ def member_ban(
     membership.role = Membership.Role.MEMBER
     membership.banned_until = until
     membership.save(update_fields=["status", "role", "banned_until"])
+    _community_changed(community)
     _forget_cached_ids(member)
     _recount_members(community)
     _resolve_flags(
@@ -406,6 +415,7 @@ def member_unban(*, community: Community, member, actor, reason: str = "") -> Me
     membership.status = Membership.Status.REMOVED
     membership.banned_until = None
     membership.save(update_fields=["status", "banned_until"])
+    _community_changed(community)
     _audit(
         actor=actor,
         action=Action.MEMBER_UNBANNED,

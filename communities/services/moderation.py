@@ -18,6 +18,7 @@ from communities.services._common import (
     _require_moderator,
     _resolve_flags,
 )
+from kernel import caching
 from members.models import User
 from notifications.models import Kind
 from notifications.services import notify
@@ -119,6 +120,10 @@ def _set_status(item, status: str, reason: str) -> None:
     item.moderation_reason = reason[:500]
     item.moderated_at = timezone.now()
     item.save(update_fields=["moderation_status", "moderation_reason", "moderated_at"])
+    # The pages showing the item (a pledge's, a community's) are dropped: a decision
+    # changes who may see it.
+    mtype = moderated_type_for(item)
+    caching.changed(*(mtype.pages_of(item) if mtype else []))
 
 
 @transaction.atomic

@@ -1,5 +1,6 @@
 """A scope's totals are kept a minute, and when they run out one request counts them
-again while the others are given the last figures (reports.selectors.cached_totals)."""
+again while the others are given the last figures (reports.selectors.cached_totals, the
+data cache "reports.totals" of kernel.caching)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import time
 import pytest
 from django.core.cache import cache
 
+from kernel.caching import data
 from reports import selectors
 from reports.models import Scope
 
@@ -33,17 +35,17 @@ def test_totals_are_kept_per_scope(counted):
 
 def test_run_out_they_are_counted_again_by_one_request(counted, monkeypatch):
     selectors.cached_totals(scope=Scope.PLATFORM)
-    later = time.time() + selectors.TOTALS_SECONDS + 1
-    monkeypatch.setattr(selectors.time, "time", lambda: later)
+    later = time.time() + data.DATA["reports.totals"].seconds + 1
+    monkeypatch.setattr(data.time, "time", lambda: later)
 
     assert selectors.platform_totals() == {"pledges_made": 2}
 
 
 def test_while_one_request_counts_the_others_get_the_last_figures(counted, monkeypatch):
     selectors.cached_totals(scope=Scope.PLATFORM)
-    later = time.time() + selectors.TOTALS_SECONDS + 1
-    monkeypatch.setattr(selectors.time, "time", lambda: later)
-    cache.add(f"reports:totals:{Scope.PLATFORM}:0:renewing", 1, 60)
+    later = time.time() + data.DATA["reports.totals"].seconds + 1
+    monkeypatch.setattr(data.time, "time", lambda: later)
+    cache.add(data.data_key("reports.totals", (Scope.PLATFORM, 0)) + ":renewing", 1, 60)
 
     assert selectors.platform_totals() == {"pledges_made": 1}
     assert len(counted) == 1

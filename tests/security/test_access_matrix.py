@@ -20,6 +20,7 @@ platform is in exactly one matrix, and the last tests fail when a URL has no row
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -776,18 +777,36 @@ class Outcome:
     changed: list[str]
     location: str
     body: str
+    mismatch: str = ""
 
 
-def _request(row: Row, world: World, actor: str, data: dict | None) -> Outcome:
+def _client(world: World, actor: str, api: bool):
     person = world.people[actor]
-    api = row.name.startswith("api")
     client = APIClient() if api else Client()
     if person is not None:
         if api:
             client.force_authenticate(person)
         else:
             client.cookies[settings.SESSION_COOKIE_NAME] = SESSIONS[actor]
+    return client
+
+
+# With the caches on, each page is first asked for by those who see most of it, then
+# anonymously, so that a copy stored for the wrong person would be served next.
+PRIMING_ACTORS = ("admin", "organiser", "member", "anonymous")
+# What differs between two renderings of the same page for the same person.
+PER_REQUEST = re.compile(r'(name="csrfmiddlewaretoken" value|nonce)="[^"]*"')
+
+
+def _request(
+    row: Row, world: World, actor: str, data: dict | None, caches_on: bool = False
+) -> Outcome:
+    api = row.name.startswith("api")
+    client = _client(world, actor, api)
     url = reverse(row.name, kwargs=KWARGS.get(row.name, lambda w: {})(world))
+    if caches_on and row.method == "get":
+        for primer in PRIMING_ACTORS:
+            _client(world, primer, api).get(url)
     before = fingerprint()
     if row.method == "get":
         response = client.get(url)
@@ -801,14 +820,37 @@ def _request(row: Row, world: World, actor: str, data: dict | None) -> Outcome:
     form = (getattr(response, "context", None) or {}).get("form")
     if form is not None and getattr(form, "errors", None):
         body = f"form errors: {dict(form.errors)}"
-    return Outcome(response.status_code, changed, response.get("Location", ""), body)
+    outcome = Outcome(response.status_code, changed, response.get("Location", ""), body)
+    if caches_on and row.method == "get" and not response.streaming:
+        # The page as rendered for this person with every page cache layer bypassed:
+        # anything else means they were served someone else's copy.
+        fresh = _client(world, actor, api).get(url, HTTP_X_RADICALS_PAGE_CACHE="off")
+        served, own = (
+            PER_REQUEST.sub("", r.content.decode(errors="replace")) for r in (response, fresh)
+        )
+        if (response.status_code, served) != (fresh.status_code, own):
+            outcome.mismatch = _first_difference(served, own)
+    return outcome
 
 
-def _check(row: Row, world: World) -> list[str]:
+def _first_difference(served: str, own: str) -> str:
+    at = next(
+        (n for n, (a, b) in enumerate(zip(served, own, strict=False)) if a != b),
+        min(len(served), len(own)),
+    )
+    start, end = max(at - 80, 0), at + 120
+    return f"served …{served[start:end]!r}… instead of …{own[start:end]!r}…"
+
+
+def _check(row: Row, world: World, caches_on: bool = False) -> list[str]:
     problems = []
     for actor, expected in zip(ACTORS, row.expected, strict=True):
         data = row.data(world) if row.data else None
-        outcome = in_savepoint(lambda actor=actor, data=data: _request(row, world, actor, data))
+        outcome = in_savepoint(
+            lambda actor=actor, data=data: _request(row, world, actor, data, caches_on)
+        )
+        if outcome.mismatch:
+            problems.append(f"{actor}: with the caches on, {outcome.mismatch}")
         allowed = expected if isinstance(expected, tuple) else (expected,)
         if outcome.status not in allowed:
             problems.append(f"{actor}: expected {expected}, got {outcome.status} {outcome.body}")
@@ -836,18 +878,63 @@ def _params(rows):
     return [pytest.param(row, id=f"{row.name}-{row.method}") for row in rows]
 
 
+@pytest.fixture(params=["caches off", "caches on"])
+def caches_on(request, settings) -> bool:
+    """Every row runs twice: with no cache layer, then with every one switched on."""
+    on = request.param == "caches on"
+    settings.ANONYMOUS_PAGE_CACHE_SECONDS = 60 if on else 0
+    settings.ANONYMOUS_PURGED_PAGE_CACHE_SECONDS = 300 if on else 0
+    settings.TEMPLATE_MEMO = on
+    settings.BENCHMARK_VIEWS = True  # so a request can ask for the page without them
+    return on
+
+
 @pytest.mark.parametrize("row", _params(WEB))
-def test_web_access(row, world):
-    problems = _check(row, world)
+def test_web_access(row, world, caches_on):
+    problems = _check(row, world, caches_on)
 
     assert not problems, f"{row.name} {row.method.upper()}:\n" + "\n".join(problems)
 
 
 @pytest.mark.parametrize("row", _params(API))
-def test_api_access(row, world):
-    problems = _check(row, world)
+def test_api_access(row, world, caches_on):
+    problems = _check(row, world, caches_on)
 
     assert not problems, f"{row.name} {row.method.upper()}:\n" + "\n".join(problems)
+
+
+CACHED_PAGE_KWARGS: dict[str, Callable[[World], dict]] = {
+    "home": lambda w: {},
+    "pledges:detail": _pk("pledge"),
+    "communities:detail": _slug("community"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CACHED_PAGE_KWARGS))
+def test_each_page_the_cache_keeps_is_each_persons_own_page_with_the_caches_on(
+    name, world, settings, monkeypatch
+):
+    """The community page's rows live in the communities matrix: every page the contract
+    names is checked here too, first asked for by the more privileged."""
+    settings.ANONYMOUS_PAGE_CACHE_SECONDS = 60
+    settings.ANONYMOUS_PURGED_PAGE_CACHE_SECONDS = 300
+    settings.TEMPLATE_MEMO = True
+    settings.BENCHMARK_VIEWS = True
+    monkeypatch.setitem(KWARGS, name, CACHED_PAGE_KWARGS[name])
+    row = Row(name, "get", (200,) * len(ACTORS))
+    problems = []
+    for actor in ACTORS:
+        outcome = in_savepoint(lambda actor=actor: _request(row, world, actor, None, True))
+        if outcome.mismatch:
+            problems.append(f"{actor}: {outcome.mismatch}")
+
+    assert not problems, "\n".join(problems)
+
+
+def test_the_pages_the_cache_keeps_are_all_checked():
+    from kernel.caching import PAGES
+
+    assert set(PAGES) == set(CACHED_PAGE_KWARGS)
 
 
 # --- Every URL has rows, once -----------------------------------------------------------------

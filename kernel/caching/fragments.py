@@ -1,20 +1,25 @@
-"""`{% cache seconds, "name", vary… %}…{% endcache %}`: a rendered piece of a template kept
-in the cache (Redis) and shared by every request whose `vary` values are the same.
+"""`{% cache "name", vary… %}…{% endcache %}`: a rendered piece of a template kept in the
+cache (Redis) and shared by every request whose `vary` values (and language) are the
+same, for the seconds `FRAGMENTS` gives the name.
 
 For parts of a page that cost far more to render than to fetch and that do not depend on
-who is looking (the wall's filter form, with a select of every organisation and
-community, say). A fragment must not hold anything personal or a CSRF token.
+who is looking. A fragment must not hold anything personal or a CSRF token.
 """
 
 from __future__ import annotations
-
-import hashlib
 
 from jinja2 import nodes
 from jinja2.ext import Extension
 from markupsafe import Markup
 
-KEY_PREFIX = "fragment:"
+from kernel.caching import keys, stats, switch
+
+# name -> seconds kept. Dropped only when the seconds run out.
+FRAGMENTS: dict[str, int] = {
+    # The wall's filter form: a select of every theme, campaign, community, organisation
+    # and region, for the values in the address (the choices are a data cache as long).
+    "pledges:wall-filters": 120,
+}
 
 
 class FragmentCacheExtension(Extension):
@@ -33,11 +38,13 @@ class FragmentCacheExtension(Extension):
     def _cached(self, args: list, caller) -> Markup:
         from django.core.cache import cache
 
-        seconds, *vary = args
-        if not seconds or seconds <= 0:
+        name, *vary = args
+        seconds = FRAGMENTS[name]  # a fragment not named in the contract is an error
+        if seconds <= 0 or switch.bypassed():
             return Markup(caller())  # noqa: S704 # nosec B704 - the template's own output
-        key = KEY_PREFIX + hashlib.sha256(repr(vary).encode()).hexdigest()
+        key = keys.key("fragment", name, *vary)
         html = cache.get(key)
+        stats.count("fragment", hit=html is not None)
         if html is None:
             html = str(caller())
             cache.set(key, html, seconds)

@@ -1,18 +1,19 @@
 """`{% memo key %}…{% endmemo %}`: a rendered piece of a template remembered, in this
 process, under a key made of everything the piece depends on.
 
-Unlike `{% cache %}` (radicals/fragment_cache.py: Redis, shared, expires after some
+Unlike `{% cache %}` (kernel.caching.fragments: Redis, shared, expires after some
 seconds), a memo never goes stale, because its key holds every value the piece reads:
 a pledge card is remembered under the pledge's id and every field it shows (title,
 dates, status, counts), its author's name settings and the viewer's relation to the
-author. When any of them changes the
-key changes, and the old entry ages out of a bounded least-recently-used store. This is
-for small pieces drawn many times over (cards in a list, the page header), where
-rendering the NHS.UK macros costs far more than building the key.
+author. When any of them changes the key changes, and the old entry ages out of a
+bounded least-recently-used store. This is for small pieces drawn many times over
+(cards in a list, the page header), where rendering the NHS.UK macros costs far more
+than building the key.
 
-Each memo's key starts with a name of its own (`("pledge_card", pledge.pk, …)`), so two
-memos never share an entry. A memo must not hold a CSRF token (put `CSRF_SENTINEL` where
-it goes and wrap the memo in the `csrf_fill` filter) or anything its key does not name.
+Each memo's key starts with one of the names in `MEMOS` (`("pledge_card", pledge.pk,
+…)`), so two memos never share an entry, and the active language is always part of the
+key. A memo must not hold a CSRF token (put `CSRF_SENTINEL` where it goes and wrap the
+memo in the `csrf_fill` filter) or anything its key does not name.
 """
 
 from __future__ import annotations
@@ -24,8 +25,19 @@ from jinja2 import nodes
 from jinja2.ext import Extension
 from markupsafe import Markup
 
+from kernel.caching import keys, stats, switch
+
 MAX_ENTRIES = 20_000
 CSRF_SENTINEL = Markup("<!--radicals:csrf-field-->")
+
+# Every memo's name, with what its key must hold besides.
+MEMOS: dict[str, str] = {
+    "header": "the member's id and name, their unread count, the navigation, the skip link",
+    "pledge_card": "every field the card shows, its author's name settings, the viewer's "
+    "relation to the author",
+    "sign_button": "nothing: the button is the same for everyone",
+    "unsign_button": "nothing: the button is the same for everyone",
+}
 
 
 class MemoStore:
@@ -61,6 +73,12 @@ class MemoStore:
 STORE = MemoStore()
 
 
+def enabled() -> bool:
+    from django.conf import settings
+
+    return bool(getattr(settings, "TEMPLATE_MEMO", True)) and not switch.bypassed()
+
+
 class MemoExtension(Extension):
     tags = {"memo"}
 
@@ -71,11 +89,13 @@ class MemoExtension(Extension):
         return nodes.CallBlock(self.call_method("_memo", [key]), [], [], body).set_lineno(lineno)
 
     def _memo(self, key, caller) -> Markup:
-        from django.conf import settings
-
-        if not getattr(settings, "TEMPLATE_MEMO", True):
+        if key[0] not in MEMOS:
+            raise KeyError(f"{key[0]!r} is not a memo named in kernel.caching.memo.MEMOS")
+        if not enabled():
             return Markup(caller())  # noqa: S704 # nosec B704 - the template's own output
+        key = (keys.language(), *key)
         html = STORE.get(key)
+        stats.count("memo", hit=html is not None)
         if html is None:
             html = str(caller())
             STORE.set(key, html)
@@ -85,9 +105,12 @@ class MemoExtension(Extension):
 
 def csrf_fill(html, request) -> Markup:
     """Put this request's CSRF field where a memo left `CSRF_SENTINEL`."""
-    from radicals.jinja2 import csrf_hidden
+    from django.middleware.csrf import get_token
 
     text = str(html)
     if CSRF_SENTINEL not in text:
         return Markup(text)  # noqa: S704 # nosec B704 - already-rendered template output
-    return Markup(text.replace(CSRF_SENTINEL, str(csrf_hidden(request))))  # noqa: S704 # nosec B704
+    field = Markup('<input type="hidden" name="csrfmiddlewaretoken" value="{}">').format(
+        get_token(request)
+    )
+    return Markup(text.replace(CSRF_SENTINEL, str(field)))  # noqa: S704 # nosec B704

@@ -1,0 +1,88 @@
+"""Every cache in Radicals, and the one contract they keep.
+
+Nothing else in the product caches: an app that needs a cache adds it here, with its
+row in the table below, and imports it from `kernel.caching`.
+
+Backend
+    Django's cache, `radicals.cache.RedisCache` (settings.CACHES["default"]), under the
+    key prefix CACHE_KEY_PREFIX. The memo alone lives in the process.
+
+Keys
+    `<layer>:<name>:<digest>`, the digest over the language
+    (`django.utils.translation.get_language()`) and everything the value varies on,
+    normalised (kernel.caching.keys); in the memo, the tuple (language, name, values).
+    Subject generations hold no content, so one generation serves every language.
+
+==================  ======================================  =======================================  ===================================  =============================================  ===========================================
+cache               holds                                   key (besides the language)               lifetime                             dropped by                                     served to
+==================  ======================================  =======================================  ===================================  =============================================  ===========================================
+anonymous page      a whole rendered page (200, no cookie   page name, host, path, the query         ANONYMOUS_PURGED_PAGE_CACHE_SECONDS  a new generation of a subject it shows          visitors with no session, messages cookie
+(pages.py)          set, no CSRF token, no `private`):      parameters the page knows (sorted,       (300 s) for a page that names its    (`changed`); the lifetime for all else           or Authorization header, on GET, for the
+                    only the pages in `pages.PAGES`:        values ≤ 64 characters; others left      subjects, else                       (rolled-up totals); a copy past its time is     same key. A copy is marked
+                    home, a community, a pledge             out, and nothing stored from such a      ANONYMOUS_PAGE_CACHE_SECONDS (5 s);  served ≤ 30 s more while one request renews   `Cache-Control: public, max-age=<5 s>`,
+                                                            request), htmx request/boosted flags     0 switches it off                    it                                               `Vary: Cookie, Accept-Language`; every
+                                                            (a request with `ref`, an htmx target                                                                                         signed-in page or page holding a CSRF token
+                                                            or trigger is never served a copy)                                                                                            is `Cache-Control: private`
+subject generation  a random token per subject:             `generation:pledge:<id>`,                24 h                                 `changed(*subjects)`, written after the        read by the anonymous page cache only
+(subjects.py)       `pledge:<id>`, `community:<id>`,        `generation:community:<id>`,                                                  transaction commits, whichever layers are on
+                    `people` (members' names)               `generation:people`
+fragment            a rendered piece of a template with     fragment name, the `vary` values         `fragments.FRAGMENTS[name]`          its lifetime                                   every request with the same vary values;
+(fragments.py)      nothing personal and no CSRF token:                                              (wall filters: 120 s)                                                               never holds anything personal
+                    the wall's filter selects
+memo (memo.py)      a rendered piece of a template, in      memo name (`memo.MEMOS`) and every       until pushed out of the process's    never stale: a change changes the key           anyone whose values are the same; CSRF
+                    this process (header, pledge card,      value the piece shows                    20,000 entries (least recently                                                      fields are filled in per request
+                    sign buttons)                                                                    used); TEMPLATE_MEMO off switches it
+data (data.py)      a value worked out by a query, named    data name (`data.DATA`) and `vary`       `data.DATA[name]`: pledges.totals    its lifetime (reports.totals: served ≤ 29 min   code, never a page as such: only values
+                    in `data.DATA`: platform totals, wall                                            300 s, filter choices 120 s,         more while one request counts again)           that are the same for everyone
+                    filter choices, a scope's totals,                                                reports.totals 60 s, modules 300 s
+                    modules available
+==================  ======================================  =======================================  ===================================  =============================================  ===========================================
+
+Who calls what
+    * Views of the cached pages call `page_shows(request, *subjects)` before reading
+      anything; nothing else is needed for a page in `pages.PAGES`.
+    * Every service in pledges, stories and communities that changes what a page shows
+      (a pledge, a signature, a check-in, a story and its links, co-authors, reactions
+      and comments, a community, a membership, a moderation decision) calls
+      `changed(*subjects)` itself, raw SQL and `update()` included; no signal does it
+      for them. The admin's direct edits of pledges' check-ins, stories and communities
+      do the same. Members' name changes (profile, erasure) call `changed(PEOPLE)`.
+    * A moderated type names the pages that show an item (`register_moderated(…,
+      pages_of=…)`), so the moderation services drop them without knowing the app.
+    * pledges and reports read their data through `cached_value(name, compute, vary=…)`.
+
+Benchmarks and statistics
+    * With settings.BENCHMARK_VIEWS on, a request with the header
+      `X-Radicals-Page-Cache: off` reads and writes no page cache layer (anonymous copies,
+      fragments, memo) while it is answered (kernel.caching.switch).
+    * With settings.CACHE_STATS on, each layer ("anonymous-page", "fragment", "memo",
+      "data") counts hits and misses; `stats.snapshot()` and `stats.reset()`
+      (kernel.caching.stats).
+
+Not caches
+    Markers kept in the same Redis with a lifetime, which say that something was done
+    rather than remember a value: the co-signers notice queued for a day
+    (pledges.services) and a digest already sent (notifications.tasks). Nor are the
+    values a request keeps on its own objects while it lasts (a member's community ids
+    on the user) or the header's reversed links per URL configuration
+    (radicals.context_processors), which hold nothing that changes while a process runs.
+"""
+
+from kernel.caching import stats
+from kernel.caching.data import DATA, cached_value, forget_value
+from kernel.caching.pages import PAGES, AnonymousPageCacheMiddleware
+from kernel.caching.subjects import PEOPLE, changed, community, page_shows, pledge
+
+__all__ = [
+    "DATA",
+    "PAGES",
+    "PEOPLE",
+    "AnonymousPageCacheMiddleware",
+    "cached_value",
+    "changed",
+    "community",
+    "forget_value",
+    "page_shows",
+    "pledge",
+    "stats",
+]

@@ -1,0 +1,74 @@
+"""Named data caches: values worked out by a query, kept for a few seconds or minutes.
+
+Every data cache is named in `DATA`, with its lifetime. Callers ask
+`cached_value(name, compute, vary=(…))`: the value kept under the name, the `vary`
+values and the language, or `compute()` worked out and kept. A cache with a
+`stale_grace` keeps its value that much longer once its time has run out: one request
+works it out again while the others are given the last value, so a busy page never has
+every worker count at once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from kernel.caching import keys, stats
+
+
+@dataclass(frozen=True)
+class DataCache:
+    seconds: int
+    holds: str
+    stale_grace: int = 0  # seconds an expired value is still given while one renews it
+    renew_lock: int = 60  # seconds one request has to work the value out again
+
+
+DATA: dict[str, DataCache] = {
+    "pledges.totals": DataCache(
+        300, "pledges made, co-signs and commitments done over published pledges"
+    ),
+    "pledges.filter-choices": DataCache(
+        120,
+        "the wall's (slug, name) choices of themes, campaigns, communities, "
+        "organisations and regions",
+    ),
+    "reports.totals": DataCache(
+        60, "a scope's rolled-up totals (platform, community, campaign)", stale_grace=60 * 29
+    ),
+    "reports.modules-available": DataCache(300, "how many learning modules are published"),
+}
+
+
+def data_key(name: str, vary: tuple = ()) -> str:
+    if name not in DATA:
+        raise KeyError(f"{name!r} is not a data cache named in kernel.caching.data.DATA")
+    return keys.key("data", name, *vary)
+
+
+def cached_value(name: str, compute: Callable[[], Any], *, vary: tuple = ()) -> Any:
+    """The value of data cache `name` for `vary` (see the module)."""
+    from django.core.cache import cache
+
+    key = data_key(name, vary)
+    spec = DATA[name]
+    entry = cache.get(key)
+    if entry is not None and (
+        time.time() < entry[0] or not cache.add(f"{key}:renewing", 1, spec.renew_lock)
+    ):
+        stats.count("data", hit=True)
+        return entry[1]
+    stats.count("data", hit=False)
+    value = compute()
+    cache.set(key, (time.time() + spec.seconds, value), spec.seconds + spec.stale_grace)
+    if entry is not None:
+        cache.delete(f"{key}:renewing")
+    return value
+
+
+def forget_value(name: str, *, vary: tuple = ()) -> None:
+    from django.core.cache import cache
+
+    cache.delete(data_key(name, vary))

@@ -1,0 +1,183 @@
+"""The other layers of kernel.caching: named data caches, fragments, the memo, and the
+hit-and-miss statistics every layer keeps when CACHE_STATS is on."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.test import Client, RequestFactory
+from django.urls import reverse
+from django.utils import translation
+
+from kernel.caching import cached_value, data, memo, stats, switch
+
+
+@pytest.fixture
+def counting(settings):
+    settings.CACHE_STATS = True
+    stats.reset()
+    return settings
+
+
+def _keys(pattern: str) -> list:
+    return cache._cache.get_client().keys(pattern)
+
+
+# --- data -------------------------------------------------------------------------------
+
+
+def test_a_data_cache_keeps_its_value_per_vary_and_language():
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return len(calls)
+
+    assert cached_value("pledges.totals", compute) == 1
+    assert cached_value("pledges.totals", compute) == 1
+    assert cached_value("reports.totals", compute, vary=("community", 1)) == 2
+    assert cached_value("reports.totals", compute, vary=("community", 2)) == 3
+    with translation.override("cy"):
+        assert cached_value("pledges.totals", compute) == 4
+
+
+def test_a_data_cache_the_contract_does_not_name_is_refused():
+    with pytest.raises(KeyError, match="not a data cache"):
+        cached_value("pledges:my-own-key", lambda: 1)
+
+
+def test_a_forgotten_value_is_worked_out_again():
+    cached_value("reports.modules-available", lambda: 1)
+    data.forget_value("reports.modules-available")
+
+    assert cached_value("reports.modules-available", lambda: 2) == 2
+
+
+# --- fragments --------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_made_up_filter_values_on_the_wall_add_no_fragment_copies(client):
+    wall = reverse("pledges:wall")
+    client.get(wall)
+    for n in range(50):
+        client.get(f"{wall}?theme=made-up-{n}&region=nowhere-{n}&q=words-{n}")
+
+    assert len(_keys("*fragment:pledges:wall-filters:*")) == 1
+
+
+# --- memo -------------------------------------------------------------------------------
+
+
+def _render_memo(name: str, body: str) -> str:
+    from django.template import engines
+
+    template = engines["jinja2"].from_string("{% memo (name, 1) %}" + body + "{% endmemo %}")
+    return template.render({"name": name})
+
+
+def test_a_memo_holds_its_rendering_per_language():
+    memo.STORE.clear()
+    first = _render_memo("sign_button", "{{ range(3)|list }}")
+    with translation.override("cy"):
+        _render_memo("sign_button", "{{ range(3)|list }}")
+
+    assert first == "[0, 1, 2]"
+    assert len(memo.STORE) == 2
+
+
+def test_a_memo_the_contract_does_not_name_is_refused():
+    with pytest.raises(KeyError, match="not a memo"):
+        _render_memo("my_own_memo", "x")
+
+
+def test_the_benchmark_switch_bypasses_the_memo_and_fragments(settings):
+    settings.BENCHMARK_VIEWS = True
+    memo.STORE.clear()
+    request = RequestFactory().get("/", HTTP_X_RADICALS_PAGE_CACHE="off")
+    token = switch.begin(request)
+    try:
+        _render_memo("sign_button", "off")
+        assert switch.bypassed()
+    finally:
+        switch.end(token)
+
+    assert len(memo.STORE) == 0
+    assert not switch.bypassed()
+
+
+@pytest.mark.django_db
+def test_a_benchmark_request_writes_no_fragment(client, settings):
+    settings.BENCHMARK_VIEWS = True
+
+    client.get(reverse("pledges:wall"), HTTP_X_RADICALS_PAGE_CACHE="off")
+
+    assert _keys("*fragment:*") == []
+
+
+# --- statistics -------------------------------------------------------------------------
+
+
+def test_every_layer_counts_hits_and_misses(counting):
+    cached_value("pledges.totals", lambda: 1)
+    cached_value("pledges.totals", lambda: 1)
+    cached_value("pledges.totals", lambda: 1)
+
+    found = stats.snapshot()
+
+    assert found["data"] == {"hit": 2, "miss": 1}
+    assert set(found) == {"anonymous-page", "fragment", "memo", "data"}
+
+
+def test_counts_go_to_redis_at_most_about_once_a_second_in_one_pipeline(counting, monkeypatch):
+    executed = []
+    real_pipeline = cache._cache.get_client(write=True).pipeline
+
+    def pipeline(*args, **kwargs):
+        made = real_pipeline(*args, **kwargs)
+        real_execute = made.execute
+        made.execute = lambda *a, **k: executed.append(len(made.command_stack)) or real_execute()
+        return made
+
+    monkeypatch.setattr(cache._cache.get_client(write=True), "pipeline", pipeline)
+    stats.flush()
+    executed.clear()
+    for _ in range(500):
+        stats.count("memo", hit=True)
+        stats.count("memo", hit=False)
+
+    assert len(executed) <= 1  # within the same second: at most one write
+    stats.flush()
+    assert executed[-1] == 2  # one HINCRBY per field, pipelined
+    assert stats.snapshot()["memo"] == {"hit": 500, "miss": 500}
+
+
+def test_the_hash_is_kept_under_the_caches_key_prefix(counting):
+    stats.count("fragment", hit=True)
+    stats.flush()
+
+    assert _keys(cache.make_key("cache-stats")) != []
+
+
+def test_reset_starts_the_counts_again(counting):
+    stats.count("anonymous-page", hit=False)
+    stats.reset()
+
+    assert stats.snapshot()["anonymous-page"] == {"hit": 0, "miss": 0}
+
+
+def test_nothing_is_counted_when_statistics_are_off(settings):
+    settings.CACHE_STATS = False
+    stats.reset()
+    cached_value("pledges.totals", lambda: 1)
+
+    assert stats.snapshot()["data"] == {"hit": 0, "miss": 0}
+
+
+@pytest.mark.django_db
+def test_an_anonymous_page_copy_counts_as_a_hit(counting, pledge):
+    counting.ANONYMOUS_PAGE_CACHE_SECONDS = 5
+    Client().get(pledge.get_absolute_url())
+    Client().get(pledge.get_absolute_url())
+
+    assert stats.snapshot()["anonymous-page"] == {"hit": 1, "miss": 1}

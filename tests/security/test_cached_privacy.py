@@ -1,0 +1,95 @@
+"""With every cache layer on, nobody is ever served another person's unpublished content
+or the real name they chose to hide.
+
+The case that was found: a member made a check-in that waited for a moderator (or was
+hidden by one), with their real name hidden from others, then took their signature
+back. Their own page shows the note with their name; an organiser's and an admin's show
+the note; a copy of either reached other members once.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from tests.factories import MembershipFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+NOTE = "Worried the rota leaves nights short again"
+REAL_NAME = "Dana Quietly-Hidden"
+
+
+@pytest.fixture
+def every_cache_on(settings):
+    settings.ANONYMOUS_PAGE_CACHE_SECONDS = 60
+    settings.ANONYMOUS_PURGED_PAGE_CACHE_SECONDS = 300
+    settings.TEMPLATE_MEMO = True
+    return settings
+
+
+def _page_for(person, path: str) -> str:
+    client = Client()
+    if person is not None:
+        client.force_login(person)
+    response = client.get(path)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.mark.parametrize("kept_from_others", ["pending", "hidden"])
+def test_a_check_in_others_may_not_see_never_reaches_them_through_a_cached_page(
+    every_cache_on, kept_from_others, community, olivia, admin_user, bob, theme
+):
+    from communities.services import content_hide
+    from pledges.services import check_in_create, pledge_create, pledge_sign, pledge_unsign
+
+    community.premoderate_first_posts = 3 if kept_from_others == "pending" else 0
+    community.save(update_fields=["premoderate_first_posts"])
+    dana = UserFactory(display_name=REAL_NAME, name_visibility="hidden")
+    MembershipFactory(community=community, member=dana)
+    MembershipFactory(community=community, member=bob)
+    pledge = pledge_create(
+        author=olivia,
+        title="cover every night shift on the ward",
+        theme=theme,
+        community=community,
+        due_date=timezone.localdate() + datetime.timedelta(days=20),
+    )
+    pledge_sign(pledge=pledge, member=dana)
+    check_in = check_in_create(pledge=pledge, author=dana, note=NOTE)
+    if kept_from_others == "hidden":
+        content_hide(item=check_in, actor=olivia, reason="Names a colleague")
+    pledge_unsign(pledge=pledge, member=dana)
+    path = pledge.get_absolute_url()
+
+    # Those who may see it ask first, so a copy of their page would be the one kept.
+    own = _page_for(dana, path)
+    assert NOTE in own and REAL_NAME in own
+    assert NOTE in _page_for(olivia, path)
+    assert NOTE in _page_for(admin_user, path)
+
+    for _ in range(2):  # the second time from whatever copy the first one left
+        for other in (None, bob, UserFactory()):
+            page = _page_for(other, path)
+            assert NOTE not in page
+            assert REAL_NAME not in page
+        assert "Anonymous supporter" not in _page_for(None, path)  # nothing of hers at all
+
+
+def test_a_hidden_name_never_reaches_others_from_a_page_cached_before_it_was_hidden(
+    every_cache_on, pledge, alice, bob
+):
+    from members.services import profile_update
+
+    path = pledge.get_absolute_url()
+    assert "Alice Ahmed" in _page_for(None, path)  # kept for visitors
+
+    profile_update(member=alice, actor=alice, name_visibility="hidden")
+
+    assert "Alice Ahmed" not in _page_for(None, path)
+    assert "Alice Ahmed" not in _page_for(bob, path)
+    assert "Alice Ahmed" in _page_for(alice, path)
