@@ -22,17 +22,24 @@ from django.db import connection, transaction
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
 from django.views.decorators.http import require_GET, require_POST
 
+from pledges.selectors import (
+    MAX_PAGE,
+    SEARCH_MAX_PAGE,
+    SEARCH_WALK_ROWS,
+    SEARCH_WALK_ROWS_PER_RESULT,
+    page_number,
+)
+
 BARE_BODY = b"<!DOCTYPE html><html lang=en><title>Radicals</title><p>Hello.</p></html>"
 PAGE_SIZE = 20
-MAX_PAGE = 500  # as pledges.selectors.page_of
 STATUSES = ("gathering", "active", "completed", "failed", "withdrawn")
-# The wall and the API list (pledges.selectors.pledge_wall with pledges.filters): the
-# pledges the viewer may see, searched, filtered by status (withdrawn ones hidden
-# unless asked for), newest first, one page of 20 (and one row more, to know whether a
-# next page exists), with what a card shows of the author, organisation, theme,
-# campaign and community. The search matches websearch_to_tsquery against the pledge's
-# stored search vector column when the table has one, else against the GIN index's
-# own expression (pledges.models.search_vector).
+# The wall and the API list (pledges.selectors.wall_page): the pledges the viewer may
+# see, searched, filtered by status (withdrawn ones hidden unless asked for), newest
+# first, one page of 20 (and one row more, to know whether a next page exists), with
+# what a card shows of the author, organisation, theme, campaign and community. As in
+# the app, the page's ids are found on the pledge table alone and only those rows are
+# joined; a search finds its ids by a bounded walk of the newest pledges, and when that
+# does not fill the page, from the full-text index (see `_search_ids`).
 WALL_SQL = """
     SELECT p.id, p.title, p.status, p.signer_count, p.due_date, p.created_at,
            u.display_name, o.name, t.name, c.name, m.name
@@ -42,9 +49,26 @@ WALL_SQL = """
     LEFT JOIN pledges_theme t ON t.id = p.theme_id
     LEFT JOIN pledges_campaign c ON c.id = p.campaign_id
     LEFT JOIN communities_community m ON m.id = p.community_id
-    WHERE {visible} AND {status}{search}
+    WHERE {where}
     ORDER BY p.created_at DESC, p.id DESC
-    LIMIT %(limit)s OFFSET %(offset)s
+"""
+PAGE_IDS_SQL = """
+    SELECT p.id FROM pledges_pledge p WHERE {visible} AND {status}
+    ORDER BY p.created_at DESC, p.id DESC LIMIT %(limit)s OFFSET %(offset)s
+"""
+SEARCH_WALK_SQL = """
+    SELECT s.id FROM (
+        SELECT p.id, p.title, p.description FROM pledges_pledge p WHERE {visible} AND {status}
+        ORDER BY p.created_at DESC, p.id DESC LIMIT %(window)s) s
+    WHERE {document} @@ websearch_to_tsquery('english', %(q)s)
+    LIMIT %(needed)s
+"""
+SEARCH_INDEX_SQL = """
+    SELECT m.id FROM (
+        SELECT p.id, p.created_at FROM pledges_pledge p
+        WHERE {visible} AND {status} AND {document} @@ websearch_to_tsquery('english', %(q)s)
+        OFFSET 0) m
+    ORDER BY m.created_at DESC, m.id DESC LIMIT %(needed)s
 """
 ANONYMOUS_VISIBLE = "p.moderation_status = 'published' AND p.visibility = 'public'"
 # A member also sees community-only pledges of their communities and their own, and
@@ -54,12 +78,13 @@ MEMBER_VISIBLE = """(p.visibility = 'public' OR p.author_id = %(me)s
     AND (p.moderation_status = 'published' OR p.author_id = %(me)s
         OR p.community_id = ANY(%(organised)s))"""
 SEARCH_EXPRESSION = (
-    "to_tsvector('english', COALESCE(p.title, '') || ' ' || COALESCE(p.description, ''))"
+    "to_tsvector('english', COALESCE({a}.title, '') || ' ' || COALESCE({a}.description, ''))"
 )
 _search_document: list[str] = []  # found once per process
 
 
-def _search_sql() -> str:
+def _search_document_sql() -> str:
+    """The search document's SQL with `{a}` for the table's alias."""
     if not _search_document:
         found = _rows(
             """SELECT attname FROM pg_attribute
@@ -67,8 +92,8 @@ def _search_sql() -> str:
                  AND atttypid = 'tsvector'::regtype ORDER BY attnum LIMIT 1""",
             [],
         )
-        _search_document.append(f'p."{found[0][0]}"' if found else SEARCH_EXPRESSION)
-    return f" AND {_search_document[0]} @@ websearch_to_tsquery('english', %(q)s)"
+        _search_document.append(f'{{a}}."{found[0][0]}"' if found else SEARCH_EXPRESSION)
+    return _search_document[0]
 
 
 def _rows(sql: str, params: list | dict) -> list[tuple]:
@@ -100,12 +125,18 @@ def _memberships(request) -> tuple[list[int], list[int]]:
     return [c for c, _ in rows], [c for c, role in rows if role == "organiser"]
 
 
-def _page_number(text: str | None) -> int:
-    try:
-        number = int(text or 1)
-    except ValueError:
-        number = 1
-    return min(max(number, 1), MAX_PAGE)
+def _search_ids(fragments: dict, params: dict, *, needed: int) -> list[int]:
+    """The ids of the first `needed` matches, as pledges.selectors._search_ids finds them."""
+    if not any(character.isalnum() for character in params["q"]):
+        return []
+    document = _search_document_sql()
+    params = {**params, "needed": needed}
+    params["window"] = max(SEARCH_WALK_ROWS, needed * SEARCH_WALK_ROWS_PER_RESULT)
+    walked = _rows(SEARCH_WALK_SQL.format(document=document.format(a="s"), **fragments), params)
+    if len(walked) >= needed:
+        return [row[0] for row in walked]
+    found = _rows(SEARCH_INDEX_SQL.format(document=document.format(a="p"), **fragments), params)
+    return [row[0] for row in found]
 
 
 @require_GET
@@ -124,15 +155,23 @@ def wall(request):
         params["me"] = request.user.pk
     else:
         visible = ANONYMOUS_VISIBLE
-    number = _page_number(request.GET.get("page"))
-    params["limit"], params["offset"] = PAGE_SIZE + 1, (number - 1) * PAGE_SIZE
+    number = page_number(request.GET.get("page"))
+    if number > (SEARCH_MAX_PAGE if q else MAX_PAGE):
+        return _json([])  # past the last page: the app reads nothing either
+    offset = (number - 1) * PAGE_SIZE
     # Only fixed fragments of this module are formatted in; every value is a parameter.
-    sql = WALL_SQL.format(
-        visible=visible,
-        status="p.status = %(status)s" if status else "p.status <> 'withdrawn'",
-        search=_search_sql() if q else "",
-    )
-    return _json(_rows(sql, params))
+    fragments = {
+        "visible": visible,
+        "status": "p.status = %(status)s" if status else "p.status <> 'withdrawn'",
+    }
+    if q:
+        ids = _search_ids(fragments, params, needed=offset + PAGE_SIZE + 1)[offset:]
+        if not ids:
+            return _json([])
+        return _json(_rows(WALL_SQL.format(where="p.id = ANY(%(ids)s)"), {"ids": ids}))
+    params["limit"], params["offset"] = PAGE_SIZE + 1, offset
+    ids_sql = PAGE_IDS_SQL.format(**fragments)
+    return _json(_rows(WALL_SQL.format(where=f"p.id IN ({ids_sql})"), params))
 
 
 @require_GET

@@ -32,7 +32,9 @@ CSRF_SENTINEL = Markup("<!--radicals:csrf-field-->")
 
 # Every memo's name, with what its key must hold besides.
 MEMOS: dict[str, str] = {
-    "header": "the member's id and name, their unread count, the navigation, the skip link",
+    "header": "the member's id and name, their unread count, the navigation",
+    "skip_link": "nothing but the language: the link is the same on every page",
+    "footer": "nothing but the language: the footer is the same on every page",
     "pledge_card": "every field the card shows, its author's name settings, the viewer's "
     "relation to the author",
     "sign_button": "nothing: the button is the same for everyone",

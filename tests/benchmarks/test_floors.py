@@ -51,27 +51,33 @@ def _floor_ids(client, path: str) -> list[int]:
     return [row[0] for row in response.json()]
 
 
-def _app_ids(user, query: str) -> list[int]:
-    """The ids the wall and the API list show for `query`, and the one more row a page
-    reads to know whether there is a next one (pledges.selectors.page_of)."""
+def _app_page(user, query: str) -> tuple[list[int], bool]:
+    """The ids the wall and the API list show for `query`, and whether a next page
+    exists (pledges.selectors.wall_page)."""
     data = QueryDict(query.lstrip("?"))
-    queryset = PledgeFilter(data, queryset=selectors.pledge_wall(user=user)).qs
-    number = selectors.page_of(queryset, page=data.get("page"), size=20).number
-    offset = (number - 1) * 20
-    return list(queryset.values_list("pk", flat=True)[offset : offset + 21])
+    page = PledgeFilter(data, queryset=selectors.pledge_wall(user=user)).page(
+        page=data.get("page"), size=20
+    )
+    return [pledge.pk for pledge in page.items], page.has_next
+
+
+def _floor_page(client, path: str) -> tuple[list[int], bool]:
+    """The floor's page: its 20 rows, and whether it read one more."""
+    ids = _floor_ids(client, path)
+    return ids[:20], len(ids) > 20
 
 
 @pytest.mark.parametrize("floor", ["/bench/sql/wall/", "/bench/sql/api/pledges/"])
 @pytest.mark.parametrize("query", QUERIES)
 def test_the_floor_reads_the_rows_the_app_shows_a_visitor(client, wall, floor, query):
-    assert _floor_ids(client, floor + query) == _app_ids(None, query)
+    assert _floor_page(client, floor + query) == _app_page(None, query)
 
 
 @pytest.mark.parametrize("query", QUERIES)
 def test_the_floor_reads_the_rows_the_app_shows_a_member(client, wall, alice, query):
     client.force_login(alice)
 
-    assert _floor_ids(client, "/bench/sql/wall/" + query) == _app_ids(alice, query)
+    assert _floor_page(client, "/bench/sql/wall/" + query) == _app_page(alice, query)
 
 
 def test_a_search_finds_only_what_the_viewer_may_see(client, wall, alice, bob):
@@ -101,9 +107,14 @@ def test_a_search_for_a_word_no_pledge_holds_finds_nothing(client, wall):
     assert _floor_ids(client, "/bench/sql/wall/?q=qxkxwgpzt") == []
 
 
-@pytest.mark.parametrize("page", ["0", "-3", "many", "9999"])
+@pytest.mark.parametrize("page", ["0", "-3", "many", "50", "51", "9999"])
 def test_a_page_out_of_range_is_read_as_the_app_reads_it(client, wall, page):
-    assert _floor_ids(client, f"/bench/sql/wall/?page={page}") == _app_ids(None, f"?page={page}")
+    assert _floor_page(client, f"/bench/sql/wall/?page={page}") == _app_page(None, f"?page={page}")
+
+
+@pytest.mark.parametrize("query", ["?q=lights&page=2", "?q=lights&page=11", "?q=%21%21"])
+def test_a_search_pages_and_stops_as_the_app_does(client, wall, query):
+    assert _floor_page(client, "/bench/sql/wall/" + query) == _app_page(None, query)
 
 
 def test_an_unknown_status_is_a_400_with_a_message(client, wall):
