@@ -118,10 +118,19 @@ STORIES_ON_PLEDGE_PAGE = 5
 def pledge_section(*, request, pledge: Pledge, signature=None) -> PledgeSection | None:
     """On a pledge's page: the stories about it, and for a member whose commitment is
     done and who has not told it yet, the invitation to tell it."""
-    stories = list(
-        selectors.story_feed(user=request.user, with_pledges=False).filter(pledges=pledge)[
-            :STORIES_ON_PLEDGE_PAGE
-        ]
+    # Most pledges have no story yet: one read of the link table's pledge index says
+    # so, and only a pledge with stories pays for the feed's query and its prefetches.
+    told = list(
+        Story.pledges.through.objects.filter(pledge_id=pledge.pk).values_list("story_id", flat=True)
+    )
+    stories = (
+        list(
+            selectors.story_feed(user=request.user, with_pledges=False).filter(pk__in=told)[
+                :STORIES_ON_PLEDGE_PAGE
+            ]
+        )
+        if told
+        else []
     )
     invite = bool(
         signature is not None

@@ -157,3 +157,19 @@ def test_the_feed_filters_by_campaign(client):
     response = client.get(reverse("stories:feed"), {"campaign": campaign.slug})
     assert response.context["stories"] == [in_campaign]
     assert "Change Day 2027" in response.content.decode()
+
+
+def test_a_pledge_with_no_story_reads_only_its_links_for_the_section(rf, pledge_met):
+    from django.contrib.auth.models import AnonymousUser
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from stories.pledge_links import pledge_section
+
+    request = rf.get("/")
+    request.user = AnonymousUser()
+    with CaptureQueriesContext(connection) as queries:
+        assert pledge_section(request=request, pledge=pledge_met) is None
+    assert len(queries) == 1
+    assert "stories_story_pledges" in queries[0]["sql"]
+    assert "stories_story\"" not in queries[0]["sql"].split("FROM", 1)[1]
