@@ -2,6 +2,7 @@
 and in the API's errors, and certificates in their holder's language."""
 
 import datetime
+import html
 
 import pytest
 from django.template.loader import render_to_string
@@ -493,3 +494,28 @@ def test_an_english_members_certificate_is_in_english_whatever_the_page_language
     assert f"on {completed.day} {completed:%B %Y} – learning time 1.5 hours" in text
     assert f"Verification code: {certificate.display_code}" in text
     assert "Tystysgrif" not in text
+
+
+def test_the_admin_speaks_welsh_to_a_welsh_admin(client_for, module, alice, admin_user):
+    certificate = complete(alice, module)
+    admin_user.language = "cy"
+    admin_user.save(update_fields=["language"])
+    admin = client_for(admin_user)
+
+    def text(response) -> str:
+        return html.unescape(response.content.decode())
+
+    modules = text(admin.get(reverse("admin:learning_module_changelist")))
+    change = text(admin.get(reverse("admin:learning_module_change", args=[module.pk])))
+    revoke = text(
+        admin.post(
+            reverse("admin:learning_certificate_changelist"),
+            {"action": "revoke", "_selected_action": [certificate.pk]},
+        )
+    )
+
+    assert "Cyhoeddi'r modiwlau a ddewiswyd" in modules and "Rhagolwg" in modules
+    assert "Amser a chwis" in change and "Galwad olaf i wneud addewid" in change
+    assert "Marc llwyddo'r cwis (%)" in change
+    assert "Pam mae'r tystysgrifau hyn yn cael eu dirymu?" in revoke
+    assert "Nid oes modd dadwneud hyn yma." in revoke and 'value="Dirymu"' in revoke
