@@ -519,3 +519,13 @@ def test_the_admin_speaks_welsh_to_a_welsh_admin(client_for, module, alice, admi
     assert "Marc llwyddo'r cwis (%)" in change
     assert "Pam mae'r tystysgrifau hyn yn cael eu dirymu?" in revoke
     assert "Nid oes modd dadwneud hyn yma." in revoke and 'value="Dirymu"' in revoke
+
+
+def test_the_home_pages_learning_totals_are_counted_in_welsh(module, alice):
+    from learning.sections import home_totals
+
+    complete(alice, module)
+    with translation.override("cy"):
+        labels = [total["label"] for total in home_totals(request=None)]
+
+    assert labels == ["modiwl dysgu ar gael", "modiwl wedi'i gwblhau"]
