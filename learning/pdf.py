@@ -9,6 +9,7 @@ document), which has the metrics of Helvetica and every letter of Welsh (ŵ ŷ �
 
 from __future__ import annotations
 
+import logging
 import unicodedata
 from functools import cache
 from pathlib import Path
@@ -26,6 +27,10 @@ NHS_BLUE = (0, 94, 184)
 NHS_DARK_BLUE = (0, 48, 135)
 TEXT = (33, 43, 50)
 SECONDARY = (77, 102, 116)
+
+# fpdf2 subsets the embedded font with fontTools, which logs some forty INFO lines per
+# PDF (every glyph kept); the site logs at INFO, so keep only its warnings.
+logging.getLogger("fontTools.subset").setLevel(logging.WARNING)
 
 FONT_FAMILY = "LiberationSans"
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
