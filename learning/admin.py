@@ -10,6 +10,8 @@ from django.forms.models import BaseInlineFormSet
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from learning import services
 from learning.forms import RevokeForm
@@ -42,7 +44,7 @@ class QuestionInline(admin.TabularInline):
     fields = ["position", "text"]
     ordering = ["position", "pk"]
     show_change_link = True
-    verbose_name_plural = "quiz questions (open a question to write its answers and explanation)"
+    verbose_name_plural = _("quiz questions (open a question to write its answers and explanation)")
 
 
 class CohortInline(admin.TabularInline):
@@ -77,11 +79,11 @@ class ModuleAdminForm(forms.ModelForm):
             problems = services.module_problems(module=self.instance)
             if problems:
                 raise ValidationError(
-                    ["This module cannot be published yet."] + problems, code="not_ready"
+                    [gettext("This module cannot be published yet."), *problems], code="not_ready"
                 )
         elif not self.instance.pk and cleaned.get("status") == Module.Status.PUBLISHED:
             raise ValidationError(
-                "Save the module as a draft with its lessons first, then publish it."
+                gettext("Save the module as a draft with its lessons first, then publish it.")
             )
         return cleaned
 
@@ -100,33 +102,43 @@ class ModuleAdmin(admin.ModelAdmin):
     actions = ["publish", "archive"]
     fieldsets = (
         (None, {"fields": ("title", "slug", "status", "summary", "learning_outcomes")}),
-        ("Time and quiz", {"fields": ("estimated_minutes", "quiz_pass_mark")}),
-        ("Closing call to pledge", {"fields": ("pledge_call", "campaign", "theme")}),
-        ("Dates", {"fields": ("published_at", "created_at", "updated_at")}),
+        (_("Time and quiz"), {"fields": ("estimated_minutes", "quiz_pass_mark")}),
+        (_("Closing call to pledge"), {"fields": ("pledge_call", "campaign", "theme")}),
+        (_("Dates"), {"fields": ("published_at", "created_at", "updated_at")}),
     )
 
-    @admin.display(description="Preview")
+    @admin.display(description=_("Preview"))
     def preview_link(self, module: Module) -> str:
         return format_html(
-            '<a href="{}">Preview</a>', reverse("learning:module", args=[module.slug])
+            '<a href="{}">{}</a>',
+            reverse("learning:module", args=[module.slug]),
+            gettext("Preview"),
         )
 
-    @admin.action(description="Publish the selected modules")
+    @admin.action(description=_("Publish the selected modules"))
     def publish(self, request, queryset):
         for module in queryset:
             try:
                 services.module_publish(module=module, actor=request.user)
             except (ValidationError, PermissionDenied) as exc:
                 problems = " ".join(getattr(exc, "messages", [str(exc)]))
-                self.message_user(request, f"{module}: {problems}", messages.ERROR)
+                self.message_user(
+                    request,
+                    gettext("%(module)s: %(problems)s") % {"module": module, "problems": problems},
+                    messages.ERROR,
+                )
             else:
-                self.message_user(request, f"{module} is published.", messages.SUCCESS)
+                self.message_user(
+                    request,
+                    gettext("%(module)s is published.") % {"module": module},
+                    messages.SUCCESS,
+                )
 
-    @admin.action(description="Archive the selected modules")
+    @admin.action(description=_("Archive the selected modules"))
     def archive(self, request, queryset):
         for module in queryset:
             services.module_archive(module=module, actor=request.user)
-        self.message_user(request, "The selected modules are archived.", messages.SUCCESS)
+        self.message_user(request, gettext("The selected modules are archived."), messages.SUCCESS)
 
 
 class ChoiceInlineFormSet(BaseInlineFormSet):
@@ -138,9 +150,9 @@ class ChoiceInlineFormSet(BaseInlineFormSet):
             if form.cleaned_data and not form.cleaned_data.get("DELETE")
         ]
         if len(kept) < 2:
-            raise ValidationError("Give at least two answers to choose from.")
+            raise ValidationError(gettext("Give at least two answers to choose from."))
         if not any(data.get("is_correct") for data in kept):
-            raise ValidationError("Mark at least one answer as right.")
+            raise ValidationError(gettext("Mark at least one answer as right."))
 
 
 class ChoiceInline(admin.TabularInline):
@@ -170,9 +182,9 @@ class LessonAdmin(admin.ModelAdmin):
     autocomplete_fields = ["module", "case_studies"]
     prepopulated_fields = {"slug": ["title"]}
 
-    @admin.display(description="Preview")
+    @admin.display(description=_("Preview"))
     def preview_link(self, lesson: Lesson) -> str:
-        return format_html('<a href="{}">Preview</a>', lesson.get_absolute_url())
+        return format_html('<a href="{}">{}</a>', lesson.get_absolute_url(), gettext("Preview"))
 
 
 @admin.register(Cohort)
@@ -270,11 +282,11 @@ class CertificateAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.display(description="Code")
+    @admin.display(description=_("Code"))
     def display_code(self, certificate: Certificate) -> str:
         return certificate.display_code
 
-    @admin.action(description="Revoke the selected certificates")
+    @admin.action(description=_("Revoke the selected certificates"))
     def revoke(self, request, queryset):
         """Asks for a reason first; the reason is kept on each certificate."""
         form = RevokeForm(request.POST if "reason" in request.POST else None)
@@ -287,11 +299,16 @@ class CertificateAdmin(admin.ModelAdmin):
                         actor=request.user,
                         reason=form.cleaned_data["reason"],
                     )
-                    self.log_change(request, certificate, f"Revoked: {form.cleaned_data['reason']}")
+                    self.log_change(
+                        request,
+                        certificate,
+                        gettext("Revoked: %(reason)s") % {"reason": form.cleaned_data["reason"]},
+                    )
                     count += 1
             self.message_user(
                 request,
-                f"Revoked {count} certificate{'s' if count != 1 else ''}.",
+                ngettext("Revoked %(count)s certificate.", "Revoked %(count)s certificates.", count)
+                % {"count": count},
                 messages.SUCCESS,
             )
             return None
@@ -300,7 +317,14 @@ class CertificateAdmin(admin.ModelAdmin):
             "admin/learning/certificate/revoke.html",
             {
                 **self.admin_site.each_context(request),
-                "title": "Revoke certificates",
+                "title": gettext("Revoke certificates"),
+                "explanation": gettext(
+                    "A revoked certificate shows as revoked to anyone who checks its code, and "
+                    "its holder can no longer download it. This cannot be undone here."
+                ),
+                "already_revoked": gettext("(already revoked)"),
+                "submit_label": gettext("Revoke"),
+                "cancel_label": gettext("Cancel"),
                 "certificates": queryset,
                 "form": form,
                 "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,

@@ -12,6 +12,8 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.response import Response
@@ -61,7 +63,7 @@ class ModuleSerializer(serializers.ModelSerializer):
     has_quiz = serializers.BooleanField(read_only=True)
     open_cohorts = CohortSerializer(many=True, read_only=True)
     status = serializers.CharField(
-        read_only=True, help_text="published or archived (draft: admins)"
+        read_only=True, help_text=_("published or archived (draft: admins)")
     )
     url = serializers.SerializerMethodField()
     pledge_url = serializers.SerializerMethodField()
@@ -236,21 +238,21 @@ class EnrolSerializer(StrictFieldsMixin, serializers.Serializer):
     module = serializers.SlugRelatedField(
         slug_field="slug",
         queryset=Module.objects.filter(status=Module.Status.PUBLISHED),
-        error_messages={"does_not_exist": "There is no open module “{value}”."},
+        error_messages={"does_not_exist": _("There is no open module “{value}”.")},
     )
     cohort = serializers.PrimaryKeyRelatedField(
         queryset=Cohort.objects.all(),
         allow_null=True,
         required=False,
         default=None,
-        help_text="A wave of the module, or null to learn at your own pace.",
+        help_text=_("A wave of the module, or null to learn at your own pace."),
     )
 
 
 class LessonProgressInputSerializer(StrictFieldsMixin, serializers.Serializer):
     state = serializers.ChoiceField(
-        choices=[("opened", "Opened"), ("completed", "Completed")],
-        help_text="“opened” records where to resume; “completed” marks the lesson done.",
+        choices=[("opened", _("Opened")), ("completed", _("Completed"))],
+        help_text=_("“opened” records where to resume; “completed” marks the lesson done."),
     )
 
 
@@ -267,7 +269,7 @@ class AttemptInputSerializer(StrictFieldsMixin, serializers.Serializer):
     def validate_answers(self, answers: list[dict]) -> list[dict]:
         questions = [answer["question"] for answer in answers]
         if len(questions) != len(set(questions)):
-            raise serializers.ValidationError("Answer each question once.")
+            raise serializers.ValidationError(gettext("Answer each question once."))
         return answers
 
 
@@ -319,8 +321,8 @@ class AttemptResultSerializer(AttemptSerializer):
 
 
 class VerificationSerializer(serializers.Serializer):
-    status = serializers.CharField(help_text="“genuine” or “revoked”.")
-    holder = serializers.CharField(allow_null=True, help_text="Null when the holder hides it.")
+    status = serializers.CharField(help_text=_("“genuine” or “revoked”."))
+    holder = serializers.CharField(allow_null=True, help_text=_("Null when the holder hides it."))
     module_title = serializers.CharField()
     completed_on = serializers.DateField()
     hours = serializers.CharField()
@@ -364,11 +366,14 @@ def _require_enrolment(request, module: Module) -> Enrolment | None:
     """The member's enrolment; admins may look without one. Others are refused."""
     enrolment = selectors.enrolment_of(user=request.user, module=module)
     if enrolment is None and not can_preview(request.user):
-        raise PermissionDenied(f"Enrol in “{module.title}” to open its lessons and quiz.")
+        raise PermissionDenied(
+            gettext("Enrol in “%(module)s” to open its lessons and quiz.")
+            % {"module": module.title}
+        )
     return enrolment
 
 
-@extend_schema(summary="Published learning modules")
+@extend_schema(summary=_("Published learning modules"))
 class ModuleListView(generics.ListAPIView):
     serializer_class = ModuleSerializer
     permission_classes = [permissions.AllowAny]
@@ -377,7 +382,7 @@ class ModuleListView(generics.ListAPIView):
         return selectors.modules_catalogue()
 
 
-@extend_schema(summary="A module, with its ordered lessons and waves")
+@extend_schema(summary=_("A module, with its ordered lessons and waves"))
 class ModuleDetailView(generics.RetrieveAPIView):
     serializer_class = ModuleDetailSerializer
     permission_classes = [permissions.AllowAny]
@@ -386,7 +391,7 @@ class ModuleDetailView(generics.RetrieveAPIView):
         return _module(self.request, self.kwargs["slug"])
 
 
-@extend_schema(summary="A lesson's text (enrolled members)")
+@extend_schema(summary=_("A lesson's text (enrolled members)"))
 class LessonDetailView(generics.RetrieveAPIView):
     serializer_class = LessonSerializer
 
@@ -399,7 +404,7 @@ class LessonDetailView(generics.RetrieveAPIView):
 
 class LessonProgressView(APIView):
     @extend_schema(
-        summary="Record opening or finishing a lesson",
+        summary=_("Record opening or finishing a lesson"),
         request=LessonProgressInputSerializer,
         responses={200: EnrolmentSerializer},
     )
@@ -418,11 +423,11 @@ class LessonProgressView(APIView):
 def _my_enrolment(request, **filters) -> Enrolment:
     enrolments = selectors.my_enrolments(user=request.user, **filters)
     if not enrolments:
-        raise Http404("No such enrolment.")
+        raise Http404(gettext("No such enrolment."))
     return enrolments[0]
 
 
-@extend_schema(summary="A module's quiz questions (never which answers are right)")
+@extend_schema(summary=_("A module's quiz questions (never which answers are right)"))
 class QuestionListView(generics.ListAPIView):
     serializer_class = QuestionSerializer
     pagination_class = None
@@ -435,7 +440,7 @@ class QuestionListView(generics.ListAPIView):
         return selectors.quiz_questions(module=module)
 
 
-@extend_schema(summary="Your enrolments, unfinished and most recently active first")
+@extend_schema(summary=_("Your enrolments, unfinished and most recently active first"))
 class EnrolmentListView(generics.ListAPIView):
     serializer_class = EnrolmentSerializer
 
@@ -445,7 +450,7 @@ class EnrolmentListView(generics.ListAPIView):
         return selectors.my_enrolments(user=self.request.user)
 
     @extend_schema(
-        summary="Enrol in a module, in a wave or at your own pace",
+        summary=_("Enrol in a module, in a wave or at your own pace"),
         request=EnrolSerializer,
         responses={201: EnrolmentSerializer, 200: EnrolmentSerializer},
     )
@@ -462,7 +467,7 @@ class EnrolmentListView(generics.ListAPIView):
         )
 
 
-@extend_schema(summary="One of your enrolments, with progress")
+@extend_schema(summary=_("One of your enrolments, with progress"))
 class EnrolmentDetailView(generics.RetrieveAPIView):
     serializer_class = EnrolmentSerializer
 
@@ -472,7 +477,7 @@ class EnrolmentDetailView(generics.RetrieveAPIView):
 
 class AttemptListView(APIView):
     @extend_schema(
-        summary="Your attempts at a module's quiz (score history)",
+        summary=_("Your attempts at a module's quiz (score history)"),
         responses={200: AttemptSerializer(many=True)},
     )
     def get(self, request, slug: str):
@@ -485,7 +490,7 @@ class AttemptListView(APIView):
         return Response(AttemptSerializer(attempts, many=True).data)
 
     @extend_schema(
-        summary="Submit answers to a module's quiz; the server scores them",
+        summary=_("Submit answers to a module's quiz; the server scores them"),
         request=AttemptInputSerializer,
         responses={201: AttemptResultSerializer},
     )
@@ -501,7 +506,7 @@ class AttemptListView(APIView):
         return Response(AttemptResultSerializer(result).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(summary="A submitted attempt: per-question result and explanations")
+@extend_schema(summary=_("A submitted attempt: per-question result and explanations"))
 class AttemptDetailView(generics.RetrieveAPIView):
     serializer_class = AttemptResultSerializer
 
@@ -509,7 +514,7 @@ class AttemptDetailView(generics.RetrieveAPIView):
         return selectors.attempt_get(user=self.request.user, pk=self.kwargs["pk"])
 
 
-@extend_schema(summary="Your certificates")
+@extend_schema(summary=_("Your certificates"))
 class CertificateListView(generics.ListAPIView):
     serializer_class = CertificateSummarySerializer
 
@@ -527,10 +532,10 @@ class CertificateVerifyView(APIView):
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(
-        summary="Check a certificate's verification code",
+        summary=_("Check a certificate's verification code"),
         responses={
             200: VerificationSerializer,
-            404: OpenApiResponse(description="No certificate has this code."),
+            404: OpenApiResponse(description=_("No certificate has this code.")),
         },
     )
     def get(self, request, code: str):
@@ -538,7 +543,7 @@ class CertificateVerifyView(APIView):
         certificate = result.certificate
         if certificate is None:
             return Response(
-                {"status": "unknown", "detail": "No certificate has this code."},
+                {"status": "unknown", "detail": gettext("No certificate has this code.")},
                 status=status.HTTP_404_NOT_FOUND,
             )
         data = {
@@ -553,7 +558,7 @@ class CertificateVerifyView(APIView):
         return Response(VerificationSerializer(data).data)
 
 
-@extend_schema(summary="Learning progress of a community's members (organisers and admins)")
+@extend_schema(summary=_("Learning progress of a community's members (organisers and admins)"))
 class CommunityProgressView(generics.ListAPIView):
     serializer_class = ProgressRowSerializer
 
@@ -563,6 +568,6 @@ class CommunityProgressView(generics.ListAPIView):
         community = selectors.community_get(slug=self.kwargs["slug"])
         if not can_see_community_progress(self.request.user, community):
             raise PermissionDenied(
-                "Only this community's organisers can see its members' learning."
+                gettext("Only this community's organisers can see its members' learning.")
             )
         return selectors.community_progress(community=community)

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from learning import codes
 from learning.models import Cohort, Question
@@ -8,30 +11,30 @@ from learning.models import Cohort, Question
 SELF_PACED = "self"
 
 
-def _date(value) -> str:
-    return f"{value.day} {value:%B %Y}"
-
-
 def cohort_label(cohort: Cohort) -> str:
-    return f"{cohort.name}: {_date(cohort.starts_on)} to {_date(cohort.ends_on)}"
+    return gettext("%(wave)s: %(start)s to %(end)s") % {
+        "wave": cohort.name,
+        "start": date_format(cohort.starts_on, "j F Y"),
+        "end": date_format(cohort.ends_on, "j F Y"),
+    }
 
 
 class EnrolForm(forms.Form):
     """How to take a module: in one of its open waves, or at one's own pace."""
 
     cohort = forms.ChoiceField(
-        label="How do you want to take this module?",
+        label=_("How do you want to take this module?"),
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose a wave or your own pace."},
+        error_messages={"required": _("Choose a wave or your own pace.")},
     )
 
     def __init__(self, *args, cohorts: list[Cohort], **kwargs):
         super().__init__(*args, **kwargs)
         self.cohorts = {str(c.pk): c for c in cohorts}
-        self.fields["cohort"].choices = [(SELF_PACED, "At my own pace")] + [
+        self.fields["cohort"].choices = [(SELF_PACED, gettext("At my own pace"))] + [
             (str(c.pk), cohort_label(c)) for c in cohorts
         ]
-        self.fields["cohort"].help_text = (
+        self.fields["cohort"].help_text = gettext(
             "In a wave you learn alongside others between its dates. "
             "At your own pace you can start now and finish when you like."
         )
@@ -55,10 +58,14 @@ class QuizForm(forms.Form):
                 choices=[(choice.pk, choice.text) for choice in question.choices.all()],
                 coerce=int,
                 widget=forms.CheckboxSelectMultiple,
-                help_text="Select every answer you think is right.",
+                help_text=gettext("Select every answer you think is right."),
                 error_messages={
-                    "required": f"Choose at least one answer to question {number}.",
-                    "invalid_choice": f"Choose from the answers given for question {number}.",
+                    "required": gettext("Choose at least one answer to question %(number)s.")
+                    % {"number": number},
+                    "invalid_choice": gettext(
+                        "Choose from the answers given for question %(number)s."
+                    )
+                    % {"number": number},
                 },
             )
 
@@ -70,19 +77,27 @@ class QuizForm(forms.Form):
 
 class VerifyForm(forms.Form):
     code = forms.CharField(
-        label="Certificate code",
+        label=_("Certificate code"),
         max_length=40,
-        help_text=f"The 16 letters and numbers on the certificate, for example {codes.EXAMPLE}.",
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-        error_messages={"required": "Enter the code from the certificate."},
+        error_messages={"required": _("Enter the code from the certificate.")},
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].help_text = gettext(
+            "The 16 letters and numbers on the certificate, for example %(example)s."
+        ) % {"example": codes.EXAMPLE}
 
     def clean_code(self) -> str:
         normalised = codes.normalise(self.cleaned_data["code"])
         if normalised is None:
             raise forms.ValidationError(
-                "Enter the code exactly as it is on the certificate: 16 letters and numbers, "
-                f"like {codes.EXAMPLE}."
+                gettext(
+                    "Enter the code exactly as it is on the certificate: 16 letters and "
+                    "numbers, like %(example)s."
+                )
+                % {"example": codes.EXAMPLE}
             )
         return codes.display(normalised)
 
@@ -91,8 +106,8 @@ class RevokeForm(forms.Form):
     """Used by the admin action that revokes certificates."""
 
     reason = forms.CharField(
-        label="Why are these certificates revoked?",
+        label=_("Why are these certificates revoked?"),
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Kept with each certificate as the audit record.",
+        help_text=_("Kept with each certificate as the audit record."),
     )

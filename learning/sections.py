@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from communities.page_sections import CommunitySection
 from learning import selectors
 from learning.permissions import can_see_community_progress
@@ -10,9 +13,18 @@ from members.profile_sections import ProfileSection
 
 def home_totals(*, request) -> list[dict]:
     totals = selectors.totals()
+    modules, completions = totals["modules"], totals["completions"]
     return [
-        {"label": "learning modules available", "value": totals["modules"], "order": 40},
-        {"label": "modules completed", "value": totals["completions"], "order": 41},
+        {
+            "label": ngettext("learning module available", "learning modules available", modules),
+            "value": modules,
+            "order": 40,
+        },
+        {
+            "label": ngettext("module completed", "modules completed", completions),
+            "value": completions,
+            "order": 41,
+        },
     ]
 
 
@@ -22,7 +34,7 @@ def profile_section(*, request, member) -> ProfileSection | None:
     if not completed and not certificates:
         return None
     return ProfileSection(
-        title="Learning",
+        title=_("Learning"),
         template="learning/profile_section.jinja",
         context={"completed": completed, "certificates": certificates},
         order=40,
@@ -33,7 +45,7 @@ def community_section(*, request, community) -> CommunitySection | None:
     if not can_see_community_progress(request.user, community):
         return None
     return CommunitySection(
-        title="Learning",
+        title=_("Learning"),
         template="learning/community_section.jinja",
         context={"community": community},
         order=90,

@@ -9,6 +9,8 @@ from django.db.models import Count, Exists, Max, OuterRef, Prefetch, QuerySet, S
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community, Membership
 from learning import codes
@@ -87,7 +89,7 @@ def module_get(*, user, slug: str) -> Module:
         .first()
     )
     if module is None:
-        raise Http404("No such module.")
+        raise Http404(gettext("No such module."))
     return module
 
 
@@ -107,7 +109,7 @@ def lesson_case_studies(*, lesson: Lesson, user) -> list:
 def lesson_get(*, module: Module, slug: str) -> Lesson:
     lesson = Lesson.objects.filter(module=module, slug=slug).first()
     if lesson is None:
-        raise Http404("No such lesson.")
+        raise Http404(gettext("No such lesson."))
     return lesson
 
 
@@ -187,7 +189,11 @@ def status_of(enrolment: Enrolment) -> str:
     return "enrolled"
 
 
-STATUS_LABELS = {"completed": "Completed", "in_progress": "In progress", "enrolled": "Enrolled"}
+STATUS_LABELS = {
+    "completed": _("Completed"),
+    "in_progress": _("In progress"),
+    "enrolled": _("Enrolled"),
+}
 
 
 def percent_of(enrolment: Enrolment) -> int:
@@ -308,9 +314,9 @@ def attempt_get(*, user, pk: int) -> QuizAttempt:
         .first()
     )
     if attempt is None or not getattr(user, "is_authenticated", False):
-        raise Http404("No such attempt.")
+        raise Http404(gettext("No such attempt."))
     if attempt.enrolment.member_id != user.pk and not user.is_staff:
-        raise Http404("No such attempt.")
+        raise Http404(gettext("No such attempt."))
     return attempt
 
 
@@ -347,7 +353,7 @@ def certificate_get(*, user, pk: int) -> Certificate:
         or not getattr(user, "is_authenticated", False)
         or (certificate.member_id != user.pk and not user.is_staff)
     ):
-        raise Http404("No such certificate.")
+        raise Http404(gettext("No such certificate."))
     return certificate
 
 
@@ -392,7 +398,7 @@ def certificate_verify(*, code: str) -> Verification:
 def community_get(*, slug: str) -> Community:
     community = Community.objects.filter(slug=slug).first()
     if community is None:
-        raise Http404("No such community.")
+        raise Http404(gettext("No such community."))
     return community
 
 

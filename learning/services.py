@@ -24,7 +24,9 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from learning import codes
 from learning.models import (
@@ -42,7 +44,8 @@ from notifications.services import notify
 
 
 def _human_date(value: datetime.date) -> str:
-    return f"{value.day} {value:%B %Y}"
+    """A date as people write it, in the active language ("3 December 2026")."""
+    return date_format(value, "j F Y")
 
 
 # --- Authoring ---------------------------------------------------------------
@@ -52,20 +55,25 @@ def module_problems(*, module: Module) -> list[str]:
     """What stops a module being published; empty when it is ready."""
     problems = []
     if not module.lessons.exists():
-        problems.append("Add at least one lesson.")
+        problems.append(_("Add at least one lesson."))
     for number, question in enumerate(module.questions.prefetch_related("choices"), start=1):
         choices = list(question.choices.all())
         if len(choices) < 2:
-            problems.append(f"Question {number} needs at least two answers to choose from.")
+            problems.append(
+                _("Question %(number)s needs at least two answers to choose from.")
+                % {"number": number}
+            )
         if not any(choice.is_correct for choice in choices):
-            problems.append(f"Question {number} needs at least one right answer.")
+            problems.append(
+                _("Question %(number)s needs at least one right answer.") % {"number": number}
+            )
     return problems
 
 
 @transaction.atomic
 def module_publish(*, module: Module, actor) -> Module:
     if not getattr(actor, "is_staff", False):
-        raise PermissionDenied("Only platform admins can publish modules.")
+        raise PermissionDenied(_("Only platform admins can publish modules."))
     module = Module.objects.select_for_update().get(pk=module.pk)
     if module.status == Module.Status.PUBLISHED:
         return module
@@ -81,7 +89,7 @@ def module_publish(*, module: Module, actor) -> Module:
 @transaction.atomic
 def module_archive(*, module: Module, actor) -> Module:
     if not getattr(actor, "is_staff", False):
-        raise PermissionDenied("Only platform admins can archive modules.")
+        raise PermissionDenied(_("Only platform admins can archive modules."))
     module = Module.objects.select_for_update().get(pk=module.pk)
     if module.status == Module.Status.ARCHIVED:
         return module
@@ -100,17 +108,20 @@ def enrol(*, member, module: Module, cohort: Cohort | None = None) -> Enrolment:
     Enrolling again with another choice moves the enrolment (progress is kept), for
     example from a closed wave to learning at one's own pace."""
     if not getattr(member, "is_authenticated", False):
-        raise PermissionDenied("Log in to enrol in a module.")
+        raise PermissionDenied(_("Log in to enrol in a module."))
     if module.status != Module.Status.PUBLISHED:
-        raise ValidationError("This module is not open for enrolment.")
+        raise ValidationError(_("This module is not open for enrolment."))
     if cohort is not None:
         if cohort.module_id != module.pk:
-            raise ValidationError({"cohort": "That wave belongs to another module."})
+            raise ValidationError({"cohort": _("That wave belongs to another module.")})
         if not cohort.is_open_for_enrolment():
             raise ValidationError(
                 {
-                    "cohort": f"{cohort.name} closed on {_human_date(cohort.ends_on)}. "
-                    "Choose another wave or learn at your own pace."
+                    "cohort": _(
+                        "%(wave)s closed on %(date)s. Choose another wave or learn at your "
+                        "own pace."
+                    )
+                    % {"wave": cohort.name, "date": _human_date(cohort.ends_on)}
                 }
             )
     enrolment, created = Enrolment.objects.select_for_update().get_or_create(
@@ -119,7 +130,7 @@ def enrol(*, member, module: Module, cohort: Cohort | None = None) -> Enrolment:
     if created or enrolment.cohort_id == (cohort.pk if cohort else None):
         return enrolment
     if enrolment.completed_at is not None:
-        raise ValidationError("You have already completed this module.")
+        raise ValidationError(_("You have already completed this module."))
     enrolment.cohort = cohort
     enrolment.last_activity_at = timezone.now()
     enrolment.save(update_fields=["cohort", "last_activity_at"])
@@ -136,9 +147,11 @@ def _locked_enrolment(*, member, module: Module) -> Enrolment:
         else None
     )
     if enrolment is None:
-        raise ValidationError(f"Enrol in “{module.title}” before you start its lessons.")
+        raise ValidationError(
+            _("Enrol in “%(module)s” before you start its lessons.") % {"module": module.title}
+        )
     if module.status == Module.Status.DRAFT:
-        raise ValidationError("This module is not available at the moment.")
+        raise ValidationError(_("This module is not available at the moment."))
     return enrolment
 
 
@@ -148,15 +161,15 @@ def cohort_window_problem(cohort: Cohort | None, today: datetime.date | None = N
         return ""
     today = today or timezone.localdate()
     if today < cohort.starts_on:
-        return (
-            f"{cohort.name} starts on {_human_date(cohort.starts_on)}. You can read the lessons "
-            "now; marking them done and the quiz open on that day."
-        )
+        return _(
+            "%(wave)s starts on %(date)s. You can read the lessons now; marking them done "
+            "and the quiz open on that day."
+        ) % {"wave": cohort.name, "date": _human_date(cohort.starts_on)}
     if today > cohort.ends_on:
-        return (
-            f"{cohort.name} closed on {_human_date(cohort.ends_on)}. "
-            "Carry on at your own pace to finish the module."
-        )
+        return _("%(wave)s closed on %(date)s. Carry on at your own pace to finish the module.") % {
+            "wave": cohort.name,
+            "date": _human_date(cohort.ends_on),
+        }
     return ""
 
 
@@ -168,7 +181,7 @@ def lesson_open(*, member, lesson: Lesson) -> LessonProgress | None:
     if cohort_window_problem(enrolment.cohort):
         return None
     now = timezone.now()
-    progress, _ = LessonProgress.objects.get_or_create(
+    progress, _created = LessonProgress.objects.get_or_create(
         enrolment=enrolment, lesson=lesson, defaults={"opened_at": now}
     )
     enrolment.last_lesson = lesson
@@ -184,7 +197,7 @@ def lesson_complete(*, member, lesson: Lesson) -> LessonProgress:
     if problem:
         raise ValidationError(problem)
     now = timezone.now()
-    progress, _ = LessonProgress.objects.select_for_update().get_or_create(
+    progress, _created = LessonProgress.objects.select_for_update().get_or_create(
         enrolment=enrolment, lesson=lesson, defaults={"opened_at": now}
     )
     if progress.completed_at is not None:
@@ -236,24 +249,32 @@ def _clean_answers(
     try:
         chosen = {int(q): {int(c) for c in choices} for q, choices in answers.items()}
     except (TypeError, ValueError) as exc:
-        raise ValidationError({"answers": "Answers must be question and answer numbers."}) from exc
+        raise ValidationError(
+            {"answers": _("Answers must be question and answer numbers.")}
+        ) from exc
     foreign = sorted(set(chosen) - set(by_id))
     if foreign:
         listed = ", ".join(str(pk) for pk in foreign)
         raise ValidationError(
-            {"answers": f"Question {listed} is not part of this module's quiz. Nothing was saved."}
+            {
+                "answers": _(
+                    "Question %(questions)s is not part of this module's quiz. Nothing was saved."
+                )
+                % {"questions": listed}
+            }
         )
     errors = {}
     for number, question in enumerate(questions, start=1):
         picked = chosen.get(question.pk, set())
         allowed = {choice.pk for choice in question.choices.all()}
         if not picked:
-            errors[f"question_{question.pk}"] = f"Choose at least one answer to question {number}."
+            errors[f"question_{question.pk}"] = _(
+                "Choose at least one answer to question %(number)s."
+            ) % {"number": number}
         elif picked - allowed:
-            errors[f"question_{question.pk}"] = (
-                f"Answer {', '.join(str(pk) for pk in sorted(picked - allowed))} is not one of "
-                f"the answers to question {number}."
-            )
+            errors[f"question_{question.pk}"] = _(
+                "Answer %(answers)s is not one of the answers to question %(number)s."
+            ) % {"answers": ", ".join(str(pk) for pk in sorted(picked - allowed)), "number": number}
     if errors:
         raise ValidationError(errors)
     return chosen
@@ -269,7 +290,7 @@ def quiz_submit(*, member, module: Module, answers: Mapping[int, Iterable[int]])
         raise ValidationError(problem)
     questions = list(module.questions.prefetch_related("choices"))
     if not questions:
-        raise ValidationError("This module has no quiz.")
+        raise ValidationError(_("This module has no quiz."))
     chosen = _clean_answers(questions=questions, answers=answers)
     correct = {
         question.pk: {choice.pk for choice in question.choices.all() if choice.is_correct}
@@ -327,22 +348,27 @@ def _complete_if_done(*, enrolment: Enrolment) -> Certificate | None:
     enrolment.completed_at = now
     enrolment.save(update_fields=["completed_at"])
     certificate = _issue_certificate(enrolment=enrolment, when=now)
+    member = enrolment.member
+    # The notice is written in the member's language, whoever's request completed it.
+    with translation.override(member.language or settings.LANGUAGE_CODE):
+        title = _("You completed “%(module)s”") % {"module": module.title}
+        body = _(
+            "Your certificate for %(module)s is ready. Anyone can check it is genuine "
+            "with the code %(code)s."
+        ) % {"module": module.title, "code": certificate.display_code}
     notify(
         kind="certificate_issued",
-        recipient=enrolment.member,
+        recipient=member,
         subject=certificate,
-        title=f"You completed “{module.title}”",
-        body=(
-            f"Your certificate for {module.title} is ready. Anyone can check it is genuine "
-            f"with the code {certificate.display_code}."
-        ),
+        title=title,
+        body=body,
         url=certificate.get_absolute_url(),
     )
     return certificate
 
 
 def _issue_certificate(*, enrolment: Enrolment, when: datetime.datetime) -> Certificate:
-    for _ in range(5):
+    for _attempt in range(5):
         code = codes.new_code()
         try:
             with transaction.atomic():
@@ -368,12 +394,12 @@ def certificate_revoke(*, certificate: Certificate, actor, reason: str) -> Certi
     """Revoke a certificate (for example issued in error); its code then verifies as revoked.
     Who revoked it, when and why are kept on the certificate."""
     if not getattr(actor, "is_staff", False):
-        raise PermissionDenied("Only platform admins can revoke certificates.")
+        raise PermissionDenied(_("Only platform admins can revoke certificates."))
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Say why the certificate is revoked."})
+        raise ValidationError({"reason": _("Say why the certificate is revoked.")})
     if len(reason) > 500:
-        raise ValidationError({"reason": "Keep the reason to 500 characters or fewer."})
+        raise ValidationError({"reason": _("Keep the reason to 500 characters or fewer.")})
     certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
     if certificate.revoked_at is not None:
         return certificate
@@ -395,7 +421,7 @@ def nudge_idle_learners(
     now = now or timezone.now()
     idle_days = settings.LEARNING_NUDGE_IDLE_DAYS if idle_days is None else idle_days
     today = timezone.localdate(now)
-    year, week, _ = today.isocalendar()
+    year, week, _weekday = today.isocalendar()
     period = f"{year}-W{week:02d}"
     idle = (
         Enrolment.objects.filter(
@@ -411,12 +437,16 @@ def nudge_idle_learners(
     for enrolment in idle.iterator(chunk_size=500):
         if cohort_window_problem(enrolment.cohort, today):
             continue
-        _, created = notify(
+        member = enrolment.member
+        with translation.override(member.language or settings.LANGUAGE_CODE):
+            title = _("Carry on with “%(module)s”") % {"module": enrolment.module.title}
+            body = _("Pick up where you left off: each lesson takes only a few minutes.")
+        _notification, created = notify(
             kind="module_continue",
-            recipient=enrolment.member,
+            recipient=member,
             subject=enrolment,
-            title=f"Carry on with “{enrolment.module.title}”",
-            body="Pick up where you left off: each lesson takes only a few minutes.",
+            title=title,
+            body=body,
             url=reverse("learning:module", args=[enrolment.module.slug]),
             period=period,
         )

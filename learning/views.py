@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from learning import pledge_call, selectors, services
@@ -94,9 +95,9 @@ def enrol(request, slug: str):
     if form is None:
         messages.info(
             request,
-            "You are already enrolled in this module."
+            _("You are already enrolled in this module.")
             if enrolment
-            else "This module is not open for enrolment.",
+            else _("This module is not open for enrolment."),
         )
         return redirect("learning:module", slug=module.slug)
     if form.is_valid():
@@ -108,7 +109,9 @@ def enrol(request, slug: str):
             cohort=form.chosen_cohort(),
         )
         if enrolment is not None:
-            messages.success(request, f"You are enrolled in “{module.title}”.")
+            messages.success(
+                request, _("You are enrolled in “%(module)s”.") % {"module": module.title}
+            )
             return redirect("learning:module", slug=module.slug)
     return _render_module(request, module, enrolment, form, status=400)
 
@@ -127,7 +130,9 @@ def lesson_detail(request, slug: str, lesson_slug: str):
     lesson = selectors.lesson_get(module=module, slug=lesson_slug)
     enrolment = selectors.enrolment_of(user=request.user, module=module)
     if enrolment is None and not can_preview(request.user):
-        messages.info(request, f"Enrol in “{module.title}” to open its lessons.")
+        messages.info(
+            request, _("Enrol in “%(module)s” to open its lessons.") % {"module": module.title}
+        )
         return redirect("learning:module", slug=module.slug)
     if enrolment is not None and module.status != module.Status.DRAFT:
         try:
@@ -172,9 +177,12 @@ def lesson_complete(request, slug: str, lesson_slug: str):
         return redirect("learning:lesson", slug=module.slug, lesson_slug=lesson.slug)
     enrolment = selectors.enrolment_of(user=request.user, module=module)
     if enrolment.completed_at is not None:
-        messages.success(request, f"You completed “{module.title}”. Your certificate is ready.")
+        messages.success(
+            request,
+            _("You completed “%(module)s”. Your certificate is ready.") % {"module": module.title},
+        )
         return redirect("learning:module", slug=module.slug)
-    _, _, following = _neighbours(list(module.ordered_lessons), lesson)
+    _number, _previous, following = _neighbours(list(module.ordered_lessons), lesson)
     if following is not None:
         return redirect("learning:lesson", slug=module.slug, lesson_slug=following.slug)
     if module.has_quiz:
@@ -186,11 +194,13 @@ def lesson_complete(request, slug: str, lesson_slug: str):
 def quiz(request, slug: str):
     module = selectors.module_get(user=request.user, slug=slug)
     if not module.has_quiz:
-        messages.info(request, "This module has no quiz.")
+        messages.info(request, _("This module has no quiz."))
         return redirect("learning:module", slug=module.slug)
     enrolment = selectors.enrolment_of(user=request.user, module=module)
     if enrolment is None:
-        messages.info(request, f"Enrol in “{module.title}” to take its quiz.")
+        messages.info(
+            request, _("Enrol in “%(module)s” to take its quiz.") % {"module": module.title}
+        )
         return redirect("learning:module", slug=module.slug)
     questions = selectors.quiz_questions(module=module)
     form = QuizForm(request.POST or None, questions=questions)
@@ -251,7 +261,7 @@ def certificate_detail(request, pk: int):
 def certificate_pdf(request, pk: int):
     certificate = selectors.certificate_get(user=request.user, pk=pk)
     if certificate.is_revoked:
-        messages.error(request, "This certificate was revoked, so it cannot be downloaded.")
+        messages.error(request, _("This certificate was revoked, so it cannot be downloaded."))
         return redirect("learning:certificate", pk=certificate.pk)
     response = HttpResponse(
         render_certificate_pdf(certificate=certificate), content_type="application/pdf"
@@ -287,7 +297,7 @@ def verify_code(request, code: str):
 def _community_for_organiser(request, slug: str):
     community = selectors.community_get(slug=slug)
     if not can_see_community_progress(request.user, community):
-        raise PermissionDenied("Only this community's organisers can see its members' learning.")
+        raise PermissionDenied(_("Only this community's organisers can see its members' learning."))
     return community
 
 
@@ -329,19 +339,20 @@ def community_progress_csv(request, slug: str):
     writer = csv.writer(response)
     writer.writerow(
         [
-            "Member",
-            "Organisation",
-            "Module",
-            "Wave",
-            "Status",
-            "Lessons done",
-            "Lessons",
-            "Best quiz score (%)",
-            "Enrolled on",
-            "Last activity",
-            "Completed on",
+            _("Member"),
+            _("Organisation"),
+            _("Module"),
+            _("Wave"),
+            _("Status"),
+            _("Lessons done"),
+            _("Lessons"),
+            _("Best quiz score (%)"),
+            _("Enrolled on"),
+            _("Last activity"),
+            _("Completed on"),
         ]
     )
+    own_pace = _("Own pace")
     for enrolment in selectors.community_progress(community=community).iterator(chunk_size=500):
         member = enrolment.member
         writer.writerow(
@@ -349,8 +360,8 @@ def community_progress_csv(request, slug: str):
                 _csv_safe(member.name_for(request.user)),
                 _csv_safe(member.organisation.name if member.organisation_id else ""),
                 _csv_safe(enrolment.module.title),
-                _csv_safe(enrolment.cohort.name if enrolment.cohort_id else "Own pace"),
-                selectors.STATUS_LABELS[selectors.status_of(enrolment)],
+                _csv_safe(enrolment.cohort.name if enrolment.cohort_id else own_pace),
+                str(selectors.STATUS_LABELS[selectors.status_of(enrolment)]),
                 enrolment.lessons_done,
                 enrolment.lessons_total,
                 "" if enrolment.best_score is None else enrolment.best_score,
