@@ -16,6 +16,7 @@ from communities import permissions
 from communities.models import AuditEntry, Community, Flag, Invitation, Membership
 from communities.moderation import moderated_type_for
 from members.models import User
+from radicals.i18n import supported
 
 Action = AuditEntry.Action
 MAX_INVITATION_DAYS = 90
@@ -32,7 +33,9 @@ def _date(value: datetime) -> str:
 
 def _in_language_of(member):
     """Words for `member` (a notification's title) in their language, else English."""
-    return translation.override(getattr(member, "language", "") or settings.LANGUAGE_CODE)
+    return translation.override(
+        supported(getattr(member, "language", "")) or settings.LANGUAGE_CODE
+    )
 
 
 def _forget_cached_ids(user) -> None:

@@ -167,7 +167,14 @@ def test_every_page_a_member_sees_is_in_welsh(client_for, world, alice, bob, cha
     _check(client, world, "get", reverse("communities:detail", args=[world["invited_only"].slug]))
     _check(client, world, "get", reverse("communities:detail", args=[approval.slug]))
     _check(client, world, "get", reverse("communities:request", args=[approval.slug]))
-    _check(client, world, "post", reverse("communities:request", args=[approval.slug]), data={"message": "Helo"}, follow=True)
+    _check(
+        client,
+        world,
+        "post",
+        reverse("communities:request", args=[approval.slug]),
+        data={"message": "Helo"},
+        follow=True,
+    )
     _check(client, world, "get", reverse("communities:leave", args=[approval.slug]))
     _check(client, world, "post", reverse("communities:leave", args=[approval.slug]), follow=True)
     _check(client, world, "get", reverse("communities:invitation", args=[world["usable"].token]))
@@ -472,17 +479,21 @@ def test_the_apis_refusals_come_in_the_readers_language(
     assert "log archwilio" in audit.json()["detail"]
 
 
-def test_notifications_go_out_in_the_recipients_language(community, olivia, alice, bob):
+def test_notifications_go_out_in_the_recipients_language(community, olivia, alice, bob, charlie):
     approval = CommunityFactory(name="Tîm Ward 7", slug="tim-ward-7", joining_policy="approval")
     MembershipFactory(community=approval, member=olivia, role="organiser")
     alice.language = "cy"
     alice.save(update_fields=["language"])
-    for member in (alice, bob):
+    type(charlie).objects.filter(pk=charlie.pk).update(language="xx")
+    charlie.refresh_from_db()
+    for member in (alice, bob, charlie):
         membership = services.membership_request(community=approval, member=member)
         services.membership_decide(membership=membership, actor=olivia, approve=True)
 
     welsh = Notification.objects.get(recipient=alice, kind=Kind.MEMBERSHIP_DECIDED)
     english = Notification.objects.get(recipient=bob, kind=Kind.MEMBERSHIP_DECIDED)
+    unknown = Notification.objects.get(recipient=charlie, kind=Kind.MEMBERSHIP_DECIDED)
+    assert unknown.title == english.title
     assert welsh.title == "Croeso i Tîm Ward 7: mae eich cais i ymuno wedi'i gymeradwyo"
     assert english.title == "Welcome to Tîm Ward 7: your request to join was approved"
 
