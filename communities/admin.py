@@ -4,6 +4,7 @@ requested communities. The audit log is read-only here as everywhere."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy, ngettext
 
 from communities import services
 from communities.models import AuditEntry, Community, Flag, Invitation, Membership
@@ -42,7 +43,7 @@ class CommunityAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         caching.changed(caching.community(obj.pk))
 
-    @admin.action(description="Approve the selected requested communities")
+    @admin.action(description=gettext_lazy("Approve the selected requested communities"))
     def approve_requested(self, request, queryset):
         approved = 0
         for community in queryset.filter(status=Community.Status.REQUESTED):
@@ -53,7 +54,9 @@ class CommunityAdmin(admin.ModelAdmin):
             else:
                 approved += 1
         self.message_user(
-            request, f"Approved {approved} communit{'y' if approved == 1 else 'ies'}."
+            request,
+            ngettext("Approved %(count)s community.", "Approved %(count)s communities.", approved)
+            % {"count": approved},
         )
 
 

@@ -8,6 +8,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, permissions, serializers, status
@@ -101,7 +103,7 @@ class CommunityCreateSerializer(StrictFieldsMixin, serializers.Serializer):
         queryset=User.objects.filter(is_active=True),
         required=False,
         allow_null=True,
-        help_text="Admins only: the first organiser (default: the admin).",
+        help_text=gettext_lazy("Admins only: the first organiser (default: the admin)."),
     )
 
 
@@ -160,10 +162,14 @@ class JoinSerializer(StrictFieldsMixin, serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        help_text="For communities whose organisers approve members.",
+        help_text=gettext_lazy("For communities whose organisers approve members."),
     )
     invitation = serializers.CharField(
-        max_length=64, required=False, allow_blank=True, default="", help_text="Invitation token."
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=gettext_lazy("Invitation token."),
     )
 
 
@@ -189,7 +195,7 @@ class MemberActionSerializer(StrictFieldsMixin, serializers.Serializer):
         required=False,
         allow_null=True,
         default=None,
-        help_text="For a ban: its length in days; empty for an indefinite ban.",
+        help_text=gettext_lazy("For a ban: its length in days; empty for an indefinite ban."),
     )
 
 
@@ -246,17 +252,20 @@ class FlagSerializer(serializers.ModelSerializer):
 
 class FlagCreateSerializer(StrictFieldsMixin, serializers.Serializer):
     target_type = serializers.CharField(
-        max_length=100, help_text='"app_label.model", e.g. "pledges.pledge" or "members.user".'
+        max_length=100,
+        help_text=gettext_lazy('"app_label.model", e.g. "pledges.pledge" or "members.user".'),
     )
     target_id = serializers.IntegerField(min_value=1)
     community = serializers.SlugField(
-        required=False, help_text="For a member: the community they are flagged in."
+        required=False, help_text=gettext_lazy("For a member: the community they are flagged in.")
     )
     reason = serializers.CharField(max_length=2000)
 
 
 class ModerationActionSerializer(StrictFieldsMixin, serializers.Serializer):
-    target_type = serializers.CharField(max_length=100, help_text='e.g. "pledges.pledge".')
+    target_type = serializers.CharField(
+        max_length=100, help_text=gettext_lazy('e.g. "pledges.pledge".')
+    )
     target_id = serializers.IntegerField(min_value=1)
     action = serializers.ChoiceField(choices=["approve", "hide", "restore", "warn", "dismiss"])
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
@@ -312,7 +321,7 @@ class AuditEntrySerializer(serializers.ModelSerializer):
 
     def get_actor_name(self, entry: AuditEntry) -> str:
         if entry.actor is None:
-            return "A former member"
+            return _("A former member")
         return entry.actor.display_name or entry.actor.email
 
     def get_target_type(self, entry: AuditEntry) -> str | None:
@@ -329,7 +338,8 @@ def _community(request, slug: str) -> Community:
 def _require_moderator(request, community: Community) -> None:
     if not community_permissions.can_moderate(request.user, community):
         raise PermissionDenied(
-            f"Only the organisers of {community.name} and platform admins can do this."
+            _("Only the organisers of %(community)s and platform admins can do this.")
+            % {"community": community.name}
         )
 
 
@@ -338,16 +348,18 @@ def _resolve_target(key: str, pk: int):
     if (key or "").lower() == "members.user":
         target = User.objects.filter(pk=pk, is_active=True).first()
         if target is None:
-            raise serializers.ValidationError({"target_id": ["No such member."]})
+            raise serializers.ValidationError({"target_id": [_("No such member.")]})
         return target
     mtype = moderated_type_by_key(key)
     if mtype is None:
         raise serializers.ValidationError(
-            {"target_type": ["This kind of content cannot be flagged or moderated."]}
+            {"target_type": [_("This kind of content cannot be flagged or moderated.")]}
         )
     target = mtype.model._base_manager.filter(pk=pk).first()
     if target is None:
-        raise serializers.ValidationError({"target_id": [f"No such {mtype.label}."]})
+        raise serializers.ValidationError(
+            {"target_id": [_("No such %(what)s.") % {"what": mtype.name}]}
+        )
     return target
 
 
@@ -383,7 +395,7 @@ class CommunityListView(generics.ListCreateAPIView):
         else:
             if organiser is not None:
                 raise serializers.ValidationError(
-                    {"organiser": ["This field is unknown or cannot be changed."]}
+                    {"organiser": [_("This field is unknown or cannot be changed.")]}
                 )
             community = services.community_request(requester=request.user, **values)
         return Response(
@@ -425,7 +437,7 @@ class CommunityDecisionView(APIView):
     @extend_schema(request=DecisionSerializer, responses=CommunitySerializer)
     def post(self, request, slug: str):
         if not request.user.is_staff:
-            raise PermissionDenied("Only platform admins approve communities.")
+            raise PermissionDenied(_("Only platform admins approve communities."))
         community = get_object_or_404(Community, slug=slug)
         data = DecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -452,7 +464,7 @@ class MembershipView(APIView):
         community = _community(request, slug)
         membership = selectors.membership_of(request.user, community)
         if membership is None:
-            raise Http404("You have no membership of this community.")
+            raise Http404(_("You have no membership of this community."))
         return Response(MembershipSerializer(membership, context={"request": request}).data)
 
     @extend_schema(request=JoinSerializer, responses={201: MembershipSerializer})
@@ -506,7 +518,10 @@ class MemberListView(generics.ListAPIView):
     def get_community(self) -> Community:
         community = _community(self.request, self.kwargs["slug"])
         if not community_permissions.can_see_members(self.request.user, community):
-            raise PermissionDenied(f"Only members of {community.name} can see its members.")
+            raise PermissionDenied(
+                _("Only members of %(community)s can see its members.")
+                % {"community": community.name}
+            )
         return community
 
     def get_serializer_class(self):
@@ -524,7 +539,7 @@ class MemberListView(generics.ListAPIView):
         if wanted != Membership.Status.ACTIVE:
             _require_moderator(self.request, community)
             if wanted not in Membership.Status.values:
-                raise serializers.ValidationError({"status": ["Unknown status."]})
+                raise serializers.ValidationError({"status": [_("Unknown status.")]})
         return selectors.memberships_of(community, statuses=[wanted]).select_related("community")
 
 
@@ -655,13 +670,13 @@ class FlagListView(generics.ListAPIView):
             slug = values.get("community")
             if not slug:
                 raise serializers.ValidationError(
-                    {"community": ["Say which community this member is in."]}
+                    {"community": [_("Say which community this member is in.")]}
                 )
             community = selectors.communities_active().filter(slug=slug).first()
             if community is None:
-                raise serializers.ValidationError({"community": ["No such community."]})
+                raise serializers.ValidationError({"community": [_("No such community.")]})
         elif not _can_see(request.user, target):
-            raise serializers.ValidationError({"target_id": ["No such content."]})
+            raise serializers.ValidationError({"target_id": [_("No such content.")]})
         flag = services.flag_create(
             reporter=request.user, target=target, reason=values["reason"], community=community
         )
@@ -689,7 +704,7 @@ class ModerationQueueView(APIView):
 
     def get(self, request):
         if not community_permissions.can_use_moderation(request.user):
-            raise PermissionDenied("The moderation queue is for organisers and platform admins.")
+            raise PermissionDenied(_("The moderation queue is for organisers and platform admins."))
         community = None
         slug = request.query_params.get("community")
         if slug:
@@ -717,13 +732,13 @@ class ModerationActionView(APIView):
     )
     def post(self, request):
         if not community_permissions.can_use_moderation(request.user):
-            raise PermissionDenied("Moderation is for organisers and platform admins.")
+            raise PermissionDenied(_("Moderation is for organisers and platform admins."))
         data = ModerationActionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         if values["target_type"].lower() == "members.user":
             raise serializers.ValidationError(
-                {"target_type": ["Act on members through their community's members endpoint."]}
+                {"target_type": [_("Act on members through their community's members endpoint.")]}
             )
         item = _resolve_target(values["target_type"], values["target_id"])
         action, reason = values["action"], values["reason"]
@@ -759,5 +774,5 @@ class AuditLogView(generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):  # building the schema
             return AuditEntry.objects.none()
         if not community_permissions.can_use_moderation(self.request.user):
-            raise PermissionDenied("The audit log is for organisers and platform admins.")
+            raise PermissionDenied(_("The audit log is for organisers and platform admins."))
         return selectors.audit_entries_for(self.request.user)

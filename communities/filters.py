@@ -2,6 +2,7 @@
 
 import django_filters
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from communities.models import AuditEntry, Community
 from members.models import User
@@ -16,7 +17,7 @@ class AuditFilterBaseForm(forms.Form):
         data = super().clean()
         since, until = data.get("since"), data.get("until")
         if since and until and since > until:
-            self.add_error("until", "The end date must be the same as or after the start date.")
+            self.add_error("until", _("The end date must be the same as or after the start date."))
         return data
 
 
@@ -43,22 +44,22 @@ def _communities(request):
 
 class AuditEntryFilter(django_filters.FilterSet):
     action = django_filters.ChoiceFilter(
-        label="Action", choices=AuditEntry.Action.choices, empty_label="All actions"
+        label=_("Action"), choices=AuditEntry.Action.choices, empty_label=_("All actions")
     )
     actor = django_filters.ModelChoiceFilter(
-        label="Done by", queryset=_actors, empty_label="Anyone"
+        label=_("Done by"), queryset=_actors, empty_label=_("Anyone")
     )
     community = django_filters.ModelChoiceFilter(
-        label="Community",
+        label=_("Community"),
         queryset=_communities,
         to_field_name="slug",
-        empty_label="All your communities",
+        empty_label=_("All your communities"),
     )
     since = django_filters.DateFilter(
-        label="From", field_name="created_at", lookup_expr="date__gte", widget=DateInput
+        label=_("From"), field_name="created_at", lookup_expr="date__gte", widget=DateInput
     )
     until = django_filters.DateFilter(
-        label="To", field_name="created_at", lookup_expr="date__lte", widget=DateInput
+        label=_("To"), field_name="created_at", lookup_expr="date__lte", widget=DateInput
     )
 
     class Meta:

@@ -1,72 +1,73 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community
 from members.models import Organisation, Region, User
 
 BAN_DURATIONS = [
-    ("7", "1 week"),
-    ("30", "30 days"),
-    ("90", "3 months"),
-    ("365", "1 year"),
-    ("indefinite", "Indefinitely, until an organiser lifts the ban"),
+    ("7", _("1 week")),
+    ("30", _("30 days")),
+    ("90", _("3 months")),
+    ("365", _("1 year")),
+    ("indefinite", _("Indefinitely, until an organiser lifts the ban")),
 ]
 INVITATION_DAYS = [
-    ("1", "1 day"),
-    ("7", "1 week"),
-    ("14", "2 weeks"),
-    ("30", "30 days"),
-    ("90", "90 days"),
+    ("1", _("1 day")),
+    ("7", _("1 week")),
+    ("14", _("2 weeks")),
+    ("30", _("30 days")),
+    ("90", _("90 days")),
 ]
 
 
 class CommunitySearchForm(forms.Form):
-    q = forms.CharField(label="Search communities", max_length=100, required=False)
+    q = forms.CharField(label=_("Search communities"), max_length=100, required=False)
 
 
 class CommunityForm(forms.Form):
     """Asking for (members) or creating (admins) a community."""
 
-    name = forms.CharField(label="Name", max_length=120)
+    name = forms.CharField(label=_("Name"), max_length=120)
     description = forms.CharField(
-        label="What is the community for?",
+        label=_("What is the community for?"),
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="Who it is for and what it wants to change. You can use Markdown.",
+        help_text=_("Who it is for and what it wants to change. You can use Markdown."),
     )
     guidelines = forms.CharField(
-        label="Community guidelines",
+        label=_("Community guidelines"),
         max_length=5000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="How members treat each other. Moderators point to these when they act.",
+        help_text=_("How members treat each other. Moderators point to these when they act."),
     )
     joining_policy = forms.ChoiceField(
-        label="Who can join",
+        label=_("Who can join"),
         choices=Community.JoiningPolicy.choices,
         initial=Community.JoiningPolicy.OPEN,
         widget=forms.RadioSelect,
     )
     organisation = forms.ModelChoiceField(
-        label="Parent organisation (optional)",
+        label=_("Parent organisation (optional)"),
         queryset=Organisation.objects.order_by("name"),
         required=False,
     )
     region = forms.ModelChoiceField(
-        label="Region (optional)", queryset=Region.objects.order_by("name"), required=False
+        label=_("Region (optional)"), queryset=Region.objects.order_by("name"), required=False
     )
 
     def clean_name(self) -> str:
         name = " ".join(self.cleaned_data["name"].split())
         if not name:
-            raise forms.ValidationError("Enter the community's name.")
+            raise forms.ValidationError(_("Enter the community's name."))
         return name
 
 
 class AdminCommunityForm(CommunityForm):
     organiser_email = forms.EmailField(
-        label="First organiser's email address (optional)",
+        label=_("First organiser's email address (optional)"),
         required=False,
-        help_text="Leave empty to run the community yourself until you appoint someone.",
+        help_text=_("Leave empty to run the community yourself until you appoint someone."),
     )
 
     def clean_organiser_email(self):
@@ -75,7 +76,7 @@ class AdminCommunityForm(CommunityForm):
             return None
         user = User.objects.filter(email__iexact=email, is_active=True).first()
         if user is None:
-            raise forms.ValidationError("No member has this email address.")
+            raise forms.ValidationError(_("No member has this email address."))
         return user
 
 
@@ -91,17 +92,19 @@ class CommunitySettingsForm(forms.ModelForm):
             "region",
         ]
         labels = {
-            "description": "What is the community for?",
-            "guidelines": "Community guidelines",
-            "joining_policy": "Who can join",
-            "premoderate_first_posts": "Pre-moderation: posts of new members that wait",
-            "organisation": "Parent organisation (optional)",
-            "region": "Region (optional)",
+            "description": _("What is the community for?"),
+            "guidelines": _("Community guidelines"),
+            "joining_policy": _("Who can join"),
+            "premoderate_first_posts": _("Pre-moderation: posts of new members that wait"),
+            "organisation": _("Parent organisation (optional)"),
+            "region": _("Region (optional)"),
         }
         help_texts = {
-            "description": "You can use Markdown.",
-            "premoderate_first_posts": "The first this many posts of each new member wait for an "
-            "organiser to approve them. 0 switches pre-moderation off.",
+            "description": _("You can use Markdown."),
+            "premoderate_first_posts": _(
+                "The first this many posts of each new member wait for an "
+                "organiser to approve them. 0 switches pre-moderation off."
+            ),
         }
         widgets = {
             "description": forms.Textarea(attrs={"rows": 5}),
@@ -112,39 +115,39 @@ class CommunitySettingsForm(forms.ModelForm):
     def clean_premoderate_first_posts(self) -> int:
         value = self.cleaned_data["premoderate_first_posts"]
         if value > 20:
-            raise forms.ValidationError("Pre-moderate at most the first 20 posts.")
+            raise forms.ValidationError(_("Pre-moderate at most the first 20 posts."))
         return value
 
 
 class JoinRequestForm(forms.Form):
     message = forms.CharField(
-        label="Message to the organisers (optional)",
+        label=_("Message to the organisers (optional)"),
         max_length=1000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Say who you are and why you would like to join.",
+        help_text=_("Say who you are and why you would like to join."),
     )
 
 
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(
-        label="Your decision",
-        choices=[("approve", "Approve"), ("decline", "Decline")],
+        label=_("Your decision"),
+        choices=[("approve", _("Approve")), ("decline", _("Decline"))],
         widget=forms.RadioSelect,
     )
     reason = forms.CharField(
-        label="Reason (optional when approving)",
+        label=_("Reason (optional when approving)"),
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="The person who asked will see it.",
+        help_text=_("The person who asked will see it."),
     )
 
     def clean(self):
         data = super().clean()
         if data.get("decision") == "decline" and not (data.get("reason") or "").strip():
             self.add_error(
-                "reason", "Give a reason for declining. The person who asked will see it."
+                "reason", _("Give a reason for declining. The person who asked will see it.")
             )
         return data
 
@@ -153,22 +156,22 @@ class ReasonForm(forms.Form):
     """A moderation action: every one needs a reason, which goes on the record."""
 
     reason = forms.CharField(
-        label="Reason",
+        label=_("Reason"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="The member will see it, and it is kept in the audit log.",
+        help_text=_("The member will see it, and it is kept in the audit log."),
     )
 
     def __init__(self, *args, reason_required: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         if not reason_required:
             self.fields["reason"].required = False
-            self.fields["reason"].label = "Reason (optional)"
+            self.fields["reason"].label = _("Reason (optional)")
 
 
 class BanForm(ReasonForm):
     duration = forms.ChoiceField(
-        label="How long for", choices=BAN_DURATIONS, initial="30", widget=forms.RadioSelect
+        label=_("How long for"), choices=BAN_DURATIONS, initial="30", widget=forms.RadioSelect
     )
 
     field_order = ["duration", "reason"]
@@ -180,24 +183,26 @@ class BanForm(ReasonForm):
 
 class FlagForm(forms.Form):
     reason = forms.CharField(
-        label="What is wrong with it?",
+        label=_("What is wrong with it?"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="For example, it breaks the community guidelines, shares personal "
-        "information about a patient, or is abusive. Only moderators see this.",
+        help_text=_(
+            "For example, it breaks the community guidelines, shares personal "
+            "information about a patient, or is abusive. Only moderators see this."
+        ),
     )
 
 
 class InvitationForm(forms.Form):
     days_valid = forms.TypedChoiceField(
-        label="The link works for",
+        label=_("The link works for"),
         choices=INVITATION_DAYS,
         coerce=int,
         initial="14",
     )
     note = forms.CharField(
-        label="Note for organisers (optional)",
+        label=_("Note for organisers (optional)"),
         max_length=200,
         required=False,
-        help_text="For example, who you will send it to.",
+        help_text=_("For example, who you will send it to."),
     )

@@ -15,12 +15,14 @@ from typing import Any
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext, pgettext_lazy
 
 
 class ModerationStatus(models.TextChoices):
-    PUBLISHED = "published", "Published"
-    PENDING = "pending", "Waiting for approval"
-    HIDDEN = "hidden", "Hidden by a moderator"
+    PUBLISHED = "published", _("Published")
+    PENDING = "pending", _("Waiting for approval")
+    HIDDEN = "hidden", _("Hidden by a moderator")
 
 
 class Moderated(models.Model):
@@ -67,6 +69,22 @@ def visible_q(
 # link to content of any app without importing it.
 
 
+# The names of the kinds of content the apps register (and of members, who can be
+# flagged too), so the moderation pages say them in the reader's language.
+CONTENT_NAMES = (
+    pgettext_lazy("moderated content", "pledge"),
+    pgettext_lazy("moderated content", "check-in"),
+    pgettext_lazy("moderated content", "story"),
+    pgettext_lazy("moderated content", "comment"),
+    pgettext_lazy("moderated content", "member"),
+)
+
+
+def content_name(label) -> str:
+    """A registered kind's label ("pledge") in the active language."""
+    return pgettext("moderated content", str(label))
+
+
 @dataclass(frozen=True)
 class ModeratedType:
     model: type
@@ -80,6 +98,11 @@ class ModeratedType:
     # The cached pages that show an item (kernel.caching subjects), dropped when a
     # moderator decides on it.
     pages_of: Callable[[Any], list[str]] = lambda item: []
+
+    @property
+    def name(self) -> str:
+        """The label in the reader's language."""
+        return content_name(self.label)
 
     @property
     def key(self) -> str:

@@ -12,11 +12,13 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from communities.models import AuditEntry, Community, Flag, Invitation, Membership
 from communities.moderation import (
     ModeratedType,
     ModerationStatus,
+    content_name,
     moderated_type_by_key,
     moderated_types,
 )
@@ -124,7 +126,7 @@ def community_for(*, slug: str, user) -> Community:
         and (user.is_staff or community.requested_by_id == user.pk)
     ):
         return community
-    raise Http404("No such community.")
+    raise Http404(gettext("No such community."))
 
 
 def communities_requested() -> QuerySet[Community]:
@@ -287,6 +289,11 @@ class QueueItem:
     oldest: datetime | None = None
 
     @property
+    def name(self) -> str:
+        """The label in the reader's language."""
+        return content_name(self.label)
+
+    @property
     def is_member(self) -> bool:
         return self.key == "members.user"
 
@@ -378,7 +385,7 @@ def _queue_item(target_type, target_id: int, target, community) -> QueueItem:
             target_id=target_id,
             target=None,
             label=mtype.label if mtype else target_type.model,
-            text="This no longer exists.",
+            text=gettext("This no longer exists."),
             url="",
             community=community,
             author=None,

@@ -10,6 +10,8 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from communities import page_sections, permissions, selectors, services
@@ -39,8 +41,14 @@ def _community(request, slug: str) -> Community:
 
 def _require_moderator(request, community: Community | None) -> None:
     if not permissions.can_moderate(request.user, community):
-        name = community.name if community else "this community"
-        raise PermissionDenied(f"Only the organisers of {name} and platform admins can do this.")
+        if community is None:
+            raise PermissionDenied(
+                _("Only the organisers of this community and platform admins can do this.")
+            )
+        raise PermissionDenied(
+            _("Only the organisers of %(community)s and platform admins can do this.")
+            % {"community": community.name}
+        )
 
 
 def _messages_from(request, exc: ValidationError) -> None:
@@ -112,7 +120,10 @@ def community_create(request):
                 form, services.community_create, actor=request.user, organiser=organiser, **data
             )
             if community:
-                messages.success(request, f"{community.name} has been created.")
+                messages.success(
+                    request,
+                    _("%(community)s has been created.") % {"community": community.name},
+                )
                 return redirect("communities:detail", slug=community.slug)
         else:
             community = call_service(
@@ -121,8 +132,11 @@ def community_create(request):
             if community:
                 messages.success(
                     request,
-                    f"Thank you. An admin will look at your request for {community.name}; "
-                    "we will let you know their answer.",
+                    _(
+                        "Thank you. An admin will look at your request for %(community)s; "
+                        "we will let you know their answer."
+                    )
+                    % {"community": community.name},
                 )
                 return redirect("communities:list")
     return render(request, "communities/create.jinja", {"form": form, "is_admin": is_admin})
@@ -131,7 +145,7 @@ def community_create(request):
 @login_required
 def communities_requested(request):
     if not request.user.is_staff:
-        raise PermissionDenied("Only platform admins approve communities.")
+        raise PermissionDenied(_("Only platform admins approve communities."))
     return render(
         request,
         "communities/requested.jinja",
@@ -142,7 +156,7 @@ def communities_requested(request):
 @login_required
 def community_decide(request, slug: str):
     if not request.user.is_staff:
-        raise PermissionDenied("Only platform admins approve communities.")
+        raise PermissionDenied(_("Only platform admins approve communities."))
     community = get_object_or_404(Community, slug=slug)
     form = DecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -155,8 +169,12 @@ def community_decide(request, slug: str):
             approve=approve,
             reason=form.cleaned_data["reason"],
         ):
-            verb = "approved" if approve else "declined"
-            messages.success(request, f"{community.name} has been {verb}.")
+            done = (
+                _("%(community)s has been approved.")
+                if approve
+                else _("%(community)s has been declined.")
+            )
+            messages.success(request, done % {"community": community.name})
             return redirect("communities:requested")
     return render(
         request, "communities/decide_community.jinja", {"community": community, "form": form}
@@ -175,7 +193,7 @@ def join(request, slug: str):
     except ValidationError as exc:
         _messages_from(request, exc)
     else:
-        messages.success(request, f"Welcome to {community.name}.")
+        messages.success(request, _("Welcome to %(community)s.") % {"community": community.name})
     return redirect("communities:detail", slug=community.slug)
 
 
@@ -196,7 +214,8 @@ def request_to_join(request, slug: str):
     ):
         messages.success(
             request,
-            f"You have asked to join {community.name}. We will tell you when an organiser answers.",
+            _("You have asked to join %(community)s. We will tell you when an organiser answers.")
+            % {"community": community.name},
         )
         return redirect("communities:detail", slug=community.slug)
     return render(request, "communities/request.jinja", {"community": community, "form": form})
@@ -210,7 +229,9 @@ def leave(request, slug: str):
         Membership.Status.ACTIVE,
         Membership.Status.PENDING,
     ):
-        messages.error(request, f"You are not a member of {community.name}.")
+        messages.error(
+            request, _("You are not a member of %(community)s.") % {"community": community.name}
+        )
         return redirect("communities:detail", slug=community.slug)
     if request.method == "POST":
         try:
@@ -218,8 +239,12 @@ def leave(request, slug: str):
         except ValidationError as exc:
             _messages_from(request, exc)
         else:
-            done = "withdrawn your request to join" if membership.status == "pending" else "left"
-            messages.success(request, f"You have {done} {community.name}.")
+            done = (
+                _("You have withdrawn your request to join %(community)s.")
+                if membership.status == "pending"
+                else _("You have left %(community)s.")
+            )
+            messages.success(request, done % {"community": community.name})
         return redirect("communities:detail", slug=community.slug)
     return render(
         request, "communities/leave.jinja", {"community": community, "membership": membership}
@@ -237,7 +262,9 @@ def invitation(request, token: str):
         except ValidationError as exc:
             problem, status = " ".join(exc.messages), 400
         else:
-            messages.success(request, f"Welcome to {found.community.name}.")
+            messages.success(
+                request, _("Welcome to %(community)s.") % {"community": found.community.name}
+            )
             return redirect("communities:detail", slug=found.community.slug)
     membership = selectors.membership_of(request.user, found.community) if found else None
     return render(
@@ -255,7 +282,10 @@ def invitation(request, token: str):
 def members(request, slug: str):
     community = _community(request, slug)
     if not permissions.can_see_members(request.user, community):
-        raise PermissionDenied(f"Only members of {community.name} can see who belongs to it.")
+        raise PermissionDenied(
+            _("Only members of %(community)s can see who belongs to it.")
+            % {"community": community.name}
+        )
     page = _page(request, selectors.memberships_of(community), per_page=50)
     return render(request, "communities/members.jinja", {"community": community, "page": page})
 
@@ -264,7 +294,9 @@ def members(request, slug: str):
 def flag_member(request, slug: str, member_id: int):
     community = _community(request, slug)
     if not permissions.can_see_members(request.user, community):
-        raise PermissionDenied(f"Only members of {community.name} can flag its members.")
+        raise PermissionDenied(
+            _("Only members of %(community)s can flag its members.") % {"community": community.name}
+        )
     member = get_object_or_404(User, pk=member_id, memberships__community=community, is_active=True)
     form = FlagForm(request.POST or None)
     if (
@@ -279,14 +311,15 @@ def flag_member(request, slug: str, member_id: int):
             reason=form.cleaned_data["reason"],
         )
     ):
-        messages.success(request, "Thank you. The organisers will look at what you told them.")
+        messages.success(request, _("Thank you. The organisers will look at what you told them."))
         return redirect("communities:members", slug=community.slug)
     return render(
         request,
         "communities/flag.jinja",
         {
             "form": form,
-            "what": f"{member.name_for(request.user)}, a member of {community.name}",
+            "what": _("%(member)s, a member of %(community)s")
+            % {"member": member.name_for(request.user), "community": community.name},
             "back": reverse("communities:members", args=[community.slug]),
             "community": community,
         },
@@ -296,7 +329,7 @@ def flag_member(request, slug: str, member_id: int):
 def _content(key: str, pk: int):
     mtype = moderated_type_by_key(key)
     if mtype is None:
-        raise Http404("Nothing of this kind can be flagged or moderated.")
+        raise Http404(_("Nothing of this kind can be flagged or moderated."))
     item = mtype.model._base_manager.filter(pk=pk).first()
     return mtype, item
 
@@ -305,14 +338,14 @@ def _content(key: str, pk: int):
 def flag_content(request, key: str, pk: int):
     mtype, item = _content(key, pk)
     if item is None:
-        raise Http404(f"No such {mtype.label}.")
+        raise Http404(_("No such %(what)s.") % {"what": mtype.name})
     # Content the member cannot see does not exist for them.
     author = item.moderation_author
     if item.moderation_status != ModerationStatus.PUBLISHED and not (
         (author is not None and author.pk == request.user.pk)
         or permissions.can_moderate(request.user, item.moderation_community)
     ):
-        raise Http404(f"No such {mtype.label}.")
+        raise Http404(_("No such %(what)s.") % {"what": mtype.name})
     form = FlagForm(request.POST or None)
     back = mtype.url_of(item)
     if (
@@ -326,14 +359,15 @@ def flag_content(request, key: str, pk: int):
             reason=form.cleaned_data["reason"],
         )
     ):
-        messages.success(request, "Thank you. The moderators will look at what you told them.")
+        messages.success(request, _("Thank you. The moderators will look at what you told them."))
         return redirect(back)
     return render(
         request,
         "communities/flag.jinja",
         {
             "form": form,
-            "what": f"this {mtype.label}: “{mtype.text_of(item)}”",
+            "what": _("this %(what)s: “%(text)s”")
+            % {"what": mtype.name, "text": mtype.text_of(item)},
             "back": back,
             "community": item.moderation_community,
         },
@@ -374,7 +408,7 @@ def edit(request, slug: str):
         if call_service(
             form, services.community_update, community=community, actor=request.user, **changes
         ):
-            messages.success(request, "The community's settings have been saved.")
+            messages.success(request, _("The community's settings have been saved."))
             return redirect("communities:manage", slug=community.slug)
     return render(request, "communities/edit.jinja", {"community": community, "form": form})
 
@@ -400,7 +434,12 @@ def decide_request(request, slug: str, membership_id: int):
             who = membership.member.display_name or membership.member.email
             messages.success(
                 request,
-                f"{who} is now a member." if approve else f"You declined {who}'s request.",
+                (
+                    _("%(member)s is now a member.")
+                    if approve
+                    else _("You declined %(member)s's request.")
+                )
+                % {"member": who},
             )
             return redirect("communities:manage", slug=community.slug)
     return render(
@@ -412,19 +451,19 @@ def decide_request(request, slug: str, membership_id: int):
 
 MEMBER_ACTIONS = {
     # action: (form class, reason required, success message)
-    "appoint": (ReasonForm, False, "{name} is now an organiser."),
-    "demote": (ReasonForm, False, "{name} is no longer an organiser."),
-    "warn": (ReasonForm, True, "{name} has been sent your warning."),
-    "dismiss": (ReasonForm, True, "The flags on {name} have been dismissed."),
-    "remove": (ReasonForm, True, "{name} has been removed from the community."),
-    "ban": (BanForm, True, "{name} has been banned."),
-    "unban": (ReasonForm, False, "{name}'s ban has been lifted."),
+    "appoint": (ReasonForm, False, gettext_lazy("%(name)s is now an organiser.")),
+    "demote": (ReasonForm, False, gettext_lazy("%(name)s is no longer an organiser.")),
+    "warn": (ReasonForm, True, gettext_lazy("%(name)s has been sent your warning.")),
+    "dismiss": (ReasonForm, True, gettext_lazy("The flags on %(name)s have been dismissed.")),
+    "remove": (ReasonForm, True, gettext_lazy("%(name)s has been removed from the community.")),
+    "ban": (BanForm, True, gettext_lazy("%(name)s has been banned.")),
+    "unban": (ReasonForm, False, gettext_lazy("%(name)s's ban has been lifted.")),
 }
 
 
 def _member_forms(bound_action: str | None = None, bound_form=None) -> dict:
     forms = {}
-    for action, (form_class, required, _) in MEMBER_ACTIONS.items():
+    for action, (form_class, required, _success) in MEMBER_ACTIONS.items():
         if action == bound_action:
             forms[action] = bound_form
         else:
@@ -460,7 +499,7 @@ def _run_member_action(request, action, form, *, community, member):
         )
     if action == "unban":
         return call_service(form, services.member_unban, member=member, reason=reason, **common)
-    raise Http404("No such action.")
+    raise Http404(_("No such action."))
 
 
 @login_required
@@ -477,7 +516,7 @@ def manage_member(request, slug: str, member_id: int):
     if request.method == "POST":
         bound_action = request.POST.get("action", "")
         if bound_action not in MEMBER_ACTIONS:
-            raise Http404("No such action.")
+            raise Http404(_("No such action."))
         form_class, required, success = MEMBER_ACTIONS[bound_action]
         bound_form = form_class(request.POST, prefix=bound_action, reason_required=required)
         if bound_form.is_valid():
@@ -485,7 +524,9 @@ def manage_member(request, slug: str, member_id: int):
                 request, bound_action, bound_form, community=community, member=member
             )
             if done is not None:
-                messages.success(request, success.format(name=member.display_name or member.email))
+                messages.success(
+                    request, str(success) % {"name": member.display_name or member.email}
+                )
                 return redirect("communities:manage_member", slug=slug, member_id=member.pk)
     return render(
         request,
@@ -522,7 +563,7 @@ def invitation_create(request, slug: str):
         )
         if invitation:
             messages.success(
-                request, "Your invitation link is ready. Copy it from the list of invitations."
+                request, _("Your invitation link is ready. Copy it from the list of invitations.")
             )
             return redirect(reverse("communities:manage", args=[slug]) + "#invitations")
     return render(
@@ -540,7 +581,7 @@ def invitation_revoke(request, slug: str, pk: int):
     _require_moderator(request, community)
     found = get_object_or_404(Invitation, pk=pk, community=community)
     services.invitation_revoke(invitation=found, actor=request.user)
-    messages.success(request, "The invitation link has been revoked. It no longer works.")
+    messages.success(request, _("The invitation link has been revoked. It no longer works."))
     return redirect(reverse("communities:manage", args=[slug]) + "#invitations")
 
 
@@ -550,7 +591,7 @@ def invitation_revoke(request, slug: str, pk: int):
 @login_required
 def moderation_queue(request):
     if not permissions.can_use_moderation(request.user):
-        raise PermissionDenied("The moderation queue is for organisers and platform admins.")
+        raise PermissionDenied(_("The moderation queue is for organisers and platform admins."))
     return render(
         request,
         "communities/queue.jinja",
@@ -574,11 +615,11 @@ def community_queue(request, slug: str):
 
 CONTENT_ACTIONS = {
     # action: (reason required, success message)
-    "approve": (False, "The {label} has been approved and published."),
-    "hide": (True, "The {label} has been hidden."),
-    "restore": (True, "The {label} is visible again."),
-    "warn": (True, "The author has been sent your warning."),
-    "dismiss": (True, "The flags on this {label} have been dismissed."),
+    "approve": (False, gettext_lazy("The %(what)s has been approved and published.")),
+    "hide": (True, gettext_lazy("The %(what)s has been hidden.")),
+    "restore": (True, gettext_lazy("The %(what)s is visible again.")),
+    "warn": (True, gettext_lazy("The author has been sent your warning.")),
+    "dismiss": (True, gettext_lazy("The flags on this %(what)s have been dismissed.")),
 }
 
 
@@ -608,7 +649,7 @@ def moderate_content(request, key: str, pk: int):
     if request.method == "POST":
         bound_action = request.POST.get("action", "")
         if bound_action not in CONTENT_ACTIONS:
-            raise Http404("No such action.")
+            raise Http404(_("No such action."))
         required, success = CONTENT_ACTIONS[bound_action]
         bound_form = ReasonForm(request.POST, prefix=bound_action, reason_required=required)
         if bound_form.is_valid():
@@ -629,7 +670,7 @@ def moderate_content(request, key: str, pk: int):
                 )
                 done = True if done is not None else None
             if done is not None:
-                messages.success(request, success.format(label=mtype.label))
+                messages.success(request, str(success) % {"what": mtype.name})
                 next_url = (
                     reverse("communities:community_queue", args=[community.slug])
                     if community
@@ -677,7 +718,7 @@ def _moderate_missing(request, mtype, target_type, pk: int):
         .order_by("created_at")
     )
     if not flags:
-        raise Http404(f"No such {mtype.label}.")
+        raise Http404(_("No such %(what)s.") % {"what": mtype.name})
     community = flags[0].community
     _require_moderator(request, community)
     form = ReasonForm(request.POST or None, prefix="dismiss")
@@ -693,7 +734,7 @@ def _moderate_missing(request, mtype, target_type, pk: int):
             reason=form.cleaned_data["reason"],
         )
     ):
-        messages.success(request, "The flags have been dismissed.")
+        messages.success(request, _("The flags have been dismissed."))
         return redirect("communities:moderation")
     return render(
         request,
@@ -732,7 +773,7 @@ def _audit_page(request, *, community: Community | None):
 @login_required
 def audit_log(request):
     if not permissions.can_use_moderation(request.user):
-        raise PermissionDenied("The audit log is for organisers and platform admins.")
+        raise PermissionDenied(_("The audit log is for organisers and platform admins."))
     return _audit_page(request, community=None)
 
 
@@ -741,6 +782,7 @@ def community_audit_log(request, slug: str):
     community = _community(request, slug)
     if not permissions.can_read_audit(request.user, community):
         raise PermissionDenied(
-            f"Only the organisers of {community.name} and platform admins can read its audit log."
+            _("Only the organisers of %(community)s and platform admins can read its audit log.")
+            % {"community": community.name}
         )
     return _audit_page(request, community=community)

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone, translation
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 
 from communities import permissions
 from communities.models import AuditEntry, Community, Flag, Invitation, Membership
 from communities.moderation import moderated_type_for
 from kernel import caching
 from members.models import User
+from radicals.i18n import supported
 
 Action = AuditEntry.Action
 MAX_INVITATION_DAYS = 90
@@ -25,7 +29,14 @@ REQUEST_AGAIN_AFTER = timedelta(days=30)
 
 
 def _date(value: datetime) -> str:
-    return timezone.localtime(value).strftime("%-d %B %Y")
+    return dateformat.format(timezone.localtime(value), "j F Y")
+
+
+def _in_language_of(member):
+    """Words for `member` (a notification's title) in their language, else English."""
+    return translation.override(
+        supported(getattr(member, "language", "")) or settings.LANGUAGE_CODE
+    )
 
 
 def _forget_cached_ids(user) -> None:
@@ -40,24 +51,26 @@ def _clean_reason(reason: str, *, required: bool, message: str) -> str:
     if required and not reason:
         raise ValidationError({"reason": message})
     if len(reason) > 2000:
-        raise ValidationError({"reason": "Keep the reason to 2,000 characters or fewer."})
+        raise ValidationError({"reason": _("Keep the reason to 2,000 characters or fewer.")})
     return reason
 
 
 def target_label(target) -> str:
     """A short description of a target, kept on the audit entry as it was at the time."""
     if isinstance(target, User):
-        return f"Member: {target.display_name or target.email}"
+        return _("Member: %(name)s") % {"name": target.display_name or target.email}
     if isinstance(target, Community):
-        return f"Community: {target.name}"
+        return _("Community: %(name)s") % {"name": target.name}
     if isinstance(target, Membership):
-        return f"Member: {target.member.display_name or target.member.email}"
+        return _("Member: %(name)s") % {"name": target.member.display_name or target.member.email}
     if isinstance(target, Invitation):
-        return "Invitation link" + (f" ({target.note})" if target.note else "")
+        if target.note:
+            return _("Invitation link (%(note)s)") % {"note": target.note}
+        return _("Invitation link")
     mtype = moderated_type_for(target)
     if mtype is not None:
         text = " ".join(str(mtype.text_of(target)).split())
-        return f"{mtype.label.capitalize()}: {text}"[:300]
+        return (_("%(kind)s: %(text)s") % {"kind": capfirst(mtype.name), "text": text})[:300]
     return str(target)[:300]
 
 
@@ -94,13 +107,20 @@ def _recount_members(community: Community) -> None:
     community.member_count = count
 
 
-def _require_moderator(actor, community: Community | None, *, what: str = "content") -> None:
+def _require_moderator(actor, community: Community | None, *, what=None) -> None:
+    """`what`: what is being moderated, in words ("members"), content when not given."""
     if not permissions.can_moderate(actor, community):
+        what = what or _("content")
         if community is None:
-            raise PermissionDenied(f"Only platform admins can moderate this {what}.")
+            raise PermissionDenied(
+                _("Only platform admins can moderate this %(what)s.") % {"what": what}
+            )
         raise PermissionDenied(
-            f"You can only moderate {what} in communities you organise. "
-            f"You do not organise {community.name}."
+            _(
+                "You can only moderate %(what)s in communities you organise. "
+                "You do not organise %(community)s."
+            )
+            % {"what": what, "community": community.name}
         )
 
 
@@ -132,16 +152,13 @@ def _keep_one_organiser(community: Community, membership: Membership) -> None:
     organisers = _lock_organisers(community)
     if len([m for m in organisers if m.pk != membership.pk]) == 0:
         raise ValidationError(
-            f"{community.name} must keep at least one organiser. Appoint another organiser first."
+            _("%(community)s must keep at least one organiser. Appoint another organiser first.")
+            % {"community": community.name}
         )
 
 
 def _community_url(community: Community) -> str:
     return reverse("communities:detail", args=[community.slug])
-
-
-def _ban_text(until: datetime | None) -> str:
-    return f"until {_date(until)}" if until else "indefinitely"
 
 
 def _resolve_flags(
@@ -162,6 +179,6 @@ def _resolve_flags(
     return len(ids)
 
 
-def _refuse_self(actor, member, what: str) -> None:
+def _refuse_self(actor, member, message: str) -> None:
     if actor.pk == member.pk:
-        raise ValidationError(f"You cannot {what} yourself.")
+        raise ValidationError(message)

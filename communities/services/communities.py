@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from communities.models import Community, Membership
 from communities.services._common import (
@@ -15,6 +16,7 @@ from communities.services._common import (
     _community_changed,
     _community_url,
     _forget_cached_ids,
+    _in_language_of,
     _recount_members,
     _require_moderator,
 )
@@ -33,9 +35,11 @@ def _unique_slug(name: str, slug: str = "") -> str:
     if slug:
         slug = slugify(slug)[:120]
         if not slug:
-            raise ValidationError({"slug": "Use letters, numbers and hyphens in the web address."})
+            raise ValidationError(
+                {"slug": _("Use letters, numbers and hyphens in the web address.")}
+            )
         if slug in RESERVED_SLUGS or Community.objects.filter(slug=slug).exists():
-            raise ValidationError({"slug": "Another community already uses this web address."})
+            raise ValidationError({"slug": _("Another community already uses this web address.")})
         return slug
     base = slugify(name)[:110] or "community"
     candidate, n = base, 1
@@ -59,9 +63,11 @@ def _new_community(
 ) -> Community:
     name = " ".join((name or "").split())
     if not name:
-        raise ValidationError({"name": "Enter the community's name."})
+        raise ValidationError({"name": _("Enter the community's name.")})
     if Community.objects.filter(name__iexact=name).exists():
-        raise ValidationError({"name": f"A community called {name} already exists."})
+        raise ValidationError(
+            {"name": _("A community called %(name)s already exists.") % {"name": name}}
+        )
     community = Community(
         name=name,
         slug=_unique_slug(name, slug),
@@ -109,7 +115,9 @@ def community_create(
 ) -> Community:
     """An admin creates an active community; `organiser` (or the admin) runs it."""
     if not getattr(actor, "is_staff", False):
-        raise PermissionDenied("Only platform admins can create a community. Ask for one instead.")
+        raise PermissionDenied(
+            _("Only platform admins can create a community. Ask for one instead.")
+        )
     community = _new_community(
         name=name,
         slug=slug,
@@ -146,14 +154,16 @@ def community_request(
 ) -> Community:
     """A member asks for a community; it waits for an admin, and the member will run it."""
     if requester is None or not requester.is_authenticated:
-        raise PermissionDenied("Log in to ask for a community.")
+        raise PermissionDenied(_("Log in to ask for a community."))
     waiting = Community.objects.filter(
         requested_by=requester, status=Community.Status.REQUESTED
     ).count()
     if waiting >= 3:
         raise ValidationError(
-            "You already have three communities waiting for an admin. "
-            "Wait for an answer before asking for another."
+            _(
+                "You already have three communities waiting for an admin. "
+                "Wait for an answer before asking for another."
+            )
         )
     return _new_community(
         name=name,
@@ -172,17 +182,19 @@ def community_request(
 def community_decide(*, community: Community, actor, approve: bool, reason: str = "") -> Community:
     """An admin approves (the requester becomes its organiser) or declines a requested community."""
     if not getattr(actor, "is_staff", False):
-        raise PermissionDenied("Only platform admins can approve communities.")
+        raise PermissionDenied(_("Only platform admins can approve communities."))
     community = Community.objects.select_for_update().get(pk=community.pk)
     wanted = Community.Status.ACTIVE if approve else Community.Status.DECLINED
     if community.status == wanted:
         return community
     if community.status != Community.Status.REQUESTED:
-        raise ValidationError(f"{community.name} has already been answered.")
+        raise ValidationError(
+            _("%(community)s has already been answered.") % {"community": community.name}
+        )
     reason = _clean_reason(
         reason,
         required=not approve,
-        message="Tell the member why their community was declined.",
+        message=_("Tell the member why their community was declined."),
     )
     community.status = wanted
     community.save(update_fields=["status"])
@@ -197,15 +209,17 @@ def community_decide(*, community: Community, actor, approve: bool, reason: str 
         reason=reason,
     )
     if community.requested_by is not None:
+        with _in_language_of(community.requested_by):
+            title = (
+                _("%(community)s is open: you are its organiser")
+                if approve
+                else _("Your request for %(community)s was declined")
+            ) % {"community": community.name}
         notify(
             kind=Kind.MEMBERSHIP_DECIDED,
             recipient=community.requested_by,
             subject=community,
-            title=(
-                f"{community.name} is open: you are its organiser"
-                if approve
-                else f"Your request for {community.name} was declined"
-            ),
+            title=title,
             body=reason,
             url=_community_url(community) if approve else "",
             period="community-decision",
@@ -226,11 +240,11 @@ COMMUNITY_SETTINGS = (
 @transaction.atomic
 def community_update(*, community: Community, actor, **changes) -> Community:
     """Organisers change their community's description, guidelines and rules."""
-    _require_moderator(actor, community, what="settings")
+    _require_moderator(actor, community, what=_("settings"))
     unknown = set(changes) - set(COMMUNITY_SETTINGS)
     if unknown:
         raise ValidationError(
-            {name: "This field cannot be changed here." for name in sorted(unknown)}
+            {name: _("This field cannot be changed here.") for name in sorted(unknown)}
         )
     community = Community.objects.select_for_update().get(pk=community.pk)
     changed = [name for name, value in changes.items() if getattr(community, name) != value]

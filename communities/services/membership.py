@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from communities.models import Community, Flag, Invitation, Membership
 from communities.services._common import (
@@ -18,12 +19,12 @@ from communities.services._common import (
     REQUEST_AGAIN_AFTER,
     Action,
     _audit,
-    _ban_text,
     _clean_reason,
     _community_changed,
     _community_url,
     _date,
     _forget_cached_ids,
+    _in_language_of,
     _keep_one_organiser,
     _lock_membership,
     _lock_organisers,
@@ -43,14 +44,21 @@ def _refuse_if_banned(membership: Membership | None, community: Community) -> No
         return
     until = membership.banned_until
     if until is None:
-        raise ValidationError(f"You have been banned from {community.name}.")
+        raise ValidationError(
+            _("You have been banned from %(community)s.") % {"community": community.name}
+        )
     if until > timezone.now():
-        raise ValidationError(f"You are banned from {community.name} until {_date(until)}.")
+        raise ValidationError(
+            _("You are banned from %(community)s until %(date)s.")
+            % {"community": community.name, "date": _date(until)}
+        )
 
 
 def _require_active_community(community: Community) -> None:
     if community.status != Community.Status.ACTIVE:
-        raise ValidationError(f"{community.name} is not open for members.")
+        raise ValidationError(
+            _("%(community)s is not open for members.") % {"community": community.name}
+        )
 
 
 @transaction.atomic
@@ -59,19 +67,25 @@ def membership_join(*, community: Community, member, invitation: Invitation | No
     _require_active_community(community)
     membership = _lock_membership(community, member)
     if membership is not None and membership.is_active:
-        raise ValidationError(f"You are already a member of {community.name}.")
+        raise ValidationError(
+            _("You are already a member of %(community)s.") % {"community": community.name}
+        )
     _refuse_if_banned(membership, community)
     if invitation is not None:
         if invitation.community_id != community.pk or not invitation.is_usable:
-            raise ValidationError("This invitation cannot be used to join this community.")
+            raise ValidationError(_("This invitation cannot be used to join this community."))
     elif community.joining_policy == Community.JoiningPolicy.APPROVAL:
         raise ValidationError(
-            f"The organisers of {community.name} approve new members: ask to join instead."
+            _("The organisers of %(community)s approve new members: ask to join instead.")
+            % {"community": community.name}
         )
     elif community.joining_policy == Community.JoiningPolicy.INVITATION:
         raise ValidationError(
-            f"{community.name} is by invitation only. Ask one of its organisers for an "
-            "invitation link."
+            _(
+                "%(community)s is by invitation only. "
+                "Ask one of its organisers for an invitation link."
+            )
+            % {"community": community.name}
         )
     if membership is None:
         membership = Membership(community=community, member=member)
@@ -96,22 +110,33 @@ def membership_request(*, community: Community, member, message: str = "") -> Me
     _require_active_community(community)
     message = (message or "").strip()
     if len(message) > 1000:
-        raise ValidationError({"message": "Keep your message to 1,000 characters or fewer."})
+        raise ValidationError({"message": _("Keep your message to 1,000 characters or fewer.")})
     membership = _lock_membership(community, member)
     if membership is not None and membership.is_active:
-        raise ValidationError(f"You are already a member of {community.name}.")
+        raise ValidationError(
+            _("You are already a member of %(community)s.") % {"community": community.name}
+        )
     if membership is not None and membership.status == Membership.Status.PENDING:
         raise ValidationError(
-            f"You have already asked to join {community.name}. "
-            "The organisers will tell you their answer."
+            _(
+                "You have already asked to join %(community)s. "
+                "The organisers will tell you their answer."
+            )
+            % {"community": community.name}
         )
     _refuse_if_banned(membership, community)
     if community.joining_policy == Community.JoiningPolicy.OPEN:
-        raise ValidationError(f"Anyone can join {community.name}: join it straight away.")
+        raise ValidationError(
+            _("Anyone can join %(community)s: join it straight away.")
+            % {"community": community.name}
+        )
     if community.joining_policy == Community.JoiningPolicy.INVITATION:
         raise ValidationError(
-            f"{community.name} is by invitation only. Ask one of its organisers for an "
-            "invitation link."
+            _(
+                "%(community)s is by invitation only. "
+                "Ask one of its organisers for an invitation link."
+            )
+            % {"community": community.name}
         )
     if (
         membership is not None
@@ -120,9 +145,15 @@ def membership_request(*, community: Community, member, message: str = "") -> Me
         and membership.decided_at + REQUEST_AGAIN_AFTER > timezone.now()
     ):
         raise ValidationError(
-            f"The organisers of {community.name} declined your request on "
-            f"{_date(membership.decided_at)}. You can ask again from "
-            f"{_date(membership.decided_at + REQUEST_AGAIN_AFTER)}."
+            _(
+                "The organisers of %(community)s declined your request on %(declined)s. "
+                "You can ask again from %(again)s."
+            )
+            % {
+                "community": community.name,
+                "declined": _date(membership.decided_at),
+                "again": _date(membership.decided_at + REQUEST_AGAIN_AFTER),
+            }
         )
     if membership is None:
         membership = Membership(community=community, member=member)
@@ -135,11 +166,18 @@ def membership_request(*, community: Community, member, message: str = "") -> Me
     _community_changed(community)
     manage_url = reverse("communities:manage", args=[community.slug])
     for organiser in _organiser_users(community):
+        with _in_language_of(organiser):
+            title = (
+                _("%(member)s asked to join %(community)s")
+                % {"member": member.display_name, "community": community.name}
+                if member.display_name
+                else _("A member asked to join %(community)s") % {"community": community.name}
+            )
         notify(
             kind=Kind.MEMBERSHIP_REQUEST,
             recipient=organiser,
             subject=membership,
-            title=f"{member.display_name or 'A member'} asked to join {community.name}",
+            title=title,
             body=message,
             url=manage_url,
             period=membership.requested_at.isoformat(),
@@ -163,14 +201,19 @@ def membership_leave(*, community: Community, member) -> Membership:
     """Leave a community, or withdraw a request to join. The last organiser cannot leave."""
     membership = _lock_membership(community, member)
     if membership is None:
-        raise ValidationError(f"You are not a member of {community.name}.")
+        raise ValidationError(
+            _("You are not a member of %(community)s.") % {"community": community.name}
+        )
     if membership.status not in (Membership.Status.ACTIVE, Membership.Status.PENDING):
         return membership
     was_organiser = membership.is_organiser
     if was_organiser and len(_lock_organisers(community)) <= 1:
         raise ValidationError(
-            f"You are the only organiser of {community.name}. "
-            "Appoint another organiser before you leave."
+            _(
+                "You are the only organiser of %(community)s. "
+                "Appoint another organiser before you leave."
+            )
+            % {"community": community.name}
         )
     membership.status = Membership.Status.LEFT
     membership.role = Membership.Role.MEMBER
@@ -194,7 +237,7 @@ def membership_decide(
 ) -> Membership:
     """An organiser approves or declines a request to join; the requester is told."""
     community = membership.community
-    _require_moderator(actor, community, what="requests to join")
+    _require_moderator(actor, community, what=_("requests to join"))
     membership = (
         Membership.objects.select_for_update().select_related("member").get(pk=membership.pk)
     )
@@ -203,7 +246,9 @@ def membership_decide(
         return membership
     if membership.status != Membership.Status.PENDING:
         raise ValidationError(
-            f"{membership.member.display_name or 'This member'} has no request waiting."
+            _("%(member)s has no request waiting.") % {"member": membership.member.display_name}
+            if membership.member.display_name
+            else _("This member has no request waiting.")
         )
     reason = _clean_reason(reason, required=False, message="")
     now = timezone.now()
@@ -222,15 +267,17 @@ def membership_decide(
         target=membership.member,
         reason=reason,
     )
+    with _in_language_of(membership.member):
+        title = (
+            _("Welcome to %(community)s: your request to join was approved")
+            if approve
+            else _("Your request to join %(community)s was declined")
+        ) % {"community": community.name}
     notify(
         kind=Kind.MEMBERSHIP_DECIDED,
         recipient=membership.member,
         subject=membership,
-        title=(
-            f"Welcome to {community.name}: your request to join was approved"
-            if approve
-            else f"Your request to join {community.name} was declined"
-        ),
+        title=title,
         body=reason,
         url=_community_url(community),
         period=membership.requested_at.isoformat(),
@@ -243,12 +290,12 @@ def membership_decide(
 
 @transaction.atomic
 def organiser_appoint(*, community: Community, member, actor, reason: str = "") -> Membership:
-    _require_moderator(actor, community, what="organisers")
+    _require_moderator(actor, community, what=_("organisers"))
     membership = _lock_membership(community, member)
     if membership is None or not membership.is_active:
         raise ValidationError(
-            f"{member.display_name or 'This person'} is not a member of {community.name}. "
-            "Only members can be organisers."
+            _("%(member)s is not a member of %(community)s. Only members can be organisers.")
+            % {"member": member.display_name or _("This person"), "community": community.name}
         )
     if membership.is_organiser:
         return membership
@@ -270,13 +317,14 @@ def organiser_appoint(*, community: Community, member, actor, reason: str = "") 
 @transaction.atomic
 def organiser_remove(*, community: Community, member, actor, reason: str = "") -> Membership:
     """Make an organiser an ordinary member again; a community keeps at least one organiser."""
-    _require_moderator(actor, community, what="organisers")
+    _require_moderator(actor, community, what=_("organisers"))
     membership = _lock_membership(community, member)
     if membership is None or not membership.is_organiser:
         if membership is not None and membership.is_active:
             return membership
         raise ValidationError(
-            f"{member.display_name or 'This person'} is not an organiser of {community.name}."
+            _("%(member)s is not an organiser of %(community)s.")
+            % {"member": member.display_name or _("This person"), "community": community.name}
         )
     _keep_one_organiser(community, membership)
     reason = _clean_reason(reason, required=False, message="")
@@ -300,15 +348,18 @@ def organiser_remove(*, community: Community, member, actor, reason: str = "") -
 @transaction.atomic
 def member_remove(*, community: Community, member, actor, reason: str) -> Membership:
     """Take a member out of a community; they may join again (a ban keeps them out)."""
-    _require_moderator(actor, community, what="members")
-    _refuse_self(actor, member, "remove")
-    reason = _clean_reason(reason, required=True, message="Give a reason. The member will see it.")
+    _require_moderator(actor, community, what=_("members"))
+    _refuse_self(actor, member, _("You cannot remove yourself."))
+    reason = _clean_reason(
+        reason, required=True, message=_("Give a reason. The member will see it.")
+    )
     membership = _lock_membership(community, member)
     if membership is not None and membership.status == Membership.Status.REMOVED:
         return membership
     if membership is None or not membership.is_active:
         raise ValidationError(
-            f"{member.display_name or 'This person'} is not a member of {community.name}."
+            _("%(member)s is not a member of %(community)s.")
+            % {"member": member.display_name or _("This person"), "community": community.name}
         )
     _keep_one_organiser(community, membership)
     membership.status = Membership.Status.REMOVED
@@ -331,11 +382,15 @@ def member_remove(*, community: Community, member, actor, reason: str) -> Member
         target=member,
         reason=reason,
     )
+    with _in_language_of(member):
+        title = _("The organisers of %(community)s removed you from the community") % {
+            "community": community.name
+        }
     notify(
         kind=Kind.MEMBERSHIP_DECIDED,
         recipient=member,
         subject=membership,
-        title=f"The organisers of {community.name} removed you from the community",
+        title=title,
         body=reason,
         url=_community_url(community),
         period=f"audit-{entry.pk}",
@@ -348,15 +403,18 @@ def member_ban(
     *, community: Community, member, actor, reason: str, until: datetime | None
 ) -> Membership:
     """Ban a member until a time (or indefinitely): they cannot post, sign or rejoin."""
-    _require_moderator(actor, community, what="members")
-    _refuse_self(actor, member, "ban")
-    reason = _clean_reason(reason, required=True, message="Give a reason. The member will see it.")
+    _require_moderator(actor, community, what=_("members"))
+    _refuse_self(actor, member, _("You cannot ban yourself."))
+    reason = _clean_reason(
+        reason, required=True, message=_("Give a reason. The member will see it.")
+    )
     if until is not None and until <= timezone.now():
-        raise ValidationError({"until": "A ban must end in the future."})
+        raise ValidationError({"until": _("A ban must end in the future.")})
     membership = _lock_membership(community, member)
     if membership is None:
         raise ValidationError(
-            f"{member.display_name or 'This person'} has never been a member of {community.name}."
+            _("%(member)s has never been a member of %(community)s.")
+            % {"member": member.display_name or _("This person"), "community": community.name}
         )
     if membership.status == Membership.Status.BANNED and membership.banned_until == until:
         return membership
@@ -383,11 +441,18 @@ def member_ban(
         reason=reason,
         details={"until": until.isoformat() if until else None},
     )
+    with _in_language_of(member):
+        title = (
+            _("You are banned from %(community)s until %(date)s")
+            % {"community": community.name, "date": _date(until)}
+            if until
+            else _("You are banned from %(community)s indefinitely") % {"community": community.name}
+        )
     notify(
         kind=Kind.MEMBERSHIP_DECIDED,
         recipient=member,
         subject=membership,
-        title=f"You are banned from {community.name} {_ban_text(until)}",
+        title=title,
         body=reason,
         url=_community_url(community),
         period=f"audit-{entry.pk}",
@@ -400,14 +465,16 @@ def ban_until_from_days(days: int | None) -> datetime | None:
     if days is None:
         return None
     if not 1 <= days <= MAX_BAN_DAYS:
-        raise ValidationError({"days": f"A ban lasts from 1 to {MAX_BAN_DAYS} days."})
+        raise ValidationError(
+            {"days": _("A ban lasts from 1 to %(max)s days.") % {"max": MAX_BAN_DAYS}}
+        )
     return timezone.now() + timedelta(days=days)
 
 
 @transaction.atomic
 def member_unban(*, community: Community, member, actor, reason: str = "") -> Membership:
     """Lift a ban; the person may join again under the community's joining policy."""
-    _require_moderator(actor, community, what="members")
+    _require_moderator(actor, community, what=_("members"))
     membership = _lock_membership(community, member)
     if membership is None or membership.status != Membership.Status.BANNED:
         return membership
@@ -433,15 +500,18 @@ def member_unban(*, community: Community, member, actor, reason: str = "") -> Me
 def invitation_create(
     *, community: Community, actor, days_valid: int = 14, note: str = ""
 ) -> Invitation:
-    _require_moderator(actor, community, what="invitations")
+    _require_moderator(actor, community, what=_("invitations"))
     _require_active_community(community)
     if not 1 <= int(days_valid) <= MAX_INVITATION_DAYS:
         raise ValidationError(
-            {"days_valid": f"An invitation lasts from 1 to {MAX_INVITATION_DAYS} days."}
+            {
+                "days_valid": _("An invitation lasts from 1 to %(max)s days.")
+                % {"max": MAX_INVITATION_DAYS}
+            }
         )
     note = (note or "").strip()
     if len(note) > 200:
-        raise ValidationError({"note": "Keep the note to 200 characters or fewer."})
+        raise ValidationError({"note": _("Keep the note to 200 characters or fewer.")})
     invitation = Invitation.objects.create(
         community=community,
         token=secrets.token_urlsafe(32),
@@ -461,7 +531,7 @@ def invitation_create(
 
 @transaction.atomic
 def invitation_revoke(*, invitation: Invitation, actor) -> Invitation:
-    _require_moderator(actor, invitation.community, what="invitations")
+    _require_moderator(actor, invitation.community, what=_("invitations"))
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.revoked_at is not None:
         return invitation
@@ -480,20 +550,21 @@ def invitation_revoke(*, invitation: Invitation, actor) -> Invitation:
 def invitation_problem(invitation: Invitation | None) -> str | None:
     """Why an invitation cannot be used, in words for the person holding the link."""
     if invitation is None:
-        return (
+        return _(
             "This invitation link is not valid. Check you copied all of it, "
             "or ask an organiser for a new one."
         )
     name = invitation.community.name
     if invitation.is_revoked:
-        return f"This invitation has been withdrawn. Ask an organiser of {name} for a new one."
+        return _(
+            "This invitation has been withdrawn. Ask an organiser of %(community)s for a new one."
+        ) % {"community": name}
     if invitation.is_expired:
-        return (
-            f"This invitation expired on {_date(invitation.expires_at)}. "
-            f"Ask an organiser of {name} for a new one."
-        )
+        return _(
+            "This invitation expired on %(date)s. Ask an organiser of %(community)s for a new one."
+        ) % {"date": _date(invitation.expires_at), "community": name}
     if invitation.community.status != Community.Status.ACTIVE:
-        return f"{name} is not open for members."
+        return _("%(community)s is not open for members.") % {"community": name}
     return None
 
 

@@ -7,14 +7,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from communities.models import AuditEntry, Community, Flag, Membership
-from communities.moderation import ModerationStatus, moderated_type_for
+from communities.moderation import ModerationStatus, content_name, moderated_type_for
 from communities.services._common import (
     Action,
     _audit,
     _clean_reason,
     _community_url,
+    _in_language_of,
     _require_moderator,
     _resolve_flags,
 )
@@ -30,41 +34,51 @@ from notifications.services import notify
 def flag_create(*, reporter, target, reason: str, community: Community | None = None) -> Flag:
     """Ask the organisers to look at a piece of content, or at a member of a community."""
     if reporter is None or not reporter.is_authenticated:
-        raise PermissionDenied("Log in to flag content.")
+        raise PermissionDenied(_("Log in to flag content."))
     reason = _clean_reason(
-        reason, required=True, message="Tell the organisers what is wrong with it."
+        reason, required=True, message=_("Tell the organisers what is wrong with it.")
     )
     if isinstance(target, User):
-        what = "member"
+        what = _("member")
         if community is None:
-            raise ValidationError({"community": "Say which community this member is in."})
+            raise ValidationError({"community": _("Say which community this member is in.")})
         if target.pk == reporter.pk:
-            raise ValidationError("You cannot flag yourself.")
+            raise ValidationError(_("You cannot flag yourself."))
         if community.pk not in _active_member_ids(reporter):
-            raise PermissionDenied(f"Only members of {community.name} can flag its members.")
+            raise PermissionDenied(
+                _("Only members of %(community)s can flag its members.")
+                % {"community": community.name}
+            )
         if not Membership.objects.filter(community=community, member=target).exists():
             raise ValidationError(
-                f"{target.display_name or 'This person'} is not a member of {community.name}."
+                _("%(member)s is not a member of %(community)s.")
+                % {"member": target.display_name or _("This person"), "community": community.name}
             )
     else:
         mtype = moderated_type_for(target)
         if mtype is None:
-            raise ValidationError("This kind of content cannot be flagged.")
-        what = mtype.label
+            raise ValidationError(_("This kind of content cannot be flagged."))
+        what = mtype.name
         target = type(target)._base_manager.get(pk=target.pk)  # decide on its current state
         author = target.moderation_author
         if author is not None and author.pk == reporter.pk:
-            raise ValidationError(f"You cannot flag your own {what}.")
+            raise ValidationError(_("You cannot flag your own %(what)s.") % {"what": what})
         if target.moderation_status == ModerationStatus.HIDDEN:
-            raise ValidationError(f"This {what} has already been hidden by the moderators.")
+            raise ValidationError(
+                _("This %(what)s has already been hidden by the moderators.") % {"what": what}
+            )
         if target.moderation_status != ModerationStatus.PUBLISHED:
-            raise ValidationError(f"This {what} is waiting for approval and cannot be flagged.")
+            raise ValidationError(
+                _("This %(what)s is waiting for approval and cannot be flagged.") % {"what": what}
+            )
         community = target.moderation_community
     target_type = ContentType.objects.get_for_model(target)
     already = Flag.objects.filter(
         reporter=reporter, target_type=target_type, target_id=target.pk, status=Flag.Status.OPEN
     )
-    message = f"You have already flagged this {what}. The organisers will look at it."
+    message = _("You have already flagged this %(what)s. The organisers will look at it.") % {
+        "what": what
+    }
     if already.exists():
         raise ValidationError(message)
     try:
@@ -96,14 +110,18 @@ def _lock_item(item):
 def _content_context(item):
     mtype = moderated_type_for(item)
     if mtype is None:
-        raise ValidationError("This kind of content cannot be moderated.")
+        raise ValidationError(_("This kind of content cannot be moderated."))
     return mtype, item.moderation_community
 
 
 def _tell_author(*, item, mtype, title: str, reason: str, entry: AuditEntry) -> None:
+    """`title`: a sentence with %(what)s for the kind of content, said to the author in
+    their language."""
     author = item.moderation_author
     if author is None:
         return
+    with _in_language_of(author):
+        title = str(title) % {"what": mtype.name}
     notify(
         kind=Kind.CONTENT_MODERATED,
         recipient=author,
@@ -131,7 +149,9 @@ def content_hide(*, item, actor, reason: str):
     """Hide content from everyone but its author and moderators; its flags are actioned."""
     mtype, community = _content_context(item)
     _require_moderator(actor, community)
-    reason = _clean_reason(reason, required=True, message="Give a reason. The author will see it.")
+    reason = _clean_reason(
+        reason, required=True, message=_("Give a reason. The author will see it.")
+    )
     item = _lock_item(item)
     if item.moderation_status == ModerationStatus.HIDDEN:
         return item
@@ -154,7 +174,7 @@ def content_hide(*, item, actor, reason: str):
     _tell_author(
         item=item,
         mtype=mtype,
-        title=f"Your {mtype.label} was hidden by the moderators",
+        title=gettext_lazy("Your %(what)s was hidden by the moderators"),
         reason=reason,
         entry=entry,
     )
@@ -166,12 +186,16 @@ def content_restore(*, item, actor, reason: str):
     """Make hidden content visible again."""
     mtype, community = _content_context(item)
     _require_moderator(actor, community)
-    reason = _clean_reason(reason, required=True, message="Give a reason. The author will see it.")
+    reason = _clean_reason(
+        reason, required=True, message=_("Give a reason. The author will see it.")
+    )
     item = _lock_item(item)
     if item.moderation_status == ModerationStatus.PUBLISHED:
         return item
     if item.moderation_status == ModerationStatus.PENDING:
-        raise ValidationError(f"This {mtype.label} is waiting for approval: approve it instead.")
+        raise ValidationError(
+            _("This %(what)s is waiting for approval: approve it instead.") % {"what": mtype.name}
+        )
     _set_status(item, ModerationStatus.PUBLISHED, reason)
     entry = _audit(
         actor=actor,
@@ -183,7 +207,7 @@ def content_restore(*, item, actor, reason: str):
     _tell_author(
         item=item,
         mtype=mtype,
-        title=f"Your {mtype.label} is visible again",
+        title=gettext_lazy("Your %(what)s is visible again"),
         reason=reason,
         entry=entry,
     )
@@ -201,7 +225,9 @@ def content_approve(*, item, actor, reason: str = ""):
     if item.moderation_status == ModerationStatus.PUBLISHED:
         return item
     if item.moderation_status == ModerationStatus.HIDDEN:
-        raise ValidationError(f"This {mtype.label} was hidden: restore it instead.")
+        raise ValidationError(
+            _("This %(what)s was hidden: restore it instead.") % {"what": mtype.name}
+        )
     _set_status(item, ModerationStatus.PUBLISHED, reason)
     author = item.moderation_author
     if community is not None and author is not None:
@@ -218,7 +244,7 @@ def content_approve(*, item, actor, reason: str = ""):
     _tell_author(
         item=item,
         mtype=mtype,
-        title=f"Your {mtype.label} was approved and is now published",
+        title=gettext_lazy("Your %(what)s was approved and is now published"),
         reason=reason,
         entry=entry,
     )
@@ -229,7 +255,7 @@ def _member_or_content(target, community: Community | None):
     """(label, community whose moderators act, whether the target is a member)."""
     if isinstance(target, User):
         if community is None:
-            raise ValidationError({"community": "Say which community this member is in."})
+            raise ValidationError({"community": _("Say which community this member is in.")})
         return "member", community, True
     mtype, content_community = _content_context(target)
     return mtype.label, content_community, False
@@ -239,8 +265,8 @@ def _member_or_content(target, community: Community | None):
 def flags_dismiss(*, target, actor, reason: str, community: Community | None = None) -> int:
     """Close the open flags on a target without acting on it. Returns how many closed."""
     label, community, is_member = _member_or_content(target, community)
-    _require_moderator(actor, community, what=f"{label}s" if is_member else "content")
-    reason = _clean_reason(reason, required=True, message="Give a reason, for the record.")
+    _require_moderator(actor, community, what=_("members") if is_member else None)
+    reason = _clean_reason(reason, required=True, message=_("Give a reason, for the record."))
     count = _resolve_flags(
         target=target,
         community=community,
@@ -264,7 +290,7 @@ def flags_dismiss(*, target, actor, reason: str, community: Community | None = N
 @transaction.atomic
 def flags_dismiss_orphaned(*, actor, target_type: ContentType, target_id: int, reason: str) -> int:
     """Close open flags whose content no longer exists (its author deleted it)."""
-    reason = _clean_reason(reason, required=True, message="Give a reason, for the record.")
+    reason = _clean_reason(reason, required=True, message=_("Give a reason, for the record."))
     flags = list(
         Flag.objects.select_for_update(of=("self",))
         .filter(target_type=target_type, target_id=target_id, status=Flag.Status.OPEN)
@@ -285,7 +311,7 @@ def flags_dismiss_orphaned(*, actor, target_type: ContentType, target_id: int, r
             community=community,
             target_type=target_type,
             target_id=target_id,
-            target_label=f"{target_type.name.capitalize()} that no longer exists",
+            target_label=_("%(kind)s that no longer exists") % {"kind": capfirst(target_type.name)},
             reason=reason,
             details={"flags": len([f for f in flags if f.community_id == community_id])},
         )
@@ -296,16 +322,17 @@ def flags_dismiss_orphaned(*, actor, target_type: ContentType, target_id: int, r
 def author_warn(*, target, actor, reason: str, community: Community | None = None) -> AuditEntry:
     """Send the author of content (or a member) a warning; open flags on it are actioned."""
     label, community, is_member = _member_or_content(target, community)
-    _require_moderator(actor, community, what="members" if is_member else "content")
-    reason = _clean_reason(reason, required=True, message="Say what the warning is about.")
+    _require_moderator(actor, community, what=_("members") if is_member else None)
+    reason = _clean_reason(reason, required=True, message=_("Say what the warning is about."))
     recipient = target if is_member else target.moderation_author
     if recipient is None:
-        raise ValidationError("This content has no author to warn.")
+        raise ValidationError(_("This content has no author to warn."))
     if recipient.pk == actor.pk:
-        raise ValidationError("You cannot warn yourself.")
+        raise ValidationError(_("You cannot warn yourself."))
     if is_member and not Membership.objects.filter(community=community, member=target).exists():
         raise ValidationError(
-            f"{target.display_name or 'This person'} is not a member of {community.name}."
+            _("%(member)s is not a member of %(community)s.")
+            % {"member": target.display_name or _("This person"), "community": community.name}
         )
     flags = _resolve_flags(
         target=target,
@@ -322,13 +349,20 @@ def author_warn(*, target, actor, reason: str, community: Community | None = Non
         reason=reason,
         details={"flags": flags},
     )
-    where = community.name if community else "Radicals"
-    about = "" if is_member else f" about your {label}"
+    with _in_language_of(recipient):
+        where = community.name if community else "Radicals"
+        if is_member:
+            title = _("A warning from the moderators of %(where)s") % {"where": where}
+        else:
+            title = _("A warning from the moderators of %(where)s about your %(what)s") % {
+                "where": where,
+                "what": content_name(label),
+            }
     notify(
         kind=Kind.CONTENT_MODERATED,
         recipient=recipient,
         subject=target,
-        title=f"A warning from the moderators of {where}{about}",
+        title=title,
         body=reason,
         url=(_community_url(community) if is_member else moderated_type_for(target).url_of(target)),
         period=f"audit-{entry.pk}",

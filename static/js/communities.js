@@ -1,4 +1,5 @@
 // Community management: "Copy link" buttons for invitation links (the links stay selectable without JavaScript).
+// What a button says once it copied comes from its data-copied-text, translated by the page.
 for (const button of document.querySelectorAll("[data-copy-target]")) {
   const input = document.getElementById(button.dataset.copyTarget);
   if (!input || !navigator.clipboard) {
@@ -8,7 +9,7 @@ for (const button of document.querySelectorAll("[data-copy-target]")) {
   button.addEventListener("click", async () => {
     try {
       await navigator.clipboard.writeText(input.value);
-      button.textContent = "Link copied";
+      button.textContent = button.dataset.copiedText;
     } catch {
       input.select();
     }
