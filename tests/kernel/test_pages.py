@@ -163,11 +163,12 @@ def test_the_language_is_part_of_the_key(page_cache):
     assert view.calls == 2
 
 
-def test_with_locale_middleware_each_visitors_language_is_its_own_copy(page_cache):
-    page_cache.LANGUAGES = [("en-gb", "English"), ("cy", "Cymraeg")]
-    page_cache.MIDDLEWARE = [*page_cache.MIDDLEWARE, "django.middleware.locale.LocaleMiddleware"]
+def test_each_visitors_language_is_its_own_copy(page_cache):
+    from radicals.i18n import LanguageMiddleware
+
     view = CountingView()
-    middleware = AnonymousPageCacheMiddleware(view)
+    # As in settings.MIDDLEWARE: the language is chosen before the cache is asked.
+    middleware = LanguageMiddleware(AnonymousPageCacheMiddleware(view))
 
     _get(middleware, HTTP_ACCEPT_LANGUAGE="cy")
     _get(middleware, HTTP_ACCEPT_LANGUAGE="en-GB")
