@@ -7,6 +7,7 @@ import time
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 NUL = "\x00"
 
@@ -68,7 +69,7 @@ def _holds_nul(data) -> bool:
 
 def _bad_request(request: HttpRequest) -> HttpResponse:
     if request.path.startswith("/api/"):
-        message = "The request holds a character that is not allowed (NUL)."
+        message = _("The request holds a character that is not allowed (NUL).")
         return JsonResponse({"detail": message}, status=400)
     return render(request, "errors/400.jinja", status=400)
 
