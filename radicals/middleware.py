@@ -7,7 +7,10 @@ import time
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.translation import gettext as _
+
+from radicals.i18n import language_from_request
 
 NUL = "\x00"
 
@@ -68,10 +71,13 @@ def _holds_nul(data) -> bool:
 
 
 def _bad_request(request: HttpRequest) -> HttpResponse:
-    if request.path.startswith("/api/"):
-        message = _("The request holds a character that is not allowed (NUL).")
-        return JsonResponse({"detail": message}, status=400)
-    return render(request, "errors/400.jinja", status=400)
+    # Refused before LanguageMiddleware has run: the answer is in the reader's language
+    # all the same.
+    with translation.override(language_from_request(request)):
+        if request.path.startswith("/api/"):
+            message = _("The request holds a character that is not allowed (NUL).")
+            return JsonResponse({"detail": message}, status=400)
+        return render(request, "errors/400.jinja", status=400)
 
 
 class AnonymousPageCacheMiddleware:

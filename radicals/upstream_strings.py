@@ -1,15 +1,16 @@
 # ruff: noqa: E501 - each msgid must be exactly allauth's, long lines and all
-"""Strings of django-allauth that our pages, messages and emails show.
+"""Strings of django-allauth and Django that our pages, messages and emails show.
 
-allauth ships no Welsh catalogue, so these msgids, exactly as allauth writes them, are
-listed here for the project catalogue (`locale/`) to carry their Welsh: Django looks a
-string up in every catalogue, ours first. The account pages whose English we word
-ourselves (log in, create an account, reset your password...) are templates/account/.
-Nothing imports this module.
+allauth ships no Welsh catalogue, and Django's Welsh one predates some of its own
+strings (the password rules' help and errors), so these msgids, exactly as allauth and
+Django write them, are listed here for the project catalogue (`locale/`) to carry
+their Welsh: Django looks a string up in every catalogue, ours first. The account
+pages whose English we word ourselves (log in, create an account, reset your
+password...) are in templates/account/. Nothing imports this module.
 """
 
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext_lazy, pgettext_lazy
 
 ALLAUTH_STRINGS = (
     _("This account is currently inactive."),
@@ -149,4 +150,35 @@ ALLAUTH_STRINGS = (
     ),
     _("User Sessions"),
     _("session key"),
+)
+
+DJANGO_STRINGS = (
+    _("Reset password"),
+    _("Set password"),
+    _("The two password fields didn’t match."),
+    _("Enter the same password as before, for verification."),
+    _(
+        "Whether the user will be able to authenticate using a password or not. If disabled, they may still be able to authenticate using other backends, such as Single Sign-On or LDAP."
+    ),
+    _("Password-based authentication"),
+    _("Enabled"),
+    _("Disabled"),
+    _("Raw passwords are not stored, so there is no way to see the user’s password."),
+    _("Enable password-based authentication for this user by setting a password."),
+    ngettext_lazy(
+        "This password is too short. It must contain at least %d character.",
+        "This password is too short. It must contain at least %d characters.",
+        1,
+    ),
+    ngettext_lazy(
+        "Your password must contain at least %(min_length)d character.",
+        "Your password must contain at least %(min_length)d characters.",
+        1,
+    ),
+    _("The password is too similar to the %(verbose_name)s."),
+    _("Your password can’t be too similar to your other personal information."),
+    _("This password is too common."),
+    _("Your password can’t be a commonly used password."),
+    _("This password is entirely numeric."),
+    _("Your password can’t be entirely numeric."),
 )
