@@ -1,9 +1,10 @@
 # ruff: noqa: E501 - each msgid must be exactly allauth's, long lines and all
-"""Strings of django-allauth and Django that our pages, messages and emails show.
+"""Strings of django-allauth, Django and Django REST framework that our pages, messages,
+emails and API answers show.
 
-allauth ships no Welsh catalogue, and Django's Welsh one predates some of its own
-strings (the password rules' help and errors), so these msgids, exactly as allauth and
-Django write them, are listed here for the project catalogue (`locale/`) to carry
+allauth and DRF ship no Welsh catalogue, and Django's Welsh one predates some of its
+own strings (the password rules' help and errors), so these msgids, exactly as they
+write them, are listed here for the project catalogue (`locale/`) to carry
 their Welsh: Django looks a string up in every catalogue, ours first. The account
 pages whose English we word ourselves (log in, create an account, reset your
 password...) are in templates/account/. Nothing imports this module.
@@ -181,4 +182,31 @@ DJANGO_STRINGS = (
     _("Your password can’t be a commonly used password."),
     _("This password is entirely numeric."),
     _("Your password can’t be entirely numeric."),
+)
+
+# DRF's most common answers; the throttle's "Expected available in N seconds" is built
+# from an already formatted string, so it cannot be translated and stays English.
+DRF_STRINGS = (
+    _("Authentication credentials were not provided."),
+    _("Incorrect authentication credentials."),
+    _("Invalid token header. No credentials provided."),
+    _("Invalid token."),
+    _("You do not have permission to perform this action."),
+    _("Not found."),
+    _('Method "{method}" not allowed.'),
+    _("Request was throttled."),
+    _("Malformed request."),
+    _('Unsupported media type "{media_type}" in request.'),
+    _("This field is required."),
+    _("This field may not be blank."),
+    _("This field may not be null."),
+    _("A valid integer is required."),
+    _("Must be a valid boolean."),
+    _("Not a valid string."),
+    _('"{input}" is not a valid choice.'),
+    _("Ensure this field has no more than {max_length} characters."),
+    _('Invalid pk "{pk_value}" - object does not exist.'),
+    _("Incorrect type. Expected pk value, received {data_type}."),
+    _("Invalid data. Expected a dictionary, but got {datatype}."),
+    _("Invalid page."),
 )

@@ -220,3 +220,40 @@ def test_the_api_answers_the_projects_own_errors_in_welsh(api_for, alice):
     assert nul.status_code == 400
     assert nul.json()["detail"] == "Mae'r cais yn cynnwys nod nad yw'n cael ei ganiatáu (NUL)."
     assert unknown.json()["nickname"] == ["Mae'r maes hwn yn anhysbys neu ni ellir ei newid."]
+
+
+def test_the_account_settings_pages_are_marked_for_translation(client, alice, pseudo_welsh):
+    client.force_login(alice)
+    pages = {
+        "account_change_password": reverse("account_change_password"),
+        "account_email": reverse("account_email"),
+        "a reset link that no longer works": reverse(
+            "account_reset_password_from_key", kwargs={"uidb36": "zz", "key": "bad-key"}
+        ),
+        "an email confirmation link that no longer works": reverse(
+            "account_confirm_email", args=["bad-key"]
+        ),
+    }
+    for name, url in pages.items():
+        response = client.get(url, follow=True, **WELSH)
+        assert response.status_code == 200, name
+        assert english_left(response, allowed=(alice.display_name, alice.email)) == [], name
+
+    wrong = client.post(
+        reverse("account_change_password"),
+        {"oldpassword": "wrong", "password1": "short", "password2": "other"},
+        **WELSH,
+    )
+    assert "nhsuk-error-summary" in wrong.content.decode()
+    assert english_left(wrong) == []
+
+
+def test_the_api_answers_drfs_common_errors_in_welsh(api_client, api_for, alice):
+    anonymous = api_client.get("/api/me/", **WELSH)
+    bad_choice = api_for(alice).patch(
+        "/api/me/", {"name_visibility": "nobody"}, format="json", **WELSH
+    )
+
+    assert anonymous.status_code in (401, 403)
+    assert anonymous.json()["detail"] == "Ni roddwyd manylion dilysu."
+    assert bad_choice.json()["name_visibility"] == ['Nid yw "nobody" yn ddewis dilys.']
