@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
 from django.contrib.auth.forms import UserCreationForm as BaseUserCreationForm
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from members import services
 from members.models import DataExport, ErasureRecord, Organisation, Region, User
@@ -42,7 +44,7 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (
-            "Profile",
+            _("Profile"),
             {
                 "fields": (
                     "display_name",
@@ -55,20 +57,24 @@ class UserAdmin(BaseUserAdmin):
             },
         ),
         (
-            "Access",
+            _("Access"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
         ),
-        ("Dates", {"fields": ("last_login", "date_joined", "erased_at")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined", "erased_at")}),
     )
 
-    @admin.action(description="Erase the selected accounts (keeps their pledges, anonymous)")
+    @admin.action(description=_("Erase the selected accounts (keeps their pledges, anonymous)"))
     def erase_accounts(self, request, queryset):
         erased = 0
         for member in queryset:
             if not member.is_erased:
                 services.account_erase(member=member)
                 erased += 1
-        self.message_user(request, f"{erased} account(s) erased.")
+        self.message_user(
+            request,
+            ngettext("%(count)s account erased.", "%(count)s accounts erased.", erased)
+            % {"count": erased},
+        )
 
     add_fieldsets = (
         (

@@ -48,7 +48,7 @@ class MeSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     def validate_display_name(self, value: str) -> str:
         value = value.strip()
         if not value:
-            raise serializers.ValidationError("Enter your name.")
+            raise serializers.ValidationError(_("Enter your name."))
         if has_control_characters(value):
             raise serializers.ValidationError(
                 _("Your name cannot contain line breaks, tabs or other control characters.")

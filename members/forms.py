@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from members.models import User
 from members.validators import validate_display_name
@@ -8,9 +9,9 @@ class SignupExtraForm(forms.Form):
     """Fields allauth's sign-up form adds to email and password."""
 
     display_name = forms.CharField(
-        label="Your name",
+        label=_("Your name"),
         max_length=80,
-        help_text="How other members will see you. You can change it later.",
+        help_text=_("How other members will see you. You can change it later."),
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
 
@@ -19,7 +20,7 @@ class SignupExtraForm(forms.Form):
     def clean_display_name(self) -> str:
         name = self.cleaned_data["display_name"].strip()
         if not name:
-            raise forms.ValidationError("Enter your name.")
+            raise forms.ValidationError(_("Enter your name."))
         validate_display_name(name)
         return name
 
@@ -40,11 +41,19 @@ class ProfileForm(forms.ModelForm):
             "name_visibility",
             "language",
         ]
-        labels = {"display_name": "Your name", "name_visibility": "Who can see your name"}
+        labels = {
+            "display_name": _("Your name"),
+            "name_visibility": _("Who can see your name"),
+            "organisation": _("Organisation"),
+            "job_role": _("Job role or profession"),
+            "region": _("Region"),
+            "bio": _("Short bio"),
+            "language": _("Language"),
+        }
         help_texts = {
-            "organisation": "The NHS trust or other body you work for.",
-            "region": "Leave empty to use your organisation's region.",
-            "bio": "A few sentences about you and what you want to change.",
+            "organisation": _("The NHS trust or other body you work for."),
+            "region": _("Leave empty to use your organisation's region."),
+            "bio": _("A few sentences about you and what you want to change."),
         }
         widgets = {
             "bio": forms.Textarea(attrs={"rows": 4}),
@@ -54,7 +63,7 @@ class ProfileForm(forms.ModelForm):
     def clean_display_name(self) -> str:
         name = (self.cleaned_data.get("display_name") or "").strip()
         if not name:
-            raise forms.ValidationError("Enter your name.")
+            raise forms.ValidationError(_("Enter your name."))
         validate_display_name(name)
         return name
 
@@ -63,7 +72,7 @@ class AccountDeleteForm(forms.Form):
     """Re-enter the password to delete the account (SSO-only accounts type their email)."""
 
     password = forms.CharField(
-        label="Your password",
+        label=_("Your password"),
         max_length=4096,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
@@ -73,9 +82,10 @@ class AccountDeleteForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not member.has_usable_password():
             self.fields["password"] = forms.CharField(
-                label="Your email address",
+                label=_("Your email address"),
                 max_length=254,
-                help_text="You sign in through your organisation, so type your email "
-                "address to confirm.",
+                help_text=_(
+                    "You sign in through your organisation, so type your email address to confirm."
+                ),
                 widget=forms.EmailInput(attrs={"autocomplete": "email"}),
             )

@@ -5,17 +5,20 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
 class Region(models.Model):
     """An NHS region (for example "North West"): the coarsest place in reports."""
 
-    name = models.CharField(max_length=100, unique=True)
-    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
 
     def __str__(self) -> str:
         return self.name
@@ -25,25 +28,32 @@ class Organisation(models.Model):
     """An NHS trust or other body that members work for."""
 
     class Kind(models.TextChoices):
-        ACUTE_TRUST = "acute_trust", "Acute trust"
-        MENTAL_HEALTH_TRUST = "mental_health_trust", "Mental health trust"
-        COMMUNITY_TRUST = "community_trust", "Community trust"
-        AMBULANCE_TRUST = "ambulance_trust", "Ambulance trust"
-        INTEGRATED_CARE_BOARD = "icb", "Integrated care board"
-        PRIMARY_CARE = "primary_care", "Primary care"
-        SOCIAL_CARE = "social_care", "Social care"
-        CHARITY = "charity", "Charity or voluntary sector"
-        OTHER = "other", "Other"
+        ACUTE_TRUST = "acute_trust", _("Acute trust")
+        MENTAL_HEALTH_TRUST = "mental_health_trust", _("Mental health trust")
+        COMMUNITY_TRUST = "community_trust", _("Community trust")
+        AMBULANCE_TRUST = "ambulance_trust", _("Ambulance trust")
+        INTEGRATED_CARE_BOARD = "icb", _("Integrated care board")
+        PRIMARY_CARE = "primary_care", _("Primary care")
+        SOCIAL_CARE = "social_care", _("Social care")
+        CHARITY = "charity", _("Charity or voluntary sector")
+        OTHER = "other", _("Other")
 
-    name = models.CharField(max_length=200, unique=True)
-    slug = models.SlugField(max_length=200, unique=True)
-    kind = models.CharField(max_length=30, choices=Kind.choices, default=Kind.OTHER)
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices, default=Kind.OTHER)
     region = models.ForeignKey(
-        Region, null=True, blank=True, on_delete=models.SET_NULL, related_name="organisations"
+        Region,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="organisations",
+        verbose_name=_("region"),
     )
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
 
     def __str__(self) -> str:
         return self.name
@@ -54,7 +64,7 @@ class UserManager(BaseUserManager):
 
     def _create_user(self, email: str, password: str | None, **extra):
         if not email:
-            raise ValueError("An email address is required.")
+            raise ValueError(_("An email address is required."))
         user = self.model(email=self.normalize_email(email).lower(), **extra)
         user.set_password(password)
         user.save(using=self._db)
@@ -71,30 +81,45 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra)
 
 
-# What every page shows in place of a member who deleted their account.
+# What an erased account's name is set to (stored, so in English); pages show it in the
+# reader's language through name_for().
 FORMER_MEMBER = "A former member"
+ANONYMOUS_SUPPORTER = "Anonymous supporter"
 
 
 class User(AbstractBaseUser, PermissionsMixin):
     """A member of the platform. Email is the login; platform admins have is_staff."""
 
     class NameVisibility(models.TextChoices):
-        PUBLIC = "public", "Everyone can see my name"
-        MEMBERS = "members", "Only signed-in members can see my name"
-        HIDDEN = "hidden", "Show me as an anonymous supporter"
+        PUBLIC = "public", _("Everyone can see my name")
+        MEMBERS = "members", _("Only signed-in members can see my name")
+        HIDDEN = "hidden", _("Show me as an anonymous supporter")
 
-    email = models.EmailField("email address", max_length=254, unique=True)
-    display_name = models.CharField(max_length=80, blank=True)
+    email = models.EmailField(_("email address"), max_length=254, unique=True)
+    display_name = models.CharField(_("name"), max_length=80, blank=True)
     organisation = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+        verbose_name=_("organisation"),
     )
-    job_role = models.CharField("job role or profession", max_length=100, blank=True)
+    job_role = models.CharField(_("job role or profession"), max_length=100, blank=True)
     region = models.ForeignKey(
-        Region, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+        Region,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+        verbose_name=_("region"),
     )
-    bio = models.TextField("short bio", max_length=1000, blank=True)
+    bio = models.TextField(_("short bio"), max_length=1000, blank=True)
     name_visibility = models.CharField(
-        max_length=10, choices=NameVisibility.choices, default=NameVisibility.MEMBERS
+        _("who can see my name"),
+        max_length=10,
+        choices=NameVisibility.choices,
+        default=NameVisibility.MEMBERS,
     )
     language = models.CharField(
         _("language"),
@@ -107,15 +132,18 @@ class User(AbstractBaseUser, PermissionsMixin):
         ),
     )
     is_staff = models.BooleanField(
-        "platform admin", default=False, help_text="Can run the platform and its admin site."
+        _("platform admin"),
+        default=False,
+        help_text=_("Can run the platform and its admin site."),
     )
-    is_active = models.BooleanField(default=True)
-    date_joined = models.DateTimeField(default=timezone.now)
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
     erased_at = models.DateTimeField(
+        _("erased at"),
         null=True,
         blank=True,
         editable=False,
-        help_text="When the member deleted their account; the row stays, anonymous.",
+        help_text=_("When the member deleted their account; the row stays, anonymous."),
     )
 
     objects = UserManager()
@@ -126,6 +154,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         ordering = ["display_name", "email"]
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
         constraints = [
             models.UniqueConstraint(Lower("email"), name="members_user_email_ci_unique"),
         ]
@@ -146,16 +176,18 @@ class User(AbstractBaseUser, PermissionsMixin):
     def name_for(self, viewer) -> str:
         """The name this member shows to `viewer`, as the member allows."""
         if self.erased_at is not None:
-            return FORMER_MEMBER
+            return gettext("A former member")
         if viewer is not None and getattr(viewer, "pk", None) == self.pk:
-            return self.display_name or "You"
+            return self.display_name or gettext("You")
         if self.name_visibility == self.NameVisibility.PUBLIC:
-            return self.display_name or "A member"
+            return self.display_name or gettext("A member")
         if self.name_visibility == self.NameVisibility.MEMBERS and getattr(
             viewer, "is_authenticated", False
         ):
-            return self.display_name or "A member"
-        return "Anonymous supporter"
+            return self.display_name or gettext("A member")
+        # Stays English until the pledge pages stop comparing the returned name with
+        # this literal to decide whether to show the author's organisation and link.
+        return ANONYMOUS_SUPPORTER
 
     @property
     def effective_region(self) -> Region | None:
@@ -174,30 +206,42 @@ class DataExport(models.Model):
     it expires."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Being prepared"
-        READY = "ready", "Ready to download"
-        FAILED = "failed", "Could not be prepared"
-        EXPIRED = "expired", "Expired"
+        QUEUED = "queued", _("Being prepared")
+        READY = "ready", _("Ready to download")
+        FAILED = "failed", _("Could not be prepared")
+        EXPIRED = "expired", _("Expired")
 
     member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="data_exports"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="data_exports",
+        verbose_name=_("member"),
     )
     # Names the file and the download address: random, so neither can be guessed.
-    token = models.CharField(max_length=64, unique=True, default=_export_token, editable=False)
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    finished_at = models.DateTimeField(null=True, blank=True, editable=False)
-    expires_at = models.DateTimeField(null=True, blank=True, editable=False)
-    emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    size_bytes = models.PositiveBigIntegerField(default=0, editable=False)
-    error = models.CharField(max_length=500, blank=True, editable=False)
+    token = models.CharField(
+        _("token"), max_length=64, unique=True, default=_export_token, editable=False
+    )
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
+    )
+    created_at = models.DateTimeField(_("asked for"), default=timezone.now, editable=False)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True, editable=False)
+    emailed_at = models.DateTimeField(_("emailed"), null=True, blank=True, editable=False)
+    size_bytes = models.PositiveBigIntegerField(_("size in bytes"), default=0, editable=False)
+    error = models.CharField(_("error"), max_length=500, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["status", "expires_at"])]
+        verbose_name = _("copy of a member's data")
+        verbose_name_plural = _("copies of members' data")
 
     def __str__(self) -> str:
-        return f"Data export for member {self.member_id} ({self.get_status_display().lower()})"
+        return gettext("Data export for member %(member)s (%(status)s)") % {
+            "member": self.member_id,
+            "status": self.get_status_display().lower(),
+        }
 
     @property
     def file_name(self) -> str:
@@ -217,11 +261,16 @@ class ErasureRecord(models.Model):
     `manage.py reapply_erasures` erase the account again after a restore from a backup
     taken before the erasure."""
 
-    user_id = models.BigIntegerField(unique=True, editable=False)
-    erased_at = models.DateTimeField(default=timezone.now, editable=False)
+    user_id = models.BigIntegerField(_("member number"), unique=True, editable=False)
+    erased_at = models.DateTimeField(_("erased at"), default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["-erased_at"]
+        verbose_name = _("erasure record")
+        verbose_name_plural = _("erasure records")
 
     def __str__(self) -> str:
-        return f"Account {self.user_id} erased {self.erased_at:%Y-%m-%d %H:%M}"
+        return gettext("Account %(member)s erased %(when)s") % {
+            "member": self.user_id,
+            "when": f"{self.erased_at:%Y-%m-%d %H:%M}",
+        }

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.db.models import Model, Q, QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 KEEP = "keep"
 DELETE = "delete"
@@ -32,7 +34,7 @@ class Holding:
     lookups: tuple[str, ...]  # ORM paths from the model to the member, any of which owns a row
     on_erasure: str = KEEP
     omit: tuple[str, ...] = ()  # fields never written to the export (credentials)
-    description: str = ""
+    description: str | Promise = ""  # shown in the export's README, in the member's language
 
     @property
     def file_name(self) -> str:
@@ -58,145 +60,147 @@ HOLDINGS: list[Holding] = [
         "members.User",
         ("pk",),
         omit=("password",),
-        description="Your account and profile (without your password, which is stored "
-        "only as a one-way hash).",
+        description=_(
+            "Your account and profile (without your password, which is stored "
+            "only as a one-way hash)."
+        ),
     ),
     Holding(
         "members.DataExport",
         ("member",),
         on_erasure=DELETE,
         omit=("token",),
-        description="Copies of your data you asked for.",
+        description=_("Copies of your data you asked for."),
     ),
     Holding(
         "account.EmailAddress",
         ("user",),
         on_erasure=DELETE,
-        description="Your email addresses and whether each is verified.",
+        description=_("Your email addresses and whether each is verified."),
     ),
     Holding(
         "socialaccount.SocialAccount",
         ("user",),
         on_erasure=DELETE,
-        description="Single sign-on accounts linked to yours.",
+        description=_("Single sign-on accounts linked to yours."),
     ),
     Holding(
         "usersessions.UserSession",
         ("user",),
         on_erasure=DELETE,
         omit=("session_key",),
-        description="Where you are logged in: address, browser and when.",
+        description=_("Where you are logged in: address, browser and when."),
     ),
     # --- communities -----------------------------------------------------------------------
     Holding(
         "communities.Membership",
         ("member",),
-        description="Communities you belong to, asked to join or were invited to.",
+        description=_("Communities you belong to, asked to join or were invited to."),
     ),
     Holding(
         "communities.Community",
         ("requested_by",),
-        description="Communities you asked the platform to create.",
+        description=_("Communities you asked the platform to create."),
     ),
     Holding(
         "communities.Invitation",
         ("created_by",),
         omit=("token",),
-        description="Invitation links you made as an organiser.",
+        description=_("Invitation links you made as an organiser."),
     ),
     Holding(
         "communities.Flag",
         ("reporter",),
-        description="Content and members you reported to moderators.",
+        description=_("Content and members you reported to moderators."),
     ),
     # --- pledges ---------------------------------------------------------------------------
-    Holding("pledges.Pledge", ("author",), description="Pledges you made."),
+    Holding("pledges.Pledge", ("author",), description=_("Pledges you made.")),
     Holding(
         "pledges.Signature",
         ("member",),
-        description="Pledges you signed (your own included), with your outcome.",
+        description=_("Pledges you signed (your own included), with your outcome."),
     ),
-    Holding("pledges.CheckIn", ("author",), description="Your check-ins on pledges."),
+    Holding("pledges.CheckIn", ("author",), description=_("Your check-ins on pledges.")),
     # --- stories ---------------------------------------------------------------------------
-    Holding("stories.Story", ("author",), description="Stories you wrote."),
-    Holding("stories.CoAuthor", ("member",), description="Stories you were asked to co-author."),
-    Holding("stories.Comment", ("author",), description="Your comments on stories."),
-    Holding("stories.Reaction", ("member",), description="Stories you found inspiring."),
+    Holding("stories.Story", ("author",), description=_("Stories you wrote.")),
+    Holding("stories.CoAuthor", ("member",), description=_("Stories you were asked to co-author.")),
+    Holding("stories.Comment", ("author",), description=_("Your comments on stories.")),
+    Holding("stories.Reaction", ("member",), description=_("Stories you found inspiring.")),
     # --- learning --------------------------------------------------------------------------
-    Holding("learning.Enrolment", ("member",), description="Modules you enrolled in."),
+    Holding("learning.Enrolment", ("member",), description=_("Modules you enrolled in.")),
     Holding(
         "learning.LessonProgress",
         ("enrolment__member",),
-        description="Lessons you opened and completed.",
+        description=_("Lessons you opened and completed."),
     ),
     Holding(
         "learning.QuizAttempt",
         ("enrolment__member",),
-        description="Your quiz attempts and scores.",
+        description=_("Your quiz attempts and scores."),
     ),
     Holding(
         "learning.AttemptAnswer",
         ("attempt__enrolment__member",),
-        description="The answers you chose in each quiz attempt.",
+        description=_("The answers you chose in each quiz attempt."),
     ),
-    Holding("learning.Certificate", ("member",), description="Certificates you earned."),
+    Holding("learning.Certificate", ("member",), description=_("Certificates you earned.")),
     # --- notifications ---------------------------------------------------------------------
     Holding(
         "notifications.Notification",
         ("recipient",),
         on_erasure=DELETE,
-        description="Notifications sent to you.",
+        description=_("Notifications sent to you."),
     ),
     Holding(
         "notifications.NotificationPreference",
         ("user",),
         on_erasure=DELETE,
-        description="How you asked to be emailed about each kind of notification.",
+        description=_("How you asked to be emailed about each kind of notification."),
     ),
     Holding(
         "notifications.Digest",
         ("recipient",),
         on_erasure=DELETE,
-        description="Daily digest emails sent to you.",
+        description=_("Daily digest emails sent to you."),
     ),
     # --- reports: invitations, attributions, badges ---------------------------------------
     Holding(
         "reports.Invite",
         ("member",),
         omit=("token",),
-        description="Your personal invitation link.",
+        description=_("Your personal invitation link."),
     ),
     Holding(
         "reports.InviteEmail",
         ("inviter",),
-        description="Invitations you emailed to colleagues.",
+        description=_("Invitations you emailed to colleagues."),
     ),
     Holding(
         "reports.Attribution",
         ("inviter", "invitee"),
-        description="Who brought you in, and whom you brought in.",
+        description=_("Who brought you in, and whom you brought in."),
     ),
     Holding(
         "reports.Mobiliser",
         ("member",),
-        description="Your place among the members who bring others in.",
+        description=_("Your place among the members who bring others in."),
     ),
     Holding(
         "reports.LoneWolf",
         ("member",),
-        description="Whether you pledge alone (used to suggest communities).",
+        description=_("Whether you pledge alone (used to suggest communities)."),
     ),
-    Holding("reports.Badge", ("member",), description="Badges you earned."),
-    Holding("reports.BadgeSetting", ("member",), description="Whether you hide your badges."),
+    Holding("reports.Badge", ("member",), description=_("Badges you earned.")),
+    Holding("reports.BadgeSetting", ("member",), description=_("Whether you hide your badges.")),
     Holding(
         "reports.Export",
         ("requested_by",),
-        description="Report exports you asked for as an organiser or admin.",
+        description=_("Report exports you asked for as an organiser or admin."),
     ),
     Holding(
         "reports.ReportSubscription",
         ("member",),
-        description="Summary reports you subscribed to.",
+        description=_("Summary reports you subscribed to."),
     ),
 ]
 

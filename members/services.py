@@ -19,8 +19,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from rest_framework.authtoken.models import Token
 
 from kernel import caching
@@ -50,11 +51,11 @@ PROFILE_FIELDS = (
 def profile_update(*, member: User, actor: User, **changes) -> User:
     """Update a member's profile fields; refuses unknown fields and other people's profiles."""
     if not can_edit_profile(actor, member):
-        raise PermissionDenied("You can only change your own profile.")
+        raise PermissionDenied(_("You can only change your own profile."))
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
         raise ValidationError(
-            {name: "This field cannot be changed here." for name in sorted(unknown)}
+            {name: _("This field cannot be changed here.") for name in sorted(unknown)}
         )
     member = User.objects.select_for_update().get(pk=member.pk)
     changed = [name for name, value in changes.items() if getattr(member, name) != value]
@@ -114,7 +115,7 @@ def data_export_request(*, member: User) -> DataExport:
     """Ask for a copy of the member's data. The zip is built by a worker once this
     commits; asking again while one is being prepared returns that one."""
     if not member.is_authenticated or member.is_erased:
-        raise PermissionDenied("Log in to download your data.")
+        raise PermissionDenied(_("Log in to download your data."))
     User.objects.select_for_update().filter(pk=member.pk).first()
     pending = DataExport.objects.filter(member=member, status=DataExport.Status.QUEUED).first()
     if pending is not None:
@@ -123,8 +124,14 @@ def data_export_request(*, member: User) -> DataExport:
     limit = settings.DATA_EXPORT_DAILY_LIMIT
     if DataExport.objects.filter(member=member, created_at__gte=since).count() >= limit:
         raise ValidationError(
-            f"You have asked for your data {limit} times today. Use the link we emailed "
-            "you, or ask again tomorrow."
+            ngettext(
+                "You have asked for your data %(limit)s time today. Use the link we emailed "
+                "you, or ask again tomorrow.",
+                "You have asked for your data %(limit)s times today. Use the link we emailed "
+                "you, or ask again tomorrow.",
+                limit,
+            )
+            % {"limit": limit}
         )
     export = DataExport.objects.create(member=member)
 
@@ -162,13 +169,12 @@ def data_export_archive(*, member: User) -> bytes:
                 holding.file_name, json.dumps(rows, cls=DjangoJSONEncoder, indent=2) + "\n"
             )
             contents.append((holding, len(rows)))
-        archive.writestr(
-            "README.txt",
-            render_to_string(
+        with translation.override(member.language or settings.LANGUAGE_CODE):
+            readme = render_to_string(
                 "members/data_export_readme.txt",
                 {"member": member, "contents": contents, "created_at": timezone.now()},
-            ),
-        )
+            )
+        archive.writestr("README.txt", readme)
     return buffer.getvalue()
 
 
@@ -236,9 +242,12 @@ def _email_data_export(export: DataExport) -> None:
         "settings_url": settings.SITE_URL + reverse("members:edit_profile", args=[member.pk]),
         "days": settings.DATA_EXPORT_DAYS,
     }
+    with translation.override(member.language or settings.LANGUAGE_CODE):
+        subject = _("Your Radicals data is ready to download")
+        message = render_to_string("members/email/data_export_ready.txt", context)
     send_mail(
-        subject="Your Radicals data is ready to download",
-        message=render_to_string("members/email/data_export_ready.txt", context),
+        subject=subject,
+        message=message,
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[member.email],
     )
@@ -353,10 +362,10 @@ def account_erase_confirm(*, member: User | AnonymousUser, password: str) -> Era
     """Erase the member's own account once they have re-entered their password (or, for
     an account that signs in only through single sign-on, typed their email address)."""
     if not member.is_authenticated or member.is_erased:
-        raise PermissionDenied("Log in to delete your account.")
+        raise PermissionDenied(_("Log in to delete your account."))
     if member.has_usable_password():
         if not member.check_password(password):
-            raise ValidationError({"password": "The password is not right."})
+            raise ValidationError({"password": _("The password is not right.")})
     elif password.strip().lower() != member.email.lower():
-        raise ValidationError({"password": "Type the email address of your account."})
+        raise ValidationError({"password": _("Type the email address of your account.")})
     return account_erase(member=member)

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework.authtoken.models import Token
@@ -34,7 +35,7 @@ def profile_detail(request, pk: int):
 def profile_edit(request, pk: int):
     member = selectors.member_get(pk=pk)
     if not can_edit_profile(request.user, member):
-        raise PermissionDenied("You can only change your own profile.")
+        raise PermissionDenied(_("You can only change your own profile."))
     form = ProfileForm(request.POST or None, instance=member)
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in form.fields}
@@ -42,7 +43,7 @@ def profile_edit(request, pk: int):
         if call_service(
             form, services.profile_update, member=member, actor=request.user, **changes
         ):
-            messages.success(request, "Your profile has been saved.")
+            messages.success(request, _("Your profile has been saved."))
             return redirect("members:profile", pk=member.pk)
     own = member == request.user
     return render(
@@ -62,7 +63,7 @@ def profile_edit(request, pk: int):
 @require_POST
 def api_token_reset(request):
     services.api_token_reset(member=request.user)
-    messages.success(request, "You have a new API token. The old one no longer works.")
+    messages.success(request, _("You have a new API token. The old one no longer works."))
     return redirect("members:edit_profile", pk=request.user.pk)
 
 
@@ -76,8 +77,10 @@ def data_export_request(request):
     else:
         messages.success(
             request,
-            "We are preparing a copy of your data. We will email you a link to download "
-            "it, usually within a few minutes.",
+            _(
+                "We are preparing a copy of your data. We will email you a link to download "
+                "it, usually within a few minutes."
+            ),
         )
     return redirect("members:edit_profile", pk=request.user.pk)
 
@@ -117,8 +120,10 @@ def account_delete(request):
         logout(request)
         messages.success(
             request,
-            "Your account has been deleted. Your pledges, check-ins and stories stay, "
-            "shown as by a former member.",
+            _(
+                "Your account has been deleted. Your pledges, check-ins and stories stay, "
+                "shown as by a former member."
+            ),
         )
         return redirect("home")
     return render(request, "members/account_delete.jinja", {"form": form})
@@ -130,7 +135,7 @@ def set_language(request, code: str):
     member, on their profile; then back to the page they were on."""
     language = i18n.supported(code)
     if language is None or language not in dict(settings.LANGUAGES):
-        raise Http404("No such language.")
+        raise Http404(_("No such language."))
     target = request.GET.get("next", "")
     if not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()

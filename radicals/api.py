@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, pagination
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -45,6 +46,6 @@ class StrictFieldsMixin:
                 from rest_framework.exceptions import ValidationError as DRFValidationError
 
                 raise DRFValidationError(
-                    {name: ["This field is unknown or cannot be changed."] for name in unknown}
+                    {name: [_("This field is unknown or cannot be changed.")] for name in unknown}
                 )
         return super().to_internal_value(data)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.utils.translation import ngettext
+
 from members.selectors import members_count
 
 StatFunction = Callable[..., list[dict]]
@@ -32,7 +34,8 @@ def set_members_total(function: Callable[[], int]) -> None:
 
 
 def collect(*, request) -> list[dict]:
-    stats = [{"label": "members", "value": _members_total(), "order": 0}]
+    members = _members_total()
+    stats = [{"label": ngettext("member", "members", members), "value": members, "order": 0}]
     for function in _registry:
         stats.extend(function(request=request))
     return sorted(stats, key=lambda s: s.get("order", 100))

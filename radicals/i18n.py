@@ -168,6 +168,7 @@ PROJECT_SOURCES = (
     ("templates/jinja2/*.jinja", "jinja2"),
     ("templates/jinja2/**", "ignore"),  # the apps' templates, in the apps' catalogues
     ("templates/**.html", "django"),
+    ("templates/**.txt", "django"),  # allauth's messages and emails we word ourselves
 )
 KEYWORDS = {
     "_": None,

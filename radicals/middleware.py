@@ -5,6 +5,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from radicals.i18n import language_from_request
 
 NUL = "\x00"
 
@@ -65,7 +69,11 @@ def _holds_nul(data) -> bool:
 
 
 def _bad_request(request: HttpRequest) -> HttpResponse:
-    if request.path.startswith("/api/"):
-        message = "The request holds a character that is not allowed (NUL)."
-        return JsonResponse({"detail": message}, status=400)
-    return render(request, "errors/400.jinja", status=400)
+    # Refused before LanguageMiddleware has run: the answer is in the reader's language
+    # all the same.
+    with translation.override(language_from_request(request)):
+        if request.path.startswith("/api/"):
+            message = _("The request holds a character that is not allowed (NUL).")
+            return JsonResponse({"detail": message}, status=400)
+        return render(request, "errors/400.jinja", status=400)
+

@@ -2,6 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
 import communities.api_urls
@@ -67,9 +68,9 @@ handler403 = "radicals.views.error_403"
 handler404 = "radicals.views.error_404"
 handler500 = "radicals.views.error_500"
 
-admin.site.site_header = "Radicals administration"
-admin.site.site_title = "Radicals admin"
-admin.site.index_title = "Run the platform"
+admin.site.site_header = _("Radicals administration")
+admin.site.site_title = _("Radicals admin")
+admin.site.index_title = _("Run the platform")
 
 if settings.BENCHMARK_VIEWS:
     urlpatterns.append(path("bench/", include("benchmarks.urls")))

@@ -8,6 +8,7 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.response import Response
@@ -34,7 +35,7 @@ def nhsuk_asset(request, path: str):
 
     name = f"nhsuk/assets/{path}"
     if ".." in path or finders.find(name) is None:
-        raise Http404("No such NHS.UK asset.")
+        raise Http404(_("No such NHS.UK asset."))
     return HttpResponsePermanentRedirect(static(name))
 
 
