@@ -14,36 +14,37 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
 class Scope(models.TextChoices):
-    PLATFORM = "platform", "Whole platform"
-    CAMPAIGN = "campaign", "Campaign"
-    COMMUNITY = "community", "Community"
-    ORGANISATION = "organisation", "Organisation"
-    REGION = "region", "Region"
-    THEME = "theme", "Theme"
+    PLATFORM = "platform", _("Whole platform")
+    CAMPAIGN = "campaign", _("Campaign")
+    COMMUNITY = "community", _("Community")
+    ORGANISATION = "organisation", _("Organisation")
+    REGION = "region", _("Region")
+    THEME = "theme", _("Theme")
 
 
 # (column, label) of every metric a DailyRollup row holds, in the order pages show them.
 METRICS: list[tuple[str, str]] = [
-    ("pledges_made", "Pledges made"),
-    ("co_signs", "Co-signs"),
-    ("pledges_active", "Pledges that went live"),
-    ("pledges_completed", "Pledges completed"),
-    ("pledges_failed", "Pledges that missed their threshold"),
-    ("people_done", "Commitments done"),
-    ("outcome_total", "Measured outcome"),
-    ("check_ins", "Check-ins"),
-    ("commitments_checked_in", "Commitments with a check-in"),
-    ("stories_published", "Stories published"),
-    ("enrolments", "Learning enrolments"),
-    ("module_completions", "Modules completed"),
-    ("certificates", "Certificates issued"),
-    ("new_members", "New members"),
+    ("pledges_made", _("Pledges made")),
+    ("co_signs", _("Co-signs")),
+    ("pledges_active", _("Pledges that went live")),
+    ("pledges_completed", _("Pledges completed")),
+    ("pledges_failed", _("Pledges that missed their threshold")),
+    ("people_done", _("Commitments done")),
+    ("outcome_total", _("Measured outcome")),
+    ("check_ins", _("Check-ins")),
+    ("commitments_checked_in", _("Commitments with a check-in")),
+    ("stories_published", _("Stories published")),
+    ("enrolments", _("Learning enrolments")),
+    ("module_completions", _("Modules completed")),
+    ("certificates", _("Certificates issued")),
+    ("new_members", _("New members")),
 ]
-METRIC_NAMES = [name for name, _ in METRICS]
+METRIC_NAMES = [name for name, _label in METRICS]
 METRIC_LABELS = dict(METRICS)
 
 
@@ -99,7 +100,7 @@ class RollupDirtyDay(models.Model):
 
     class Meta:
         ordering = ["id"]
-        verbose_name = "day waiting for a recount"
+        verbose_name = _("day waiting for a recount")
 
     def __str__(self) -> str:
         return str(self.day)
@@ -115,8 +116,8 @@ class RollupFollowUp(models.Model):
     work, like the dirty-day marks."""
 
     class Job(models.TextChoices):
-        BADGES = "badges", "Award badges"
-        NETWORK = "network", "Refresh the movement network"
+        BADGES = "badges", _("Award badges")
+        NETWORK = "network", _("Refresh the movement network")
 
     day = models.DateField()
     job = models.CharField(max_length=8, choices=Job.choices)
@@ -125,7 +126,7 @@ class RollupFollowUp(models.Model):
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["job", "id"], name="reports_followup_job")]
-        verbose_name = "day waiting for badges or the network"
+        verbose_name = _("day waiting for badges or the network")
 
     def __str__(self) -> str:
         return f"{self.day} {self.job}"
@@ -145,7 +146,7 @@ class Invite(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
-        return f"Share link of {self.member}"
+        return gettext("Share link of %(member)s") % {"member": self.member}
 
 
 class InviteEmail(models.Model):
@@ -155,9 +156,9 @@ class InviteEmail(models.Model):
     outbox is for members; a colleague is not one yet."""
 
     class EmailStatus(models.TextChoices):
-        PENDING = "pending", "Waiting to be sent"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed after retries"
+        PENDING = "pending", _("Waiting to be sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed after retries")
 
     inviter = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_invite_emails"
@@ -176,7 +177,7 @@ class InviteEmail(models.Model):
 
     class Meta:
         ordering = ["-sent_at"]
-        verbose_name = "email invitation"
+        verbose_name = _("email invitation")
         indexes = [
             models.Index(fields=["inviter", "-sent_at"], name="reports_inviteemail_recent"),
             models.Index(fields=["email"], name="reports_inviteemail_email"),
@@ -188,22 +189,25 @@ class InviteEmail(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.inviter} invited {self.email}"
+        return gettext("%(inviter)s invited %(email)s") % {
+            "inviter": self.inviter,
+            "email": self.email,
+        }
 
 
 class Attribution(models.Model):
     """One sign-up, community join or co-sign credited to the member who brought it about."""
 
     class Kind(models.TextChoices):
-        SIGNUP = "signup", "Signed up"
-        JOIN = "join", "Joined a community"
-        CO_SIGN = "co_sign", "Co-signed a pledge"
+        SIGNUP = "signup", _("Signed up")
+        JOIN = "join", _("Joined a community")
+        CO_SIGN = "co_sign", _("Co-signed a pledge")
 
     class Via(models.TextChoices):
-        SHARE_LINK = "share_link", "Share link"
-        EMAIL = "email", "Email invitation"
-        COMMUNITY_INVITATION = "community_invitation", "Community invitation link"
-        PLEDGE = "pledge", "Co-signed their pledge"
+        SHARE_LINK = "share_link", _("Share link")
+        EMAIL = "email", _("Email invitation")
+        COMMUNITY_INVITATION = "community_invitation", _("Community invitation link")
+        PLEDGE = "pledge", _("Co-signed their pledge")
 
     inviter = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_mobilised"
@@ -264,7 +268,11 @@ class Attribution(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.invitee} {self.get_kind_display().lower()} through {self.inviter}"
+        return gettext("%(invitee)s: %(kind)s, through %(inviter)s") % {
+            "invitee": self.invitee,
+            "kind": self.get_kind_display(),
+            "inviter": self.inviter,
+        }
 
 
 # --- The movement network ----------------------------------------------------------------
@@ -276,10 +284,10 @@ class NetworkStat(models.Model):
     scope = models.CharField(max_length=12, choices=Scope.choices)
     scope_id = models.BigIntegerField(default=0)
     members = models.PositiveIntegerField(default=0)
-    events = models.PositiveIntegerField(default=0, help_text="Joins and co-signs.")
+    events = models.PositiveIntegerField(default=0, help_text=_("Joins and co-signs."))
     attributed_events = models.PositiveIntegerField(default=0)
     mobilisers = models.PositiveIntegerField(default=0)
-    top_size = models.PositiveIntegerField(default=0, help_text="How many members are the 3%.")
+    top_size = models.PositiveIntegerField(default=0, help_text=_("How many members are the 3%."))
     top_events = models.PositiveIntegerField(default=0)
     computed_at = models.DateTimeField(default=timezone.now)
 
@@ -289,7 +297,7 @@ class NetworkStat(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Network of {self.scope} {self.scope_id}"
+        return gettext("Network of %(scope)s %(id)s") % {"scope": self.scope, "id": self.scope_id}
 
     @property
     def top_share(self) -> float:
@@ -340,7 +348,7 @@ class Mobiliser(models.Model):
     events = models.PositiveIntegerField()
     recruits = models.PositiveIntegerField(default=0)
     recruits_mobilising = models.PositiveIntegerField(
-        default=0, help_text="People they brought in who went on to mobilise others."
+        default=0, help_text=_("People they brought in who went on to mobilise others.")
     )
     is_top = models.BooleanField(default=False)
 
@@ -353,7 +361,12 @@ class Mobiliser(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.rank} {self.member} in {self.scope} {self.scope_id}"
+        return gettext("#%(rank)s %(member)s in %(scope)s %(id)s") % {
+            "rank": self.rank,
+            "member": self.member,
+            "scope": self.scope,
+            "id": self.scope_id,
+        }
 
 
 class LoneWolf(models.Model):
@@ -367,7 +380,7 @@ class LoneWolf(models.Model):
 
     class Meta:
         ordering = ["scope", "scope_id", "first_pledged_at"]
-        verbose_name = "lone pledger"
+        verbose_name = _("lone pledger")
         constraints = [
             models.UniqueConstraint(
                 fields=["scope", "scope_id", "member"], name="reports_lonewolf_unique"
@@ -375,7 +388,11 @@ class LoneWolf(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.member} in {self.scope} {self.scope_id}"
+        return gettext("%(member)s in %(scope)s %(id)s") % {
+            "member": self.member,
+            "scope": self.scope,
+            "id": self.scope_id,
+        }
 
 
 # --- Badges ------------------------------------------------------------------------------
@@ -383,22 +400,22 @@ class LoneWolf(models.Model):
 
 class Badge(models.Model):
     class Kind(models.TextChoices):
-        FIRST_PLEDGE = "first_pledge", "First pledge"
-        PLEDGE_DONE = "pledge_done", "Pledge done"
-        TEN_CO_SIGNERS = "ten_co_signers", "Ten co-signers"
-        STORY_PUBLISHED = "story_published", "Storyteller"
-        STORY_FEATURED = "story_featured", "Featured story"
-        MODULE_COMPLETED = "module_completed", "Learner"
-        MOBILISER = "mobiliser", "Mobiliser"
+        FIRST_PLEDGE = "first_pledge", _("First pledge")
+        PLEDGE_DONE = "pledge_done", _("Pledge done")
+        TEN_CO_SIGNERS = "ten_co_signers", _("Ten co-signers")
+        STORY_PUBLISHED = "story_published", _("Storyteller")
+        STORY_FEATURED = "story_featured", _("Featured story")
+        MODULE_COMPLETED = "module_completed", _("Learner")
+        MOBILISER = "mobiliser", _("Mobiliser")
 
     DESCRIPTIONS = {
-        Kind.FIRST_PLEDGE: "Made a first pledge.",
-        Kind.PLEDGE_DONE: "Marked a commitment done.",
-        Kind.TEN_CO_SIGNERS: "Ten people co-signed one of their pledges.",
-        Kind.STORY_PUBLISHED: "Told a change story.",
-        Kind.STORY_FEATURED: "Wrote a story the platform featured.",
-        Kind.MODULE_COMPLETED: "Completed a learning module.",
-        Kind.MOBILISER: "Among the 3% of a community who bring the most people in.",
+        Kind.FIRST_PLEDGE: _("Made a first pledge."),
+        Kind.PLEDGE_DONE: _("Marked a commitment done."),
+        Kind.TEN_CO_SIGNERS: _("Ten people co-signed one of their pledges."),
+        Kind.STORY_PUBLISHED: _("Told a change story."),
+        Kind.STORY_FEATURED: _("Wrote a story the platform featured."),
+        Kind.MODULE_COMPLETED: _("Completed a learning module."),
+        Kind.MOBILISER: _("Among the 3% of a community who bring the most people in."),
     }
 
     member = models.ForeignKey(
@@ -418,7 +435,7 @@ class Badge(models.Model):
 
     @property
     def description(self) -> str:
-        return self.DESCRIPTIONS.get(self.kind, "")
+        return str(self.DESCRIPTIONS.get(self.kind, ""))
 
 
 class BadgeSetting(models.Model):
@@ -431,7 +448,7 @@ class BadgeSetting(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
-        return f"Badge setting of {self.member}"
+        return gettext("Badge setting of %(member)s") % {"member": self.member}
 
 
 # --- Exports -----------------------------------------------------------------------------
@@ -441,22 +458,22 @@ class Export(models.Model):
     """A file of rows an admin (or an organiser, for their community) asked for."""
 
     class Dataset(models.TextChoices):
-        PLEDGES = "pledges", "Pledges"
-        SIGNATURES = "signatures", "Co-signatures"
-        CHECK_INS = "check_ins", "Check-ins"
-        STORIES = "stories", "Stories"
-        MEMBERS = "members", "Members"
+        PLEDGES = "pledges", _("Pledges")
+        SIGNATURES = "signatures", _("Co-signatures")
+        CHECK_INS = "check_ins", _("Check-ins")
+        STORIES = "stories", _("Stories")
+        MEMBERS = "members", _("Members")
 
     class Format(models.TextChoices):
-        CSV = "csv", "CSV (comma-separated values)"
-        XLSX = "xlsx", "Excel workbook (XLSX)"
+        CSV = "csv", _("CSV (comma-separated values)")
+        XLSX = "xlsx", _("Excel workbook (XLSX)")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Waiting to start"
-        RUNNING = "running", "Being prepared"
-        DONE = "done", "Ready to download"
-        FAILED = "failed", "Failed"
-        EXPIRED = "expired", "Expired"
+        QUEUED = "queued", _("Waiting to start")
+        RUNNING = "running", _("Being prepared")
+        DONE = "done", _("Ready to download")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
 
     ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
 
@@ -474,7 +491,7 @@ class Export(models.Model):
     date_from = models.DateField(null=True, blank=True)
     date_to = models.DateField(null=True, blank=True)
     include_personal = models.BooleanField(
-        default=False, help_text="Whether email addresses are in the file (admins only)."
+        default=False, help_text=_("Whether email addresses are in the file (admins only).")
     )
     filters_key = models.CharField(max_length=200, editable=False)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
@@ -498,7 +515,11 @@ class Export(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_dataset_display()} ({self.format}) for {self.requested_by}"
+        return gettext("%(dataset)s (%(format)s) for %(member)s") % {
+            "dataset": self.get_dataset_display(),
+            "format": self.format,
+            "member": self.requested_by,
+        }
 
     @property
     def is_active(self) -> bool:
@@ -525,8 +546,8 @@ class ReportSubscription(models.Model):
     """An admin's weekly or monthly summary email, of the platform or one community."""
 
     class Frequency(models.TextChoices):
-        WEEKLY = "weekly", "Every week (on Monday, for the week before)"
-        MONTHLY = "monthly", "Every month (on the 1st, for the month before)"
+        WEEKLY = "weekly", _("Every week (on Monday, for the week before)")
+        MONTHLY = "monthly", _("Every month (on the 1st, for the month before)")
 
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_subscriptions"
@@ -538,7 +559,7 @@ class ReportSubscription(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="+",
-        help_text="Empty for the whole platform.",
+        help_text=_("Empty for the whole platform."),
     )
     last_period = models.CharField(max_length=10, blank=True, editable=False)
     last_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -546,7 +567,7 @@ class ReportSubscription(models.Model):
 
     class Meta:
         ordering = ["member", "frequency"]
-        verbose_name = "summary email subscription"
+        verbose_name = _("summary email subscription")
         constraints = [
             models.UniqueConstraint(
                 fields=["member", "frequency"],
@@ -561,8 +582,20 @@ class ReportSubscription(models.Model):
         ]
 
     def __str__(self) -> str:
-        what = self.community.name if self.community_id else "the platform"
-        return f"{self.get_frequency_display().split(' (')[0]} summary of {what} for {self.member}"
+        weekly = self.frequency == self.Frequency.WEEKLY
+        if self.community_id:
+            text = (
+                gettext("Weekly summary of %(community)s for %(member)s")
+                if weekly
+                else gettext("Monthly summary of %(community)s for %(member)s")
+            )
+            return text % {"community": self.community.name, "member": self.member}
+        text = (
+            gettext("Weekly summary of the platform for %(member)s")
+            if weekly
+            else gettext("Monthly summary of the platform for %(member)s")
+        )
+        return text % {"member": self.member}
 
 
 # --- Statistical process control ---------------------------------------------------------
@@ -599,7 +632,12 @@ class SpcBaseline(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.scope} {self.scope_id} {self.measure} from {self.starts_on}"
+        return gettext("%(scope)s %(id)s %(measure)s from %(day)s") % {
+            "scope": self.scope,
+            "id": self.scope_id,
+            "measure": self.measure,
+            "day": self.starts_on,
+        }
 
 
 # --- Embeds ------------------------------------------------------------------------------
