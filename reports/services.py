@@ -4,6 +4,7 @@ exports and scheduled summary emails."""
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 import secrets
 import smtplib
@@ -25,6 +26,7 @@ from django.utils.translation import gettext_noop
 from communities.models import Community
 from communities.permissions import can_moderate
 from kernel.queue import enqueue
+from radicals.i18n import html_lang
 from reports import exports, permissions
 from reports.models import (
     METRIC_LABELS,
@@ -71,13 +73,22 @@ def _invitee_language(*, email: str, inviter) -> str:
     return language_of(inviter)
 
 
+@functools.cache
+def _email_environment():
+    """The email environment, with gettext: the text comes out in the active language."""
+    from notifications.emails import environment
+
+    env = environment().overlay(extensions=["jinja2.ext.i18n"])
+    env.install_gettext_translations(translation, newstyle=True)
+    env.policies["ext.i18n.trimmed"] = True
+    return env
+
+
 def _send(*, to: str, subject: str, template: str, context: dict) -> None:
     """An HTML email with a plain-text twin, from templates/jinja2/reports/email/, in
     the language active while it is built (callers wrap it in translation.override)."""
-    from notifications.emails import environment
-
-    env = environment()
-    context = {"site_url": settings.SITE_URL, "language": translation.get_language(), **context}
+    env = _email_environment()
+    context = {"site_url": settings.SITE_URL, "language": html_lang(), **context}
     text = env.get_template(f"reports/email/{template}.txt").render(context)
     html = env.get_template(f"reports/email/{template}.html").render(context)
     message = EmailMultiAlternatives(
@@ -362,6 +373,7 @@ def export_spec_for(
         date_from=date_from,
         date_to=date_to,
         personal=permissions.can_export_personal_columns(user),
+        language=translation.get_language() or settings.LANGUAGE_CODE,
     )
 
 
@@ -415,6 +427,7 @@ def export_request(*, user, format: str, allow_inline: bool = True, **filters) -
         "date_from": spec.date_from,
         "date_to": spec.date_to,
         "include_personal": spec.personal,
+        "language": spec.language,
         "filters_key": key,
     }
     total = exports.count(spec)
