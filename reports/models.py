@@ -531,6 +531,15 @@ class BadgeSetting(models.Model):
 class Export(models.Model):
     """A file of rows an admin (or an organiser, for their community) asked for."""
 
+    # The errors an export records: stored in English, shown in the reader's language
+    # (error_message); marked here so the catalogue carries them.
+    RESTARTED = "It stopped before it finished. It has been started again."
+    WRITE_FAILED = "The file could not be written. Try again."
+    ERROR_MESSAGES = (
+        _("It stopped before it finished. It has been started again."),
+        _("The file could not be written. Try again."),
+    )
+
     class Dataset(models.TextChoices):
         PLEDGES = "pledges", _("Pledges")
         SIGNATURES = "signatures", _("Co-signatures")
@@ -619,6 +628,10 @@ class Export(models.Model):
             "format": self.format,
             "member": self.requested_by,
         }
+
+    @property
+    def error_message(self) -> str:
+        return gettext(self.error) if self.error else ""
 
     @property
     def is_active(self) -> bool:

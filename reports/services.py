@@ -21,7 +21,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from communities.models import Community
 from communities.permissions import can_moderate
@@ -414,8 +413,7 @@ def export_request(*, user, format: str, allow_inline: bool = True, **filters) -
         if running.created_at > timezone.now() - _stale_after():
             return ExportRequest(running, created=False, inline=False, spec=spec)
         running.status = Export.Status.FAILED
-        # Stored in English, shown in the reader's language (the export pages translate it).
-        running.error = gettext_noop("It stopped before it finished. It has been started again.")
+        running.error = Export.RESTARTED
         running.finished_at = timezone.now()
         running.save(update_fields=["status", "error", "finished_at"])
     fields = {
@@ -510,7 +508,7 @@ def _export_write(export_id: int) -> Export | None:
         logger.exception("Export %s failed", export.pk)
         rows.update(
             status=Export.Status.FAILED,
-            error=gettext_noop("The file could not be written. Try again."),
+            error=Export.WRITE_FAILED,
             finished_at=timezone.now(),
         )
         raise
