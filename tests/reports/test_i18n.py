@@ -122,7 +122,7 @@ def world(community, olivia, alice, bob, charlie, admin_user, pledge_met, theme)
     SpcBaseline.objects.create(
         scope=Scope.COMMUNITY,
         scope_id=community.pk,
-        measure="co_signs",
+        measure="new_members",
         starts_on=timezone.localdate() - datetime.timedelta(weeks=8),
         reason="New rota",
         created_by=olivia,
