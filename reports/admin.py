@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from reports import rollups
 from reports.models import (
@@ -58,11 +60,13 @@ class DailyRollupAdmin(ReadOnlyAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.action(description="Recount every day now (the nightly full recount)")
+    @admin.action(description=_("Recount every day now (the nightly full recount)"))
     def recount_everything(self, request, queryset):
         rollups.rollups_full()
         rollups.follow_ups_full()
-        messages.success(request, "Every day has been recounted, and every badge and network.")
+        messages.success(
+            request, gettext("Every day has been recounted, and every badge and network.")
+        )
 
 
 @admin.register(RollupDirtyDay)

@@ -8,6 +8,8 @@ import datetime
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
@@ -51,8 +53,8 @@ MetricsSerializer = type(
 
 class SlugOf(serializers.SlugRelatedField):
     default_error_messages = {
-        "does_not_exist": "There is no such {slug_name}: “{value}”.",
-        "invalid": "Give the slug as text.",
+        "does_not_exist": gettext_lazy("There is no such {slug_name}: “{value}”."),
+        "invalid": gettext_lazy("Give the slug as text."),
     }
 
 
@@ -75,7 +77,7 @@ class DashboardFilterSerializer(PeriodFilterSerializer):
         data = super().validate(data)
         if data.get("campaign") and data.get("community"):
             raise serializers.ValidationError(
-                {"community": ["Choose a campaign or a community, not both."]}
+                {"community": [_("Choose a campaign or a community, not both.")]}
             )
         return data
 
@@ -158,14 +160,19 @@ class DashboardView(APIView):
         if community is not None:
             if not permissions.can_see_community_reports(request.user, community):
                 raise PermissionDenied(
-                    f"Only the organisers of {community.name} and platform admins can see "
-                    "its figures."
+                    _(
+                        "Only the organisers of %(community)s and platform admins can see "
+                        "its figures."
+                    )
+                    % {"community": community.name}
                 )
             scope, scope_id = Scope.COMMUNITY, community.pk
         elif not permissions.can_see_dashboard(request.user):
             raise PermissionDenied(
-                "The platform's figures are for platform admins. Organisers ask for their "
-                "own community's (?community=<slug>)."
+                _(
+                    "The platform's figures are for platform admins. Organisers ask for "
+                    "their own community's (?community=<slug>)."
+                )
             )
         elif campaign is not None:
             scope, scope_id = Scope.CAMPAIGN, campaign.pk
@@ -448,12 +455,15 @@ class NetworkView(APIView):
             community = community_for(slug=community.slug, user=request.user)
             if not permissions.can_see_community_reports(request.user, community):
                 raise PermissionDenied(
-                    f"Only the organisers of {community.name} and platform admins can see "
-                    "its network."
+                    _(
+                        "Only the organisers of %(community)s and platform admins can see "
+                        "its network."
+                    )
+                    % {"community": community.name}
                 )
             scope, scope_id = Scope.COMMUNITY, community.pk
         elif not permissions.can_see_dashboard(request.user):
-            raise PermissionDenied("The platform's network is for platform admins.")
+            raise PermissionDenied(_("The platform's network is for platform admins."))
         elif campaign is not None:
             scope, scope_id = Scope.CAMPAIGN, campaign.pk
         else:
@@ -587,7 +597,7 @@ class ExportDetailView(generics.RetrieveAPIView):
     def get_object(self) -> Export:
         export = selectors.export_for(user=self.request.user, pk=self.kwargs["pk"])
         if export is None:
-            raise Http404("No such export.")
+            raise Http404(_("No such export."))
         return export
 
 
@@ -609,12 +619,12 @@ class ExportDownloadView(APIView):
 
         export = selectors.export_for(user=request.user, pk=pk)
         if export is None:
-            raise Http404("No such export.")
+            raise Http404(_("No such export."))
         if not _still_allowed(request.user, export):
-            raise PermissionDenied("You can no longer download this export.")
+            raise PermissionDenied(_("You can no longer download this export."))
         path = services.export_file_path(export)
         if path is None:
-            raise Http404("This export is not ready, or it has expired.")
+            raise Http404(_("This export is not ready, or it has expired."))
         return FileResponse(path.open("rb"), as_attachment=True, filename=export.download_name)
 
 
@@ -642,7 +652,7 @@ class SubscriptionListView(generics.ListCreateAPIView):
         if getattr(self, "swagger_fake_view", False):
             return ReportSubscription.objects.none()
         if not permissions.can_subscribe(self.request.user):
-            raise PermissionDenied("Summary emails are for platform admins.")
+            raise PermissionDenied(_("Summary emails are for platform admins."))
         return selectors.subscriptions_of(self.request.user).order_by("id")
 
     def perform_create(self, serializer):
@@ -662,7 +672,7 @@ class SubscriptionDetailView(generics.DestroyAPIView):
             selectors.subscriptions_of(self.request.user).filter(pk=self.kwargs["pk"]).first()
         )
         if subscription is None:
-            raise Http404("No such subscription.")
+            raise Http404(_("No such subscription."))
         return subscription
 
     def perform_destroy(self, instance):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+from django.utils.functional import Promise
 from markupsafe import Markup, escape
 
 from reports.models import METRIC_LABELS
@@ -21,6 +22,8 @@ COLOURS = ["#005eb8", "#007f3b", "#ffb81c", "#d5281b", "#330072", "#00a499", "#a
 def _default(value):
     if isinstance(value, Decimal):
         return float(value)
+    if isinstance(value, Promise):  # a label marked with gettext_lazy, in today's language
+        return str(value)
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
@@ -45,7 +48,7 @@ def line(labels: list[str], metrics: list[str], periods) -> dict:
         "labels": labels,
         "datasets": [
             {
-                "label": METRIC_LABELS[metric],
+                "label": str(METRIC_LABELS[metric]),
                 "data": [p.values[metric] for p in periods],
                 "colour": COLOURS[n % len(COLOURS)],
             }

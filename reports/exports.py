@@ -44,7 +44,8 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Concat, NullIf
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from reports.models import Export
 
@@ -63,6 +64,8 @@ class ExportSpec:
     date_from: datetime.date | None = None
     date_to: datetime.date | None = None
     personal: bool = False  # admins: real names and email addresses
+    # The language of the file's headings and labels: the asker's when they asked.
+    language: str = ""
 
     @classmethod
     def of(cls, export: Export) -> ExportSpec:
@@ -73,6 +76,7 @@ class ExportSpec:
             date_from=export.date_from,
             date_to=export.date_to,
             personal=export.include_personal,
+            language=export.language,
         )
 
 
@@ -102,11 +106,11 @@ def _hidden(member: str) -> dict:
 
 def _name(spec: ExportSpec, member: str):
     """As an organiser sees it (the member's choice), or the real name for admins."""
-    name = _or(f"{member}display_name", "A member")
+    name = _or(f"{member}display_name", _("A member"))
     if spec.personal:
         return name
     return Case(
-        When(**_hidden(member), then=Value("Anonymous supporter")),
+        When(**_hidden(member), then=Value(_("Anonymous supporter"))),
         default=name,
         output_field=TextField(),
     )
@@ -128,7 +132,7 @@ def _label(name: str, choices) -> Case:
 
 
 def _yes_no(name: str) -> Case:
-    return Case(When(**{name: True}, then=Value("yes")), default=Value("no"))
+    return Case(When(**{name: True}, then=Value(_("yes"))), default=Value(_("no")))
 
 
 def _text(name: str):
@@ -209,21 +213,21 @@ def _pledges(spec: ExportSpec) -> Dataset:
         "author__organisation__name", "author__email",
     ]  # fmt: skip
     columns = [
-        _number("Pledge ID", "id"),
-        _ours("Made on", _local("created_at")),
-        Column("I will", _text("title")),
-        _ours("Status", _label("status", Pledge.Status.choices)),
-        Column("Theme", _text("theme__name")),
-        Column("Campaign", _text("campaign__name")),
-        Column("Community", _text("community__name")),
-        _ours("Due by", _date("due_date")),
-        _number("Signers", "signer_count"),
-        _number("Done", "done_count"),
-        _number("Measured outcome", "total_quantity"),
-        Column("Unit", _text("campaign__unit")),
-        Column("Author", _name(spec, "author__")),
-        Column("Organisation", _unless_hidden(spec, "author__", "author__organisation__name")),
-        *_email(spec, "Author email", "author__email"),
+        _number(_("Pledge ID"), "id"),
+        _ours(_("Made on"), _local("created_at")),
+        Column(_("I will"), _text("title")),
+        _ours(_("Status"), _label("status", Pledge.Status.choices)),
+        Column(_("Theme"), _text("theme__name")),
+        Column(_("Campaign"), _text("campaign__name")),
+        Column(_("Community"), _text("community__name")),
+        _ours(_("Due by"), _date("due_date")),
+        _number(_("Signers"), "signer_count"),
+        _number(_("Done"), "done_count"),
+        _number(_("Measured outcome"), "total_quantity"),
+        Column(_("Unit"), _text("campaign__unit")),
+        Column(_("Author"), _name(spec, "author__")),
+        Column(_("Organisation"), _unless_hidden(spec, "author__", "author__organisation__name")),
+        *_email(spec, _("Author email"), "author__email"),
     ]
     return Dataset(queryset, columns, fields)
 
@@ -243,15 +247,15 @@ def _signatures(spec: ExportSpec) -> Dataset:
         "member__email",
     ]  # fmt: skip
     columns = [
-        _number("Pledge ID", "pledge_id"),
-        Column("I will", _text("pledge__title")),
-        _ours("Signed on", _local("signed_at")),
-        _ours("Their own pledge", _yes_no("is_author")),
-        _ours("Done on", _local("done_at")),
-        Column("What happened", _text("outcome")),
-        Column("Signer", _name(spec, "member__")),
-        Column("Organisation", _unless_hidden(spec, "member__", "member__organisation__name")),
-        *_email(spec, "Signer email", "member__email"),
+        _number(_("Pledge ID"), "pledge_id"),
+        Column(_("I will"), _text("pledge__title")),
+        _ours(_("Signed on"), _local("signed_at")),
+        _ours(_("Their own pledge"), _yes_no("is_author")),
+        _ours(_("Done on"), _local("done_at")),
+        Column(_("What happened"), _text("outcome")),
+        Column(_("Signer"), _name(spec, "member__")),
+        Column(_("Organisation"), _unless_hidden(spec, "member__", "member__organisation__name")),
+        *_email(spec, _("Signer email"), "member__email"),
     ]
     return Dataset(queryset, columns, fields)
 
@@ -273,15 +277,15 @@ def _check_ins(spec: ExportSpec) -> Dataset:
         "author__email",
     ]  # fmt: skip
     columns = [
-        _number("Check-in ID", "id"),
-        _number("Pledge ID", "pledge_id"),
-        Column("I will", _text("pledge__title")),
-        _ours("Posted on", _local("created_at")),
-        Column("Note", _text("note")),
-        _number("Quantity", "quantity"),
-        Column("Unit", _text("pledge__campaign__unit")),
-        Column("Author", _name(spec, "author__")),
-        *_email(spec, "Author email", "author__email"),
+        _number(_("Check-in ID"), "id"),
+        _number(_("Pledge ID"), "pledge_id"),
+        Column(_("I will"), _text("pledge__title")),
+        _ours(_("Posted on"), _local("created_at")),
+        Column(_("Note"), _text("note")),
+        _number(_("Quantity"), "quantity"),
+        Column(_("Unit"), _text("pledge__campaign__unit")),
+        Column(_("Author"), _name(spec, "author__")),
+        *_email(spec, _("Author email"), "author__email"),
     ]
     return Dataset(queryset, columns, fields)
 
@@ -311,17 +315,17 @@ def _stories(spec: ExportSpec) -> Dataset:
         "author__name_visibility", "author__email",
     ]  # fmt: skip
     columns = [
-        _number("Story ID", "id"),
-        _ours("Published on", _local("published_at")),
-        Column("Title", _text("title")),
-        Column("Summary", _text("summary")),
-        Column("Measured outcome", _text("outcome")),
-        Column("Campaign", _text("campaign__name")),
-        Column("Community", _text("community__name")),
-        _ours("Featured", _yes_no("is_featured")),
-        Column("Address", _story_address()),
-        Column("Author", _name(spec, "author__")),
-        *_email(spec, "Author email", "author__email"),
+        _number(_("Story ID"), "id"),
+        _ours(_("Published on"), _local("published_at")),
+        Column(_("Title"), _text("title")),
+        Column(_("Summary"), _text("summary")),
+        Column(_("Measured outcome"), _text("outcome")),
+        Column(_("Campaign"), _text("campaign__name")),
+        Column(_("Community"), _text("community__name")),
+        _ours(_("Featured"), _yes_no("is_featured")),
+        Column(_("Address"), _story_address()),
+        Column(_("Author"), _name(spec, "author__")),
+        *_email(spec, _("Author email"), "author__email"),
     ]
     return Dataset(queryset, columns, fields)
 
@@ -339,13 +343,15 @@ def _members(spec: ExportSpec) -> Dataset:
             "joined_at", "member__organisation__name", "member__job_role", "member__email",
         ]  # fmt: skip
         columns = [
-            _number("Member ID", "member_id"),
-            Column("Name", _name(spec, "member__")),
-            _ours("Role", _label("role", Membership.Role.choices)),
-            _ours("Joined the community on", _local("joined_at")),
-            Column("Organisation", _unless_hidden(spec, "member__", "member__organisation__name")),
-            Column("Job role", _unless_hidden(spec, "member__", "member__job_role")),
-            *_email(spec, "Email", "member__email"),
+            _number(_("Member ID"), "member_id"),
+            Column(_("Name"), _name(spec, "member__")),
+            _ours(_("Role"), _label("role", Membership.Role.choices)),
+            _ours(_("Joined the community on"), _local("joined_at")),
+            Column(
+                _("Organisation"), _unless_hidden(spec, "member__", "member__organisation__name")
+            ),
+            Column(_("Job role"), _unless_hidden(spec, "member__", "member__job_role")),
+            *_email(spec, _("Email"), "member__email"),
         ]
         return Dataset(queryset, columns, fields)
 
@@ -362,13 +368,13 @@ def _members(spec: ExportSpec) -> Dataset:
         output_field=TextField(),
     )
     columns = [
-        _number("Member ID", "id"),
-        Column("Name", _name(spec, "")),
-        _ours("Joined on", _local("date_joined")),
-        Column("Organisation", _text("organisation__name")),
-        Column("Job role", _text("job_role")),
-        Column("Region", region),
-        *_email(spec, "Email", "email"),
+        _number(_("Member ID"), "id"),
+        Column(_("Name"), _name(spec, "")),
+        _ours(_("Joined on"), _local("date_joined")),
+        Column(_("Organisation"), _text("organisation__name")),
+        Column(_("Job role"), _text("job_role")),
+        Column(_("Region"), region),
+        *_email(spec, _("Email"), "email"),
     ]
     return Dataset(queryset, columns, fields)
 
@@ -383,7 +389,10 @@ DATASETS = {
 
 
 def dataset(spec: ExportSpec) -> Dataset:
-    return DATASETS[spec.dataset](spec)
+    """The rows and columns, with headings and labels in the spec's language (the
+    columns are built here, so a background worker writes the asker's language)."""
+    with translation.override(spec.language or settings.LANGUAGE_CODE):
+        return DATASETS[spec.dataset](spec)
 
 
 def count(spec: ExportSpec) -> int:
@@ -504,7 +513,7 @@ def csv_stream(spec: ExportSpec) -> Iterator[bytes]:
     buffer = io.BytesIO()
     target = _CsvLines(buffer)
     yield _header_line(dataset(spec))
-    for _ in _copy_ranges(spec, target):
+    for _written in _copy_ranges(spec, target):
         if buffer.tell():
             yield buffer.getvalue()
             buffer.seek(0)
@@ -536,7 +545,9 @@ def write_xlsx(spec: ExportSpec, target, progress: Callable[[int], None]) -> int
             "strings_to_numbers": False,
         },
     )
-    sheet = workbook.add_worksheet(spec.dataset.replace("_", " ").title()[:31])
+    with translation.override(spec.language or settings.LANGUAGE_CODE):
+        sheet_name = str(Export.Dataset(spec.dataset).label)
+    sheet = workbook.add_worksheet(sheet_name[:31])
     bold = workbook.add_format({"bold": True})
     written = 0
     for number, cells in enumerate(rows(spec)):

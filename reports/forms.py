@@ -22,12 +22,12 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-DATE_ERRORS = {"invalid": "Enter a real date, for example 2025-03-31."}
+DATE_ERRORS = {"invalid": _("Enter a real date, for example 2025-03-31.")}
 
 
 class SlugChoiceField(forms.ModelChoiceField):
     default_error_messages = {
-        "invalid_choice": "There is no such choice. Pick one from the list.",
+        "invalid_choice": _("There is no such choice. Pick one from the list."),
     }
 
 
@@ -36,10 +36,10 @@ class FilterForm(forms.Form):
     error, so a mistyped filter is never silently ignored."""
 
     date_from = forms.DateField(
-        label="From", required=False, widget=DateInput(), error_messages=DATE_ERRORS
+        label=_("From"), required=False, widget=DateInput(), error_messages=DATE_ERRORS
     )
     date_to = forms.DateField(
-        label="To", required=False, widget=DateInput(), error_messages=DATE_ERRORS
+        label=_("To"), required=False, widget=DateInput(), error_messages=DATE_ERRORS
     )
 
     allowed_extra: tuple[str, ...] = ()
@@ -49,9 +49,8 @@ class FilterForm(forms.Form):
         unknown = sorted(set(self.data.keys()) - set(self.fields) - set(self.allowed_extra))
         if unknown:
             raise forms.ValidationError(
-                "These filters are not known: "
-                + ", ".join(f"“{name[:40]}”" for name in unknown[:5])
-                + ". Use the form to choose filters."
+                _("These filters are not known: %(names)s. Use the form to choose filters.")
+                % {"names": ", ".join(f"“{name[:40]}”" for name in unknown[:5])}
             )
         for name, messages in date_range_errors(
             cleaned.get("date_from"), cleaned.get("date_to")
@@ -75,14 +74,16 @@ class DashboardFilterForm(FilterForm):
     campaign = SlugChoiceField(
         queryset=Campaign.objects.order_by("-starts_on", "name"),
         to_field_name="slug",
+        label=_("Campaign"),
         required=False,
-        empty_label="All campaigns",
+        empty_label=_("All campaigns"),
     )
     community = SlugChoiceField(
         queryset=Community.objects.filter(status=Community.Status.ACTIVE).order_by("name"),
         to_field_name="slug",
+        label=_("Community"),
         required=False,
-        empty_label="All communities",
+        empty_label=_("All communities"),
     )
 
     organisation = SlugChoiceField(
@@ -105,8 +106,10 @@ class DashboardFilterForm(FilterForm):
         if cleaned.get("campaign") and cleaned.get("community"):
             self.add_error(
                 "community",
-                "Choose a campaign or a community, not both: the figures are counted for "
-                "each on its own.",
+                _(
+                    "Choose a campaign or a community, not both: the figures are counted for "
+                    "each on its own."
+                ),
             )
         chosen = [n for n in ("campaign", "community", "organisation", "region") if cleaned.get(n)]
         if len(chosen) > 1 and not (set(chosen) <= {"campaign", "community"}):
@@ -124,8 +127,9 @@ class NetworkFilterForm(forms.Form):
     campaign = SlugChoiceField(
         queryset=Campaign.objects.order_by("-starts_on", "name"),
         to_field_name="slug",
+        label=_("Campaign"),
         required=False,
-        empty_label="The whole platform",
+        empty_label=_("The whole platform"),
     )
 
     def clean(self):
@@ -133,17 +137,18 @@ class NetworkFilterForm(forms.Form):
         unknown = sorted(set(self.data.keys()) - set(self.fields))
         if unknown:
             raise forms.ValidationError(
-                "These filters are not known: " + ", ".join(f"“{n[:40]}”" for n in unknown[:5])
+                _("These filters are not known: %(names)s.")
+                % {"names": ", ".join(f"“{n[:40]}”" for n in unknown[:5])}
             )
         return cleaned
 
 
 class ExportForm(forms.Form):
     dataset = forms.ChoiceField(
-        label="What to export", choices=Export.Dataset.choices, widget=forms.RadioSelect
+        label=_("What to export"), choices=Export.Dataset.choices, widget=forms.RadioSelect
     )
     format = forms.ChoiceField(
-        label="File format",
+        label=_("File format"),
         choices=Export.Format.choices,
         initial=Export.Format.CSV,
         widget=forms.RadioSelect,
@@ -151,21 +156,23 @@ class ExportForm(forms.Form):
     community = SlugChoiceField(
         queryset=Community.objects.none(),
         to_field_name="slug",
+        label=_("Community"),
         required=False,
-        empty_label="Every community",
+        empty_label=_("Every community"),
     )
     campaign = SlugChoiceField(
         queryset=Campaign.objects.order_by("-starts_on", "name"),
         to_field_name="slug",
+        label=_("Campaign"),
         required=False,
-        empty_label="Every campaign",
-        help_text="Members are not part of a campaign, so leave this empty for members.",
+        empty_label=_("Every campaign"),
+        help_text=_("Members are not part of a campaign, so leave this empty for members."),
     )
     date_from = forms.DateField(
-        label="From", required=False, widget=DateInput(), error_messages=DATE_ERRORS
+        label=_("From"), required=False, widget=DateInput(), error_messages=DATE_ERRORS
     )
     date_to = forms.DateField(
-        label="To", required=False, widget=DateInput(), error_messages=DATE_ERRORS
+        label=_("To"), required=False, widget=DateInput(), error_messages=DATE_ERRORS
     )
 
     def __init__(self, *args, community_ids: list[int] | None = None, **kwargs):
@@ -177,8 +184,8 @@ class ExportForm(forms.Form):
             field = self.fields["community"]
             field.queryset = Community.objects.order_by("name")
             field.required = True
-            field.help_text = "You can export the communities you organise."
-            field.choices = [("", "Choose a community")] + [
+            field.help_text = _("You can export the communities you organise.")
+            field.choices = [("", _("Choose a community"))] + [
                 (c.slug, c.name) for c in communities.filter(pk__in=community_ids)
             ]
         else:
@@ -187,12 +194,12 @@ class ExportForm(forms.Form):
 
 class InviteEmailForm(forms.Form):
     email = forms.EmailField(
-        label="Your colleague's email address",
+        label=_("Your colleague's email address"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     message = forms.CharField(
-        label="A note from you (optional)",
+        label=_("A note from you (optional)"),
         required=False,
         max_length=INVITE_MESSAGE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -200,19 +207,19 @@ class InviteEmailForm(forms.Form):
 
 
 class BadgeSettingForm(forms.Form):
-    hide_badges = forms.BooleanField(label="Hide my badges from other people", required=False)
+    hide_badges = forms.BooleanField(label=_("Hide my badges from other people"), required=False)
 
 
 class SubscriptionForm(forms.Form):
     frequency = forms.ChoiceField(
-        label="How often", choices=ReportSubscription.Frequency.choices, widget=forms.RadioSelect
+        label=_("How often"), choices=ReportSubscription.Frequency.choices, widget=forms.RadioSelect
     )
     community = SlugChoiceField(
         queryset=Community.objects.filter(status=Community.Status.ACTIVE).order_by("name"),
         to_field_name="slug",
         required=False,
-        empty_label="The whole platform",
-        label="Summary of",
+        empty_label=_("The whole platform"),
+        label=_("Summary of"),
     )
 
 

@@ -14,36 +14,37 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
 class Scope(models.TextChoices):
-    PLATFORM = "platform", "Whole platform"
-    CAMPAIGN = "campaign", "Campaign"
-    COMMUNITY = "community", "Community"
-    ORGANISATION = "organisation", "Organisation"
-    REGION = "region", "Region"
-    THEME = "theme", "Theme"
+    PLATFORM = "platform", _("Whole platform")
+    CAMPAIGN = "campaign", _("Campaign")
+    COMMUNITY = "community", _("Community")
+    ORGANISATION = "organisation", _("Organisation")
+    REGION = "region", _("Region")
+    THEME = "theme", _("Theme")
 
 
 # (column, label) of every metric a DailyRollup row holds, in the order pages show them.
 METRICS: list[tuple[str, str]] = [
-    ("pledges_made", "Pledges made"),
-    ("co_signs", "Co-signs"),
-    ("pledges_active", "Pledges that went live"),
-    ("pledges_completed", "Pledges completed"),
-    ("pledges_failed", "Pledges that missed their threshold"),
-    ("people_done", "Commitments done"),
-    ("outcome_total", "Measured outcome"),
-    ("check_ins", "Check-ins"),
-    ("commitments_checked_in", "Commitments with a check-in"),
-    ("stories_published", "Stories published"),
-    ("enrolments", "Learning enrolments"),
-    ("module_completions", "Modules completed"),
-    ("certificates", "Certificates issued"),
-    ("new_members", "New members"),
+    ("pledges_made", _("Pledges made")),
+    ("co_signs", _("Co-signs")),
+    ("pledges_active", _("Pledges that went live")),
+    ("pledges_completed", _("Pledges completed")),
+    ("pledges_failed", _("Pledges that missed their threshold")),
+    ("people_done", _("Commitments done")),
+    ("outcome_total", _("Measured outcome")),
+    ("check_ins", _("Check-ins")),
+    ("commitments_checked_in", _("Commitments with a check-in")),
+    ("stories_published", _("Stories published")),
+    ("enrolments", _("Learning enrolments")),
+    ("module_completions", _("Modules completed")),
+    ("certificates", _("Certificates issued")),
+    ("new_members", _("New members")),
 ]
-METRIC_NAMES = [name for name, _ in METRICS]
+METRIC_NAMES = [name for name, _label in METRICS]
 METRIC_LABELS = dict(METRICS)
 
 
@@ -51,27 +52,35 @@ class DailyRollup(models.Model):
     """What happened on one day (Europe/London) in one scope. scope_id is 0 for the
     platform. Only the recount writes these rows."""
 
-    day = models.DateField()
-    scope = models.CharField(max_length=12, choices=Scope.choices)
-    scope_id = models.BigIntegerField(default=0)
+    day = models.DateField(verbose_name=_("day"))
+    scope = models.CharField(verbose_name=_("scope"), max_length=12, choices=Scope.choices)
+    scope_id = models.BigIntegerField(verbose_name=_("scope ID"), default=0)
 
-    pledges_made = models.PositiveIntegerField(default=0)
-    co_signs = models.PositiveIntegerField(default=0)
-    pledges_active = models.PositiveIntegerField(default=0)
-    pledges_completed = models.PositiveIntegerField(default=0)
-    pledges_failed = models.PositiveIntegerField(default=0)
-    people_done = models.PositiveIntegerField(default=0)
+    pledges_made = models.PositiveIntegerField(verbose_name=_("pledges made"), default=0)
+    co_signs = models.PositiveIntegerField(verbose_name=_("co-signs"), default=0)
+    pledges_active = models.PositiveIntegerField(verbose_name=_("pledges active"), default=0)
+    pledges_completed = models.PositiveIntegerField(verbose_name=_("pledges completed"), default=0)
+    pledges_failed = models.PositiveIntegerField(verbose_name=_("pledges failed"), default=0)
+    people_done = models.PositiveIntegerField(verbose_name=_("people done"), default=0)
     # Check-in quantities are Decimal(10, 2) in pledges; the sum stays exact.
-    outcome_total = models.DecimalField(max_digits=18, decimal_places=2, default=Decimal("0"))
-    check_ins = models.PositiveIntegerField(default=0)
-    commitments_checked_in = models.PositiveIntegerField(default=0)
-    stories_published = models.PositiveIntegerField(default=0)
-    enrolments = models.PositiveIntegerField(default=0)
-    module_completions = models.PositiveIntegerField(default=0)
-    certificates = models.PositiveIntegerField(default=0)
-    new_members = models.PositiveIntegerField(default=0)
+    outcome_total = models.DecimalField(
+        verbose_name=_("outcome total"), max_digits=18, decimal_places=2, default=Decimal("0")
+    )
+    check_ins = models.PositiveIntegerField(verbose_name=_("check-ins"), default=0)
+    commitments_checked_in = models.PositiveIntegerField(
+        verbose_name=_("commitments checked in"), default=0
+    )
+    stories_published = models.PositiveIntegerField(verbose_name=_("stories published"), default=0)
+    enrolments = models.PositiveIntegerField(verbose_name=_("enrolments"), default=0)
+    module_completions = models.PositiveIntegerField(
+        verbose_name=_("module completions"), default=0
+    )
+    certificates = models.PositiveIntegerField(verbose_name=_("certificates"), default=0)
+    new_members = models.PositiveIntegerField(verbose_name=_("new members"), default=0)
 
     class Meta:
+        verbose_name = _("daily rollup")
+        verbose_name_plural = _("daily rollups")
         ordering = ["-day", "scope", "scope_id"]
         constraints = [
             models.UniqueConstraint(
@@ -94,12 +103,13 @@ class RollupDirtyDay(models.Model):
     deletes exactly the rows it claimed; a change committed meanwhile leaves a new row.
     """
 
-    day = models.DateField(db_index=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    day = models.DateField(verbose_name=_("day"), db_index=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
 
     class Meta:
         ordering = ["id"]
-        verbose_name = "day waiting for a recount"
+        verbose_name = _("day waiting for a recount")
+        verbose_name_plural = _("days waiting for a recount")
 
     def __str__(self) -> str:
         return str(self.day)
@@ -115,17 +125,18 @@ class RollupFollowUp(models.Model):
     work, like the dirty-day marks."""
 
     class Job(models.TextChoices):
-        BADGES = "badges", "Award badges"
-        NETWORK = "network", "Refresh the movement network"
+        BADGES = "badges", _("Award badges")
+        NETWORK = "network", _("Refresh the movement network")
 
-    day = models.DateField()
-    job = models.CharField(max_length=8, choices=Job.choices)
-    created_at = models.DateTimeField(default=timezone.now)
+    day = models.DateField(verbose_name=_("day"))
+    job = models.CharField(verbose_name=_("job"), max_length=8, choices=Job.choices)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
 
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["job", "id"], name="reports_followup_job")]
-        verbose_name = "day waiting for badges or the network"
+        verbose_name = _("day waiting for badges or the network")
+        verbose_name_plural = _("days waiting for badges or the network")
 
     def __str__(self) -> str:
         return f"{self.day} {self.job}"
@@ -139,13 +150,16 @@ class Invite(models.Model):
     up, joins a community or co-signs is attributed to the member."""
 
     member = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_invite"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reports_invite",
+        verbose_name=_("member"),
     )
-    token = models.CharField(max_length=32, unique=True, editable=False)
-    created_at = models.DateTimeField(default=timezone.now)
+    token = models.CharField(verbose_name=_("token"), max_length=32, unique=True, editable=False)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
 
     def __str__(self) -> str:
-        return f"Share link of {self.member}"
+        return gettext("Share link of %(member)s") % {"member": self.member}
 
 
 class InviteEmail(models.Model):
@@ -155,28 +169,35 @@ class InviteEmail(models.Model):
     outbox is for members; a colleague is not one yet."""
 
     class EmailStatus(models.TextChoices):
-        PENDING = "pending", "Waiting to be sent"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed after retries"
+        PENDING = "pending", _("Waiting to be sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed after retries")
 
     inviter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_invite_emails"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reports_invite_emails",
+        verbose_name=_("inviter"),
     )
-    email = models.EmailField(max_length=254)
+    email = models.EmailField(verbose_name=_("email address"), max_length=254)
     # When the member asked (the daily limit and "invite again after" count from it).
-    sent_at = models.DateTimeField(default=timezone.now)
-    message = models.TextField(max_length=500, blank=True)
+    sent_at = models.DateTimeField(verbose_name=_("sent at"), default=timezone.now)
+    message = models.TextField(verbose_name=_("message"), max_length=500, blank=True)
     email_status = models.CharField(
-        max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING
+        verbose_name=_("email status"),
+        max_length=10,
+        choices=EmailStatus.choices,
+        default=EmailStatus.PENDING,
     )
-    send_after = models.DateTimeField(default=timezone.now)
-    emailed_at = models.DateTimeField(null=True, blank=True)
-    email_attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.CharField(max_length=500, blank=True)
+    send_after = models.DateTimeField(verbose_name=_("send after"), default=timezone.now)
+    emailed_at = models.DateTimeField(verbose_name=_("emailed at"), null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(verbose_name=_("email attempts"), default=0)
+    last_error = models.CharField(verbose_name=_("last error"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["-sent_at"]
-        verbose_name = "email invitation"
+        verbose_name = _("email invitation")
+        verbose_name_plural = _("email invitations")
         indexes = [
             models.Index(fields=["inviter", "-sent_at"], name="reports_inviteemail_recent"),
             models.Index(fields=["email"], name="reports_inviteemail_email"),
@@ -188,40 +209,55 @@ class InviteEmail(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.inviter} invited {self.email}"
+        return gettext("%(inviter)s invited %(email)s") % {
+            "inviter": self.inviter,
+            "email": self.email,
+        }
 
 
 class Attribution(models.Model):
     """One sign-up, community join or co-sign credited to the member who brought it about."""
 
     class Kind(models.TextChoices):
-        SIGNUP = "signup", "Signed up"
-        JOIN = "join", "Joined a community"
-        CO_SIGN = "co_sign", "Co-signed a pledge"
+        SIGNUP = "signup", _("Signed up")
+        JOIN = "join", _("Joined a community")
+        CO_SIGN = "co_sign", _("Co-signed a pledge")
 
     class Via(models.TextChoices):
-        SHARE_LINK = "share_link", "Share link"
-        EMAIL = "email", "Email invitation"
-        COMMUNITY_INVITATION = "community_invitation", "Community invitation link"
-        PLEDGE = "pledge", "Co-signed their pledge"
+        SHARE_LINK = "share_link", _("Share link")
+        EMAIL = "email", _("Email invitation")
+        COMMUNITY_INVITATION = "community_invitation", _("Community invitation link")
+        PLEDGE = "pledge", _("Co-signed their pledge")
 
     inviter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_mobilised"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reports_mobilised",
+        verbose_name=_("inviter"),
     )
     invitee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_mobilised_by"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reports_mobilised_by",
+        verbose_name=_("invitee"),
     )
-    kind = models.CharField(max_length=8, choices=Kind.choices)
-    via = models.CharField(max_length=24, choices=Via.choices)
+    kind = models.CharField(verbose_name=_("kind"), max_length=8, choices=Kind.choices)
+    via = models.CharField(verbose_name=_("through"), max_length=24, choices=Via.choices)
     membership = models.ForeignKey(
         "communities.Membership",
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="+",
+        verbose_name=_("membership"),
     )
     signature = models.ForeignKey(
-        "pledges.Signature", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "pledges.Signature",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("signature"),
     )
     community = models.ForeignKey(
         "communities.Community",
@@ -229,13 +265,21 @@ class Attribution(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("community"),
     )
     campaign = models.ForeignKey(
-        "pledges.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "pledges.Campaign",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("campaign"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("attribution")
+        verbose_name_plural = _("attributions")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -264,7 +308,11 @@ class Attribution(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.invitee} {self.get_kind_display().lower()} through {self.inviter}"
+        return gettext("%(invitee)s: %(kind)s, through %(inviter)s") % {
+            "invitee": self.invitee,
+            "kind": self.get_kind_display(),
+            "inviter": self.inviter,
+        }
 
 
 # --- The movement network ----------------------------------------------------------------
@@ -273,23 +321,29 @@ class Attribution(models.Model):
 class NetworkStat(models.Model):
     """The "3% drive 90%" figures for one scope (platform, community or campaign)."""
 
-    scope = models.CharField(max_length=12, choices=Scope.choices)
-    scope_id = models.BigIntegerField(default=0)
-    members = models.PositiveIntegerField(default=0)
-    events = models.PositiveIntegerField(default=0, help_text="Joins and co-signs.")
-    attributed_events = models.PositiveIntegerField(default=0)
-    mobilisers = models.PositiveIntegerField(default=0)
-    top_size = models.PositiveIntegerField(default=0, help_text="How many members are the 3%.")
-    top_events = models.PositiveIntegerField(default=0)
-    computed_at = models.DateTimeField(default=timezone.now)
+    scope = models.CharField(verbose_name=_("scope"), max_length=12, choices=Scope.choices)
+    scope_id = models.BigIntegerField(verbose_name=_("scope ID"), default=0)
+    members = models.PositiveIntegerField(verbose_name=_("members"), default=0)
+    events = models.PositiveIntegerField(
+        verbose_name=_("events"), default=0, help_text=_("Joins and co-signs.")
+    )
+    attributed_events = models.PositiveIntegerField(verbose_name=_("attributed events"), default=0)
+    mobilisers = models.PositiveIntegerField(verbose_name=_("mobilisers"), default=0)
+    top_size = models.PositiveIntegerField(
+        verbose_name=_("top size"), default=0, help_text=_("How many members are the 3%.")
+    )
+    top_events = models.PositiveIntegerField(verbose_name=_("top events"), default=0)
+    computed_at = models.DateTimeField(verbose_name=_("computed at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("network figures")
+        verbose_name_plural = _("network figures")
         constraints = [
             models.UniqueConstraint(fields=["scope", "scope_id"], name="reports_network_one_each"),
         ]
 
     def __str__(self) -> str:
-        return f"Network of {self.scope} {self.scope_id}"
+        return gettext("Network of %(scope)s %(id)s") % {"scope": self.scope, "id": self.scope_id}
 
     @property
     def top_share(self) -> float:
@@ -304,21 +358,26 @@ class NetworkMonth(models.Model):
     """Joins and co-signs in one month of one scope: all, attributed, and driven by the
     current top 3%."""
 
-    scope = models.CharField(max_length=12, choices=Scope.choices)
-    scope_id = models.BigIntegerField(default=0)
-    month = models.DateField()
-    events = models.PositiveIntegerField(default=0)
-    attributed_events = models.PositiveIntegerField(default=0)
-    top_events = models.PositiveIntegerField(default=0)
+    scope = models.CharField(verbose_name=_("scope"), max_length=12, choices=Scope.choices)
+    scope_id = models.BigIntegerField(verbose_name=_("scope ID"), default=0)
+    month = models.DateField(verbose_name=_("month"))
+    events = models.PositiveIntegerField(verbose_name=_("events"), default=0)
+    attributed_events = models.PositiveIntegerField(verbose_name=_("attributed events"), default=0)
+    top_events = models.PositiveIntegerField(verbose_name=_("top events"), default=0)
     mobilisers = models.PositiveIntegerField(
-        default=0, help_text=_("Members credited with a join or co-sign in the month.")
+        verbose_name=_("mobilisers"),
+        default=0,
+        help_text=_("Members credited with a join or co-sign in the month."),
     )
     recruits_mobilising = models.PositiveIntegerField(
+        verbose_name=_("recruits mobilising"),
         default=0,
         help_text=_("Of those, people someone in the scope had brought in themselves."),
     )
 
     class Meta:
+        verbose_name = _("network month")
+        verbose_name_plural = _("network months")
         ordering = ["scope", "scope_id", "month"]
         constraints = [
             models.UniqueConstraint(
@@ -333,18 +392,27 @@ class NetworkMonth(models.Model):
 class Mobiliser(models.Model):
     """A member ranked by the joins and co-signs credited to them in one scope."""
 
-    scope = models.CharField(max_length=12, choices=Scope.choices)
-    scope_id = models.BigIntegerField(default=0)
-    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    rank = models.PositiveIntegerField()
-    events = models.PositiveIntegerField()
-    recruits = models.PositiveIntegerField(default=0)
-    recruits_mobilising = models.PositiveIntegerField(
-        default=0, help_text="People they brought in who went on to mobilise others."
+    scope = models.CharField(verbose_name=_("scope"), max_length=12, choices=Scope.choices)
+    scope_id = models.BigIntegerField(verbose_name=_("scope ID"), default=0)
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("member"),
     )
-    is_top = models.BooleanField(default=False)
+    rank = models.PositiveIntegerField(verbose_name=_("rank"))
+    events = models.PositiveIntegerField(verbose_name=_("events"))
+    recruits = models.PositiveIntegerField(verbose_name=_("recruits"), default=0)
+    recruits_mobilising = models.PositiveIntegerField(
+        verbose_name=_("recruits mobilising"),
+        default=0,
+        help_text=_("People they brought in who went on to mobilise others."),
+    )
+    is_top = models.BooleanField(verbose_name=_("in the top 3%"), default=False)
 
     class Meta:
+        verbose_name = _("mobiliser")
+        verbose_name_plural = _("mobilisers")
         ordering = ["scope", "scope_id", "rank"]
         constraints = [
             models.UniqueConstraint(
@@ -353,21 +421,32 @@ class Mobiliser(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.rank} {self.member} in {self.scope} {self.scope_id}"
+        return gettext("#%(rank)s %(member)s in %(scope)s %(id)s") % {
+            "rank": self.rank,
+            "member": self.member,
+            "scope": self.scope,
+            "id": self.scope_id,
+        }
 
 
 class LoneWolf(models.Model):
     """A member who has pledged for a while and never gained a co-signer: someone to support."""
 
-    scope = models.CharField(max_length=12, choices=Scope.choices)
-    scope_id = models.BigIntegerField(default=0)
-    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    pledges = models.PositiveIntegerField()
-    first_pledged_at = models.DateTimeField()
+    scope = models.CharField(verbose_name=_("scope"), max_length=12, choices=Scope.choices)
+    scope_id = models.BigIntegerField(verbose_name=_("scope ID"), default=0)
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("member"),
+    )
+    pledges = models.PositiveIntegerField(verbose_name=_("pledges"))
+    first_pledged_at = models.DateTimeField(verbose_name=_("first pledged at"))
 
     class Meta:
         ordering = ["scope", "scope_id", "first_pledged_at"]
-        verbose_name = "lone pledger"
+        verbose_name = _("lone pledger")
+        verbose_name_plural = _("lone pledgers")
         constraints = [
             models.UniqueConstraint(
                 fields=["scope", "scope_id", "member"], name="reports_lonewolf_unique"
@@ -375,7 +454,11 @@ class LoneWolf(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.member} in {self.scope} {self.scope_id}"
+        return gettext("%(member)s in %(scope)s %(id)s") % {
+            "member": self.member,
+            "scope": self.scope,
+            "id": self.scope_id,
+        }
 
 
 # --- Badges ------------------------------------------------------------------------------
@@ -383,31 +466,36 @@ class LoneWolf(models.Model):
 
 class Badge(models.Model):
     class Kind(models.TextChoices):
-        FIRST_PLEDGE = "first_pledge", "First pledge"
-        PLEDGE_DONE = "pledge_done", "Pledge done"
-        TEN_CO_SIGNERS = "ten_co_signers", "Ten co-signers"
-        STORY_PUBLISHED = "story_published", "Storyteller"
-        STORY_FEATURED = "story_featured", "Featured story"
-        MODULE_COMPLETED = "module_completed", "Learner"
-        MOBILISER = "mobiliser", "Mobiliser"
+        FIRST_PLEDGE = "first_pledge", _("First pledge")
+        PLEDGE_DONE = "pledge_done", _("Pledge done")
+        TEN_CO_SIGNERS = "ten_co_signers", _("Ten co-signers")
+        STORY_PUBLISHED = "story_published", _("Storyteller")
+        STORY_FEATURED = "story_featured", _("Featured story")
+        MODULE_COMPLETED = "module_completed", _("Learner")
+        MOBILISER = "mobiliser", _("Mobiliser")
 
     DESCRIPTIONS = {
-        Kind.FIRST_PLEDGE: "Made a first pledge.",
-        Kind.PLEDGE_DONE: "Marked a commitment done.",
-        Kind.TEN_CO_SIGNERS: "Ten people co-signed one of their pledges.",
-        Kind.STORY_PUBLISHED: "Told a change story.",
-        Kind.STORY_FEATURED: "Wrote a story the platform featured.",
-        Kind.MODULE_COMPLETED: "Completed a learning module.",
-        Kind.MOBILISER: "Among the 3% of a community who bring the most people in.",
+        Kind.FIRST_PLEDGE: _("Made a first pledge."),
+        Kind.PLEDGE_DONE: _("Marked a commitment done."),
+        Kind.TEN_CO_SIGNERS: _("Ten people co-signed one of their pledges."),
+        Kind.STORY_PUBLISHED: _("Told a change story."),
+        Kind.STORY_FEATURED: _("Wrote a story the platform featured."),
+        Kind.MODULE_COMPLETED: _("Completed a learning module."),
+        Kind.MOBILISER: _("Among the 3% of a community who bring the most people in."),
     }
 
     member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_badges"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reports_badges",
+        verbose_name=_("member"),
     )
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    awarded_at = models.DateTimeField()
+    kind = models.CharField(verbose_name=_("kind"), max_length=20, choices=Kind.choices)
+    awarded_at = models.DateTimeField(verbose_name=_("awarded at"))
 
     class Meta:
+        verbose_name = _("badge")
+        verbose_name_plural = _("badges")
         ordering = ["awarded_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["member", "kind"], name="reports_badge_once_each"),
@@ -418,20 +506,23 @@ class Badge(models.Model):
 
     @property
     def description(self) -> str:
-        return self.DESCRIPTIONS.get(self.kind, "")
+        return str(self.DESCRIPTIONS.get(self.kind, ""))
 
 
 class BadgeSetting(models.Model):
     """A member's choice to keep their badges off their public profile."""
 
     member = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_badge_setting"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reports_badge_setting",
+        verbose_name=_("member"),
     )
-    hide_badges = models.BooleanField(default=False)
-    updated_at = models.DateTimeField(default=timezone.now)
+    hide_badges = models.BooleanField(verbose_name=_("hide badges"), default=False)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), default=timezone.now)
 
     def __str__(self) -> str:
-        return f"Badge setting of {self.member}"
+        return gettext("Badge setting of %(member)s") % {"member": self.member}
 
 
 # --- Exports -----------------------------------------------------------------------------
@@ -440,53 +531,87 @@ class BadgeSetting(models.Model):
 class Export(models.Model):
     """A file of rows an admin (or an organiser, for their community) asked for."""
 
+    # The errors an export records: stored in English, shown in the reader's language
+    # (error_message); marked here so the catalogue carries them.
+    RESTARTED = "It stopped before it finished. It has been started again."
+    WRITE_FAILED = "The file could not be written. Try again."
+    ERROR_MESSAGES = (
+        _("It stopped before it finished. It has been started again."),
+        _("The file could not be written. Try again."),
+    )
+
     class Dataset(models.TextChoices):
-        PLEDGES = "pledges", "Pledges"
-        SIGNATURES = "signatures", "Co-signatures"
-        CHECK_INS = "check_ins", "Check-ins"
-        STORIES = "stories", "Stories"
-        MEMBERS = "members", "Members"
+        PLEDGES = "pledges", _("Pledges")
+        SIGNATURES = "signatures", _("Co-signatures")
+        CHECK_INS = "check_ins", _("Check-ins")
+        STORIES = "stories", _("Stories")
+        MEMBERS = "members", _("Members")
 
     class Format(models.TextChoices):
-        CSV = "csv", "CSV (comma-separated values)"
-        XLSX = "xlsx", "Excel workbook (XLSX)"
+        CSV = "csv", _("CSV (comma-separated values)")
+        XLSX = "xlsx", _("Excel workbook (XLSX)")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Waiting to start"
-        RUNNING = "running", "Being prepared"
-        DONE = "done", "Ready to download"
-        FAILED = "failed", "Failed"
-        EXPIRED = "expired", "Expired"
+        QUEUED = "queued", _("Waiting to start")
+        RUNNING = "running", _("Being prepared")
+        DONE = "done", _("Ready to download")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
 
     ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
 
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_exports"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reports_exports",
+        verbose_name=_("requested by"),
     )
-    dataset = models.CharField(max_length=12, choices=Dataset.choices)
-    format = models.CharField(max_length=4, choices=Format.choices, default=Format.CSV)
+    dataset = models.CharField(verbose_name=_("dataset"), max_length=12, choices=Dataset.choices)
+    format = models.CharField(
+        verbose_name=_("format"), max_length=4, choices=Format.choices, default=Format.CSV
+    )
     community = models.ForeignKey(
-        "communities.Community", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "communities.Community",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("community"),
     )
     campaign = models.ForeignKey(
-        "pledges.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "pledges.Campaign",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("campaign"),
     )
-    date_from = models.DateField(null=True, blank=True)
-    date_to = models.DateField(null=True, blank=True)
+    date_from = models.DateField(verbose_name=_("date from"), null=True, blank=True)
+    date_to = models.DateField(verbose_name=_("date to"), null=True, blank=True)
     include_personal = models.BooleanField(
-        default=False, help_text="Whether email addresses are in the file (admins only)."
+        verbose_name=_("include personal"),
+        default=False,
+        help_text=_("Whether email addresses are in the file (admins only)."),
     )
-    filters_key = models.CharField(max_length=200, editable=False)
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
-    rows_total = models.PositiveIntegerField(default=0)
-    rows_done = models.PositiveIntegerField(default=0)
-    file_name = models.CharField(max_length=100, blank=True, editable=False)
-    error = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    # The asker's language when they asked: the file's headings and labels are in it.
+    language = models.CharField(verbose_name=_("language"), max_length=10, blank=True, default="")
+    filters_key = models.CharField(verbose_name=_("filters key"), max_length=200, editable=False)
+    status = models.CharField(
+        verbose_name=_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
+    )
+    rows_total = models.PositiveIntegerField(verbose_name=_("rows total"), default=0)
+    rows_done = models.PositiveIntegerField(verbose_name=_("rows done"), default=0)
+    file_name = models.CharField(
+        verbose_name=_("file name"), max_length=100, blank=True, editable=False
+    )
+    error = models.CharField(verbose_name=_("error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
+    started_at = models.DateTimeField(verbose_name=_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(verbose_name=_("finished at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
         ordering = ["-created_at", "-id"]
         constraints = [
             # Asking twice at once gives back the export already being prepared.
@@ -498,7 +623,15 @@ class Export(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_dataset_display()} ({self.format}) for {self.requested_by}"
+        return gettext("%(dataset)s (%(format)s) for %(member)s") % {
+            "dataset": self.get_dataset_display(),
+            "format": self.format,
+            "member": self.requested_by,
+        }
+
+    @property
+    def error_message(self) -> str:
+        return gettext(self.error) if self.error else ""
 
     @property
     def is_active(self) -> bool:
@@ -525,28 +658,39 @@ class ReportSubscription(models.Model):
     """An admin's weekly or monthly summary email, of the platform or one community."""
 
     class Frequency(models.TextChoices):
-        WEEKLY = "weekly", "Every week (on Monday, for the week before)"
-        MONTHLY = "monthly", "Every month (on the 1st, for the month before)"
+        WEEKLY = "weekly", _("Every week (on Monday, for the week before)")
+        MONTHLY = "monthly", _("Every month (on the 1st, for the month before)")
 
     member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_subscriptions"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reports_subscriptions",
+        verbose_name=_("member"),
     )
-    frequency = models.CharField(max_length=8, choices=Frequency.choices)
+    frequency = models.CharField(
+        verbose_name=_("frequency"), max_length=8, choices=Frequency.choices
+    )
     community = models.ForeignKey(
         "communities.Community",
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="+",
-        help_text="Empty for the whole platform.",
+        help_text=_("Empty for the whole platform."),
+        verbose_name=_("community"),
     )
-    last_period = models.CharField(max_length=10, blank=True, editable=False)
-    last_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(default=timezone.now)
+    last_period = models.CharField(
+        verbose_name=_("last period"), max_length=10, blank=True, editable=False
+    )
+    last_sent_at = models.DateTimeField(
+        verbose_name=_("last sent at"), null=True, blank=True, editable=False
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
 
     class Meta:
         ordering = ["member", "frequency"]
-        verbose_name = "summary email subscription"
+        verbose_name = _("summary email subscription")
+        verbose_name_plural = _("summary email subscriptions")
         constraints = [
             models.UniqueConstraint(
                 fields=["member", "frequency"],
@@ -561,8 +705,20 @@ class ReportSubscription(models.Model):
         ]
 
     def __str__(self) -> str:
-        what = self.community.name if self.community_id else "the platform"
-        return f"{self.get_frequency_display().split(' (')[0]} summary of {what} for {self.member}"
+        weekly = self.frequency == self.Frequency.WEEKLY
+        if self.community_id:
+            text = (
+                gettext("Weekly summary of %(community)s for %(member)s")
+                if weekly
+                else gettext("Monthly summary of %(community)s for %(member)s")
+            )
+            return text % {"community": self.community.name, "member": self.member}
+        text = (
+            gettext("Weekly summary of the platform for %(member)s")
+            if weekly
+            else gettext("Monthly summary of the platform for %(member)s")
+        )
+        return text % {"member": self.member}
 
 
 # --- Statistical process control ---------------------------------------------------------
@@ -574,23 +730,31 @@ class SpcBaseline(models.Model):
 
     ALL_MEASURES = "all"
 
-    scope = models.CharField(max_length=12, choices=Scope.choices)
-    scope_id = models.BigIntegerField(default=0)
+    scope = models.CharField(verbose_name=_("scope"), max_length=12, choices=Scope.choices)
+    scope_id = models.BigIntegerField(verbose_name=_("scope ID"), default=0)
     measure = models.CharField(
+        verbose_name=_("measure"),
         max_length=24,
         default=ALL_MEASURES,
         help_text=_("The chart re-based, or “all” for every chart of the scope."),
     )
-    starts_on = models.DateField(help_text=_("The first day read with the new limits."))
-    reason = models.CharField(max_length=200, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    starts_on = models.DateField(
+        verbose_name=_("starts on"), help_text=_("The first day read with the new limits.")
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(verbose_name=_("reason"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
 
     class Meta:
         ordering = ["scope", "scope_id", "measure", "starts_on"]
         verbose_name = _("SPC chart re-base")
+        verbose_name_plural = _("SPC chart re-bases")
         constraints = [
             models.UniqueConstraint(
                 fields=["scope", "scope_id", "measure", "starts_on"],
@@ -599,7 +763,12 @@ class SpcBaseline(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.scope} {self.scope_id} {self.measure} from {self.starts_on}"
+        return gettext("%(scope)s %(id)s %(measure)s from %(day)s") % {
+            "scope": self.scope,
+            "id": self.scope_id,
+            "measure": self.measure,
+            "day": self.starts_on,
+        }
 
 
 # --- Embeds ------------------------------------------------------------------------------
@@ -610,17 +779,19 @@ class EmbedOrigin(models.Model):
     campaigns. Applied as CSP frame-ancestors on the embed responses only."""
 
     origin = models.CharField(
+        verbose_name=_("origin"),
         max_length=200,
         unique=True,
         help_text=_("scheme://host[:port], for example https://intranet.example.nhs.uk"),
     )
-    name = models.CharField(max_length=100, blank=True)
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    name = models.CharField(verbose_name=_("name"), max_length=100, blank=True)
+    is_active = models.BooleanField(verbose_name=_("active"), default=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
 
     class Meta:
         ordering = ["origin"]
         verbose_name = _("site allowed to embed")
+        verbose_name_plural = _("sites allowed to embed")
 
     def __str__(self) -> str:
         return self.origin
@@ -644,20 +815,31 @@ class EmbedArrival(models.Model):
         VISIT = "visit", _("Visited")
         CO_SIGN = "co_sign", _("Co-signed")
 
-    host = models.CharField(max_length=200)
-    day = models.DateField()
-    kind = models.CharField(max_length=8, choices=Kind.choices)
+    host = models.CharField(verbose_name=_("host"), max_length=200)
+    day = models.DateField(verbose_name=_("day"))
+    kind = models.CharField(verbose_name=_("kind"), max_length=8, choices=Kind.choices)
     pledge = models.ForeignKey(
-        "pledges.Pledge", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "pledges.Pledge",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("pledge"),
     )
     campaign = models.ForeignKey(
-        "pledges.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "pledges.Campaign",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("campaign"),
     )
-    count = models.PositiveIntegerField(default=0)
+    count = models.PositiveIntegerField(verbose_name=_("count"), default=0)
 
     class Meta:
         ordering = ["-day", "host"]
         verbose_name = _("arrival through an embed")
+        verbose_name_plural = _("arrivals through an embed")
         constraints = [
             models.UniqueConstraint(
                 fields=["host", "day", "kind", "pledge", "campaign"],

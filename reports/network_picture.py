@@ -11,6 +11,8 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 from members.models import User
 
 SIZE = 600
@@ -73,7 +75,7 @@ def draw(*, edges: list[tuple[int, int, int]], name_of: Callable[[User], str]) -
     places = {**_ring(inviters, INNER if len(inviters) > 1 else 0), **_ring(invitees, OUTER)}
     names = {pk: name_of(user) for pk, user in people.items()}
     nodes = [
-        Node(pk, names.get(pk, "A member"), *places[pk], is_mobiliser=pk in inviters)
+        Node(pk, names.get(pk, gettext("A member")), *places[pk], is_mobiliser=pk in inviters)
         for pk in inviters + invitees
     ]
     lines = [
@@ -81,8 +83,8 @@ def draw(*, edges: list[tuple[int, int, int]], name_of: Callable[[User], str]) -
             *places[inviter],
             *places[invitee],
             weight=weight,
-            inviter=names.get(inviter, "A member"),
-            invitee=names.get(invitee, "A member"),
+            inviter=names.get(inviter, gettext("A member")),
+            invitee=names.get(invitee, gettext("A member")),
         )
         for inviter, invitee, weight in edges
     ]

@@ -4,6 +4,8 @@ the rollups), and badges on member profiles."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from communities import page_sections as community_sections
 from kernel.caching import cached_value
 from members import profile_sections
@@ -25,12 +27,12 @@ def _count_modules() -> int:
 def home_totals(*, request) -> list[dict]:
     totals = selectors.platform_totals()
     return [
-        {"label": "pledges made", "value": totals["pledges_made"], "order": 10},
-        {"label": "co-signs", "value": totals["co_signs"], "order": 11},
-        {"label": "commitments done", "value": totals["people_done"], "order": 12},
-        {"label": "stories told", "value": totals["stories_published"], "order": 40},
-        {"label": "learning modules available", "value": _modules_available(), "order": 40},
-        {"label": "modules completed", "value": totals["module_completions"], "order": 41},
+        {"label": _("pledges made"), "value": totals["pledges_made"], "order": 10},
+        {"label": _("co-signs"), "value": totals["co_signs"], "order": 11},
+        {"label": _("commitments done"), "value": totals["people_done"], "order": 12},
+        {"label": _("stories told"), "value": totals["stories_published"], "order": 40},
+        {"label": _("learning modules available"), "value": _modules_available(), "order": 40},
+        {"label": _("modules completed"), "value": totals["module_completions"], "order": 41},
     ]
 
 
@@ -50,7 +52,7 @@ def campaign_totals(campaign) -> dict:
 
 def community_achievements(*, request, community) -> community_sections.CommunitySection:
     return community_sections.CommunitySection(
-        title="Achievements",
+        title=_("Achievements"),
         template="reports/sections/community.jinja",
         context={
             "community": community,
@@ -68,7 +70,7 @@ def profile_badges(*, request, member) -> profile_sections.ProfileSection | None
     if not badges and not is_self:
         return None
     return profile_sections.ProfileSection(
-        title="Badges",
+        title=_("Badges"),
         template="reports/sections/profile.jinja",
         context={
             "badges": badges,

@@ -16,6 +16,8 @@ from django.db import connection
 from django.db.models import Count, F, Max, Min, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from kernel.caching import cached_value
 from reports import rollups
@@ -182,9 +184,9 @@ def series(
         row["period"]: _clean(row)
         for row in rows.values("period").annotate(**{m: Sum(m) for m in METRIC_NAMES})
     }
-    fmt = "%-d %b" if bucket == "day" else "%b %Y"
+    fmt = "j M" if bucket == "day" else "M Y"  # month names in the reader's language
     return [
-        Period(start=start, label=start.strftime(fmt), values=found.get(start, _zero()))
+        Period(start=start, label=date_format(start, fmt), values=found.get(start, _zero()))
         for start in _periods(date_from, date_to, bucket)
     ]
 
@@ -193,10 +195,14 @@ def funnel(totals: dict) -> list[dict]:
     """Pledged → signed (every commitment: authors and co-signers) → checked in → done."""
     signed = totals["pledges_made"] + totals["co_signs"]
     steps = [
-        ("Pledged", "pledges made", totals["pledges_made"]),
-        ("Signed", "commitments made (authors and co-signers)", signed),
-        ("Checked in", "commitments with at least one check-in", totals["commitments_checked_in"]),
-        ("Done", "commitments marked done", totals["people_done"]),
+        (_("Pledged"), _("pledges made"), totals["pledges_made"]),
+        (_("Signed"), _("commitments made (authors and co-signers)"), signed),
+        (
+            _("Checked in"),
+            _("commitments with at least one check-in"),
+            totals["commitments_checked_in"],
+        ),
+        (_("Done"), _("commitments marked done"), totals["people_done"]),
     ]
     return [
         {
@@ -336,7 +342,7 @@ def open_data_rows(
     result = []
     for row in raw:
         if row["scope"] == Scope.PLATFORM.value:
-            name = "All of Radicals"
+            name = _("All of Radicals")
         else:
             found = names[row["scope"]].get(row["scope_id"])
             if found is None:

@@ -4,6 +4,7 @@ exports and scheduled summary emails."""
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 import secrets
 import smtplib
@@ -17,11 +18,14 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from communities.models import Community
 from communities.permissions import can_moderate
 from kernel.queue import enqueue
+from radicals.i18n import html_lang
 from reports import exports, permissions
 from reports.models import (
     METRIC_LABELS,
@@ -50,15 +54,40 @@ EXPORT_LOCK = 0x52_65_78_50  # "RexP", with the export's id as the second key
 def _date(value: datetime.date | datetime.datetime) -> str:
     if isinstance(value, datetime.datetime):
         value = timezone.localtime(value)
-    return f"{value:%-d %B %Y}"
+    return date_format(value, "j F Y")
+
+
+def language_of(member) -> str:
+    """The language a member reads their emails in: the one on their profile, else
+    English."""
+    return (getattr(member, "language", "") or "") or settings.LANGUAGE_CODE
+
+
+def _invitee_language(*, email: str, inviter) -> str:
+    """An invitee who is a member already reads their own language; anyone else, the
+    inviter's."""
+    member = get_user_model().objects.filter(email__iexact=email).only("language").first()
+    if member is not None and member.language:
+        return member.language
+    return language_of(inviter)
+
+
+@functools.cache
+def _email_environment():
+    """The email environment, with gettext: the text comes out in the active language."""
+    from notifications.emails import environment
+
+    env = environment().overlay(extensions=["jinja2.ext.i18n"])
+    env.install_gettext_translations(translation, newstyle=True)
+    env.policies["ext.i18n.trimmed"] = True
+    return env
 
 
 def _send(*, to: str, subject: str, template: str, context: dict) -> None:
-    """An HTML email with a plain-text twin, from templates/jinja2/reports/email/."""
-    from notifications.emails import environment
-
-    env = environment()
-    context = {"site_url": settings.SITE_URL, **context}
+    """An HTML email with a plain-text twin, from templates/jinja2/reports/email/, in
+    the language active while it is built (callers wrap it in translation.override)."""
+    env = _email_environment()
+    context = {"site_url": settings.SITE_URL, "language": html_lang(), **context}
     text = env.get_template(f"reports/email/{template}.txt").render(context)
     html = env.get_template(f"reports/email/{template}.html").render(context)
     message = EmailMultiAlternatives(
@@ -77,7 +106,7 @@ def _send(*, to: str, subject: str, template: str, context: dict) -> None:
 def invite_ensure(*, member) -> Invite:
     """The member's share link, made the first time they ask for it."""
     if member is None or not member.is_authenticated:
-        raise PermissionDenied("Sign in to invite colleagues.")
+        raise PermissionDenied(_("Sign in to invite colleagues."))
     invite = Invite.objects.filter(member=member).first()
     if invite is not None:
         return invite
@@ -102,12 +131,13 @@ def invite_email_send(*, inviter, email: str, message: str = "") -> InviteEmail:
     try:
         validate_email(email)
     except ValidationError:
-        errors["email"] = ["Enter an email address in the right format, like name@nhs.net."]
+        errors["email"] = [_("Enter an email address in the right format, like name@nhs.net.")]
     if not errors.get("email") and email == inviter.email.lower():
-        errors["email"] = ["That is your own email address. Enter a colleague's."]
+        errors["email"] = [_("That is your own email address. Enter a colleague's.")]
     if len(message) > INVITE_MESSAGE_MAX_LENGTH:
         errors["message"] = [
-            f"Keep your message to {INVITE_MESSAGE_MAX_LENGTH} characters or fewer."
+            _("Keep your message to %(max)s characters or fewer.")
+            % {"max": INVITE_MESSAGE_MAX_LENGTH}
         ]
     if errors:
         raise ValidationError(errors)
@@ -117,8 +147,11 @@ def invite_email_send(*, inviter, email: str, message: str = "") -> InviteEmail:
     recent = InviteEmail.objects.filter(inviter=inviter, sent_at__gte=now - datetime.timedelta(1))
     if recent.count() >= INVITE_EMAILS_PER_DAY:
         raise ValidationError(
-            f"You have sent {INVITE_EMAILS_PER_DAY} invitations in the last 24 hours, "
-            "the most for one day. You can send more tomorrow."
+            _(
+                "You have sent %(count)s invitations in the last 24 hours, the most for one "
+                "day. You can send more tomorrow."
+            )
+            % {"count": INVITE_EMAILS_PER_DAY}
         )
     earlier = (
         InviteEmail.objects.filter(
@@ -131,8 +164,12 @@ def invite_email_send(*, inviter, email: str, message: str = "") -> InviteEmail:
         raise ValidationError(
             {
                 "email": [
-                    f"You invited {email} on {_date(earlier.sent_at)}. You can invite them "
-                    f"again from {_date(earlier.sent_at + INVITE_AGAIN_AFTER)}."
+                    _("You invited %(email)s on %(day)s. You can invite them again from %(again)s.")
+                    % {
+                        "email": email,
+                        "day": _date(earlier.sent_at),
+                        "again": _date(earlier.sent_at + INVITE_AGAIN_AFTER),
+                    }
                 ]
             }
         )
@@ -189,15 +226,16 @@ def invite_email_deliver(*, invite_email_id: int, now: datetime.datetime | None 
             row.save(update_fields=["email_status", "last_error"])
             return "cancelled"
         row.email_attempts += 1
-        name = _one_line(row.inviter.display_name) or "A colleague"
         link = share_url(invite_ensure(member=row.inviter), reverse("account_signup"))
         try:
-            _send(
-                to=row.email,
-                subject=f"{name} invites you to join Radicals",
-                template="invitation",
-                context={"inviter_name": name, "message": row.message, "link": link},
-            )
+            with translation.override(_invitee_language(email=row.email, inviter=row.inviter)):
+                name = _one_line(row.inviter.display_name) or _("A colleague")
+                _send(
+                    to=row.email,
+                    subject=_("%(name)s invites you to join Radicals") % {"name": name},
+                    template="invitation",
+                    context={"inviter_name": name, "message": row.message, "link": link},
+                )
         except (smtplib.SMTPException, OSError) as error:
             logger.warning("Invitation %s not sent yet: %s", row.pk, error)
             row.last_error = str(error)[:500]
@@ -264,18 +302,19 @@ def date_range_errors(
         if value is None:
             continue
         if value < EARLIEST_DATE:
-            errors[name] = [f"Enter a date from {_date(EARLIEST_DATE)} onwards."]
+            errors[name] = [_("Enter a date from %(day)s onwards.") % {"day": _date(EARLIEST_DATE)}]
         elif value > today + datetime.timedelta(days=366):
-            errors[name] = ["Enter a date no more than a year from today."]
+            errors[name] = [_("Enter a date no more than a year from today.")]
     if errors:
         return errors
     if date_from and date_to:
         if date_from > date_to:
             errors["date_to"] = [
-                f"The end date must be on or after the start date ({_date(date_from)})."
+                _("The end date must be on or after the start date (%(day)s).")
+                % {"day": _date(date_from)}
             ]
         elif (date_to - date_from).days > LONGEST_RANGE_DAYS:
-            errors["date_to"] = ["Choose a period of 10 years or less."]
+            errors["date_to"] = [_("Choose a period of 10 years or less.")]
     return errors
 
 
@@ -303,23 +342,26 @@ def export_spec_for(
     """Check who may export what; raises PermissionDenied or ValidationError."""
     if not permissions.can_export(user):
         raise PermissionDenied(
-            "Only platform admins, and organisers for their own communities, can export data."
+            _("Only platform admins, and organisers for their own communities, can export data.")
         )
     errors: dict[str, list[str]] = {}
     if dataset not in Export.Dataset.values:
-        errors["dataset"] = ["Choose what to export."]
+        errors["dataset"] = [_("Choose what to export.")]
     if format not in Export.Format.values:
-        errors["format"] = ["Choose CSV or Excel."]
+        errors["format"] = [_("Choose CSV or Excel.")]
     errors.update(date_range_errors(date_from, date_to))
     if dataset == Export.Dataset.MEMBERS and campaign is not None:
-        errors["campaign"] = ["Members are not part of a campaign: leave the campaign empty."]
+        errors["campaign"] = [_("Members are not part of a campaign: leave the campaign empty.")]
     if not permissions.is_admin(user):
         if community is None:
-            errors["community"] = ["Choose one of the communities you organise."]
+            errors["community"] = [_("Choose one of the communities you organise.")]
         elif not can_moderate(user, community):
             raise PermissionDenied(
-                f"You can only export the communities you organise, and {community.name} is "
-                "not one of them."
+                _(
+                    "You can only export the communities you organise, and %(community)s is "
+                    "not one of them."
+                )
+                % {"community": community.name}
             )
     if errors:
         raise ValidationError(errors)
@@ -330,6 +372,7 @@ def export_spec_for(
         date_from=date_from,
         date_to=date_to,
         personal=permissions.can_export_personal_columns(user),
+        language=translation.get_language() or settings.LANGUAGE_CODE,
     )
 
 
@@ -370,7 +413,7 @@ def export_request(*, user, format: str, allow_inline: bool = True, **filters) -
         if running.created_at > timezone.now() - _stale_after():
             return ExportRequest(running, created=False, inline=False, spec=spec)
         running.status = Export.Status.FAILED
-        running.error = "It stopped before it finished. It has been started again."
+        running.error = Export.RESTARTED
         running.finished_at = timezone.now()
         running.save(update_fields=["status", "error", "finished_at"])
     fields = {
@@ -382,6 +425,7 @@ def export_request(*, user, format: str, allow_inline: bool = True, **filters) -
         "date_from": spec.date_from,
         "date_to": spec.date_to,
         "include_personal": spec.personal,
+        "language": spec.language,
         "filters_key": key,
     }
     total = exports.count(spec)
@@ -459,12 +503,12 @@ def _export_write(export_id: int) -> Export | None:
             written = exports.write_xlsx(spec, path, progress)
         else:
             written = exports.write_csv(spec, path, progress)
-    except Exception as exc:
+    except Exception:
         path.unlink(missing_ok=True)
         logger.exception("Export %s failed", export.pk)
         rows.update(
             status=Export.Status.FAILED,
-            error=f"The file could not be written ({type(exc).__name__}). Try again.",
+            error=Export.WRITE_FAILED,
             finished_at=timezone.now(),
         )
         raise
@@ -507,11 +551,17 @@ def subscription_create(
     *, member, frequency: str, community: Community | None = None
 ) -> ReportSubscription:
     if not permissions.can_subscribe(member):
-        raise PermissionDenied("Only platform admins can subscribe to summary emails.")
+        raise PermissionDenied(_("Only platform admins can subscribe to summary emails."))
     if frequency not in ReportSubscription.Frequency.values:
-        raise ValidationError({"frequency": ["Choose weekly or monthly."]})
+        raise ValidationError({"frequency": [_("Choose weekly or monthly.")]})
     if community is not None and community.status != Community.Status.ACTIVE:
-        raise ValidationError({"community": [f"{community.name} is not an active community."]})
+        raise ValidationError(
+            {
+                "community": [
+                    _("%(community)s is not an active community.") % {"community": community.name}
+                ]
+            }
+        )
     existing = ReportSubscription.objects.filter(
         member=member, frequency=frequency, community=community
     ).first()
@@ -531,7 +581,7 @@ def subscription_create(
 @transaction.atomic
 def subscription_delete(*, subscription: ReportSubscription, actor) -> None:
     if actor is None or not actor.is_authenticated or actor.pk != subscription.member_id:
-        raise PermissionDenied("You can only stop your own summary emails.")
+        raise PermissionDenied(_("You can only stop your own summary emails."))
     ReportSubscription.objects.filter(pk=subscription.pk).delete()
 
 
@@ -556,7 +606,7 @@ def summary_period(frequency: str, today: datetime.date) -> SummaryPeriod:
         return SummaryPeriod(f"{start:%Y-%m}", start, end, frequency)
     this_monday = today - datetime.timedelta(days=today.weekday())
     start = this_monday - datetime.timedelta(days=7)
-    year, week, _ = start.isocalendar()
+    year, week, _weekday = start.isocalendar()
     return SummaryPeriod(
         f"{year}-W{week:02d}", start, this_monday - datetime.timedelta(1), frequency
     )
@@ -582,7 +632,7 @@ def summary_rows(*, scope: str, scope_id: int, period: SummaryPeriod) -> list[di
     then = stored_totals(scope=scope, scope_id=scope_id, date_from=before.start, date_to=before.end)
     return [
         {
-            "label": METRIC_LABELS[m],
+            "label": str(METRIC_LABELS[m]),
             "value": now[m],
             "previous": then[m],
             "change": now[m] - then[m],
@@ -602,24 +652,30 @@ def _summary_send(subscription: ReportSubscription, period: SummaryPeriod) -> No
         if community is not None
         else reverse("reports:dashboard")
     )
-    word = "week" if subscription.frequency == ReportSubscription.Frequency.WEEKLY else "month"
-    _send(
-        to=subscription.member.email,
-        subject=f"{what}: the {word} to {_date(period.end)}",
-        template="summary",
-        context={
-            "recipient_name": subscription.member.display_name or "there",
-            "what": what,
-            "word": word,
-            "start": _date(period.start),
-            "end": _date(period.end),
-            "rows": summary_rows(scope=scope, scope_id=scope_id, period=period),
-            "dashboard_url": settings.SITE_URL
-            + dashboard
-            + f"?date_from={period.start.isoformat()}&date_to={period.end.isoformat()}",
-            "subscriptions_url": settings.SITE_URL + reverse("reports:subscriptions"),
-        },
-    )
+    weekly = subscription.frequency == ReportSubscription.Frequency.WEEKLY
+    with translation.override(language_of(subscription.member)):
+        end = _date(period.end)
+        title = (
+            _("%(what)s: the week to %(end)s") if weekly else _("%(what)s: the month to %(end)s")
+        ) % {"what": what, "end": end}
+        _send(
+            to=subscription.member.email,
+            subject=title,
+            template="summary",
+            context={
+                "title": title,
+                "recipient_name": subscription.member.display_name,
+                "what": what,
+                "weekly": weekly,
+                "start": _date(period.start),
+                "end": end,
+                "rows": summary_rows(scope=scope, scope_id=scope_id, period=period),
+                "dashboard_url": settings.SITE_URL
+                + dashboard
+                + f"?date_from={period.start.isoformat()}&date_to={period.end.isoformat()}",
+                "subscriptions_url": settings.SITE_URL + reverse("reports:subscriptions"),
+            },
+        )
 
 
 def summaries_send_due(*, now: datetime.datetime | None = None, batch: int = 200) -> int:
@@ -632,7 +688,7 @@ def summaries_send_due(*, now: datetime.datetime | None = None, batch: int = 200
     sent = 0
     for frequency in ReportSubscription.Frequency.values:
         period = summary_period(frequency, local.date())
-        for _ in range(batch):
+        for _attempt in range(batch):
             with transaction.atomic():
                 subscription = (
                     ReportSubscription.objects.select_for_update(skip_locked=True, of=("self",))

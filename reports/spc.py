@@ -28,7 +28,6 @@ from enum import StrEnum
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.utils.translation import gettext_noop as N_
 
 LIMIT_FACTOR = 2.66  # 3 / d2 for moving ranges of two points (d2 = 1.128)
 MIN_POINTS = 15
@@ -220,17 +219,55 @@ def chart(
     )
 
 
-RULE_WORDS = {
-    Rule.ASTRONOMICAL: (N_("rose above their usual range"), N_("fell below their usual range")),
-    Rule.SHIFT: (N_("stayed above their average"), N_("stayed below their average")),
-    Rule.TREND: (N_("kept rising"), N_("kept falling")),
-    Rule.TWO_OF_THREE: (N_("came close to the top of their range"),
-                        N_("came close to the bottom of their range")),
-}  # fmt: skip
+# The sentence of the latest signal: one whole sentence for each rule, side and period,
+# so every language can order it as it needs (measure and period named inside it).
+SIGNAL_SENTENCES = {
+    (Rule.ASTRONOMICAL, "high", "week"): gettext_lazy(
+        "%(measure)s rose above their usual range in the week of %(label)s."
+    ),
+    (Rule.ASTRONOMICAL, "low", "week"): gettext_lazy(
+        "%(measure)s fell below their usual range in the week of %(label)s."
+    ),
+    (Rule.SHIFT, "high", "week"): gettext_lazy(
+        "%(measure)s stayed above their average in the week of %(label)s."
+    ),
+    (Rule.SHIFT, "low", "week"): gettext_lazy(
+        "%(measure)s stayed below their average in the week of %(label)s."
+    ),
+    (Rule.TREND, "high", "week"): gettext_lazy("%(measure)s kept rising in the week of %(label)s."),
+    (Rule.TREND, "low", "week"): gettext_lazy("%(measure)s kept falling in the week of %(label)s."),
+    (Rule.TWO_OF_THREE, "high", "week"): gettext_lazy(
+        "%(measure)s came close to the top of their range in the week of %(label)s."
+    ),
+    (Rule.TWO_OF_THREE, "low", "week"): gettext_lazy(
+        "%(measure)s came close to the bottom of their range in the week of %(label)s."
+    ),
+    (Rule.ASTRONOMICAL, "high", "month"): gettext_lazy(
+        "%(measure)s rose above their usual range in %(label)s."
+    ),
+    (Rule.ASTRONOMICAL, "low", "month"): gettext_lazy(
+        "%(measure)s fell below their usual range in %(label)s."
+    ),
+    (Rule.SHIFT, "high", "month"): gettext_lazy(
+        "%(measure)s stayed above their average in %(label)s."
+    ),
+    (Rule.SHIFT, "low", "month"): gettext_lazy(
+        "%(measure)s stayed below their average in %(label)s."
+    ),
+    (Rule.TREND, "high", "month"): gettext_lazy("%(measure)s kept rising in %(label)s."),
+    (Rule.TREND, "low", "month"): gettext_lazy("%(measure)s kept falling in %(label)s."),
+    (Rule.TWO_OF_THREE, "high", "month"): gettext_lazy(
+        "%(measure)s came close to the top of their range in %(label)s."
+    ),
+    (Rule.TWO_OF_THREE, "low", "month"): gettext_lazy(
+        "%(measure)s came close to the bottom of their range in %(label)s."
+    ),
+}
 
 
-def sentence(chart: Chart, *, measure: str, period_word: str) -> str:
-    """One plain sentence about the latest signal, or that there is none."""
+def sentence(chart: Chart, *, measure: str, period: str) -> str:
+    """One plain sentence about the latest signal, or that there is none. `period` is
+    "week" or "month": what each point of the chart counts."""
     if not chart.points:
         return _("There is nothing to show yet.")
     if not chart.has_limits:
@@ -240,12 +277,9 @@ def sentence(chart: Chart, *, measure: str, period_word: str) -> str:
     for point in reversed(chart.points):
         if point.special:
             rule = next(r for r in Rule if r in point.rules)
-            high, low = RULE_WORDS[rule]
-            words = _(high) if point.side == "high" else _(low)
-            return _("%(measure)s %(words)s in the %(period)s of %(label)s.") % {
+            side = "high" if point.side == "high" else "low"
+            return str(SIGNAL_SENTENCES[(rule, side, period)]) % {
                 "measure": measure,
-                "words": words,
-                "period": period_word,
                 "label": point.label,
             }
     return _("%(measure)s varied only within their usual range.") % {"measure": measure}

@@ -41,7 +41,7 @@ class SpcChart:
     better: spc.Better
     chart: spc.Chart
     sentence: str
-    period_word: str
+    period: str  # "week" or "month": what each point counts
     rebased_on: list[datetime.date]
 
     @property
@@ -99,7 +99,7 @@ def _rebase_indices(starts: list[datetime.date], period_starts: list[datetime.da
     return found
 
 
-def _build(measure, label, better, labels, values, starts, all_baselines, period_word):
+def _build(measure, label, better, labels, values, starts, all_baselines, period):
     rebased = sorted(
         {b.starts_on for b in all_baselines if b.measure in (measure, SpcBaseline.ALL_MEASURES)}
     )
@@ -109,8 +109,8 @@ def _build(measure, label, better, labels, values, starts, all_baselines, period
         label=str(label),
         better=better,
         chart=chart,
-        sentence=spc.sentence(chart, measure=str(label), period_word=period_word),
-        period_word=period_word,
+        sentence=spc.sentence(chart, measure=str(label), period=period),
+        period=period,
         rebased_on=rebased,
     )
 
@@ -149,7 +149,7 @@ def weekly_charts(
             [int(found.get(week, {}).get(measure) or 0) for week in weeks],
             weeks,
             all_baselines,
-            _("week"),
+            "week",
         )
         for measure, label, better in WEEKLY_MEASURES
     ]
@@ -168,7 +168,7 @@ def monthly_network_charts(*, scope: str, scope_id: int) -> list[SpcChart]:
     }
     all_baselines = baselines(scope=scope, scope_id=scope_id)
     return [
-        _build(measure, label, better, labels, values[measure], starts, all_baselines, _("month"))
+        _build(measure, label, better, labels, values[measure], starts, all_baselines, "month")
         for measure, label, better in MONTHLY_MEASURES
     ]
 

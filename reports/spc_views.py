@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -189,7 +190,7 @@ def spc_rebase(request, scope: str, scope_id: int):
             messages.success(
                 request,
                 _("The chart's limits are now computed afresh from %(day)s.")
-                % {"day": baseline.starts_on.strftime("%-d %B %Y")},
+                % {"day": date_format(baseline.starts_on, "j F Y")},
             )
             return redirect(back_url(scope, obj, baseline.measure))
     return render(

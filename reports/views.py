@@ -14,7 +14,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from communities.selectors import community_for
@@ -42,16 +44,54 @@ from reports.forms import (
 )
 from reports.models import METRIC_LABELS, Export, ReportSubscription, Scope
 
-OPEN_DATA_LICENCE = "Open Government Licence v3.0"
+OPEN_DATA_LICENCE = gettext_lazy("Open Government Licence v3.0")
 OPEN_DATA_LICENCE_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 TIMELINE_METRICS = ["pledges_made", "co_signs", "pledges_completed", "stories_published"]
 LEARNING_METRICS = ["enrolments", "module_completions", "certificates"]
 BREAKDOWN_TITLES = {
-    "organisation": "By organisation",
-    "region": "By region",
-    "community": "By community",
-    "campaign": "By campaign",
-    "theme": "By theme",
+    "organisation": gettext_lazy("By organisation"),
+    "region": gettext_lazy("By region"),
+    "community": gettext_lazy("By community"),
+    "campaign": gettext_lazy("By campaign"),
+    "theme": gettext_lazy("By theme"),
+}
+# The column a breakdown's table names its rows by.
+BREAKDOWN_COLUMNS = {
+    "organisation": gettext_lazy("Organisation"),
+    "region": gettext_lazy("Region"),
+    "community": gettext_lazy("Community"),
+    "campaign": gettext_lazy("Campaign"),
+    "theme": gettext_lazy("Theme"),
+}
+# The chart and table texts of each breakdown, whole sentences in each language.
+BREAKDOWN_CHART_TITLES = {
+    "organisation": gettext_lazy("Pledges made and co-signs by organisation"),
+    "region": gettext_lazy("Pledges made and co-signs by region"),
+    "community": gettext_lazy("Pledges made and co-signs by community"),
+    "campaign": gettext_lazy("Pledges made and co-signs by campaign"),
+    "theme": gettext_lazy("Pledges made and co-signs by theme"),
+}
+BREAKDOWN_CHART_DESCRIPTIONS = {
+    "organisation": gettext_lazy(
+        "Bar chart of pledges made and co-signs by organisation, busiest first. "
+        "The numbers are in the table below."
+    ),
+    "region": gettext_lazy(
+        "Bar chart of pledges made and co-signs by region, busiest first. "
+        "The numbers are in the table below."
+    ),
+    "community": gettext_lazy(
+        "Bar chart of pledges made and co-signs by community, busiest first. "
+        "The numbers are in the table below."
+    ),
+    "campaign": gettext_lazy(
+        "Bar chart of pledges made and co-signs by campaign, busiest first. "
+        "The numbers are in the table below."
+    ),
+    "theme": gettext_lazy(
+        "Bar chart of pledges made and co-signs by theme, busiest first. "
+        "The numbers are in the table below."
+    ),
 }
 
 
@@ -86,11 +126,14 @@ def _dashboard_context(data: selectors.Dashboard) -> dict:
                 "chart-funnel",
                 charts.bars(
                     [step["step"] for step in data.funnel],
-                    [("Commitments", [step["value"] for step in data.funnel])],
+                    [(_("Commitments"), [step["value"] for step in data.funnel])],
                 ),
             ),
         ],
         "breakdown_titles": BREAKDOWN_TITLES,
+        "breakdown_columns": BREAKDOWN_COLUMNS,
+        "breakdown_chart_titles": BREAKDOWN_CHART_TITLES,
+        "breakdown_chart_descriptions": BREAKDOWN_CHART_DESCRIPTIONS,
         "show": show,
         "counting_since": selectors.counting_since(),
     }
@@ -101,8 +144,8 @@ def _dashboard_context(data: selectors.Dashboard) -> dict:
                 charts.bars(
                     [row["name"] for row in rows],
                     [
-                        ("Pledges made", [row["pledges_made"] for row in rows]),
-                        ("Co-signs", [row["co_signs"] for row in rows]),
+                        (_("Pledges made"), [row["pledges_made"] for row in rows]),
+                        (_("Co-signs"), [row["co_signs"] for row in rows]),
                     ],
                     horizontal=True,
                 ),
@@ -126,13 +169,15 @@ def _spc_dashboard(request, *, scope: str, scope_id: int, date_from, date_to) ->
 def dashboard(request):
     if not permissions.can_see_dashboard(request.user):
         raise PermissionDenied(
-            "The platform dashboard is for platform admins. Organisers find their "
-            "community's dashboard on the community's page."
+            _(
+                "The platform dashboard is for platform admins. Organisers find their "
+                "community's dashboard on the community's page."
+            )
         )
     form = DashboardFilterForm(request.GET or None)
     valid = form.is_valid() if request.GET else True
     date_from, date_to = form.period()
-    scope, scope_id, title = Scope.PLATFORM, 0, "The whole platform"
+    scope, scope_id, title = Scope.PLATFORM, 0, _("The whole platform")
     if valid and request.GET:
         if form.cleaned_data.get("campaign"):
             campaign = form.cleaned_data["campaign"]
@@ -168,7 +213,8 @@ def _community_for_reports(request, slug: str):
     community = community_for(slug=slug, user=request.user)
     if not permissions.can_see_community_reports(request.user, community):
         raise PermissionDenied(
-            f"Only the organisers of {community.name} and platform admins can see its reports."
+            _("Only the organisers of %(community)s and platform admins can see its reports.")
+            % {"community": community.name}
         )
     return community
 
@@ -215,18 +261,18 @@ def _network_context(request, scope: str, scope_id: int) -> dict:
     names.update({m.member_id: person_name(m.member, request.user) for m in recruiters})
     lone = selectors.lone_wolves(scope=scope, scope_id=scope_id)
     names.update({w.member_id: person_name(w.member, request.user) for w in lone})
-    labels = [f"{m.month:%b %Y}" for m in months]
+    labels = [dateformat.format(m.month, "M Y") for m in months]
     island = charts.island(
         "chart-network",
         {
             "type": "line",
             "labels": labels,
             "datasets": [
-                {"label": "Joins and co-signs", "data": [m.events for m in months],
+                {"label": _("Joins and co-signs"), "data": [m.events for m in months],
                  "colour": charts.COLOURS[0]},
-                {"label": "Through an invitation, a share link or a pledge",
+                {"label": _("Through an invitation, a share link or a pledge"),
                  "data": [m.attributed_events for m in months], "colour": charts.COLOURS[1]},
-                {"label": "Driven by the top 3%", "data": [m.top_events for m in months],
+                {"label": _("Driven by the top 3%"), "data": [m.top_events for m in months],
                  "colour": charts.COLOURS[2]},
             ],
         },
@@ -255,8 +301,10 @@ def _network_context(request, scope: str, scope_id: int) -> dict:
 def network(request):
     if not permissions.can_see_dashboard(request.user):
         raise PermissionDenied(
-            "The movement network of the platform is for platform admins. Organisers find "
-            "their community's network on the community's page."
+            _(
+                "The movement network of the platform is for platform admins. Organisers "
+                "find their community's network on the community's page."
+            )
         )
     form = NetworkFilterForm(request.GET or None)
     valid = form.is_valid() if request.GET else True
@@ -268,7 +316,7 @@ def network(request):
         {
             **_network_context(request, scope, scope_id),
             "form": form,
-            "title": campaign.name if campaign else "The whole platform",
+            "title": campaign.name if campaign else _("The whole platform"),
             "community": None,
             "picture": None,
         },
@@ -314,7 +362,7 @@ def _inline_download(result: services.ExportRequest):
 def exports_page(request):
     if not permissions.can_export(request.user):
         raise PermissionDenied(
-            "Only platform admins, and organisers for their own communities, can export data."
+            _("Only platform admins, and organisers for their own communities, can export data.")
         )
     community_ids = permissions.reportable_community_ids(request.user)
     form = ExportForm(request.POST or None, community_ids=community_ids)
@@ -334,7 +382,7 @@ def exports_page(request):
                 if not result.created:
                     messages.info(
                         request,
-                        "This export is already being prepared: here is how far it has got.",
+                        _("This export is already being prepared: here is how far it has got."),
                     )
                 return redirect("reports:export", pk=result.export.pk)
         if status == 200:
@@ -351,7 +399,7 @@ def exports_page(request):
 def export_detail(request, pk: int):
     export = selectors.export_for(user=request.user, pk=pk)
     if export is None:
-        raise Http404("No such export.")
+        raise Http404(_("No such export."))
     template = "reports/_export_progress.jinja" if request.htmx else "reports/export.jinja"
     return render(request, template, {"export": export})
 
@@ -369,12 +417,12 @@ def _still_allowed(user, export: Export) -> bool:
 def export_download(request, pk: int):
     export = selectors.export_for(user=request.user, pk=pk)
     if export is None:
-        raise Http404("No such export.")
+        raise Http404(_("No such export."))
     if not _still_allowed(request.user, export):
-        raise PermissionDenied("You can no longer download this export.")
+        raise PermissionDenied(_("You can no longer download this export."))
     path = services.export_file_path(export)
     if path is None:
-        raise Http404("This export is not ready, or it has expired. Ask for a new one.")
+        raise Http404(_("This export is not ready, or it has expired. Ask for a new one."))
     return FileResponse(path.open("rb"), as_attachment=True, filename=export.download_name)
 
 
@@ -394,7 +442,9 @@ def invite(request):
             message=form.cleaned_data["message"],
         )
         if sent is not None:
-            messages.success(request, f"Your invitation is on its way to {sent.email}.")
+            messages.success(
+                request, _("Your invitation is on its way to %(email)s.") % {"email": sent.email}
+            )
             return redirect("reports:invite")
     return render(
         request,
@@ -421,9 +471,9 @@ def badges(request):
         )
         messages.success(
             request,
-            "Your badges are hidden from other people."
+            _("Your badges are hidden from other people.")
             if setting.hide_badges
-            else "Your badges show on your profile.",
+            else _("Your badges show on your profile."),
         )
         return redirect("reports:badges")
     return render(
@@ -436,10 +486,24 @@ def badges(request):
 # --- Summary emails -----------------------------------------------------------------------
 
 
+def subscription_confirmation(subscription: ReportSubscription) -> str:
+    weekly = subscription.frequency == ReportSubscription.Frequency.WEEKLY
+    if subscription.community:
+        text = (
+            _("You will get a summary of %(community)s by email every week.")
+            if weekly
+            else _("You will get a summary of %(community)s by email every month.")
+        )
+        return text % {"community": subscription.community.name}
+    if weekly:
+        return _("You will get a summary of the platform by email every week.")
+    return _("You will get a summary of the platform by email every month.")
+
+
 @login_required
 def subscriptions(request):
     if not permissions.can_subscribe(request.user):
-        raise PermissionDenied("Summary emails are for platform admins.")
+        raise PermissionDenied(_("Summary emails are for platform admins."))
     form = SubscriptionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         subscription = call_service(
@@ -450,9 +514,7 @@ def subscriptions(request):
             community=form.cleaned_data["community"],
         )
         if subscription is not None:
-            word = subscription.get_frequency_display().split(" (")[0].lower()
-            what = subscription.community.name if subscription.community else "the platform"
-            messages.success(request, f"You will get a summary of {what} by email {word}.")
+            messages.success(request, subscription_confirmation(subscription))
             return redirect("reports:subscriptions")
     return render(
         request,
@@ -467,22 +529,22 @@ def subscriptions(request):
 def subscription_delete(request, pk: int):
     subscription = get_object_or_404(ReportSubscription, pk=pk, member=request.user)
     services.subscription_delete(subscription=subscription, actor=request.user)
-    messages.success(request, "You will not get that summary email any more.")
+    messages.success(request, _("You will not get that summary email any more."))
     return redirect("reports:subscriptions")
 
 
 # --- Open data ----------------------------------------------------------------------------
 
 OPEN_DATA_COLUMNS = [
-    ("dimension", "Counted by"),
-    ("name", "Name"),
-    ("month", "Month"),
-    ("pledges_made", "Pledges made"),
-    ("co_signs", "Co-signs"),
-    ("pledges_completed", "Pledges completed"),
-    ("people_done", "Commitments done"),
-    ("check_ins", "Check-ins"),
-    ("stories_published", "Stories published"),
+    ("dimension", gettext_lazy("Counted by")),
+    ("name", gettext_lazy("Name")),
+    ("month", gettext_lazy("Month")),
+    ("pledges_made", gettext_lazy("Pledges made")),
+    ("co_signs", gettext_lazy("Co-signs")),
+    ("pledges_completed", gettext_lazy("Pledges completed")),
+    ("people_done", gettext_lazy("Commitments done")),
+    ("check_ins", gettext_lazy("Check-ins")),
+    ("stories_published", gettext_lazy("Stories published")),
 ]
 OPEN_DATA_PAGE_MONTHS = 12
 
@@ -502,7 +564,7 @@ def open_data(request):
         {
             "grouped": grouped,
             "columns": OPEN_DATA_COLUMNS,
-            "licence": OPEN_DATA_LICENCE,
+            "licence": str(OPEN_DATA_LICENCE),
             "licence_url": OPEN_DATA_LICENCE_URL,
             "suppress_below": selectors.SUPPRESS_BELOW,
         },
@@ -529,9 +591,9 @@ def open_data_csv(request):
     response["Content-Disposition"] = 'attachment; filename="radicals-open-data.csv"'
     response.write("\ufeff")
     writer = csv.writer(response)
-    writer.writerow([label for _, label in OPEN_DATA_COLUMNS])
+    writer.writerow([str(label) for _name, label in OPEN_DATA_COLUMNS])
     for row in selectors.open_data_rows(date_from=date_from, date_to=date_to):
-        writer.writerow([exports.csv_cell(row[name]) for name, _ in OPEN_DATA_COLUMNS])
+        writer.writerow([exports.csv_cell(row[name]) for name, _label in OPEN_DATA_COLUMNS])
     return response
 
 
@@ -541,7 +603,7 @@ def open_data_json(request):
         return refused
     return JsonResponse(
         {
-            "licence": OPEN_DATA_LICENCE,
+            "licence": str(OPEN_DATA_LICENCE),
             "licence_url": OPEN_DATA_LICENCE_URL,
             "suppressed_below": selectors.SUPPRESS_BELOW,
             "rows": selectors.open_data_rows(date_from=date_from, date_to=date_to),

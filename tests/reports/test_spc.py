@@ -108,7 +108,7 @@ def test_a_series_shorter_than_fifteen_points_has_no_limits():
     assert not chart.has_limits
     assert chart.variation == Variation.NO_LIMITS
     assert not any(point.special for point in chart.points)
-    assert "too few points" in spc.sentence(chart, measure="Co-signs", period_word="week")
+    assert "too few points" in spc.sentence(chart, measure="Co-signs", period="week")
 
 
 def test_a_rebase_computes_limits_before_and_after_separately():
@@ -125,8 +125,8 @@ def test_a_rebase_computes_limits_before_and_after_separately():
 
 def test_the_sentence_names_the_measure_the_direction_and_the_week():
     chart = spc.chart([*_labels(STEADY), "3 Mar 2025"], [*STEADY, 40], better=Better.HIGHER)
-    assert spc.sentence(chart, measure="Co-signs", period_word="week") == (
+    assert spc.sentence(chart, measure="Co-signs", period="week") == (
         "Co-signs rose above their usual range in the week of 3 Mar 2025."
     )
     calm = _chart([*STEADY, 11])
-    assert "within their usual range" in spc.sentence(calm, measure="Co-signs", period_word="week")
+    assert "within their usual range" in spc.sentence(calm, measure="Co-signs", period="week")
