@@ -3,7 +3,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, serializers
 
 from members import selectors, services
-from members.models import Organisation, Region, User
+from members.models import PROFILE_FIELDS, Organisation, Region, User
 from members.validators import has_control_characters
 from radicals.api import StrictFieldsMixin
 
@@ -30,19 +30,7 @@ class MeSerializer(StrictFieldsMixin, serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = [
-            "id",
-            "email",
-            "display_name",
-            "organisation",
-            "job_role",
-            "region",
-            "bio",
-            "name_visibility",
-            "language",
-            "is_staff",
-            "date_joined",
-        ]
+        fields = ["id", "email", *PROFILE_FIELDS, "is_staff", "date_joined"]
         read_only_fields = ["id", "email", "is_staff", "date_joined"]
 
     def validate_display_name(self, value: str) -> str:

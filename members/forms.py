@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from members.models import User
+from members.models import PROFILE_FIELDS, User
 from members.validators import validate_display_name
 
 
@@ -32,15 +32,7 @@ class SignupExtraForm(forms.Form):
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = [
-            "display_name",
-            "organisation",
-            "job_role",
-            "region",
-            "bio",
-            "name_visibility",
-            "language",
-        ]
+        fields = list(PROFILE_FIELDS)
         labels = {
             "display_name": _("Your name"),
             "name_visibility": _("Who can see your name"),

@@ -87,6 +87,19 @@ FORMER_MEMBER = "A former member"
 ANONYMOUS_SUPPORTER = "Anonymous supporter"
 
 
+# What a member may change about themselves: the profile form, the API's /me/ and
+# members.services.profile_update all name these.
+PROFILE_FIELDS = (
+    "display_name",
+    "organisation",
+    "job_role",
+    "region",
+    "bio",
+    "name_visibility",
+    "language",
+)
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A member of the platform. Email is the login; platform admins have is_staff."""
 

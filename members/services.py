@@ -27,7 +27,15 @@ from rest_framework.authtoken.models import Token
 from kernel import caching
 from kernel.queue import enqueue
 from members import personal_data
-from members.models import FORMER_MEMBER, DataExport, ErasureRecord, Organisation, Region, User
+from members.models import (
+    FORMER_MEMBER,
+    PROFILE_FIELDS,
+    DataExport,
+    ErasureRecord,
+    Organisation,
+    Region,
+    User,
+)
 from members.permissions import can_edit_profile
 from members.validators import validate_display_name
 
@@ -35,16 +43,6 @@ logger = logging.getLogger(__name__)
 
 # RFC 2606 reserves .invalid: mail to it can never be delivered, and it is nobody's.
 ERASED_EMAIL_DOMAIN = "erased.invalid"
-
-PROFILE_FIELDS = (
-    "display_name",
-    "organisation",
-    "job_role",
-    "region",
-    "bio",
-    "name_visibility",
-    "language",
-)
 
 
 @transaction.atomic
