@@ -32,7 +32,15 @@ class DigestSection:
     order: int = 100
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        """The section as stored: words (lazy translations too) written out in the
+        active language."""
+        written = asdict(self)
+        written.update(
+            title=str(self.title),
+            items=[str(item) for item in self.items],
+            link_text=str(self.link_text),
+        )
+        return written
 
 
 SectionFunction = Callable[..., "list[DigestSection] | DigestSection | None"]

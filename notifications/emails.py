@@ -23,10 +23,14 @@ from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.core.mail.message import sanitize_address
 from django.core.mail.utils import DNS_NAME
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import ngettext
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from notifications import kinds, tokens
 from notifications.models import Delivery, Notification
+from notifications.text import language_of
+from radicals.i18n import html_lang
 from radicals.jinja2 import date, pluralize
 
 TEMPLATE_DIR = "notifications/email"
@@ -74,7 +78,13 @@ def _environment(template_dirs: tuple[str, ...]) -> Environment:
         # Templates are compiled once per process; a worker is restarted to pick up a
         # changed template, as it is for changed code.
         auto_reload=False,
+        extensions=["jinja2.ext.i18n"],
     )
+    # As on the site: Django's catalogues, new-style gettext. Each email is rendered
+    # under translation.override(its recipient's language).
+    env.install_gettext_translations(translation, newstyle=True)
+    env.policies["ext.i18n.trimmed"] = True
+    env.globals.update(html_lang=html_lang)
     env.filters.update(date=date, pluralize=pluralize, absolute=absolute)
     return env
 
@@ -337,59 +347,76 @@ def _message(
 
 
 def notification_message(notification: Notification) -> EmailMultiAlternatives:
-    """The email for one notification, rendered from its kind's two templates."""
+    """The email for one notification, rendered from its kind's two templates in the
+    recipient's language (English when they chose none)."""
     recipient = notification.recipient
-    message = _message(
-        subject=notification.title,
-        recipient=recipient,
-        template=notification.kind,
-        context={
-            "notification": notification,
-            "data": notification.data or {},
-            "paragraphs": _paragraphs(notification.body),
-            "item_url": absolute(notification.url),
-            "kind_label": kinds.label_for(notification.kind),
-            "reason": kinds.REASONS.get(notification.kind, "you have a Radicals account"),
-        },
-        unsubscribe=unsubscribe_url(user_id=recipient.pk, scope=notification.kind),
-        message_id=f"radicals.notification.{notification.pk}",
-    )
+    with translation.override(language_of(recipient)):
+        title, body = notification.words()
+        message = _message(
+            subject=title,
+            recipient=recipient,
+            template=notification.kind,
+            context={
+                "notification": notification,
+                "title": title,
+                "data": notification.data or {},
+                "paragraphs": _paragraphs(body),
+                "item_url": absolute(notification.url),
+                "kind_label": kinds.label_for(notification.kind),
+                "reason": kinds.reason_for(notification.kind),
+            },
+            unsubscribe=unsubscribe_url(user_id=recipient.pk, scope=notification.kind),
+            message_id=f"radicals.notification.{notification.pk}",
+        )
     message.extra_headers["X-Radicals-Notification"] = str(notification.pk)
     return message
+
+
+def _digest_groups(notifications: Sequence[Notification]) -> list[dict]:
+    """The digest's sections, one a kind in the preferences page's order, each
+    notification in the active language."""
+    groups: list[dict] = []
+    by_kind: dict[str, list[Notification]] = {}
+    for notification in notifications:
+        by_kind.setdefault(notification.kind, []).append(notification)
+    for _group, group_kinds in kinds.GROUPS:
+        for kind in group_kinds:
+            if kind not in by_kind:
+                continue
+            items = []
+            for notification in by_kind[kind]:
+                title, body = notification.words()
+                items.append(
+                    {
+                        "title": title,
+                        "summary": _one_line(body)[:300],
+                        "url": absolute(notification.url),
+                    }
+                )
+            groups.append({"label": kinds.label_for(kind), "items": items})
+    return groups
 
 
 def digest_message(
     *, recipient, notifications: Sequence[Notification], digest_id: int, day
 ) -> EmailMultiAlternatives:
-    """One email gathering a member's waiting notifications, grouped by kind."""
-    groups: list[dict] = []
-    by_kind: dict[str, list[Notification]] = {}
-    for notification in notifications:
-        by_kind.setdefault(notification.kind, []).append(notification)
-    for _title, group_kinds in kinds.GROUPS:
-        for kind in group_kinds:
-            if kind in by_kind:
-                groups.append(
-                    {
-                        "label": kinds.label_for(kind),
-                        "items": [
-                            {
-                                "title": n.title,
-                                "summary": _one_line(n.body)[:300],
-                                "url": absolute(n.url),
-                            }
-                            for n in by_kind[kind]
-                        ],
-                    }
-                )
-    count = len(notifications)
-    message = _message(
-        subject=f"Your Radicals digest: {count} update{pluralize(count)}",
-        recipient=recipient,
-        template="digest",
-        context={"groups": groups, "count": count, "day": day, "delivery": Delivery.DIGEST},
-        unsubscribe=unsubscribe_url(user_id=recipient.pk, scope=tokens.DIGEST_SCOPE),
-        message_id=f"radicals.digest.{digest_id}",
-    )
+    """One email gathering a member's waiting notifications, grouped by kind, in the
+    recipient's language."""
+    with translation.override(language_of(recipient)):
+        groups = _digest_groups(notifications)
+        count = len(notifications)
+        message = _message(
+            subject=ngettext(
+                "Your Radicals digest: %(count)s update",
+                "Your Radicals digest: %(count)s updates",
+                count,
+            )
+            % {"count": count},
+            recipient=recipient,
+            template="digest",
+            context={"groups": groups, "count": count, "day": day, "delivery": Delivery.DIGEST},
+            unsubscribe=unsubscribe_url(user_id=recipient.pk, scope=tokens.DIGEST_SCOPE),
+            message_id=f"radicals.digest.{digest_id}",
+        )
     message.extra_headers["X-Radicals-Digest"] = str(digest_id)
     return message

@@ -3,33 +3,34 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Kind(models.TextChoices):
-    PLEDGE_DUE_SOON = "pledge_due_soon", "Your pledge is due soon"
-    NO_CHECK_IN = "no_check_in", "No check-in for a while"
-    THRESHOLD_REACHED = "threshold_reached", "A pledge you signed reached its threshold"
-    THRESHOLD_FAILED = "threshold_failed", "A pledge you signed did not reach its threshold"
-    NEW_CO_SIGNERS = "new_co_signers", "New co-signers on your pledge"
-    PLEDGE_LAPSED = "pledge_lapsed", "Your pledge passed its due date"
-    STORY_INVITATION = "story_invitation", "Tell the story of your pledge"
-    CO_AUTHOR_INVITATION = "co_author_invitation", "Invitation to co-author a story"
-    STORY_COMMENT = "story_comment", "A comment on your story"
-    STORY_REACTION = "story_reaction", "Someone was inspired by your story"
-    CONTENT_MODERATED = "content_moderated", "Your content was moderated"
-    MEMBERSHIP_REQUEST = "membership_request", "Someone asked to join your community"
-    MEMBERSHIP_DECIDED = "membership_decided", "Your request to join a community was answered"
-    ORGANISER_DIGEST = "organiser_digest", "Weekly organiser digest"
-    MODULE_CONTINUE = "module_continue", "Continue your module"
-    CERTIFICATE_ISSUED = "certificate_issued", "Your certificate was issued"
+    PLEDGE_DUE_SOON = "pledge_due_soon", _("Your pledge is due soon")
+    NO_CHECK_IN = "no_check_in", _("No check-in for a while")
+    THRESHOLD_REACHED = "threshold_reached", _("A pledge you signed reached its threshold")
+    THRESHOLD_FAILED = "threshold_failed", _("A pledge you signed did not reach its threshold")
+    NEW_CO_SIGNERS = "new_co_signers", _("New co-signers on your pledge")
+    PLEDGE_LAPSED = "pledge_lapsed", _("Your pledge passed its due date")
+    STORY_INVITATION = "story_invitation", _("Tell the story of your pledge")
+    CO_AUTHOR_INVITATION = "co_author_invitation", _("Invitation to co-author a story")
+    STORY_COMMENT = "story_comment", _("A comment on your story")
+    STORY_REACTION = "story_reaction", _("Someone was inspired by your story")
+    CONTENT_MODERATED = "content_moderated", _("Your content was moderated")
+    MEMBERSHIP_REQUEST = "membership_request", _("Someone asked to join your community")
+    MEMBERSHIP_DECIDED = "membership_decided", _("Your request to join a community was answered")
+    ORGANISER_DIGEST = "organiser_digest", _("Weekly organiser digest")
+    MODULE_CONTINUE = "module_continue", _("Continue your module")
+    CERTIFICATE_ISSUED = "certificate_issued", _("Your certificate was issued")
 
 
 class Delivery(models.TextChoices):
     """How a member wants one kind of notification emailed. In-app always shows it."""
 
-    IMMEDIATE = "immediate", "Email me straight away"
-    DIGEST = "digest", "Include it in my daily digest email"
-    OFF = "off", "Do not email me (show it here only)"
+    IMMEDIATE = "immediate", _("Email me straight away")
+    DIGEST = "digest", _("Include it in my daily digest email")
+    OFF = "off", _("Do not email me (show it here only)")
 
 
 # Chatty kinds wait for the daily digest unless the member asks for them straight away;
@@ -86,11 +87,11 @@ class Notification(models.Model):
     """
 
     class EmailStatus(models.TextChoices):
-        PENDING = "pending", "Waiting to be sent"
-        SENT = "sent", "Sent"
-        DIGEST = "digest", "Waiting for the daily digest"
-        SKIPPED = "skipped", "Not emailed (preference or daily cap)"
-        FAILED = "failed", "Failed after retries"
+        PENDING = "pending", _("Waiting to be sent")
+        SENT = "sent", _("Sent")
+        DIGEST = "digest", _("Waiting for the daily digest")
+        SKIPPED = "skipped", _("Not emailed (preference or daily cap)")
+        FAILED = "failed", _("Failed after retries")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -114,7 +115,7 @@ class Notification(models.Model):
     email_attempts = models.PositiveSmallIntegerField(default=0)
     read_at = models.DateTimeField(null=True, blank=True)
     data = models.JSONField(
-        default=dict, blank=True, help_text="Extra facts the email templates may show."
+        default=dict, blank=True, help_text=_("Extra facts the email templates may show.")
     )
     last_error = models.CharField(max_length=500, blank=True)
     digest = models.ForeignKey(
@@ -148,6 +149,21 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+    def words(self, language: str | None = None) -> tuple[str, str]:
+        """(title, body) in `language`, by default the active one: the reader's on a
+        page, the recipient's in an email (notifications/text.py)."""
+        from notifications.text import words_in
+
+        return words_in(title=self.title, body=self.body, data=self.data, language=language)
+
+    @property
+    def shown_title(self) -> str:
+        return self.words()[0]
+
+    @property
+    def shown_body(self) -> str:
+        return self.words()[1]
 
 
 class NotificationPreference(models.Model):
