@@ -3,6 +3,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -60,13 +61,18 @@ class Digest(models.Model):
     digest job twice (or after a crash) never sends a second digest that day."""
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_digests"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_digests",
+        verbose_name=_("recipient"),
     )
-    day = models.DateField()
-    sent_at = models.DateTimeField(null=True, blank=True)
-    item_count = models.PositiveIntegerField(default=0)
+    day = models.DateField(_("day"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    item_count = models.PositiveIntegerField(_("notifications in it"), default=0)
 
     class Meta:
+        verbose_name = _("daily digest")
+        verbose_name_plural = _("daily digests")
         ordering = ["-day"]
         constraints = [
             models.UniqueConstraint(
@@ -75,7 +81,10 @@ class Digest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Digest for {self.recipient} on {self.day}"
+        return gettext("Digest for %(recipient)s on %(day)s") % {
+            "recipient": self.recipient,
+            "day": self.day,
+        }
 
 
 class Notification(models.Model):
@@ -94,35 +103,53 @@ class Notification(models.Model):
         FAILED = "failed", _("Failed after retries")
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("recipient"),
     )
-    kind = models.CharField(max_length=30, choices=Kind.choices)
-    idempotency_key = models.CharField(max_length=255, unique=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=255, unique=True)
     subject_type = models.ForeignKey(
-        ContentType, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        ContentType,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("subject type"),
     )
-    subject_id = models.PositiveBigIntegerField(null=True, blank=True)
+    subject_id = models.PositiveBigIntegerField(_("subject id"), null=True, blank=True)
     subject = GenericForeignKey("subject_type", "subject_id")
-    title = models.CharField(max_length=200)
-    body = models.TextField(max_length=4000, blank=True)
-    url = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    send_after = models.DateTimeField(default=timezone.now)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"), max_length=4000, blank=True)
+    url = models.CharField(_("address"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    send_after = models.DateTimeField(_("send after"), default=timezone.now)
     email_status = models.CharField(
-        max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING
+        _("email status"), max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING
     )
-    emailed_at = models.DateTimeField(null=True, blank=True)
-    email_attempts = models.PositiveSmallIntegerField(default=0)
-    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(_("email attempts"), default=0)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     data = models.JSONField(
-        default=dict, blank=True, help_text=_("Extra facts the email templates may show.")
+        _("data"),
+        default=dict,
+        blank=True,
+        help_text=_("Extra facts the email templates may show."),
     )
-    last_error = models.CharField(max_length=500, blank=True)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
     digest = models.ForeignKey(
-        Digest, null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+        Digest,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="notifications",
+        verbose_name=pgettext_lazy("email", "digest"),
     )
 
     class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["recipient", "read_at"]),
@@ -144,7 +171,10 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} for {self.recipient}"
+        return gettext("%(kind)s for %(recipient)s") % {
+            "kind": self.get_kind_display(),
+            "recipient": self.recipient,
+        }
 
     @property
     def is_read(self) -> bool:
@@ -173,12 +203,15 @@ class NotificationPreference(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="notification_preferences",
+        verbose_name=_("member"),
     )
-    kind = models.CharField(max_length=30, choices=Kind.choices)
-    delivery = models.CharField(max_length=10, choices=Delivery.choices)
-    updated_at = models.DateTimeField(auto_now=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    delivery = models.CharField(_("email"), max_length=10, choices=Delivery.choices)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("email choice")
+        verbose_name_plural = _("email choices")
         ordering = ["user", "kind"]
         constraints = [
             models.UniqueConstraint(fields=["user", "kind"], name="notifications_one_pref_a_kind")
