@@ -14,6 +14,10 @@ Once a week the task `send_organiser_digests` asks every recipient function who 
 a digest, asks every section function what to tell each of them about the week from
 `since` to `until`, and sends one `organiser_digest` notification per organiser who
 has something to read (none is sent when every section is empty).
+
+Section functions are called in the organiser's language (translation.override), so
+their titles, items and link texts marked with gettext come out in it, and are stored
+that way: the digest is that organiser's alone.
 """
 
 from __future__ import annotations

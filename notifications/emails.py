@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import binascii
 import contextlib
+import contextvars
 import email
 import functools
 import re
@@ -24,7 +25,7 @@ from django.core.mail.message import sanitize_address
 from django.core.mail.utils import DNS_NAME
 from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, trans_real
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from notifications import kinds, tokens
@@ -81,12 +82,52 @@ def _environment(template_dirs: tuple[str, ...]) -> Environment:
         extensions=["jinja2.ext.i18n"],
     )
     # As on the site: Django's catalogues, new-style gettext. Each email is rendered
-    # under translation.override(its recipient's language).
-    env.install_gettext_translations(translation, newstyle=True)
+    # in_language(its recipient's language).
+    env.install_gettext_callables(
+        gettext=_gettext,
+        ngettext=translation.ngettext,
+        pgettext=translation.pgettext,
+        newstyle=True,
+    )
     env.policies["ext.i18n.trimmed"] = True
     env.globals.update(html_lang=html_lang)
     env.filters.update(date=date, pluralize=pluralize, absolute=absolute)
     return env
+
+
+# The words of the language an email is being written in, each looked up once: an
+# email holds some twenty strings and a worker writes thousands of emails, while one
+# lookup walks Django's chain of catalogues (for English, all of them, to find none),
+# which tripled the cost of writing an email.
+_WORDS: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
+    "notification_email_words", default=None
+)
+
+
+def _gettext(message: str) -> str:
+    words = _WORDS.get()
+    if words is None:
+        return translation.gettext(message)
+    try:
+        return words[message]
+    except KeyError:
+        words[message] = found = translation.gettext(message)
+        return found
+
+
+@contextlib.contextmanager
+def in_language(language: str):
+    """Write an email in `language`: Django's translation.override, and the words
+    already looked up in it. They are kept on Django's catalogue object for the
+    language, so they go when Django reloads its catalogues (a changed LOCALE_PATHS)."""
+    with translation.override(language):
+        catalogue = trans_real.translation(translation.get_language())
+        words = catalogue.__dict__.setdefault("_notification_email_words", {})
+        token = _WORDS.set(words)
+        try:
+            yield
+        finally:
+            _WORDS.reset(token)
 
 
 def environment() -> Environment:
@@ -350,7 +391,7 @@ def notification_message(notification: Notification) -> EmailMultiAlternatives:
     """The email for one notification, rendered from its kind's two templates in the
     recipient's language (English when they chose none)."""
     recipient = notification.recipient
-    with translation.override(language_of(recipient)):
+    with in_language(language_of(recipient)):
         title, body = notification.words()
         message = _message(
             subject=title,
@@ -402,7 +443,7 @@ def digest_message(
 ) -> EmailMultiAlternatives:
     """One email gathering a member's waiting notifications, grouped by kind, in the
     recipient's language."""
-    with translation.override(language_of(recipient)):
+    with in_language(language_of(recipient)):
         groups = _digest_groups(notifications)
         count = len(notifications)
         message = _message(
