@@ -4,6 +4,7 @@ server problem from a permanent one."""
 
 from __future__ import annotations
 
+import base64
 import binascii
 import contextlib
 import contextvars
@@ -14,7 +15,6 @@ import secrets
 import smtplib
 import socket
 from collections.abc import Sequence
-from email.header import Header
 from email.utils import formatdate, make_msgid, parseaddr
 from urllib.parse import urlsplit
 
@@ -226,7 +226,31 @@ def _header_value(value: str) -> str:
         raise ValueError("A header cannot hold a line break.")
     if value.isascii():
         return value
-    return Header(value, "utf-8").encode(linesep="\r\n")
+    return _encoded_words(value)
+
+
+# 45 bytes of UTF-8 make 60 characters of base64: with "=?utf-8?b?" and "?=" an
+# encoded word stays within RFC 2047's 75.
+_ENCODED_WORD_BYTES = 45
+
+
+def _encoded_words(value: str) -> str:
+    """A header value in RFC 2047 encoded words, each whole characters, folded onto
+    lines of their own. Welsh subjects (â, ŵ, ’) are most subjects in Welsh, and
+    email.header.Header took a third of an email's cost to write them."""
+    words, chunk, size = [], [], 0
+    for char in value:
+        length = len(char.encode("utf-8"))
+        if size + length > _ENCODED_WORD_BYTES:
+            words.append("".join(chunk))
+            chunk, size = [], 0
+        chunk.append(char)
+        size += length
+    words.append("".join(chunk))
+    return "\r\n ".join(
+        "=?utf-8?b?" + base64.b64encode(word.encode("utf-8")).decode("ascii") + "?="
+        for word in words
+    )
 
 
 def _text_part(content: str, subtype: str) -> bytes:

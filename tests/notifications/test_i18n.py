@@ -448,3 +448,26 @@ def test_the_weekly_organiser_digest_is_written_in_the_organisers_language(welsh
     assert message.subject == "Eich wythnos fel trefnydd ar Radicals"
     assert "Agor Mae rhywun wedi gofyn am ymuno â’ch cymuned" in message.body
     assert "Dyma eich wythnos yn y cymunedau rydych yn eu trefnu" in message.body
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Mae eich stori wedi ysbrydoli rhywun",
+        "Mae’n digwydd — mae 12 o bobl wedi llofnodi “Diffodd monitorau nad ydynt yn cael eu "
+        "defnyddio bob nos, ym mhob ward, o ddydd Llun ymlaen” 🎉 ŵ ŷ â",
+    ],
+)
+def test_a_welsh_subject_reaches_the_mail_client_as_it_was_written(subject):
+    import email as email_package
+    from email import policy
+
+    member = UserFactory(language="cy")
+    notification = notice(member, title=subject)
+
+    raw = emails.notification_message(notification).message().as_bytes(linesep="\r\n")
+
+    parsed = email_package.message_from_bytes(raw, policy=policy.default)
+    assert parsed["Subject"] == subject
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    assert head.isascii() and max(len(line) for line in head.split(b"\r\n")) <= 998
