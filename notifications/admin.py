@@ -1,4 +1,6 @@
 from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from notifications import services
 from notifications.models import Digest, Notification, NotificationPreference
@@ -48,7 +50,7 @@ class NotificationAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
-    @admin.action(description="Send the email again")
+    @admin.action(description=_("Send the email again"))
     def resend(self, request, queryset):
         count = 0
         for notification in queryset:
@@ -59,7 +61,14 @@ class NotificationAdmin(admin.ModelAdmin):
                 services.notification_resend(notification=notification, actor=request.user)
                 count += 1
         self.message_user(
-            request, f"{count} email(s) put back in the outbox.", level=messages.SUCCESS
+            request,
+            ngettext(
+                "%(count)s email put back in the outbox.",
+                "%(count)s emails put back in the outbox.",
+                count,
+            )
+            % {"count": count},
+            level=messages.SUCCESS,
         )
 
 

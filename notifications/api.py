@@ -1,6 +1,7 @@
 """The notifications API: a member's own notifications, read state and email choices."""
 
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, permissions, serializers
@@ -14,6 +15,9 @@ from radicals.api import StrictFieldsMixin
 
 class NotificationSerializer(serializers.ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    # In the language the request asks for, where the notice was written in it.
+    title = serializers.CharField(source="shown_title", read_only=True)
+    body = serializers.CharField(source="shown_body", read_only=True)
     is_read = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -38,7 +42,10 @@ PreferencesSerializer = type(
     (StrictFieldsMixin, serializers.Serializer),
     {
         kind: serializers.ChoiceField(
-            choices=Delivery.choices, required=False, help_text=kinds.label_for(kind)
+            choices=Delivery.choices,
+            required=False,
+            help_text=kinds.lazy_label_for(kind),
+            error_messages={"invalid_choice": _("Choose immediate, digest or off.")},
         )
         for kind in Kind.values
     },
@@ -81,7 +88,7 @@ class NotificationReadView(APIView):
         try:
             notification = services.notification_mark_read(member=request.user, notification_id=pk)
         except Notification.DoesNotExist as exc:
-            raise Http404 from exc
+            raise Http404(_("No such notification.")) from exc
         return Response(NotificationSerializer(notification).data)
 
 

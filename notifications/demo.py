@@ -3,9 +3,12 @@ so the notifications page, the header count and the emails in var/mail have some
 to show. Running it twice adds nothing (notify() is idempotent)."""
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from notifications.models import Kind
 from notifications.services import notify
+from notifications.text import Text
 
 
 def _path(name: str, fallback: str = "/") -> str:
@@ -25,8 +28,19 @@ def load(loaded: dict) -> dict:
             notify(
                 kind=Kind.THRESHOLD_REACHED,
                 recipient=alice,
-                title="It’s on — 12 people signed “Ask every patient what matters to them”",
-                body="The pledge reached its threshold of 10 co-signers, so it goes ahead.",
+                title=Text(
+                    ngettext_lazy(
+                        "It’s on — %(count)s person signed “%(pledge)s”",
+                        "It’s on — %(count)s people signed “%(pledge)s”",
+                        12,
+                    ),
+                    count=12,
+                    pledge="Ask every patient what matters to them",
+                ),
+                body=Text(
+                    _("It reached its threshold of %(threshold)s co-signers, so it goes ahead."),
+                    threshold=10,
+                ),
                 url=pledges,
                 period="demo",
                 data={"signers": 12},
@@ -34,14 +48,29 @@ def load(loaded: dict) -> dict:
             notify(
                 kind=Kind.PLEDGE_DUE_SOON,
                 recipient=alice,
-                title="Your pledge “Switch off unused monitors at night” is due in 3 days",
+                title=Text(
+                    ngettext_lazy(
+                        "Your pledge “%(pledge)s” is due in %(count)s day",
+                        "Your pledge “%(pledge)s” is due in %(count)s days",
+                        3,
+                    ),
+                    pledge="Switch off unused monitors at night",
+                    count=3,
+                ),
                 url=pledges,
                 period="demo",
             )[0],
             notify(
                 kind=Kind.NEW_CO_SIGNERS,
                 recipient=alice,
-                title="3 more people co-signed your pledge",
+                title=Text(
+                    ngettext_lazy(
+                        "%(count)s more person co-signed your pledge",
+                        "%(count)s more people co-signed your pledge",
+                        3,
+                    ),
+                    count=3,
+                ),
                 url=pledges,
                 period="demo",
                 data={"count": 3, "total": 8},
@@ -49,7 +78,7 @@ def load(loaded: dict) -> dict:
             notify(
                 kind=Kind.MODULE_CONTINUE,
                 recipient=alice,
-                title="Continue “Making change stick”",
+                title=Text(_("Continue “%(module)s”"), module="Making change stick"),
                 url=_path("learning:catalogue"),
                 period="demo",
                 data={"module": "Making change stick", "progress": 40},
@@ -60,7 +89,7 @@ def load(loaded: dict) -> dict:
             notify(
                 kind=Kind.MEMBERSHIP_REQUEST,
                 recipient=organiser,
-                title="Bob Brown asked to join your community",
+                title=Text(_("%(name)s asked to join your community"), name="Bob Brown"),
                 url=_path("communities:list"),
                 period="demo",
                 data={"requester": "Bob Brown"},

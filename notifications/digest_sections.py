@@ -14,6 +14,10 @@ Once a week the task `send_organiser_digests` asks every recipient function who 
 a digest, asks every section function what to tell each of them about the week from
 `since` to `until`, and sends one `organiser_digest` notification per organiser who
 has something to read (none is sent when every section is empty).
+
+Section functions are called in the organiser's language (translation.override), so
+their titles, items and link texts marked with gettext come out in it, and are stored
+that way: the digest is that organiser's alone.
 """
 
 from __future__ import annotations
@@ -32,7 +36,15 @@ class DigestSection:
     order: int = 100
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        """The section as stored: words (lazy translations too) written out in the
+        active language."""
+        written = asdict(self)
+        written.update(
+            title=str(self.title),
+            items=[str(item) for item in self.items],
+            link_text=str(self.link_text),
+        )
+        return written
 
 
 SectionFunction = Callable[..., "list[DigestSection] | DigestSection | None"]

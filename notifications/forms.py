@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from notifications import kinds
 from notifications.models import Kind
@@ -15,7 +16,7 @@ class PreferencesForm(forms.Form):
                 choices=kinds.DELIVERY_CHOICES,
                 widget=forms.RadioSelect,
                 initial=initial_preferences[kind],
-                error_messages={"required": "Choose how you want to hear about this."},
+                error_messages={"required": _("Choose how you want to hear about this.")},
             )
 
     def groups(self):
@@ -25,7 +26,7 @@ class PreferencesForm(forms.Form):
 
 class UnsubscribeForm(forms.Form):
     scope = forms.ChoiceField(
-        choices=[("token", "token"), ("all", "all")],
+        choices=[("token", _("Only what this link names")), ("all", _("All emails from Radicals"))],
         widget=forms.RadioSelect,
         initial="token",
         required=False,

@@ -3,12 +3,15 @@ why an email came to them."""
 
 from __future__ import annotations
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 from notifications.models import Kind
 
 # The preferences page shows kinds in these groups, in this order.
-GROUPS: list[tuple[str, list[str]]] = [
+GROUPS: list[tuple[Promise, list[str]]] = [
     (
-        "Your pledges",
+        _("Your pledges"),
         [
             Kind.PLEDGE_DUE_SOON,
             Kind.NO_CHECK_IN,
@@ -17,10 +20,10 @@ GROUPS: list[tuple[str, list[str]]] = [
             Kind.STORY_INVITATION,
         ],
     ),
-    ("Pledges you co-signed", [Kind.THRESHOLD_REACHED, Kind.THRESHOLD_FAILED]),
-    ("Change stories", [Kind.CO_AUTHOR_INVITATION, Kind.STORY_COMMENT, Kind.STORY_REACTION]),
+    (_("Pledges you co-signed"), [Kind.THRESHOLD_REACHED, Kind.THRESHOLD_FAILED]),
+    (_("Change stories"), [Kind.CO_AUTHOR_INVITATION, Kind.STORY_COMMENT, Kind.STORY_REACTION]),
     (
-        "Communities",
+        _("Communities"),
         [
             Kind.MEMBERSHIP_DECIDED,
             Kind.CONTENT_MODERATED,
@@ -28,55 +31,67 @@ GROUPS: list[tuple[str, list[str]]] = [
             Kind.ORGANISER_DIGEST,
         ],
     ),
-    ("Learning", [Kind.MODULE_CONTINUE, Kind.CERTIFICATE_ISSUED]),
+    (_("Learning"), [Kind.MODULE_CONTINUE, Kind.CERTIFICATE_ISSUED]),
 ]
 
-PREFERENCE_LABELS: dict[str, str] = {
-    Kind.PLEDGE_DUE_SOON: "Your pledge is nearly due",
-    Kind.NO_CHECK_IN: "You have not checked in on your pledge for a while",
-    Kind.NEW_CO_SIGNERS: "New people co-sign your pledge",
-    Kind.PLEDGE_LAPSED: "Your pledge passed its due date",
-    Kind.STORY_INVITATION: "An invitation to tell the story of a pledge you completed",
-    Kind.THRESHOLD_REACHED: "A pledge you co-signed reached its threshold and goes ahead",
-    Kind.THRESHOLD_FAILED: "A pledge you co-signed closed without enough co-signers",
-    Kind.CO_AUTHOR_INVITATION: "Someone invites you to co-author a change story",
-    Kind.STORY_COMMENT: "Someone comments on your change story",
-    Kind.STORY_REACTION: "Someone reacts to your change story",
-    Kind.MEMBERSHIP_DECIDED: "An organiser answers your request to join a community",
-    Kind.CONTENT_MODERATED: "An organiser moderates something you posted",
-    Kind.MEMBERSHIP_REQUEST: "Someone asks to join a community you organise",
-    Kind.ORGANISER_DIGEST: "Weekly digest for organisers: moderation queue, new members, "
-    "achievements",
-    Kind.MODULE_CONTINUE: "A reminder to continue a learning module you started",
-    Kind.CERTIFICATE_ISSUED: "Your learning certificate is ready",
+PREFERENCE_LABELS: dict[str, Promise] = {
+    Kind.PLEDGE_DUE_SOON: _("Your pledge is nearly due"),
+    Kind.NO_CHECK_IN: _("You have not checked in on your pledge for a while"),
+    Kind.NEW_CO_SIGNERS: _("New people co-sign your pledge"),
+    Kind.PLEDGE_LAPSED: _("Your pledge passed its due date"),
+    Kind.STORY_INVITATION: _("An invitation to tell the story of a pledge you completed"),
+    Kind.THRESHOLD_REACHED: _("A pledge you co-signed reached its threshold and goes ahead"),
+    Kind.THRESHOLD_FAILED: _("A pledge you co-signed closed without enough co-signers"),
+    Kind.CO_AUTHOR_INVITATION: _("Someone invites you to co-author a change story"),
+    Kind.STORY_COMMENT: _("Someone comments on your change story"),
+    Kind.STORY_REACTION: _("Someone reacts to your change story"),
+    Kind.MEMBERSHIP_DECIDED: _("An organiser answers your request to join a community"),
+    Kind.CONTENT_MODERATED: _("An organiser moderates something you posted"),
+    Kind.MEMBERSHIP_REQUEST: _("Someone asks to join a community you organise"),
+    Kind.ORGANISER_DIGEST: _(
+        "Weekly digest for organisers: moderation queue, new members, achievements"
+    ),
+    Kind.MODULE_CONTINUE: _("A reminder to continue a learning module you started"),
+    Kind.CERTIFICATE_ISSUED: _("Your learning certificate is ready"),
 }
 
-REASONS: dict[str, str] = {
-    Kind.PLEDGE_DUE_SOON: "you made a pledge on Radicals",
-    Kind.NO_CHECK_IN: "you made a pledge on Radicals",
-    Kind.NEW_CO_SIGNERS: "you made a pledge on Radicals",
-    Kind.PLEDGE_LAPSED: "you made a pledge on Radicals",
-    Kind.STORY_INVITATION: "you marked a pledge as done",
-    Kind.THRESHOLD_REACHED: "you made or co-signed this pledge",
-    Kind.THRESHOLD_FAILED: "you made or co-signed this pledge",
-    Kind.CO_AUTHOR_INVITATION: "another member invited you to write a story with them",
-    Kind.STORY_COMMENT: "you wrote this change story",
-    Kind.STORY_REACTION: "you wrote this change story",
-    Kind.MEMBERSHIP_DECIDED: "you asked to join a community",
-    Kind.CONTENT_MODERATED: "you posted in a Radicals community",
-    Kind.MEMBERSHIP_REQUEST: "you organise a community on Radicals",
-    Kind.ORGANISER_DIGEST: "you organise a community on Radicals",
-    Kind.MODULE_CONTINUE: "you started a learning module",
-    Kind.CERTIFICATE_ISSUED: "you completed a learning module",
+REASONS: dict[str, Promise] = {
+    Kind.PLEDGE_DUE_SOON: _("you made a pledge on Radicals"),
+    Kind.NO_CHECK_IN: _("you made a pledge on Radicals"),
+    Kind.NEW_CO_SIGNERS: _("you made a pledge on Radicals"),
+    Kind.PLEDGE_LAPSED: _("you made a pledge on Radicals"),
+    Kind.STORY_INVITATION: _("you marked a pledge as done"),
+    Kind.THRESHOLD_REACHED: _("you made or co-signed this pledge"),
+    Kind.THRESHOLD_FAILED: _("you made or co-signed this pledge"),
+    Kind.CO_AUTHOR_INVITATION: _("another member invited you to write a story with them"),
+    Kind.STORY_COMMENT: _("you wrote this change story"),
+    Kind.STORY_REACTION: _("you wrote this change story"),
+    Kind.MEMBERSHIP_DECIDED: _("you asked to join a community"),
+    Kind.CONTENT_MODERATED: _("you posted in a Radicals community"),
+    Kind.MEMBERSHIP_REQUEST: _("you organise a community on Radicals"),
+    Kind.ORGANISER_DIGEST: _("you organise a community on Radicals"),
+    Kind.MODULE_CONTINUE: _("you started a learning module"),
+    Kind.CERTIFICATE_ISSUED: _("you completed a learning module"),
 }
 
 # Short answers for the radio buttons on the preferences page.
-DELIVERY_CHOICES: list[tuple[str, str]] = [
-    ("immediate", "Email me straight away"),
-    ("digest", "Include in my daily digest email"),
-    ("off", "No email (show it on Radicals only)"),
+DELIVERY_CHOICES: list[tuple[str, Promise]] = [
+    ("immediate", _("Email me straight away")),
+    ("digest", _("Include in my daily digest email")),
+    ("off", _("No email (show it on Radicals only)")),
 ]
 
 
-def label_for(kind: str) -> str:
+def lazy_label_for(kind: str) -> Promise:
     return PREFERENCE_LABELS.get(kind) or Kind(kind).label
+
+
+def label_for(kind: str) -> str:
+    """The kind's label in the active language."""
+    return str(lazy_label_for(kind))
+
+
+def reason_for(kind: str) -> str:
+    """Why a member gets an email of this kind, to end "You are getting this email
+    because …", in the active language."""
+    return str(REASONS.get(kind) or _("you have a Radicals account"))

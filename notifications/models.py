@@ -3,33 +3,35 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 
 class Kind(models.TextChoices):
-    PLEDGE_DUE_SOON = "pledge_due_soon", "Your pledge is due soon"
-    NO_CHECK_IN = "no_check_in", "No check-in for a while"
-    THRESHOLD_REACHED = "threshold_reached", "A pledge you signed reached its threshold"
-    THRESHOLD_FAILED = "threshold_failed", "A pledge you signed did not reach its threshold"
-    NEW_CO_SIGNERS = "new_co_signers", "New co-signers on your pledge"
-    PLEDGE_LAPSED = "pledge_lapsed", "Your pledge passed its due date"
-    STORY_INVITATION = "story_invitation", "Tell the story of your pledge"
-    CO_AUTHOR_INVITATION = "co_author_invitation", "Invitation to co-author a story"
-    STORY_COMMENT = "story_comment", "A comment on your story"
-    STORY_REACTION = "story_reaction", "Someone was inspired by your story"
-    CONTENT_MODERATED = "content_moderated", "Your content was moderated"
-    MEMBERSHIP_REQUEST = "membership_request", "Someone asked to join your community"
-    MEMBERSHIP_DECIDED = "membership_decided", "Your request to join a community was answered"
-    ORGANISER_DIGEST = "organiser_digest", "Weekly organiser digest"
-    MODULE_CONTINUE = "module_continue", "Continue your module"
-    CERTIFICATE_ISSUED = "certificate_issued", "Your certificate was issued"
+    PLEDGE_DUE_SOON = "pledge_due_soon", _("Your pledge is due soon")
+    NO_CHECK_IN = "no_check_in", _("No check-in for a while")
+    THRESHOLD_REACHED = "threshold_reached", _("A pledge you signed reached its threshold")
+    THRESHOLD_FAILED = "threshold_failed", _("A pledge you signed did not reach its threshold")
+    NEW_CO_SIGNERS = "new_co_signers", _("New co-signers on your pledge")
+    PLEDGE_LAPSED = "pledge_lapsed", _("Your pledge passed its due date")
+    STORY_INVITATION = "story_invitation", _("Tell the story of your pledge")
+    CO_AUTHOR_INVITATION = "co_author_invitation", _("Invitation to co-author a story")
+    STORY_COMMENT = "story_comment", _("A comment on your story")
+    STORY_REACTION = "story_reaction", _("Someone was inspired by your story")
+    CONTENT_MODERATED = "content_moderated", _("Your content was moderated")
+    MEMBERSHIP_REQUEST = "membership_request", _("Someone asked to join your community")
+    MEMBERSHIP_DECIDED = "membership_decided", _("Your request to join a community was answered")
+    ORGANISER_DIGEST = "organiser_digest", _("Weekly organiser digest")
+    MODULE_CONTINUE = "module_continue", _("Continue your module")
+    CERTIFICATE_ISSUED = "certificate_issued", _("Your certificate was issued")
 
 
 class Delivery(models.TextChoices):
     """How a member wants one kind of notification emailed. In-app always shows it."""
 
-    IMMEDIATE = "immediate", "Email me straight away"
-    DIGEST = "digest", "Include it in my daily digest email"
-    OFF = "off", "Do not email me (show it here only)"
+    IMMEDIATE = "immediate", _("Email me straight away")
+    DIGEST = "digest", _("Include it in my daily digest email")
+    OFF = "off", _("Do not email me (show it here only)")
 
 
 # Chatty kinds wait for the daily digest unless the member asks for them straight away;
@@ -59,13 +61,18 @@ class Digest(models.Model):
     digest job twice (or after a crash) never sends a second digest that day."""
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_digests"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_digests",
+        verbose_name=_("recipient"),
     )
-    day = models.DateField()
-    sent_at = models.DateTimeField(null=True, blank=True)
-    item_count = models.PositiveIntegerField(default=0)
+    day = models.DateField(_("day"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    item_count = models.PositiveIntegerField(_("notifications in it"), default=0)
 
     class Meta:
+        verbose_name = _("daily digest")
+        verbose_name_plural = _("daily digests")
         ordering = ["-day"]
         constraints = [
             models.UniqueConstraint(
@@ -74,7 +81,10 @@ class Digest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Digest for {self.recipient} on {self.day}"
+        return gettext("Digest for %(recipient)s on %(day)s") % {
+            "recipient": self.recipient,
+            "day": self.day,
+        }
 
 
 class Notification(models.Model):
@@ -86,42 +96,60 @@ class Notification(models.Model):
     """
 
     class EmailStatus(models.TextChoices):
-        PENDING = "pending", "Waiting to be sent"
-        SENT = "sent", "Sent"
-        DIGEST = "digest", "Waiting for the daily digest"
-        SKIPPED = "skipped", "Not emailed (preference or daily cap)"
-        FAILED = "failed", "Failed after retries"
+        PENDING = "pending", _("Waiting to be sent")
+        SENT = "sent", _("Sent")
+        DIGEST = "digest", _("Waiting for the daily digest")
+        SKIPPED = "skipped", _("Not emailed (preference or daily cap)")
+        FAILED = "failed", _("Failed after retries")
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("recipient"),
     )
-    kind = models.CharField(max_length=30, choices=Kind.choices)
-    idempotency_key = models.CharField(max_length=255, unique=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=255, unique=True)
     subject_type = models.ForeignKey(
-        ContentType, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        ContentType,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("subject type"),
     )
-    subject_id = models.PositiveBigIntegerField(null=True, blank=True)
+    subject_id = models.PositiveBigIntegerField(_("subject id"), null=True, blank=True)
     subject = GenericForeignKey("subject_type", "subject_id")
-    title = models.CharField(max_length=200)
-    body = models.TextField(max_length=4000, blank=True)
-    url = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    send_after = models.DateTimeField(default=timezone.now)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"), max_length=4000, blank=True)
+    url = models.CharField(_("address"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    send_after = models.DateTimeField(_("send after"), default=timezone.now)
     email_status = models.CharField(
-        max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING
+        _("email status"), max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING
     )
-    emailed_at = models.DateTimeField(null=True, blank=True)
-    email_attempts = models.PositiveSmallIntegerField(default=0)
-    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(_("email attempts"), default=0)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     data = models.JSONField(
-        default=dict, blank=True, help_text="Extra facts the email templates may show."
+        _("data"),
+        default=dict,
+        blank=True,
+        help_text=_("Extra facts the email templates may show."),
     )
-    last_error = models.CharField(max_length=500, blank=True)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
     digest = models.ForeignKey(
-        Digest, null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+        Digest,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="notifications",
+        verbose_name=pgettext_lazy("email", "digest"),
     )
 
     class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         ordering = ["-created_at"]
         indexes = [
             # The header's unread count on every signed-in page is an index-only scan
@@ -146,11 +174,29 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} for {self.recipient}"
+        return gettext("%(kind)s for %(recipient)s") % {
+            "kind": self.get_kind_display(),
+            "recipient": self.recipient,
+        }
 
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+    def words(self, language: str | None = None) -> tuple[str, str]:
+        """(title, body) in `language`, by default the active one: the reader's on a
+        page, the recipient's in an email (notifications/text.py)."""
+        from notifications.text import words_in
+
+        return words_in(title=self.title, body=self.body, data=self.data, language=language)
+
+    @property
+    def shown_title(self) -> str:
+        return self.words()[0]
+
+    @property
+    def shown_body(self) -> str:
+        return self.words()[1]
 
 
 class NotificationPreference(models.Model):
@@ -160,12 +206,15 @@ class NotificationPreference(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="notification_preferences",
+        verbose_name=_("member"),
     )
-    kind = models.CharField(max_length=30, choices=Kind.choices)
-    delivery = models.CharField(max_length=10, choices=Delivery.choices)
-    updated_at = models.DateTimeField(auto_now=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    delivery = models.CharField(_("email"), max_length=10, choices=Delivery.choices)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("email choice")
+        verbose_name_plural = _("email choices")
         ordering = ["user", "kind"]
         constraints = [
             models.UniqueConstraint(fields=["user", "kind"], name="notifications_one_pref_a_kind")

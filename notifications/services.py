@@ -31,10 +31,12 @@ from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
 from django.db import DatabaseError, connection, transaction
 from django.db.models.expressions import RawSQL
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kernel.queue import enqueue
-from notifications import digest_sections, emails, selectors, tokens
+from notifications import digest_sections, emails, selectors, text, tokens
 from notifications.emails import TransientEmailError
 from notifications.models import (
     DEFAULT_DELIVERY,
@@ -44,6 +46,7 @@ from notifications.models import (
     Notification,
     NotificationPreference,
 )
+from notifications.text import Text
 
 logger = logging.getLogger(__name__)
 Status = Notification.EmailStatus
@@ -114,6 +117,18 @@ def _notify_many_sql() -> str:
     )
 
 
+def _words(*, title, body, data: dict | None) -> tuple[str, str, object]:
+    """The title and body columns (English) and the data column holding the other
+    languages' words (notifications/text.py), ready for the SQL."""
+    title, body, others = text.in_every_language(title=title, body=body)
+    data = {**(data or {}), text.TEXTS: others} if others else (data or {})
+    return (
+        title[:200],
+        body,
+        Notification._meta.get_field("data").get_db_prep_value(data, connection),
+    )
+
+
 def _kick_sender_on_commit() -> None:
     """Once the caller's transaction commits, start one sending run (which goes on while
     rows keep coming); if the broker is away, beat's run each minute sends them."""
@@ -131,8 +146,8 @@ def notify_many(
     kind: str,
     recipient_ids: Iterable[int],
     subject,
-    title: str,
-    body: str = "",
+    title: str | Text,
+    body: str | Text = "",
     url: str = "",
     period: str = "",
     data: dict | None = None,
@@ -150,6 +165,7 @@ def notify_many(
         return 0
     now = timezone.now()
     subject_part = f"{subject._meta.label_lower}:{subject.pk}"
+    title, body, data = _words(title=title, body=body, data=data)
     params = {
         "recipient_ids": ids,
         "key_suffix": f"|{kind}|{subject_part}|{period}",
@@ -163,7 +179,7 @@ def notify_many(
         "pending": Status.PENDING,
         "subject_type_id": ContentType.objects.get_for_model(subject).pk,
         "subject_id": subject.pk,
-        "title": title[:200],
+        "title": title,
         "body": body,
         "url": url,
         "created_at": now,
@@ -171,7 +187,7 @@ def notify_many(
         "emailed_at": None,
         "email_attempts": 0,
         "read_at": None,
-        "data": Notification._meta.get_field("data").get_db_prep_value(data or {}, connection),
+        "data": data,
         "digest_id": None,
     }
     with connection.cursor() as cursor:
@@ -195,8 +211,15 @@ def _notify_sql(*, update_body: bool) -> tuple[str, list]:
     columns = [f.column for f in Notification._meta.concrete_fields]
     returning = ", ".join(columns)
     # Table and column names come from our own model; no input is spliced into the SQL.
+    # A rewritten body brings its other languages' words (data's "texts") with it; the
+    # row's other facts stay as they were.
+    texts = f"'{text.TEXTS}'"
     on_conflict = (
-        f"DO UPDATE SET body = EXCLUDED.body WHERE {table}.body IS DISTINCT FROM EXCLUDED.body"  # nosec B608
+        f"DO UPDATE SET body = EXCLUDED.body, data = CASE WHEN EXCLUDED.data ? {texts} "  # nosec B608
+        f"THEN {table}.data || jsonb_build_object({texts}, EXCLUDED.data -> {texts}) "
+        f"ELSE {table}.data - {texts} END "
+        f"WHERE ({table}.body, {table}.data -> {texts}) "
+        f"IS DISTINCT FROM (EXCLUDED.body, EXCLUDED.data -> {texts})"
         if update_body
         else "DO NOTHING"
     )
@@ -219,8 +242,8 @@ def notify(
     kind: str,
     recipient,
     subject=None,
-    title: str,
-    body: str = "",
+    title: str | Text,
+    body: str | Text = "",
     url: str = "",
     period: str = "",
     send_after: datetime | None = None,
@@ -247,6 +270,7 @@ def notify(
         raise ValueError(f"Unknown notification kind: {kind}")
     key = idempotency_key(recipient=recipient, kind=kind, subject=subject, period=period)
     now = timezone.now()
+    title, body, data = _words(title=title, body=body, data=data)
     sql, returned_fields = _notify_sql(update_body=update_body)
     params = {
         "recipient_id": recipient.pk,
@@ -263,7 +287,7 @@ def notify(
             ContentType.objects.get_for_model(subject).pk if subject is not None else None
         ),
         "subject_id": subject.pk if subject is not None else None,
-        "title": title[:200],
+        "title": title,
         "body": body,
         "url": url,
         "created_at": now,
@@ -271,7 +295,7 @@ def notify(
         "emailed_at": None,
         "email_attempts": 0,
         "read_at": None,
-        "data": Notification._meta.get_field("data").get_db_prep_value(data or {}, connection),
+        "data": data,
         "digest_id": None,
     }
     with connection.cursor() as cursor:
@@ -798,22 +822,26 @@ def organiser_digests_build(*, now: datetime | None = None) -> int:
         key = idempotency_key(recipient=organiser, kind=Kind.ORGANISER_DIGEST, period=period)
         if Notification.objects.filter(idempotency_key=key).exists():
             continue
-        sections = digest_sections.sections_for(organiser=organiser, since=since, until=now)
-        if not sections:
-            continue
-        summary = "\n\n".join(
-            f"{s.title}\n" + "\n".join(f"- {item}" for item in s.items) for s in sections
-        )
+        # The apps write their sections in the organiser's language: the digest is
+        # theirs alone, so its facts are stored as they will read them.
+        with translation.override(text.language_of(organiser)):
+            sections = digest_sections.sections_for(organiser=organiser, since=since, until=now)
+            if not sections:
+                continue
+            summary = "\n\n".join(
+                f"{s.title}\n" + "\n".join(f"- {item}" for item in s.items) for s in sections
+            )
+            written = [s.as_dict() for s in sections]
         first_url = next((s.url for s in sections if s.url), "")
         _, created = notify(
             kind=Kind.ORGANISER_DIGEST,
             recipient=organiser,
-            title="Your week as an organiser on Radicals",
+            title=gettext_lazy("Your week as an organiser on Radicals"),
             body=summary[:4000],
             url=first_url,
             period=period,
             data={
-                "sections": [s.as_dict() for s in sections],
+                "sections": written,
                 "since": since.isoformat(),
                 "until": now.isoformat(),
             },
@@ -848,9 +876,9 @@ def preferences_update(*, member, changes: dict[str, str]) -> dict[str, str]:
     errors = {}
     for kind, delivery in changes.items():
         if kind not in Kind.values:
-            errors[kind] = "This is not a kind of notification."
+            errors[kind] = _("This is not a kind of notification.")
         elif delivery not in Delivery.values:
-            errors[kind] = "Choose straight away, daily digest or no email."
+            errors[kind] = _("Choose straight away, daily digest or no email.")
     if errors:
         raise ValidationError(errors)
     if changes:
@@ -877,6 +905,6 @@ def unsubscribe(*, member, scope: str) -> list[str]:
     elif scope in Kind.values:
         kinds = [scope]
     else:
-        raise ValidationError("This is not something you can unsubscribe from.")
+        raise ValidationError(_("This is not something you can unsubscribe from."))
     preferences_update(member=member, changes=dict.fromkeys(kinds, Delivery.OFF))
     return kinds

@@ -6,6 +6,8 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -30,7 +32,7 @@ def _own_notification(request, pk: int) -> Notification:
     try:
         return services.notification_mark_read(member=request.user, notification_id=pk)
     except Notification.DoesNotExist as exc:
-        raise Http404("No such notification.") from exc
+        raise Http404(_("No such notification.")) from exc
 
 
 @login_required
@@ -81,7 +83,13 @@ def notification_mark_read(request, pk: int):
 def notifications_mark_all_read(request):
     count = services.notifications_mark_all_read(member=request.user)
     if count:
-        messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} read.")
+        messages.success(
+            request,
+            ngettext(
+                "Marked %(count)s notification read.", "Marked %(count)s notifications read.", count
+            )
+            % {"count": count},
+        )
     return redirect("notifications:list")
 
 
@@ -99,7 +107,7 @@ def preferences(request):
             call_service(form, services.preferences_update, member=request.user, changes=changes)
             is not None
         ):
-            messages.success(request, "Your email choices have been saved.")
+            messages.success(request, _("Your email choices have been saved."))
             return redirect("notifications:preferences")
     return render(
         request,
@@ -115,10 +123,10 @@ def _masked(email: str) -> str:
 
 def _scope_label(scope: str) -> str:
     if scope == tokens.ALL_SCOPE:
-        return "all emails from Radicals"
+        return _("all emails from Radicals")
     if scope == tokens.DIGEST_SCOPE:
-        return "the daily digest email"
-    return f"emails about: {kinds.label_for(scope).lower()}"
+        return _("the daily digest email")
+    return _("emails about: %(kind)s") % {"kind": kinds.label_for(scope).lower()}
 
 
 @csrf_exempt  # one-click unsubscribe (RFC 8058) posts from the mail provider, not our page
