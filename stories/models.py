@@ -18,6 +18,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from communities.moderation import Moderated
 
@@ -47,6 +49,8 @@ class Tag(models.Model):
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
 
     def __str__(self) -> str:
         return self.name
@@ -54,10 +58,10 @@ class Tag(models.Model):
 
 class Story(Moderated):
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        SUBMITTED = "submitted", "Waiting for an organiser's review"
-        PUBLISHED = "published", "Published"
-        RETURNED = "returned", "Returned to the author with a note"
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Waiting for an organiser's review")
+        PUBLISHED = "published", _("Published")
+        RETURNED = "returned", _("Returned to the author with a note")
 
     # States only the author and accepted co-authors see.
     PRIVATE_STATUSES = (Status.DRAFT, Status.RETURNED)
@@ -68,17 +72,17 @@ class Story(Moderated):
     title = models.CharField(max_length=TITLE_MAX_LENGTH)
     slug = models.SlugField(max_length=TITLE_MAX_LENGTH + 12, unique=True)
     summary = models.CharField(
-        max_length=SUMMARY_MAX_LENGTH, help_text="One or two sentences shown in the feed."
+        max_length=SUMMARY_MAX_LENGTH, help_text=_("One or two sentences shown in the feed.")
     )
     body = models.TextField(
         validators=[MaxLengthValidator(BODY_MAX_LENGTH)],
-        help_text="The story, in Markdown.",
+        help_text=_("The story, in Markdown."),
     )
     outcome = models.CharField(
-        "measured outcome",
+        _("measured outcome"),
         max_length=OUTCOME_MAX_LENGTH,
         blank=True,
-        help_text='One sentence with a number, e.g. "42 patients asked what matters to them".',
+        help_text=_('One sentence with a number, e.g. "42 patients asked what matters to them".'),
     )
     community = models.ForeignKey(
         "communities.Community",
@@ -92,7 +96,7 @@ class Story(Moderated):
         "pledges.Pledge",
         blank=True,
         related_name="stories",
-        help_text="The pledges this story tells about.",
+        help_text=_("The pledges this story tells about."),
     )
     campaign = models.ForeignKey(
         "pledges.Campaign",
@@ -107,7 +111,7 @@ class Story(Moderated):
     review_note = models.TextField(
         max_length=REVIEW_NOTE_MAX_LENGTH,
         blank=True,
-        help_text="The organiser's note when they returned the story.",
+        help_text=_("The organiser's note when they returned the story."),
     )
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -126,7 +130,8 @@ class Story(Moderated):
 
     class Meta:
         ordering = ["-published_at", "-created_at", "-id"]
-        verbose_name_plural = "stories"
+        verbose_name = _("story")
+        verbose_name_plural = _("stories")
         indexes = [
             models.Index(
                 fields=["-is_featured", "-published_at", "-id"],
@@ -180,10 +185,10 @@ class CoAuthor(models.Model):
     """A member the author invited to write the story with them."""
 
     class Status(models.TextChoices):
-        INVITED = "invited", "Invited"
-        ACCEPTED = "accepted", "Co-author"
-        DECLINED = "declined", "Declined"
-        REMOVED = "removed", "Removed"
+        INVITED = "invited", _("Invited")
+        ACCEPTED = "accepted", pgettext_lazy("co-author status", "Co-author")
+        DECLINED = "declined", _("Declined")
+        REMOVED = "removed", _("Removed")
 
     story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="co_authors")
     member = models.ForeignKey(
@@ -200,7 +205,8 @@ class CoAuthor(models.Model):
 
     class Meta:
         ordering = ["invited_at", "id"]
-        verbose_name = "co-author"
+        verbose_name = _("co-author")
+        verbose_name_plural = _("co-authors")
         constraints = [
             models.UniqueConstraint(fields=["story", "member"], name="stories_coauthor_unique"),
         ]
@@ -218,7 +224,7 @@ class Reaction(models.Model):
     """One member was inspired by a story. One per member and story."""
 
     class Kind(models.TextChoices):
-        INSPIRED = "inspired", "Inspired"
+        INSPIRED = "inspired", _("Inspired")
 
     story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="reactions")
     member = models.ForeignKey(
@@ -229,6 +235,8 @@ class Reaction(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("reaction")
+        verbose_name_plural = _("reactions")
         constraints = [
             models.UniqueConstraint(
                 fields=["story", "member", "kind"], name="stories_one_reaction_per_member"
@@ -255,6 +263,8 @@ class Comment(Moderated):
 
     class Meta:
         ordering = ["created_at", "id"]
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
         indexes = [models.Index(fields=["story", "created_at", "id"], name="stories_comment_order")]
 
     def __str__(self) -> str:
@@ -277,13 +287,13 @@ class StoryEvent(models.Model):
     Append-only, like the communities' audit log, and shown to the story's editors."""
 
     class Action(models.TextChoices):
-        CREATED = "created", "Started the story"
-        SUBMITTED = "submitted", "Submitted it for review"
-        PUBLISHED = "published", "Published it"
-        RETURNED = "returned", "Returned it with a note"
-        WITHDRAWN = "withdrawn", "Took it back to draft"
-        FEATURED = "featured", "Featured it"
-        UNFEATURED = "unfeatured", "Stopped featuring it"
+        CREATED = "created", _("Started the story")
+        SUBMITTED = "submitted", _("Submitted it for review")
+        PUBLISHED = "published", _("Published it")
+        RETURNED = "returned", _("Returned it with a note")
+        WITHDRAWN = "withdrawn", _("Took it back to draft")
+        FEATURED = "featured", _("Featured it")
+        UNFEATURED = "unfeatured", _("Stopped featuring it")
 
     story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
@@ -295,6 +305,8 @@ class StoryEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        verbose_name = _("story event")
+        verbose_name_plural = _("story events")
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} ({self.story_id})"
