@@ -326,3 +326,14 @@ def test_a_comment_notification_follows_each_recipient(story_with_co_author, ali
     )
     assert titles[bob.pk].startswith(f"Mae {charlie.name_for(bob)} wedi rhoi sylw ar")
     assert titles[alice.pk].startswith(f"{charlie.name_for(alice)} commented on")
+
+
+def test_the_admin_names_stories_fields_in_welsh(client, admin_user, story):
+    admin_user.language = "cy"
+    admin_user.save(update_fields=["language"])
+    client.force_login(admin_user)
+
+    html = client.get(reverse("admin:stories_story_changelist")).content.decode()
+
+    assert "Teitl" in html
+    assert "Amser cyhoeddi" in html
