@@ -10,6 +10,8 @@ import contextlib
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -153,7 +155,9 @@ class StoryWriteSerializer(StrictFieldsMixin, serializers.Serializer):
         child=serializers.IntegerField(),
         required=False,
         default=list,
-        help_text="Ids of pledges the story tells about; each must be one you can see.",
+        help_text=gettext_lazy(
+            "Ids of pledges the story tells about; each must be one you can see."
+        ),
     )
     campaign = serializers.SlugRelatedField(
         slug_field="slug",
@@ -408,7 +412,7 @@ class CoAuthorListView(APIView):
     def get(self, request, pk: int):
         story = _story(request, pk)
         if not story_permissions.can_edit_story(request.user, story):
-            raise PermissionDenied("Only the story's author and co-authors can see invitations.")
+            raise PermissionDenied(_("Only the story's author and co-authors can see invitations."))
         data = CoAuthorSerializer(
             selectors.co_authors_of(story=story), many=True, context={"request": request}
         ).data
@@ -436,7 +440,7 @@ class CoAuthorDetailView(APIView):
         story = _story(request, pk)
         member = User.objects.filter(pk=member_id).first()
         if member is None:
-            raise Http404("No such member.")
+            raise Http404(_("No such member."))
         services.co_author_remove(story=story, actor=request.user, member=member)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -448,7 +452,7 @@ class InvitationAnswerView(APIView):
     def post(self, request, pk: int):
         story = Story.objects.filter(pk=pk).first()
         if story is None:
-            raise Http404("No such story.")
+            raise Http404(_("No such story."))
         serializer = InvitationAnswerSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         co_author = services.co_author_respond(
@@ -548,7 +552,7 @@ class CommentListCreateView(generics.ListAPIView):
             )
             if parent is None:
                 raise serializers.ValidationError(
-                    {"parent": ["There is no such comment on this story."]}
+                    {"parent": [_("There is no such comment on this story.")]}
                 )
         comment = services.comment_create(
             story=story, author=request.user, body=serializer.validated_data["body"], parent=parent
@@ -595,7 +599,7 @@ class StoryFlagView(APIView):
             reporter=request.user, target=story, reason=serializer.validated_data["reason"]
         )
         return Response(
-            {"detail": "Thank you. The organisers will look at it."},
+            {"detail": _("Thank you. The organisers will look at it.")},
             status=status.HTTP_201_CREATED,
         )
 
@@ -612,6 +616,6 @@ class CommentFlagView(APIView):
             reporter=request.user, target=comment, reason=serializer.validated_data["reason"]
         )
         return Response(
-            {"detail": "Thank you. The organisers will look at it."},
+            {"detail": _("Thank you. The organisers will look at it.")},
             status=status.HTTP_201_CREATED,
         )

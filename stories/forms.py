@@ -1,5 +1,8 @@
 from django import forms
 from django.db.models import Q
+from django.utils.formats import number_format
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community
 from communities.selectors import member_community_ids
@@ -17,62 +20,84 @@ from stories.models import (
 )
 
 
+def _with_limit(message, limit: int) -> str:
+    return str(message) % {"max": number_format(limit, force_grouping=True)}
+
+
+# A help text with its limit filled in, in the language of the page it is shown on.
+_limited = lazy(_with_limit, str)
+
+
 class StoryForm(forms.Form):
     """What a story says. Lengths are checked by the service (with clear messages), so the
     form does not cut a long story off silently in the browser."""
 
     title = forms.CharField(
-        label="Title",
-        help_text=f"A few words. Up to {TITLE_MAX_LENGTH} characters.",
+        label=_("Title"),
+        help_text=_limited(_("A few words. Up to %(max)s characters."), TITLE_MAX_LENGTH),
         required=False,
     )
     summary = forms.CharField(
-        label="Summary",
-        help_text=f"One or two sentences for the story feed. Up to {SUMMARY_MAX_LENGTH} "
-        "characters.",
+        label=_("Summary"),
+        help_text=_limited(
+            _("One or two sentences for the story feed. Up to %(max)s characters."),
+            SUMMARY_MAX_LENGTH,
+        ),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
     )
     body = forms.CharField(
-        label="Your story",
-        help_text="What did you change, how, and what happened? You can use Markdown: "
-        "**bold**, *italic*, lists and [links](https://www.nhs.uk). Up to "
-        f"{BODY_MAX_LENGTH:,} characters.",
+        label=_("Your story"),
+        help_text=_limited(
+            _(
+                "What did you change, how, and what happened? You can use Markdown: "
+                "**bold**, *italic*, lists and [links](https://www.nhs.uk). Up to %(max)s "
+                "characters."
+            ),
+            BODY_MAX_LENGTH,
+        ),
         widget=forms.Textarea(attrs={"rows": 16}),
         required=False,
         strip=False,
     )
     outcome = forms.CharField(
-        label="Measured outcome (optional)",
-        help_text='One sentence with a number, for example "42 patients asked what matters '
-        f'to them". Up to {OUTCOME_MAX_LENGTH} characters.',
+        label=_("Measured outcome (optional)"),
+        help_text=_limited(
+            _(
+                'One sentence with a number, for example "42 patients asked what matters '
+                'to them". Up to %(max)s characters.'
+            ),
+            OUTCOME_MAX_LENGTH,
+        ),
         required=False,
     )
     community = forms.ModelChoiceField(
-        label="Community (optional)",
+        label=_("Community (optional)"),
         queryset=Community.objects.none(),
         required=False,
-        empty_label="None: share it with everyone",
+        empty_label=_("None: share it with everyone"),
         to_field_name="slug",
-        help_text="Stories are read by everyone; organisers of the community look after this one.",
+        help_text=_(
+            "Stories are read by everyone; organisers of the community look after this one."
+        ),
     )
     tags = forms.CharField(
-        label="Tags (optional)",
-        help_text="Separate tags with commas, for example: patient experience, nights.",
+        label=_("Tags (optional)"),
+        help_text=_("Separate tags with commas, for example: patient experience, nights."),
         required=False,
     )
     pledges = forms.ModelMultipleChoiceField(
-        label="Pledges this story tells about (optional)",
+        label=_("Pledges this story tells about (optional)"),
         queryset=Pledge.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Pledges you made or signed.",
+        help_text=_("Pledges you made or signed."),
     )
     campaign = forms.ModelChoiceField(
-        label="Campaign (optional)",
+        label=_("Campaign (optional)"),
         queryset=Campaign.objects.none(),
         required=False,
-        empty_label="None",
+        empty_label=_("None"),
         to_field_name="slug",
     )
 
@@ -117,8 +142,8 @@ class StoryForm(forms.Form):
 
 class CoAuthorInviteForm(forms.Form):
     email = forms.EmailField(
-        label="Their email address",
-        help_text="They must have a Radicals account. We will send them an invitation.",
+        label=_("Their email address"),
+        help_text=_("They must have a Radicals account. We will send them an invitation."),
         widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
 
@@ -127,7 +152,7 @@ class CoAuthorInviteForm(forms.Form):
         member = User.objects.filter(email__iexact=email, is_active=True).first()
         if member is None:
             raise forms.ValidationError(
-                "No member has that email address. Ask them to create an account first."
+                _("No member has that email address. Ask them to create an account first.")
             )
         self.member = member
         return email
@@ -135,13 +160,13 @@ class CoAuthorInviteForm(forms.Form):
 
 class ReviewForm(forms.Form):
     decision = forms.ChoiceField(
-        label="Your decision",
-        choices=[("publish", "Publish the story"), ("return", "Return it to the author")],
+        label=_("Your decision"),
+        choices=[("publish", _("Publish the story")), ("return", _("Return it to the author"))],
         widget=forms.RadioSelect,
     )
     note = forms.CharField(
-        label="Note to the author",
-        help_text="Required when you return the story: say what to change.",
+        label=_("Note to the author"),
+        help_text=_("Required when you return the story: say what to change."),
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
         max_length=REVIEW_NOTE_MAX_LENGTH,
@@ -150,17 +175,19 @@ class ReviewForm(forms.Form):
 
 class CommentForm(forms.Form):
     body = forms.CharField(
-        label="Your comment",
+        label=_("Your comment"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        help_text=f"Be kind and specific. Up to {COMMENT_MAX_LENGTH:,} characters.",
+        help_text=_limited(
+            _("Be kind and specific. Up to %(max)s characters."), COMMENT_MAX_LENGTH
+        ),
     )
     parent = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
-        label="Reason",
+        label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
         required=False,

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from communities.permissions import can_post_in
 from notifications.models import Kind
@@ -19,6 +22,7 @@ from pledges.page_sections import PledgeSection
 from pledges.selectors import check_ins_visible_to, pledges_visible_to, signature_of
 from stories import selectors
 from stories.models import BODY_MAX_LENGTH, OUTCOME_MAX_LENGTH, SUMMARY_MAX_LENGTH, Story
+from stories.services import in_language_of
 
 CHECK_INS_IN_DRAFT = 20
 
@@ -34,9 +38,18 @@ def invite_to_tell(sender, signature: Signature, **kwargs) -> None:
         kind=Kind.STORY_INVITATION,
         recipient=signature.member,
         subject=pledge,
-        title=f"Tell the story of your pledge: “{pledge.sentence}”"[:200],
-        body="You did what you pledged. Tell people how you did it and what happened, so "
-        "the next people can do it too. We have started the story from your check-ins.",
+        title=in_language_of(
+            signature.member,
+            gettext_lazy("Tell the story of your pledge: “%(pledge)s”"),
+            pledge=pledge.sentence,
+        )[:200],
+        body=in_language_of(
+            signature.member,
+            gettext_lazy(
+                "You did what you pledged. Tell people how you did it and what happened, so "
+                "the next people can do it too. We have started the story from your check-ins."
+            ),
+        ),
         url=create_url_for(pledge),
     )
 
@@ -67,21 +80,22 @@ def prefill(*, user, pledge_id) -> dict | None:
         check_ins_visible_to(user=user, pledge=pledge).filter(author=user).order_by("created_at")
     )[-CHECK_INS_IN_DRAFT:]
 
-    parts = ["## What I pledged", "", _sentence(pledge.sentence), ""]
+    # The draft's headings are the member's to keep or change, in the language they write in.
+    parts = ["## " + _("What I pledged"), "", _sentence(pledge.sentence), ""]
     if check_ins:
-        parts += ["## What I did", ""]
+        parts += ["## " + _("What I did"), ""]
         for check_in in check_ins:
-            day = timezone.localtime(check_in.created_at).strftime("%-d %B %Y")
+            day = date_format(timezone.localtime(check_in.created_at), "j F Y")
             note = " ".join(check_in.note.split())
             parts.append(f"- **{day}:** {note}")
         parts.append("")
-    parts += ["## What happened", "", _sentence(outcome) if outcome else "", ""]
-    parts += ["## What I learned", "", ""]
+    parts += ["## " + _("What happened"), "", _sentence(outcome) if outcome else "", ""]
+    parts += ["## " + _("What I learned"), "", ""]
     body = "\n".join(parts).strip() + "\n"
     if len(body) > BODY_MAX_LENGTH:
         body = body[:BODY_MAX_LENGTH]
 
-    summary = f"I pledged to {pledge.title}."
+    summary = _("I pledged to %(pledge)s.") % {"pledge": pledge.title}
     if outcome:
         summary = f"{summary} {_sentence(outcome)}"
     title = pledge.title[:1].upper() + pledge.title[1:]
@@ -142,7 +156,7 @@ def pledge_section(*, request, pledge: Pledge, signature=None) -> PledgeSection 
     if not stories and not invite:
         return None
     return PledgeSection(
-        title="Stories about this pledge",
+        title=_("Stories about this pledge"),
         template="stories/sections/pledge.jinja",
         context={
             "stories": stories,

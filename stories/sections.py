@@ -4,6 +4,9 @@ community pages and pledge pages, and the invitation to tell a finished pledge."
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
+
 from communities import page_sections as community_sections
 from communities.moderation import register_moderated
 from communities.permissions import can_moderate
@@ -18,7 +21,7 @@ from stories.models import Comment, Story
 
 
 def home_totals(*, request) -> list[dict]:
-    return [{"label": "stories told", "value": selectors.published_count(), "order": 40}]
+    return [{"label": _("stories told"), "value": selectors.published_count(), "order": 40}]
 
 
 def home_featured(*, request) -> home_sections.HomeSection | None:
@@ -26,7 +29,7 @@ def home_featured(*, request) -> home_sections.HomeSection | None:
     if not stories:
         return None
     return home_sections.HomeSection(
-        title="Featured stories",
+        title=_("Featured stories"),
         template="stories/sections/home.jinja",
         context={"stories": stories},
         order=40,
@@ -38,7 +41,7 @@ def profile_stories(*, request, member) -> profile_sections.ProfileSection | Non
     if not stories:
         return None
     return profile_sections.ProfileSection(
-        title="Stories",
+        title=_("Stories"),
         template="stories/sections/list.jinja",
         context={"stories": stories, "member": member},
         order=40,
@@ -53,7 +56,7 @@ def community_stories(*, request, community) -> community_sections.CommunitySect
         else 0
     )
     return community_sections.CommunitySection(
-        title="Stories",
+        title=_("Stories"),
         template="stories/sections/community.jinja",
         context={"stories": stories, "community": community, "review_count": review_count},
         order=40,
@@ -90,21 +93,29 @@ def organiser_digest(*, organiser, since, until) -> list[digest_sections.DigestS
     )
     return [
         digest_sections.DigestSection(
-            title="Stories waiting for your review",
-            items=[f"“{s.title}” by {s.author.name_for(organiser)}" for s in waiting],
+            title=_("Stories waiting for your review"),
+            items=[
+                _("“%(title)s” by %(name)s")
+                % {"title": s.title, "name": s.author.name_for(organiser)}
+                for s in waiting
+            ],
             url=reverse("stories:review_queue"),
-            link_text="Review the stories",
+            link_text=_("Review the stories"),
             order=30,
         ),
         digest_sections.DigestSection(
-            title="Stories told in your communities",
+            title=_("Stories told in your communities"),
             items=[
-                f"“{s.title}” by {s.author.name_for(organiser)}"
-                + (f": {s.outcome}" if s.outcome else "")
+                (
+                    _("“%(title)s” by %(name)s: %(outcome)s")
+                    if s.outcome
+                    else _("“%(title)s” by %(name)s")
+                )
+                % {"title": s.title, "name": s.author.name_for(organiser), "outcome": s.outcome}
                 for s in told
             ],
             url=reverse("stories:feed"),
-            link_text="Read the stories",
+            link_text=_("Read the stories"),
             order=60,
         ),
     ]
@@ -113,14 +124,14 @@ def organiser_digest(*, organiser, since, until) -> list[digest_sections.DigestS
 def register_all() -> None:
     register_moderated(
         Story,
-        label="story",
+        label=pgettext_lazy("kind of content", "story"),
         url_of=lambda story: story.get_absolute_url(),
         text_of=lambda story: story.title,
         pages_of=pages_of_story,
     )
     register_moderated(
         Comment,
-        label="comment",
+        label=pgettext_lazy("kind of content", "comment"),
         url_of=lambda comment: comment.get_absolute_url(),
         text_of=lambda comment: comment.body[:200],
         community_field="story__community",

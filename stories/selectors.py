@@ -12,6 +12,7 @@ from django.contrib.postgres.search import SearchQuery
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from communities.models import Community
 from communities.moderation import ModerationStatus, visible_q
@@ -151,7 +152,7 @@ def story_get_for(*, user, slug: str | None = None, pk: int | None = None) -> St
     if story is None and pk is not None:
         story = queryset.filter(pk=pk).first()
     if story is None:
-        raise Http404("No such story.")
+        raise Http404(_("No such story."))
     return story
 
 
@@ -208,7 +209,7 @@ def comment_get_for(*, user, pk: int) -> Comment:
         .first()
     )
     if comment is None:
-        raise Http404("No such comment.")
+        raise Http404(_("No such comment."))
     return comment
 
 

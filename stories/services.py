@@ -9,13 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import number_format
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from communities.models import AuditEntry, Community, Membership
 from communities.moderation import ModerationStatus, initial_status_for
@@ -62,12 +66,13 @@ EDITABLE_FIELDS = (
 
 
 def _count(n: int) -> str:
-    return f"{n:,}"
+    return number_format(n, force_grouping=True)
 
 
-def _require_signed_in(user, what: str) -> None:
+def _require_signed_in(user, message: str) -> None:
+    """`message`: what to tell someone who is not signed in ("Log in to …")."""
     if user is None or not user.is_authenticated:
-        raise PermissionDenied(f"Log in to {what}.")
+        raise PermissionDenied(message)
 
 
 def _clean_line(value: str | None) -> str:
@@ -78,13 +83,16 @@ def clean_body(body: str | None) -> str:
     """The story's Markdown: required, and at most BODY_MAX_LENGTH characters."""
     body = (body or "").replace("\r\n", "\n").strip()
     if not body:
-        raise ValidationError({"body": ["Write your story. It cannot be empty."]})
+        raise ValidationError({"body": [_("Write your story. It cannot be empty.")]})
     if len(body) > BODY_MAX_LENGTH:
         raise ValidationError(
             {
                 "body": [
-                    f"Your story is {_count(len(body))} characters long. Keep it to "
-                    f"{_count(BODY_MAX_LENGTH)} characters or fewer."
+                    _(
+                        "Your story is %(length)s characters long. Keep it to %(max)s "
+                        "characters or fewer."
+                    )
+                    % {"length": _count(len(body)), "max": _count(BODY_MAX_LENGTH)}
                 ]
             }
         )
@@ -109,12 +117,15 @@ def parse_tags(value: str | Iterable[str] | None) -> list[str]:
 def _tag_errors(names: list[str]) -> list[str]:
     errors = []
     if len(names) > TAGS_MAX:
-        errors.append(f"Use {TAGS_MAX} tags or fewer.")
+        errors.append(_("Use %(max)s tags or fewer.") % {"max": TAGS_MAX})
     for name in names:
         if len(name) > TAG_MAX_LENGTH:
-            errors.append(f"Keep each tag to {TAG_MAX_LENGTH} characters or fewer: “{name[:50]}…”.")
+            errors.append(
+                _("Keep each tag to %(max)s characters or fewer: “%(tag)s…”.")
+                % {"max": TAG_MAX_LENGTH, "tag": name[:50]}
+            )
         elif not slugify(name):
-            errors.append(f"Use letters or numbers in tags: “{name}” has none.")
+            errors.append(_("Use letters or numbers in tags: “%(tag)s” has none.") % {"tag": name})
     return errors
 
 
@@ -126,16 +137,20 @@ def _validate(fields: dict, *, author, story: Story | None = None) -> dict:
     if "title" in fields:
         title = _clean_line(fields["title"])
         if not title:
-            errors["title"] = ["Give your story a title."]
+            errors["title"] = [_("Give your story a title.")]
         elif len(title) > TITLE_MAX_LENGTH:
-            errors["title"] = [f"Keep the title to {TITLE_MAX_LENGTH} characters or fewer."]
+            errors["title"] = [
+                _("Keep the title to %(max)s characters or fewer.") % {"max": TITLE_MAX_LENGTH}
+            ]
         cleaned["title"] = title
     if "summary" in fields:
         summary = _clean_line(fields["summary"])
         if not summary:
-            errors["summary"] = ["Sum the story up in a sentence or two."]
+            errors["summary"] = [_("Sum the story up in a sentence or two.")]
         elif len(summary) > SUMMARY_MAX_LENGTH:
-            errors["summary"] = [f"Keep the summary to {SUMMARY_MAX_LENGTH} characters or fewer."]
+            errors["summary"] = [
+                _("Keep the summary to %(max)s characters or fewer.") % {"max": SUMMARY_MAX_LENGTH}
+            ]
         cleaned["summary"] = summary
     if "body" in fields:
         try:
@@ -146,7 +161,8 @@ def _validate(fields: dict, *, author, story: Story | None = None) -> dict:
         outcome = _clean_line(fields["outcome"])
         if len(outcome) > OUTCOME_MAX_LENGTH:
             errors["outcome"] = [
-                f"Keep the measured outcome to {OUTCOME_MAX_LENGTH} characters or fewer."
+                _("Keep the measured outcome to %(max)s characters or fewer.")
+                % {"max": OUTCOME_MAX_LENGTH}
             ]
         cleaned["outcome"] = outcome
     if "tags" in fields:
@@ -160,16 +176,23 @@ def _validate(fields: dict, *, author, story: Story | None = None) -> dict:
         moved = story is not None and story.community_id != getattr(community, "pk", None)
         if moved and not story.is_private:
             errors["community"] = [
-                "You can change the community only while the story is a draft. "
-                "Take it back to draft first."
+                _(
+                    "You can change the community only while the story is a draft. "
+                    "Take it back to draft first."
+                )
             ]
         elif community is not None and (story is None or moved):
             if community.status != Community.Status.ACTIVE:
-                errors["community"] = [f"{community.name} is not open for stories."]
+                errors["community"] = [
+                    _("%(community)s is not open for stories.") % {"community": community.name}
+                ]
             elif not can_post_in(author, community):
                 errors["community"] = [
-                    f"You can only tell stories in communities you belong to. "
-                    f"Join {community.name} first."
+                    _(
+                        "You can only tell stories in communities you belong to. "
+                        "Join %(community)s first."
+                    )
+                    % {"community": community.name}
                 ]
         cleaned["community"] = community
     if "pledges" in fields:
@@ -182,7 +205,7 @@ def _validate(fields: dict, *, author, story: Story | None = None) -> dict:
         if campaign is not None and not isinstance(campaign, Campaign):
             campaign = Campaign.objects.filter(pk=campaign).first()
             if campaign is None:
-                errors["campaign"] = ["There is no such campaign."]
+                errors["campaign"] = [_("There is no such campaign.")]
         cleaned["campaign"] = campaign
     if errors:
         raise ValidationError(errors)
@@ -198,25 +221,29 @@ def _visible_pledges(values, *, user) -> list[Pledge]:
         try:
             pk = int(pk)
         except (TypeError, ValueError):
-            raise ValidationError({"pledges": [f"“{value}” is not a pledge."]}) from None
+            raise ValidationError(
+                {"pledges": [_("“%(value)s” is not a pledge.") % {"value": value}]}
+            ) from None
         if pk not in ids:
             ids.append(pk)
     if len(ids) > PLEDGES_MAX:
-        raise ValidationError({"pledges": [f"Link {PLEDGES_MAX} pledges or fewer."]})
+        raise ValidationError(
+            {"pledges": [_("Link %(max)s pledges or fewer.") % {"max": PLEDGES_MAX}]}
+        )
     found = {p.pk: p for p in pledges_visible_to(user).filter(pk__in=ids)}
     missing = [pk for pk in ids if pk not in found]
     if missing:
         raise ValidationError(
             {
                 "pledges": [
-                    "You can only link pledges you can see. "
-                    + (
-                        "This pledge does not exist or is not visible to you: "
-                        if len(missing) == 1
-                        else "These pledges do not exist or are not visible to you: "
+                    ngettext(
+                        "You can only link pledges you can see. This pledge does not exist or "
+                        "is not visible to you: %(pledges)s.",
+                        "You can only link pledges you can see. These pledges do not exist or "
+                        "are not visible to you: %(pledges)s.",
+                        len(missing),
                     )
-                    + ", ".join(str(pk) for pk in missing)
-                    + "."
+                    % {"pledges": ", ".join(str(pk) for pk in missing)}
                 ]
             }
         )
@@ -267,6 +294,14 @@ def _event(story: Story, actor, action: str, note: str = "") -> StoryEvent:
     return StoryEvent.objects.create(story=story, actor=actor, action=action, note=note)
 
 
+def in_language_of(member, message, **params) -> str:
+    """`message` (a lazy translation) with `params`, in `member`'s language (English when
+    they chose none): a notification reads in its recipient's language, not in the
+    language of whoever caused it."""
+    with translation.override(getattr(member, "language", "") or settings.LANGUAGE_CODE):
+        return str(message) % params if params else str(message)
+
+
 def _story_url(story: Story) -> str:
     return story.get_absolute_url()
 
@@ -288,7 +323,7 @@ def story_create(
     campaign: Campaign | None = None,
 ) -> Story:
     """Start a story as a private draft."""
-    _require_signed_in(author, "write a story")
+    _require_signed_in(author, _("Log in to write a story."))
     cleaned = _validate(
         {
             "title": title,
@@ -328,10 +363,12 @@ def story_update(*, story: Story, actor, **changes) -> Story:
     """The author or an accepted co-author changes what the story says."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
-        raise ValidationError({name: ["This field cannot be changed."] for name in sorted(unknown)})
+        raise ValidationError(
+            {name: [_("This field cannot be changed.")] for name in sorted(unknown)}
+        )
     story = _lock(story)
     if not permissions.can_edit_story(actor, story):
-        raise PermissionDenied("Only the story's author and co-authors can change it.")
+        raise PermissionDenied(_("Only the story's author and co-authors can change it."))
     cleaned = _validate(changes, author=actor, story=story)
     # The pages it was on before the change are dropped too.
     shown_before = pages_of_story(story)
@@ -371,7 +408,7 @@ def story_publish(*, story: Story, actor) -> Story:
     submitted to the organisers instead."""
     story = _lock(story)
     if not permissions.can_manage_story(actor, story):
-        raise PermissionDenied("Only the story's author can publish it.")
+        raise PermissionDenied(_("Only the story's author can publish it."))
     if story.status in (Status.PUBLISHED, Status.SUBMITTED):
         return story
     now = timezone.now()
@@ -398,11 +435,11 @@ def story_withdraw(*, story: Story, actor) -> Story:
     """The author takes a submitted or published story back to a private draft."""
     story = _lock(story)
     if not permissions.can_manage_story(actor, story):
-        raise PermissionDenied("Only the story's author can take it back to draft.")
+        raise PermissionDenied(_("Only the story's author can take it back to draft."))
     if story.status == Status.DRAFT:
         return story
     if story.status == Status.RETURNED:
-        raise ValidationError("This story was returned to you and is already private.")
+        raise ValidationError(_("This story was returned to you and is already private."))
     story.status = Status.DRAFT
     story.is_featured = False
     story.featured_at = None
@@ -417,7 +454,7 @@ def story_delete(*, story: Story, actor) -> None:
     """The author deletes their story, with its comments and reactions."""
     story = _lock(story)
     if not permissions.can_manage_story(actor, story):
-        raise PermissionDenied("Only the story's author can delete it.")
+        raise PermissionDenied(_("Only the story's author can delete it."))
     story_changed(story)  # asked before the links go with it
     story.delete()
 
@@ -449,26 +486,35 @@ def story_review(*, story: Story, actor, publish: bool, note: str = "") -> Story
     story = _lock(story)
     if not permissions.can_review_story(actor, story):
         raise PermissionDenied(
-            "Only organisers of this story's community can review it."
+            _("Only organisers of this story's community can review it.")
             if story.community_id
-            else "Only platform admins can review this story."
+            else _("Only platform admins can review this story.")
         )
     note = (note or "").strip()
     if len(note) > REVIEW_NOTE_MAX_LENGTH:
         raise ValidationError(
-            {"note": [f"Keep the note to {_count(REVIEW_NOTE_MAX_LENGTH)} characters or fewer."]}
+            {
+                "note": [
+                    _("Keep the note to %(max)s characters or fewer.")
+                    % {"max": _count(REVIEW_NOTE_MAX_LENGTH)}
+                ]
+            }
         )
     target = Status.PUBLISHED if publish else Status.RETURNED
     if story.status == target:
         return story
     if story.status != Status.SUBMITTED:
         raise ValidationError(
-            f"Only stories waiting for review can be {'published' if publish else 'returned'}: "
-            f"this one is {story.get_status_display().lower()}."
+            (
+                _("Only stories waiting for review can be published: this one is %(status)s.")
+                if publish
+                else _("Only stories waiting for review can be returned: this one is %(status)s.")
+            )
+            % {"status": story.get_status_display().lower()}
         )
     if not publish and not note:
         raise ValidationError(
-            {"note": ["Tell the author what to change. They will see your note."]}
+            {"note": [_("Tell the author what to change. They will see your note.")]}
         )
     now = timezone.now()
     story.status = target
@@ -490,10 +536,12 @@ def story_review(*, story: Story, actor, publish: bool, note: str = "") -> Story
         kind=Kind.CONTENT_MODERATED,
         recipient=story.author,
         subject=story,
-        title=(
-            f"Your story “{story.title}” was published"
+        title=in_language_of(
+            story.author,
+            gettext_lazy("Your story “%(title)s” was published")
             if publish
-            else f"Your story “{story.title}” was returned with a note"
+            else gettext_lazy("Your story “%(title)s” was returned with a note"),
+            title=story.title,
         )[:200],
         body=note,
         url=_story_url(story),
@@ -509,14 +557,14 @@ def story_feature(*, story: Story, actor, featured: bool = True) -> Story:
     story = _lock(story)
     if not permissions.can_feature_story(actor, story):
         raise PermissionDenied(
-            "Only organisers of this story's community can feature it."
+            _("Only organisers of this story's community can feature it.")
             if story.community_id
-            else "Only platform admins can feature this story."
+            else _("Only platform admins can feature this story.")
         )
     if story.is_featured == featured:
         return story
     if featured and not story.is_public:
-        raise ValidationError("Only published stories that are not hidden can be featured.")
+        raise ValidationError(_("Only published stories that are not hidden can be featured."))
     story.is_featured = featured
     story.featured_at = timezone.now() if featured else None
     story.featured_by = actor if featured else None
@@ -534,11 +582,11 @@ def co_author_invite(*, story: Story, actor, member) -> CoAuthor:
     """The author invites another member to write the story with them."""
     story = _lock(story)
     if not permissions.can_manage_story(actor, story):
-        raise PermissionDenied("Only the story's author can invite co-authors.")
+        raise PermissionDenied(_("Only the story's author can invite co-authors."))
     if member is None or not member.is_active:
-        raise ValidationError({"member": ["We could not find that member."]})
+        raise ValidationError({"member": [_("We could not find that member.")]})
     if member.pk == story.author_id:
-        raise ValidationError({"member": ["You are the author already."]})
+        raise ValidationError({"member": [_("You are the author already.")]})
     co_author = CoAuthor.objects.select_for_update().filter(story=story, member=member).first()
     if co_author is not None and co_author.status in (
         CoAuthor.Status.INVITED,
@@ -561,9 +609,19 @@ def co_author_invite(*, story: Story, actor, member) -> CoAuthor:
         kind=Kind.CO_AUTHOR_INVITATION,
         recipient=member,
         subject=story,
-        title=f"{actor.name_for(member)} invited you to co-author “{story.title}”"[:200],
-        body="Accept to write the story together, or decline. Until you accept, the draft "
-        "stays private to its author.",
+        title=in_language_of(
+            member,
+            gettext_lazy("%(name)s invited you to co-author “%(title)s”"),
+            name=actor.name_for(member),
+            title=story.title,
+        )[:200],
+        body=in_language_of(
+            member,
+            gettext_lazy(
+                "Accept to write the story together, or decline. Until you accept, the draft "
+                "stays private to its author."
+            ),
+        ),
         url=reverse("stories:mine"),
         period=f"invitation-{int(now.timestamp())}",
     )
@@ -573,20 +631,20 @@ def co_author_invite(*, story: Story, actor, member) -> CoAuthor:
 @transaction.atomic
 def co_author_respond(*, story: Story, member, accept: bool) -> CoAuthor:
     """The invited member accepts or declines."""
-    _require_signed_in(member, "answer an invitation")
+    _require_signed_in(member, _("Log in to answer an invitation."))
     co_author = (
         CoAuthor.objects.select_for_update().filter(story_id=story.pk, member=member).first()
     )
     if co_author is None or co_author.status == CoAuthor.Status.REMOVED:
-        raise ValidationError("You have no invitation to co-author this story.")
+        raise ValidationError(_("You have no invitation to co-author this story."))
     target = CoAuthor.Status.ACCEPTED if accept else CoAuthor.Status.DECLINED
     if co_author.status == target:
         return co_author
     if co_author.status != CoAuthor.Status.INVITED:
         raise ValidationError(
-            "You have already declined this invitation. Ask the author to invite you again."
+            _("You have already declined this invitation. Ask the author to invite you again.")
             if co_author.status == CoAuthor.Status.DECLINED
-            else "You are already a co-author. Leave the story instead."
+            else _("You are already a co-author. Leave the story instead.")
         )
     co_author.status = target
     co_author.responded_at = timezone.now()
@@ -598,13 +656,13 @@ def co_author_respond(*, story: Story, member, accept: bool) -> CoAuthor:
 @transaction.atomic
 def co_author_remove(*, story: Story, actor, member) -> CoAuthor:
     """The author removes a co-author or withdraws an invitation; a co-author may leave."""
-    _require_signed_in(actor, "change co-authors")
+    _require_signed_in(actor, _("Log in to change co-authors."))
     story = _lock(story)
     if not (permissions.can_manage_story(actor, story) or actor.pk == member.pk):
-        raise PermissionDenied("Only the story's author can remove co-authors.")
+        raise PermissionDenied(_("Only the story's author can remove co-authors."))
     co_author = CoAuthor.objects.select_for_update().filter(story=story, member=member).first()
     if co_author is None:
-        raise ValidationError({"member": ["This member is not a co-author of the story."]})
+        raise ValidationError({"member": [_("This member is not a co-author of the story.")]})
     if co_author.status in (CoAuthor.Status.REMOVED, CoAuthor.Status.DECLINED):
         return co_author
     co_author.status = CoAuthor.Status.REMOVED
@@ -617,23 +675,29 @@ def co_author_remove(*, story: Story, actor, member) -> CoAuthor:
 # --- Reactions -------------------------------------------------------------------------
 
 
-def _refuse_unless_public(story: Story, what: str) -> None:
+def _refuse_unless_public(story: Story, *, hidden: str, unpublished: str) -> None:
+    """`hidden`, `unpublished`: what to tell the member when the story is hidden by the
+    moderators or not published yet."""
     if story.moderation_status == ModerationStatus.HIDDEN:
-        raise ValidationError(f"This story has been hidden by the moderators: {what} is closed.")
+        raise ValidationError(hidden)
     if story.status != Status.PUBLISHED or not story.is_published:
-        raise ValidationError(f"This story is not published yet: {what} opens when it is.")
+        raise ValidationError(unpublished)
 
 
 @transaction.atomic
 def reaction_add(*, story: Story, member) -> Reaction:
     """The member says the story inspired them: once, and never on their own story."""
-    _require_signed_in(member, "say a story inspired you")
+    _require_signed_in(member, _("Log in to say a story inspired you."))
     story = _lock(story)
-    _refuse_unless_public(story, "reacting")
+    _refuse_unless_public(
+        story,
+        hidden=_("This story has been hidden by the moderators: reacting is closed."),
+        unpublished=_("This story is not published yet: reacting opens when it is."),
+    )
     if permissions.can_edit_story(member, story):
-        raise ValidationError("You cannot react to a story you wrote.")
+        raise ValidationError(_("You cannot react to a story you wrote."))
     if Reaction.objects.filter(story=story, member=member).exists():
-        raise ValidationError("You have already said this story inspired you.")
+        raise ValidationError(_("You have already said this story inspired you."))
     reaction = Reaction.objects.create(story=story, member=member)
     story.inspired_count = F("inspired_count") + 1
     story.save(update_fields=["inspired_count"])
@@ -643,7 +707,12 @@ def reaction_add(*, story: Story, member) -> Reaction:
         kind=Kind.STORY_REACTION,
         recipient=story.author,
         subject=story,
-        title=f"{member.name_for(story.author)} was inspired by “{story.title}”"[:200],
+        title=in_language_of(
+            story.author,
+            gettext_lazy("%(name)s was inspired by “%(title)s”"),
+            name=member.name_for(story.author),
+            title=story.title,
+        )[:200],
         url=_story_url(story),
         # One notification per member, however often they take it back and react again.
         period=f"member-{member.pk}",
@@ -653,9 +722,9 @@ def reaction_add(*, story: Story, member) -> Reaction:
 
 @transaction.atomic
 def reaction_remove(*, story: Story, member) -> Story:
-    _require_signed_in(member, "change your reaction")
+    _require_signed_in(member, _("Log in to change your reaction."))
     story = _lock(story)
-    deleted, _ = Reaction.objects.filter(story=story, member=member).delete()
+    deleted, _by_model = Reaction.objects.filter(story=story, member=member).delete()
     if deleted:
         story.inspired_count = F("inspired_count") - deleted
         story.save(update_fields=["inspired_count"])
@@ -670,10 +739,15 @@ def reaction_remove(*, story: Story, member) -> Story:
 def _clean_comment(body: str | None) -> str:
     body = (body or "").replace("\r\n", "\n").strip()
     if not body:
-        raise ValidationError({"body": ["Write your comment. It cannot be empty."]})
+        raise ValidationError({"body": [_("Write your comment. It cannot be empty.")]})
     if len(body) > COMMENT_MAX_LENGTH:
         raise ValidationError(
-            {"body": [f"Keep your comment to {_count(COMMENT_MAX_LENGTH)} characters or fewer."]}
+            {
+                "body": [
+                    _("Keep your comment to %(max)s characters or fewer.")
+                    % {"max": _count(COMMENT_MAX_LENGTH)}
+                ]
+            }
         )
     return body
 
@@ -682,22 +756,31 @@ def _clean_comment(body: str | None) -> str:
 def comment_create(*, story: Story, author, body: str, parent: Comment | None = None) -> Comment:
     """Comment on a public story, or reply to a comment (a reply to a reply joins its
     thread, so threads stay one level deep)."""
-    _require_signed_in(author, "comment")
+    _require_signed_in(author, _("Log in to comment."))
     story = Story.objects.select_related("community", "author").get(pk=story.pk)
-    _refuse_unless_public(story, "commenting")
+    _refuse_unless_public(
+        story,
+        hidden=_("This story has been hidden by the moderators: commenting is closed."),
+        unpublished=_("This story is not published yet: commenting opens when it is."),
+    )
     if not can_post_in(author, story.community):
         raise PermissionDenied(
-            f"Only members of {story.community.name} can comment on its stories."
+            _("Only members of %(community)s can comment on its stories.")
+            % {"community": story.community.name}
         )
     body = _clean_comment(body)
     if parent is not None:
         if parent.story_id != story.pk:
-            raise ValidationError({"parent": ["You can only reply to comments on this story."]})
+            raise ValidationError({"parent": [_("You can only reply to comments on this story.")]})
         if parent.parent_id is not None:
             parent = parent.parent
         if parent.moderation_status == ModerationStatus.HIDDEN:
             raise ValidationError(
-                {"parent": ["That comment has been hidden by the moderators: reply to the story."]}
+                {
+                    "parent": [
+                        _("That comment has been hidden by the moderators: reply to the story.")
+                    ]
+                }
             )
     comment = Comment.objects.create(
         story=story,
@@ -727,10 +810,13 @@ def _tell_about_comment(comment: Comment, story: Story) -> None:
             kind=Kind.STORY_COMMENT,
             recipient=recipient,
             subject=story,
-            title=(
-                f"{comment.author.name_for(recipient)} replied to your comment on “{story.title}”"
+            title=in_language_of(
+                recipient,
+                gettext_lazy("%(name)s replied to your comment on “%(title)s”")
                 if is_reply
-                else f"{comment.author.name_for(recipient)} commented on “{story.title}”"
+                else gettext_lazy("%(name)s commented on “%(title)s”"),
+                name=comment.author.name_for(recipient),
+                title=story.title,
             )[:200],
             body=comment.body[:500],
             url=comment.get_absolute_url(),
@@ -741,13 +827,13 @@ def _tell_about_comment(comment: Comment, story: Story) -> None:
 @transaction.atomic
 def comment_update(*, comment: Comment, actor, body: str) -> Comment:
     """The comment's author corrects it within the editing window."""
-    _require_signed_in(actor, "change a comment")
+    _require_signed_in(actor, _("Log in to change a comment."))
     comment = Comment.objects.select_for_update().get(pk=comment.pk)
     if comment.author_id != actor.pk:
-        raise PermissionDenied("You can only change your own comments.")
+        raise PermissionDenied(_("You can only change your own comments."))
     if comment.moderation_status == ModerationStatus.HIDDEN:
         raise ValidationError(
-            "This comment has been hidden by the moderators and cannot be changed."
+            _("This comment has been hidden by the moderators and cannot be changed.")
         )
     body = _clean_comment(body)
     if body == comment.body:
@@ -755,8 +841,14 @@ def comment_update(*, comment: Comment, actor, body: str) -> Comment:
     if not permissions.can_edit_comment(actor, comment):
         minutes = int(permissions.comment_edit_window().total_seconds() // 60)
         raise ValidationError(
-            f"Comments can be changed for {minutes} minutes after posting. "
-            "Post a new comment to add to it."
+            ngettext(
+                "Comments can be changed for %(minutes)s minute after posting. "
+                "Post a new comment to add to it.",
+                "Comments can be changed for %(minutes)s minutes after posting. "
+                "Post a new comment to add to it.",
+                minutes,
+            )
+            % {"minutes": minutes}
         )
     comment.body = body
     comment.edited_at = timezone.now()

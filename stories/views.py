@@ -8,6 +8,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from communities import services as community_services
@@ -162,8 +164,10 @@ def create(request):
             if story is not None:
                 messages.success(
                     request,
-                    "Your story is saved as a draft. Only you and your co-authors can see it "
-                    "until you publish it.",
+                    _(
+                        "Your story is saved as a draft. Only you and your co-authors can see "
+                        "it until you publish it."
+                    ),
                 )
                 return redirect(story.get_absolute_url())
     else:
@@ -185,7 +189,7 @@ def create(request):
 def _editable(request, slug: str) -> Story:
     story = selectors.story_get_for(user=request.user, slug=slug)
     if not permissions.can_edit_story(request.user, story):
-        raise PermissionDenied("Only the story's author and co-authors can change it.")
+        raise PermissionDenied(_("Only the story's author and co-authors can change it."))
     return story
 
 
@@ -209,7 +213,7 @@ def edit(request, slug: str):
             form, services.story_update, story=story, actor=request.user, **_form_changes(form)
         )
     ):
-        messages.success(request, "Your changes are saved.")
+        messages.success(request, _("Your changes are saved."))
         return redirect(story.get_absolute_url())
     return render(request, "stories/form.jinja", {"form": form, "story": story})
 
@@ -223,11 +227,14 @@ def publish(request, slug: str):
         if story.status == Story.Status.SUBMITTED:
             messages.success(
                 request,
-                f"Your story is with the organisers of {story.community.name}. "
-                "They will publish it or return it to you with a note.",
+                _(
+                    "Your story is with the organisers of %(community)s. "
+                    "They will publish it or return it to you with a note."
+                )
+                % {"community": story.community.name},
             )
         else:
-            messages.success(request, "Your story is published. Thank you for telling it.")
+            messages.success(request, _("Your story is published. Thank you for telling it."))
     return redirect("stories:detail", slug=slug)
 
 
@@ -238,7 +245,7 @@ def withdraw(request, slug: str):
     _run(
         request,
         services.story_withdraw,
-        "Your story is a private draft again.",
+        _("Your story is a private draft again."),
         story=story,
         actor=request.user,
     )
@@ -249,20 +256,22 @@ def withdraw(request, slug: str):
 def delete(request, slug: str):
     story = _editable(request, slug)
     if not permissions.can_manage_story(request.user, story):
-        raise PermissionDenied("Only the story's author can delete it.")
+        raise PermissionDenied(_("Only the story's author can delete it."))
     if request.method == "POST":
         services.story_delete(story=story, actor=request.user)
-        messages.success(request, f"“{story.title}” is deleted.")
+        messages.success(request, _("“%(title)s” is deleted.") % {"title": story.title})
         return redirect("stories:mine")
     return render(
         request,
         "stories/confirm.jinja",
         {
             "story": story,
-            "title": f"Delete “{story.title}”?",
-            "lede": "The story, its comments and reactions are deleted for good. "
-            "If you only want to hide it for a while, take it back to draft instead.",
-            "button": "Delete the story",
+            "title": _("Delete “%(title)s”?") % {"title": story.title},
+            "lede": _(
+                "The story, its comments and reactions are deleted for good. "
+                "If you only want to hide it for a while, take it back to draft instead."
+            ),
+            "button": _("Delete the story"),
             "warning": True,
             "form": None,
         },
@@ -279,7 +288,7 @@ def co_authors(request, slug: str):
     form = CoAuthorInviteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if not can_manage:
-            raise PermissionDenied("Only the story's author can invite co-authors.")
+            raise PermissionDenied(_("Only the story's author can invite co-authors."))
         if form.is_valid() and call_service(
             form,
             services.co_author_invite,
@@ -288,7 +297,9 @@ def co_authors(request, slug: str):
             member=form.member,
         ):
             messages.success(
-                request, f"We have invited {form.member.name_for(request.user)} to co-author."
+                request,
+                _("We have invited %(name)s to co-author.")
+                % {"name": form.member.name_for(request.user)},
             )
             return redirect("stories:co_authors", slug=slug)
     return render(
@@ -309,12 +320,12 @@ def co_author_remove(request, slug: str, member_id: int):
     story = _editable(request, slug)
     member = User.objects.filter(pk=member_id).first()
     if member is None:
-        raise Http404("No such member.")
+        raise Http404(_("No such member."))
     leaving = member.pk == request.user.pk
     _run(
         request,
         services.co_author_remove,
-        "You have left the story." if leaving else "The co-author is removed.",
+        _("You have left the story.") if leaving else _("The co-author is removed."),
         story=story,
         actor=request.user,
         member=member,
@@ -329,14 +340,14 @@ def co_author_remove(request, slug: str, member_id: int):
 def co_author_respond(request, pk: int):
     story = Story.objects.filter(pk=pk).first()
     if story is None:
-        raise Http404("No such story.")
+        raise Http404(_("No such story."))
     accept = request.POST.get("answer") == "accept"
     co_author = _run(
         request,
         services.co_author_respond,
-        f"You are now a co-author of “{story.title}”."
+        _("You are now a co-author of “%(title)s”.") % {"title": story.title}
         if accept
-        else "You declined the invitation.",
+        else _("You declined the invitation."),
         story=story,
         member=request.user,
         accept=accept,
@@ -392,7 +403,7 @@ def comment_create(request, slug: str):
             .first()
         )
         if parent is None:
-            form.add_error(None, "The comment you replied to is no longer here.")
+            form.add_error(None, _("The comment you replied to is no longer here."))
     comment = None
     if form.is_valid():
         comment = call_service(
@@ -405,10 +416,11 @@ def comment_create(request, slug: str):
         )
     if comment is not None:
         if comment.is_published:
-            messages.success(request, "Your comment is posted.")
+            messages.success(request, _("Your comment is posted."))
         else:
             messages.success(
-                request, "Your comment is waiting for an organiser's approval before others see it."
+                request,
+                _("Your comment is waiting for an organiser's approval before others see it."),
             )
         return redirect(comment.get_absolute_url())
     context = _detail_context(request, story)
@@ -421,7 +433,7 @@ def comment_create(request, slug: str):
 def comment_edit(request, pk: int):
     comment = selectors.comment_get_for(user=request.user, pk=pk)
     if comment.author_id != request.user.pk:
-        raise PermissionDenied("You can only change your own comments.")
+        raise PermissionDenied(_("You can only change your own comments."))
     form = CommentForm(
         request.POST if request.method == "POST" else None, initial={"body": comment.body}
     )
@@ -437,7 +449,7 @@ def comment_edit(request, pk: int):
             body=form.cleaned_data["body"],
         )
     ):
-        messages.success(request, "Your comment is changed.")
+        messages.success(request, _("Your comment is changed."))
         return redirect(comment.get_absolute_url())
     return render(
         request,
@@ -458,20 +470,20 @@ def _target(request, kind: str, pk: int):
     if kind == "story":
         story = selectors.stories_visible_to(request.user).filter(pk=pk).first()
         if story is None:
-            raise Http404("No such story.")
+            raise Http404(_("No such story."))
         return story, story
     if kind == "comment":
         comment = selectors.comment_get_for(user=request.user, pk=pk)
         return comment, comment.story
-    raise Http404("No such content.")
+    raise Http404(_("No such content."))
 
 
 @login_required
 def flag(request, kind: str, pk: int):
     target, story = _target(request, kind, pk)
     form = ReasonForm(request.POST if request.method == "POST" else None)
-    form.fields["reason"].label = "What is wrong with it?"
-    form.fields["reason"].help_text = "The organisers will read this. The author will not."
+    form.fields["reason"].label = _("What is wrong with it?")
+    form.fields["reason"].help_text = _("The organisers will read this. The author will not.")
     if (
         request.method == "POST"
         and form.is_valid()
@@ -483,21 +495,48 @@ def flag(request, kind: str, pk: int):
             reason=form.cleaned_data["reason"],
         )
     ):
-        messages.success(request, "Thank you. The organisers will look at it.")
+        messages.success(request, _("Thank you. The organisers will look at it."))
         return redirect(target.get_absolute_url())
     return render(
         request,
         "stories/confirm.jinja",
         {
             "story": story,
-            "title": f"Report this {kind}",
-            "lede": "Tell the organisers if it breaks the community's guidelines, shares "
-            "someone's private information, or is unkind.",
-            "button": "Send the report",
+            "title": _("Report this story") if kind == "story" else _("Report this comment"),
+            "lede": _(
+                "Tell the organisers if it breaks the community's guidelines, shares "
+                "someone's private information, or is unkind."
+            ),
+            "button": _("Send the report"),
             "form": form,
             "quote": target.body if kind == "comment" else target.title,
         },
     )
+
+
+# What the moderation pages say, whole sentences for each kind of content and action.
+MODERATION_WORDING = {
+    ("story", "hide"): {
+        "title": gettext_lazy("Hide this story"),
+        "button": gettext_lazy("Hide the story"),
+        "done": gettext_lazy("The story is hidden."),
+    },
+    ("story", "restore"): {
+        "title": gettext_lazy("Restore this story"),
+        "button": gettext_lazy("Restore the story"),
+        "done": gettext_lazy("The story is visible again."),
+    },
+    ("comment", "hide"): {
+        "title": gettext_lazy("Hide this comment"),
+        "button": gettext_lazy("Hide the comment"),
+        "done": gettext_lazy("The comment is hidden."),
+    },
+    ("comment", "restore"): {
+        "title": gettext_lazy("Restore this comment"),
+        "button": gettext_lazy("Restore the comment"),
+        "done": gettext_lazy("The comment is visible again."),
+    },
+}
 
 
 @login_required
@@ -505,15 +544,15 @@ def moderate(request, kind: str, pk: int, action: str):
     """Hide or restore a story or comment: the communities app's moderation, with a reason."""
     target, story = _target(request, kind, pk)
     if not can_moderate(request.user, story.community):
-        raise PermissionDenied("Only the organisers of this story's community can moderate it.")
+        raise PermissionDenied(_("Only the organisers of this story's community can moderate it."))
     services_by_action = {
         "hide": community_services.content_hide,
         "restore": community_services.content_restore,
     }
     if action not in services_by_action:
-        raise Http404("No such action.")
+        raise Http404(_("No such action."))
     form = ReasonForm(request.POST if request.method == "POST" else None)
-    form.fields["reason"].help_text = "The author will see this."
+    form.fields["reason"].help_text = _("The author will see this.")
     if (
         request.method == "POST"
         and form.is_valid()
@@ -525,22 +564,20 @@ def moderate(request, kind: str, pk: int, action: str):
             reason=form.cleaned_data["reason"],
         )
     ):
-        messages.success(
-            request, f"The {kind} is {'hidden' if action == 'hide' else 'visible again'}."
-        )
+        messages.success(request, MODERATION_WORDING[kind, action]["done"])
         return redirect(target.get_absolute_url())
     return render(
         request,
         "stories/confirm.jinja",
         {
             "story": story,
-            "title": f"{action.capitalize()} this {kind}",
+            "title": MODERATION_WORDING[kind, action]["title"],
             "lede": (
-                "Hidden content is seen only by its author and the moderators."
+                _("Hidden content is seen only by its author and the moderators.")
                 if action == "hide"
-                else "Everyone who can read the story will see it again."
+                else _("Everyone who can read the story will see it again.")
             ),
-            "button": f"{action.capitalize()} the {kind}",
+            "button": MODERATION_WORDING[kind, action]["button"],
             "form": form,
             "quote": target.body if kind == "comment" else target.title,
             "warning": action == "hide",
@@ -561,7 +598,7 @@ def review_queue(request):
 def review(request, slug: str):
     story = selectors.story_get_for(user=request.user, slug=slug)
     if not permissions.can_review_story(request.user, story):
-        raise PermissionDenied("Only organisers of this story's community can review it.")
+        raise PermissionDenied(_("Only organisers of this story's community can review it."))
     form = ReviewForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         publish_it = form.cleaned_data["decision"] == "publish"
@@ -575,7 +612,9 @@ def review(request, slug: str):
         ):
             messages.success(
                 request,
-                "The story is published." if publish_it else "The story is returned to its author.",
+                _("The story is published.")
+                if publish_it
+                else _("The story is returned to its author."),
             )
             return redirect("stories:review_queue")
     return render(request, "stories/review.jinja", {"story": story, "form": form})
@@ -589,7 +628,7 @@ def feature(request, slug: str):
     _run(
         request,
         services.story_feature,
-        "The story is featured." if featured else "The story is no longer featured.",
+        _("The story is featured.") if featured else _("The story is no longer featured."),
         story=story,
         actor=request.user,
         featured=featured,
