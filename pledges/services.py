@@ -886,7 +886,7 @@ def nudge_due_soon(*, signature: Signature) -> bool:
 
 def nudge_no_check_in(*, signature: Signature, today: date) -> bool:
     pledge = signature.pledge
-    year, week, _ = today.isocalendar()
+    year, week, _weekday = today.isocalendar()
     _notification, created = notify(
         kind=Kind.NO_CHECK_IN,
         recipient=signature.member,
