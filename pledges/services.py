@@ -17,14 +17,15 @@ import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
 from communities.moderation import ModerationStatus, initial_status_for
 from communities.permissions import can_post_in
@@ -45,6 +46,7 @@ from pledges.models import (
 )
 from pledges.signals import commitment_done
 from radicals import page_purge
+from radicals.i18n import supported
 
 MAX_DUE_YEARS = 3
 DESCRIPTION_MAX_LENGTH = 5000
@@ -453,7 +455,12 @@ def tell_author_about_co_signers(*, pledge: Pledge | int, day: date) -> bool:
 
     pk = pledge.pk if isinstance(pledge, Pledge) else pledge
     cache.delete(_co_signers_notice_key(pk, day))
-    pledge = Pledge.objects.filter(pk=pk).only("pk", "title", "author_id").first()
+    pledge = (
+        Pledge.objects.filter(pk=pk)
+        .select_related("author")
+        .only("pk", "title", "author_id", "author__language")
+        .first()
+    )
     if pledge is None:
         return False
     start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
@@ -463,17 +470,19 @@ def tell_author_about_co_signers(*, pledge: Pledge | int, day: date) -> bool:
     ).count()
     if count == 0:
         return False
+    with translation.override(_language_of(pledge.author.language)):
+        title = _("New co-signers on your pledge")
+        body = ngettext(
+            "%(num)s person has co-signed “%(pledge)s” on %(day)s.",
+            "%(num)s people have co-signed “%(pledge)s” on %(day)s.",
+            count,
+        ) % {"num": count, "pledge": pledge.sentence, "day": _day(day)}
     notify(
         kind=Kind.NEW_CO_SIGNERS,
         recipient=get_user_model()(pk=pledge.author_id),
         subject=pledge,
-        title=gettext_lazy("New co-signers on your pledge"),
-        body=ngettext(
-            "%(num)s person has co-signed “%(pledge)s” on %(day)s.",
-            "%(num)s people have co-signed “%(pledge)s” on %(day)s.",
-            count,
-        )
-        % {"num": count, "pledge": pledge.sentence, "day": _day(day)},
+        title=title,
+        body=body,
         url=pledge.get_absolute_url(),
         period=day.isoformat(),
         update_body=True,
@@ -776,11 +785,20 @@ def pledge_recount(*, pledge: Pledge | int) -> Pledge:
 # --- Notifications to everyone who signed ---------------------------------------------
 
 
-def _signer_ids(pledge: Pledge, *, only_open: bool = False) -> list[int]:
+def _language_of(code: str | None) -> str:
+    """The language a member's notices are written in: theirs, else English."""
+    return supported(code) or settings.LANGUAGE_CODE
+
+
+def _signer_ids_by_language(pledge: Pledge, *, only_open: bool = False) -> dict[str, list[int]]:
+    """Everyone who signed, grouped by the language their notices are written in."""
     signatures = Signature.objects.filter(pledge=pledge)
     if only_open:
         signatures = signatures.filter(done_at__isnull=True)
-    return list(signatures.values_list("member_id", flat=True))
+    groups: dict[str, list[int]] = {}
+    for member_id, language in signatures.values_list("member_id", "member__language"):
+        groups.setdefault(_language_of(language), []).append(member_id)
+    return groups
 
 
 # The notices of a change of status are written to the outbox in the transaction that
@@ -812,72 +830,88 @@ def notify_pledge_lapsed(*, pledge: Pledge | int) -> int:
 def _notify_threshold_reached(pledge: Pledge) -> int:
     if pledge.status == Pledge.Status.GATHERING:
         return 0
-    return notify_many(
-        kind=Kind.THRESHOLD_REACHED,
-        recipient_ids=_signer_ids(pledge),
-        subject=pledge,
-        title=gettext_lazy("A pledge you signed is on"),
-        body=_(
-            "Enough people signed “%(pledge)s”: it is active for everyone who signed. "
-            "It is due by %(due)s."
-        )
-        % {"pledge": pledge.sentence, "due": _day(pledge.due_date)},
-        url=pledge.get_absolute_url(),
-    )
+    made = 0
+    for language, ids in _signer_ids_by_language(pledge).items():
+        with translation.override(language):
+            made += notify_many(
+                kind=Kind.THRESHOLD_REACHED,
+                recipient_ids=ids,
+                subject=pledge,
+                title=_("A pledge you signed is on"),
+                body=_(
+                    "Enough people signed “%(pledge)s”: it is active for everyone who signed. "
+                    "It is due by %(due)s."
+                )
+                % {"pledge": pledge.sentence, "due": _day(pledge.due_date)},
+                url=pledge.get_absolute_url(),
+            )
+    return made
 
 
 def _notify_threshold_failed(pledge: Pledge) -> int:
     if pledge.status != Pledge.Status.FAILED:
         return 0
-    return notify_many(
-        kind=Kind.THRESHOLD_FAILED,
-        recipient_ids=_signer_ids(pledge),
-        subject=pledge,
-        title=gettext_lazy("A pledge you signed did not reach its threshold"),
-        body=ngettext(
-            "“%(pledge)s” needed %(num)s other person by %(deadline)s and %(signed)s signed.",
-            "“%(pledge)s” needed %(num)s other people by %(deadline)s and %(signed)s signed.",
-            pledge.threshold,
-        )
-        % {
-            "pledge": pledge.sentence,
-            "num": pledge.threshold,
-            "deadline": _day(pledge.threshold_deadline),
-            "signed": pledge.co_signer_count,
-        },
-        url=pledge.get_absolute_url(),
-    )
+    made = 0
+    for language, ids in _signer_ids_by_language(pledge).items():
+        with translation.override(language):
+            made += notify_many(
+                kind=Kind.THRESHOLD_FAILED,
+                recipient_ids=ids,
+                subject=pledge,
+                title=_("A pledge you signed did not reach its threshold"),
+                body=ngettext(
+                    "“%(pledge)s” needed %(num)s other person by %(deadline)s and "
+                    "%(signed)s signed.",
+                    "“%(pledge)s” needed %(num)s other people by %(deadline)s and "
+                    "%(signed)s signed.",
+                    pledge.threshold,
+                )
+                % {
+                    "pledge": pledge.sentence,
+                    "num": pledge.threshold,
+                    "deadline": _day(pledge.threshold_deadline),
+                    "signed": pledge.co_signer_count,
+                },
+                url=pledge.get_absolute_url(),
+            )
+    return made
 
 
 def _notify_pledge_lapsed(pledge: Pledge) -> int:
     if pledge.status != Pledge.Status.COMPLETED:
         return 0
-    return notify_many(
-        kind=Kind.PLEDGE_LAPSED,
-        recipient_ids=_signer_ids(pledge, only_open=True),
-        subject=pledge,
-        title=gettext_lazy("A pledge you made passed its due date"),
-        body=_(
-            "“%(pledge)s” was due by %(due)s. Tell everyone how it went by marking your "
-            "commitment done."
-        )
-        % {"pledge": pledge.sentence, "due": _day(pledge.due_date)},
-        url=pledge.get_absolute_url(),
-    )
+    made = 0
+    for language, ids in _signer_ids_by_language(pledge, only_open=True).items():
+        with translation.override(language):
+            made += notify_many(
+                kind=Kind.PLEDGE_LAPSED,
+                recipient_ids=ids,
+                subject=pledge,
+                title=_("A pledge you made passed its due date"),
+                body=_(
+                    "“%(pledge)s” was due by %(due)s. Tell everyone how it went by marking "
+                    "your commitment done."
+                )
+                % {"pledge": pledge.sentence, "due": _day(pledge.due_date)},
+                url=pledge.get_absolute_url(),
+            )
+    return made
 
 
 def nudge_due_soon(*, signature: Signature) -> bool:
     pledge = signature.pledge
+    with translation.override(_language_of(signature.member.language)):
+        title = _("A pledge you made is due soon")
+        body = _(
+            "“%(pledge)s” is due by %(due)s. Post a check-in, or mark it done when you have "
+            "done it."
+        ) % {"pledge": pledge.sentence, "due": _day(pledge.due_date)}
     _notification, created = notify(
         kind=Kind.PLEDGE_DUE_SOON,
         recipient=signature.member,
         subject=pledge,
-        title=gettext_lazy("A pledge you made is due soon"),
-        body=_(
-            "“%(pledge)s” is due by %(due)s. Post a check-in, or mark it done when you have "
-            "done it."
-        )
-        % {"pledge": pledge.sentence, "due": _day(pledge.due_date)},
+        title=title,
+        body=body,
         url=pledge.get_absolute_url(),
         period=f"due:{pledge.due_date.isoformat()}",
     )
@@ -887,16 +921,18 @@ def nudge_due_soon(*, signature: Signature) -> bool:
 def nudge_no_check_in(*, signature: Signature, today: date) -> bool:
     pledge = signature.pledge
     year, week, _weekday = today.isocalendar()
+    with translation.override(_language_of(signature.member.language)):
+        title = _("How is your pledge going?")
+        body = _(
+            "You have not checked in on “%(pledge)s” for a while. A line about your progress "
+            "keeps everyone going."
+        ) % {"pledge": pledge.sentence}
     _notification, created = notify(
         kind=Kind.NO_CHECK_IN,
         recipient=signature.member,
         subject=pledge,
-        title=gettext_lazy("How is your pledge going?"),
-        body=_(
-            "You have not checked in on “%(pledge)s” for a while. A line about your progress "
-            "keeps everyone going."
-        )
-        % {"pledge": pledge.sentence},
+        title=title,
+        body=body,
         url=pledge.get_absolute_url(),
         period=f"{year}-W{week:02d}",
     )

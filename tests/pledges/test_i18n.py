@@ -348,3 +348,38 @@ def test_the_api_answers_in_the_readers_language(story, alice, charlie):
     assert "Ni allwch ei llofnodi." in str(withdrawn.json())
     english = api.post(f"/api/pledges/{story['withdrawn'].pk}/sign/")
     assert "You cannot sign it." in str(english.json())
+
+
+def test_notices_go_out_in_each_recipients_language(alice, bob, charlie, theme):
+    from notifications.models import Kind, Notification
+    from pledges import services
+
+    type(bob).objects.filter(pk=bob.pk).update(language="cy")
+    pledge = services.pledge_create(
+        author=alice,
+        title="ask every patient what matters",
+        theme=theme,
+        due_date=_soon(30),
+        threshold=2,
+        threshold_deadline=_soon(20),
+    )
+    services.pledge_sign(pledge=pledge, member=bob)
+    services.pledge_sign(pledge=pledge, member=charlie)
+
+    reached = {n.recipient_id: n for n in Notification.objects.filter(kind=Kind.THRESHOLD_REACHED)}
+    assert set(reached) == {alice.pk, bob.pk, charlie.pk}
+    assert reached[bob.pk].title == "Mae addewid a lofnodwyd gennych yn digwydd"
+    assert "Byddaf i’n ask every patient what matters" in reached[bob.pk].body
+    assert reached[charlie.pk].title == "A pledge you signed is on"
+    assert "I will ask every patient what matters" in reached[charlie.pk].body
+
+    signature = pledge.signatures.select_related("member", "pledge").get(member=bob)
+    assert services.nudge_no_check_in(signature=signature, today=timezone.localdate())
+    nudge = Notification.objects.get(kind=Kind.NO_CHECK_IN, recipient=bob)
+    assert nudge.title == "Sut mae eich addewid yn mynd?"
+
+    type(alice).objects.filter(pk=alice.pk).update(language="cy")
+    assert services.tell_author_about_co_signers(pledge=pledge.pk, day=timezone.localdate())
+    told = Notification.objects.get(kind=Kind.NEW_CO_SIGNERS, recipient=alice)
+    assert told.title == "Cyd-lofnodwyr newydd ar eich addewid"
+    assert told.body.startswith("Mae 2 o bobl wedi cyd-lofnodi")
