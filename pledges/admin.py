@@ -14,6 +14,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from kernel import caching
 from pledges import services
@@ -58,7 +60,8 @@ class PledgeAdminForm(forms.ModelForm):
         return cleaned
 
 
-def _run_on_each(modeladmin, request, queryset, action, done_message: str) -> None:
+def _run_on_each(modeladmin, request, queryset, action, done_message) -> None:
+    """`done_message(count)`: what to say of the pledges changed."""
     changed, refused = 0, []
     for pledge in queryset:
         try:
@@ -68,7 +71,7 @@ def _run_on_each(modeladmin, request, queryset, action, done_message: str) -> No
             message = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
             refused.append(f"#{pledge.pk}: {message}")
     if changed:
-        modeladmin.message_user(request, done_message.format(count=changed), messages.SUCCESS)
+        modeladmin.message_user(request, done_message(changed), messages.SUCCESS)
     for line in refused[:20]:
         modeladmin.message_user(request, line, messages.WARNING)
 
@@ -126,13 +129,13 @@ class PledgeAdmin(admin.ModelAdmin):
         "withdrawn_at",
     ]
     fieldsets = (
-        ("The pledge", {"fields": ("title", "description", "theme", "due_date")}),
+        (_("The pledge"), {"fields": ("title", "description", "theme", "due_date")}),
         (
-            "Where and for whom",
+            _("Where and for whom"),
             {"fields": ("author", "campaign", "community", "visibility")},
         ),
         (
-            "Threshold and lifecycle",
+            _("Threshold and lifecycle"),
             {
                 "fields": (
                     "threshold",
@@ -148,10 +151,10 @@ class PledgeAdmin(admin.ModelAdmin):
             },
         ),
         (
-            "Counts",
+            _("Counts"),
             {"fields": ("signer_count", "done_count", "total_quantity", "signatures_link")},
         ),
-        ("Moderation", {"fields": ("moderation_status", "moderation_reason")}),
+        (_("Moderation"), {"fields": ("moderation_status", "moderation_reason")}),
     )
     actions = ["withdraw", "apply_deadlines", "recount"]
 
@@ -164,14 +167,15 @@ class PledgeAdmin(admin.ModelAdmin):
             return [*services.EDITABLE_FIELDS, *self.readonly_fields]
         return self.readonly_fields
 
-    @admin.display(description="Signatures")
+    @admin.display(description=_("Signatures"))
     def signatures_link(self, pledge: Pledge) -> str:
         url = reverse("admin:pledges_signature_changelist")
         return format_html(
-            '<a href="{}?{}">See the {} signatures</a>',
+            '<a href="{}?{}">{}</a>',
             url,
             urlencode({"pledge__id__exact": pledge.pk}),
-            pledge.signer_count,
+            ngettext("See the %(num)s signature", "See the %(num)s signatures", pledge.signer_count)
+            % {"num": pledge.signer_count},
         )
 
     def save_model(self, request, obj, form, change) -> None:
@@ -179,27 +183,33 @@ class PledgeAdmin(admin.ModelAdmin):
         if changes:
             services.pledge_update(pledge=obj, actor=request.user, **changes)
 
-    @admin.action(description="Withdraw the selected pledges")
+    @admin.action(description=_("Withdraw the selected pledges"))
     def withdraw(self, request, queryset) -> None:
         _run_on_each(
             self,
             request,
             queryset,
             lambda pledge: services.pledge_withdraw(pledge=pledge, actor=request.user),
-            "{count} pledges withdrawn.",
+            lambda count: (
+                ngettext("%(num)s pledge withdrawn.", "%(num)s pledges withdrawn.", count)
+                % {"num": count}
+            ),
         )
 
-    @admin.action(description="Apply passed deadlines and due dates now")
+    @admin.action(description=_("Apply passed deadlines and due dates now"))
     def apply_deadlines(self, request, queryset) -> None:
         _run_on_each(
             self,
             request,
             queryset,
             lambda pledge: services.pledge_apply_deadlines(pledge=pledge),
-            "{count} pledges checked.",
+            lambda count: (
+                ngettext("%(num)s pledge checked.", "%(num)s pledges checked.", count)
+                % {"num": count}
+            ),
         )
 
-    @admin.action(description="Recount signers, done and measured totals")
+    @admin.action(description=_("Recount signers, done and measured totals"))
     def recount(self, request, queryset) -> None:
         with transaction.atomic():
             _run_on_each(
@@ -207,7 +217,10 @@ class PledgeAdmin(admin.ModelAdmin):
                 request,
                 queryset,
                 lambda pledge: services.pledge_recount(pledge=pledge),
-                "{count} pledges recounted.",
+                lambda count: (
+                    ngettext("%(num)s pledge recounted.", "%(num)s pledges recounted.", count)
+                    % {"num": count}
+                ),
             )
 
 

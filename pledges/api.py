@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
     OpenApiExample,
     extend_schema,
@@ -238,7 +239,7 @@ class PledgeCreateSerializer(StrictFieldsMixin, serializers.Serializer):
     title = serializers.CharField(
         allow_blank=True,
         trim_whitespace=True,
-        help_text='What you will do; the pledge reads "I will <title>".',
+        help_text=gettext_lazy('What you will do; the pledge reads "I will <title>".'),
     )
     description = serializers.CharField(allow_blank=True, required=False, default="")
     theme = serializers.SlugRelatedField(slug_field="slug", queryset=Theme.objects.all())
@@ -255,7 +256,9 @@ class PledgeCreateSerializer(StrictFieldsMixin, serializers.Serializer):
     threshold = serializers.IntegerField(
         required=False,
         allow_null=True,
-        help_text="How many OTHER people must sign before the pledge is on (1 to 10,000).",
+        help_text=gettext_lazy(
+            "How many OTHER people must sign before the pledge is on (1 to 10,000)."
+        ),
     )
     threshold_deadline = serializers.DateField(required=False, allow_null=True)
 
@@ -301,13 +304,16 @@ class CheckInCreateSerializer(StrictFieldsMixin, serializers.Serializer):
         decimal_places=2,
         required=False,
         allow_null=True,
-        help_text="A measured amount in the campaign's unit (for example miles), more than 0.",
+        help_text=gettext_lazy(
+            "A measured amount in the campaign's unit (for example miles), more than 0."
+        ),
     )
 
 
 class DoneSerializer(StrictFieldsMixin, serializers.Serializer):
     outcome = serializers.CharField(
-        allow_blank=True, help_text="One sentence about what you did and what changed."
+        allow_blank=True,
+        help_text=gettext_lazy("One sentence about what you did and what changed."),
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community
 from members.models import Organisation, Region
@@ -26,26 +27,28 @@ def _id_of(model, slug: str) -> int | None:
 
 class PledgeFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        label="Search pledges", method="filter_search", max_length=selectors.SEARCH_MAX_LENGTH
+        label=_("Search pledges"), method="filter_search", max_length=selectors.SEARCH_MAX_LENGTH
     )
-    campaign = django_filters.CharFilter(label="Campaign", method="filter_campaign", max_length=120)
+    campaign = django_filters.CharFilter(
+        label=_("Campaign"), method="filter_campaign", max_length=120
+    )
     community = django_filters.CharFilter(
-        label="Community", method="filter_community", max_length=120
+        label=_("Community"), method="filter_community", max_length=120
     )
-    theme = django_filters.CharFilter(label="Theme", method="filter_theme", max_length=80)
+    theme = django_filters.CharFilter(label=_("Theme"), method="filter_theme", max_length=80)
     status = django_filters.ChoiceFilter(
         choices=Pledge.Status.choices,
-        label="Status",
-        empty_label="Any status (except withdrawn)",
+        label=_("Status"),
+        empty_label=_("Any status (except withdrawn)"),
     )
     organisation = django_filters.CharFilter(
-        label="Organisation", method="filter_organisation", max_length=200
+        label=_("Organisation"), method="filter_organisation", max_length=200
     )
-    region = django_filters.CharFilter(label="Region", method="filter_region", max_length=100)
-    author = django_filters.NumberFilter(field_name="author_id", label="Author (member id)")
+    region = django_filters.CharFilter(label=_("Region"), method="filter_region", max_length=100)
+    author = django_filters.NumberFilter(field_name="author_id", label=_("Author (member id)"))
     sort = django_filters.ChoiceFilter(
         choices=selectors.Sort.CHOICES,
-        label="Sort by",
+        label=_("Sort by"),
         method="filter_sort",
         empty_label=None,
     )

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community
 from communities.selectors import member_community_ids
 from pledges import selectors, services
 from pledges.models import OUTCOME_MAX_LENGTH, THRESHOLD_MAX, Campaign, Pledge, Theme
+
+
+def _with_values(message, **values) -> str:
+    """A translated message with its placeholders filled in when it is read, in the
+    language of the request (form labels are made once, at import)."""
+    return lazy(lambda: str(message) % values, str)()
 
 
 class DateInput(forms.DateInput):
@@ -19,69 +28,78 @@ class DateInput(forms.DateInput):
 
 class PledgeForm(forms.Form):
     title = forms.CharField(
-        label="I will …",
-        help_text="What you will do, in a sentence. For example: “ask every patient what "
-        "matters to them today”.",
+        label=_("I will …"),
+        help_text=_(
+            "What you will do, in a sentence. For example: “ask every patient what "
+            "matters to them today”."
+        ),
         # The service measures the length and says so clearly, so the browser must
         # not cut off what was typed.
         widget=forms.TextInput(attrs={"data-pledge-title": ""}),
         required=False,
     )
     description = forms.CharField(
-        label="Tell people more (optional)",
-        help_text="Why it matters and how you will do it. You can use Markdown.",
+        label=_("Tell people more (optional)"),
+        help_text=_("Why it matters and how you will do it. You can use Markdown."),
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
     )
     theme = forms.ModelChoiceField(
         queryset=Theme.objects.none(),
-        label="Theme",
-        empty_label="Choose a theme",
-        error_messages={"required": "Choose a theme."},
+        label=_("Theme"),
+        empty_label=_("Choose a theme"),
+        error_messages={"required": _("Choose a theme.")},
     )
     due_date = forms.DateField(
-        label="I will do it by",
+        label=_("I will do it by"),
         widget=DateInput(),
         error_messages={
-            "required": "Enter the date you will do it by.",
-            "invalid": "Enter the due date as a real date, for example 31/3/2027.",
+            "required": _("Enter the date you will do it by."),
+            "invalid": _("Enter the due date as a real date, for example 31/3/2027."),
         },
     )
     threshold = forms.IntegerField(
-        label="…but only if this many other people will too (optional)",
-        help_text="Leave empty to start at once. With a number, your pledge starts when "
-        f"that many others sign it (1 to {THRESHOLD_MAX:,}).",
+        label=_("…but only if this many other people will too (optional)"),
+        help_text=_with_values(
+            _(
+                "Leave empty to start at once. With a number, your pledge starts when "
+                "that many others sign it (1 to %(max)s)."
+            ),
+            max=f"{THRESHOLD_MAX:,}",
+        ),
         required=False,
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "data-pledge-threshold": ""}),
-        error_messages={"invalid": "Enter the number of other people as a whole number."},
+        error_messages={"invalid": _("Enter the number of other people as a whole number.")},
     )
     threshold_deadline = forms.DateField(
-        label="Deadline for others to join (optional)",
-        help_text="If not enough people have signed by then, the pledge does not go ahead. "
-        "Leave empty to use the due date.",
+        label=_("Deadline for others to join (optional)"),
+        help_text=_(
+            "If not enough people have signed by then, the pledge does not go ahead. "
+            "Leave empty to use the due date."
+        ),
         required=False,
         widget=DateInput(),
-        error_messages={"invalid": "Enter the deadline as a real date, for example 28/2/2027."},
+        error_messages={"invalid": _("Enter the deadline as a real date, for example 28/2/2027.")},
     )
     campaign = forms.ModelChoiceField(
         queryset=Campaign.objects.none(),
-        label="Campaign (optional)",
+        label=_("Campaign (optional)"),
         required=False,
-        empty_label="No campaign",
+        empty_label=_("No campaign"),
     )
     community = forms.ModelChoiceField(
         queryset=Community.objects.none(),
-        label="Community (optional)",
+        label=_("Community (optional)"),
         required=False,
-        empty_label="No community",
-        help_text="A community you belong to, whose organisers look after the pledge.",
+        empty_label=_("No community"),
+        help_text=_("A community you belong to, whose organisers look after the pledge."),
     )
     visibility = forms.ChoiceField(
-        label="Who can see your pledge",
+        label=_("Who can see your pledge"),
         choices=Pledge.Visibility.choices,
         initial=Pledge.Visibility.PUBLIC,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose who can see your pledge."},
+        error_messages={"required": _("Choose who can see your pledge.")},
     )
 
     def __init__(self, *args, user=None, **kwargs):
@@ -115,9 +133,9 @@ class PledgeEditForm(forms.Form):
     description = PledgeForm.base_fields["description"]
     theme = forms.ModelChoiceField(
         queryset=Theme.objects.all(),
-        label="Theme",
-        empty_label="Choose a theme",
-        error_messages={"required": "Choose a theme."},
+        label=_("Theme"),
+        empty_label=_("Choose a theme"),
+        error_messages={"required": _("Choose a theme.")},
     )
     due_date = PledgeForm.base_fields["due_date"]
 
@@ -127,30 +145,32 @@ class PledgeEditForm(forms.Form):
 
 class CheckInForm(forms.Form):
     note = forms.CharField(
-        label="How is it going?",
+        label=_("How is it going?"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
     )
     quantity = forms.DecimalField(
-        label="Quantity",
+        label=_("Quantity"),
         required=False,
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
-        error_messages={"invalid": "Enter the quantity as a number."},
+        error_messages={"invalid": _("Enter the quantity as a number.")},
     )
 
     def __init__(self, *args, unit: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         if unit:
-            self.fields["quantity"].label = f"How many {unit} (optional)"
+            self.fields["quantity"].label = gettext("How many %(unit)s (optional)") % {"unit": unit}
         else:
             del self.fields["quantity"]
 
 
 class DoneForm(forms.Form):
     outcome = forms.CharField(
-        label="What happened?",
-        help_text=f"One sentence about what you did and what changed "
-        f"(up to {OUTCOME_MAX_LENGTH} characters).",
+        label=_("What happened?"),
+        help_text=_with_values(
+            _("One sentence about what you did and what changed (up to %(max)s characters)."),
+            max=OUTCOME_MAX_LENGTH,
+        ),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
     )

@@ -4,6 +4,7 @@ registered in PledgesConfig.ready(), and the clean-up when a member is deleted."
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from communities.page_sections import CommunitySection
 from kernel import caching
@@ -14,9 +15,9 @@ from pledges import selectors
 def home_totals(*, request) -> list[dict]:
     totals = selectors.platform_totals()
     return [
-        {"label": "pledges made", "value": totals["pledges"], "order": 10},
-        {"label": "co-signs", "value": totals["co_signs"], "order": 11},
-        {"label": "commitments done", "value": totals["done"], "order": 12},
+        {"label": _("pledges made"), "value": totals["pledges"], "order": 10},
+        {"label": _("co-signs"), "value": totals["co_signs"], "order": 11},
+        {"label": _("commitments done"), "value": totals["done"], "order": 12},
     ]
 
 
@@ -31,7 +32,7 @@ def profile_pledges(*, request, member) -> ProfileSection | None:
     if not made and not signed and not is_self:
         return None
     return ProfileSection(
-        title="Pledges",
+        title=_("Pledges"),
         template="pledges/_profile_section.jinja",
         context={"member": member, "made": made, "signed": signed, "is_self": is_self},
         order=20,
@@ -46,7 +47,7 @@ def community_pledges(*, request, community) -> CommunitySection:
         community=community, viewer=request.user, limit=COMMUNITY_ITEMS
     )
     return CommunitySection(
-        title="Pledges",
+        title=_("Pledges"),
         template="pledges/_community_section.jinja",
         context={"community": community, "pledges": pledges},
         order=20,

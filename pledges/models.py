@@ -18,6 +18,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from communities.moderation import Moderated
 
@@ -47,15 +49,19 @@ def search_vector() -> SearchVector:
 class Theme(models.Model):
     """What a pledge is about ("Patient experience", "Safety"…), a list admins keep."""
 
-    name = models.CharField(max_length=80, unique=True)
-    slug = models.SlugField(max_length=80, unique=True)
-    description = models.CharField(max_length=300, blank=True)
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    description = models.CharField(_("description"), max_length=300, blank=True)
     is_active = models.BooleanField(
-        default=True, help_text="Inactive themes stay on old pledges but are not offered."
+        _("offered"),
+        default=True,
+        help_text=_("Inactive themes stay on old pledges but are not offered."),
     )
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("theme")
+        verbose_name_plural = _("themes")
 
     def __str__(self) -> str:
         return self.name
@@ -64,23 +70,29 @@ class Theme(models.Model):
 class Campaign(models.Model):
     """A time-boxed drive for pledges, such as Change Day, run by admins."""
 
-    name = models.CharField(max_length=120, unique=True)
-    slug = models.SlugField(max_length=120, unique=True)
-    description = models.TextField(max_length=5000, blank=True)
-    starts_on = models.DateField()
-    ends_on = models.DateField()
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    description = models.TextField(_("description"), max_length=5000, blank=True)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
     target = models.PositiveIntegerField(
-        null=True, blank=True, help_text="How many pledges the campaign hopes for (optional)."
+        _("target"),
+        null=True,
+        blank=True,
+        help_text=_("How many pledges the campaign hopes for (optional)."),
     )
     unit = models.CharField(
+        _("unit"),
         max_length=30,
         blank=True,
-        help_text='The unit of measured outcomes, for example "miles" (optional).',
+        help_text=_('The unit of measured outcomes, for example "miles" (optional).'),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         ordering = ["-starts_on", "name"]
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_on__gte=models.F("starts_on")),
@@ -101,63 +113,85 @@ class Campaign(models.Model):
 
 class Pledge(Moderated):
     class Status(models.TextChoices):
-        GATHERING = "gathering", "Gathering signers"
-        ACTIVE = "active", "Active"
-        COMPLETED = "completed", "Completed"
-        FAILED = "failed", "Did not reach its threshold"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        GATHERING = "gathering", _("Gathering signers")
+        ACTIVE = "active", _("Active")
+        COMPLETED = "completed", _("Completed")
+        FAILED = "failed", _("Did not reach its threshold")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     class Visibility(models.TextChoices):
-        PUBLIC = "public", "Everyone"
-        COMMUNITY = "community", "Members of the community only"
+        PUBLIC = "public", _("Everyone")
+        COMMUNITY = "community", _("Members of the community only")
 
     OPEN_STATUSES = (Status.GATHERING, Status.ACTIVE)
 
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pledges"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="pledges",
+        verbose_name=_("author"),
     )
     title = models.CharField(
-        max_length=TITLE_MAX_LENGTH, help_text='What you will do: it reads "I will …".'
+        _("title"),
+        max_length=TITLE_MAX_LENGTH,
+        help_text=_('What you will do: it reads "I will …".'),
     )
-    description = models.TextField(max_length=5000, blank=True)
-    theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="pledges")
+    description = models.TextField(_("description"), max_length=5000, blank=True)
+    theme = models.ForeignKey(
+        Theme, on_delete=models.PROTECT, related_name="pledges", verbose_name=_("theme")
+    )
     campaign = models.ForeignKey(
-        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="pledges"
+        Campaign,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="pledges",
+        verbose_name=_("campaign"),
     )
     community = models.ForeignKey(
         "communities.Community",
+        verbose_name=_("community"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="pledges",
     )
     visibility = models.CharField(
-        max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
+        _("who can see it"), max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
     )
-    due_date = models.DateField()
+    due_date = models.DateField(_("due date"))
     threshold = models.PositiveIntegerField(
+        _("threshold"),
         null=True,
         blank=True,
-        help_text="How many other people must sign before the pledge is on (empty: no threshold).",
+        help_text=_(
+            "How many other people must sign before the pledge is on (empty: no threshold)."
+        ),
     )
-    threshold_deadline = models.DateField(null=True, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    threshold_deadline = models.DateField(_("deadline for others to join"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
 
-    signer_count = models.PositiveIntegerField(default=1, editable=False)
-    done_count = models.PositiveIntegerField(default=0, editable=False)
+    signer_count = models.PositiveIntegerField(_("signers"), default=1, editable=False)
+    done_count = models.PositiveIntegerField(_("done"), default=0, editable=False)
     total_quantity = models.DecimalField(
-        max_digits=14, decimal_places=2, default=Decimal("0"), editable=False
+        _("measured total"), max_digits=14, decimal_places=2, default=Decimal("0"), editable=False
     )
 
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
-    activated_at = models.DateTimeField(null=True, blank=True, editable=False)
-    completed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    failed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("made at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    activated_at = models.DateTimeField(_("started at"), null=True, blank=True, editable=False)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True, editable=False)
+    failed_at = models.DateTimeField(
+        _("threshold missed at"), null=True, blank=True, editable=False
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("pledge")
+        verbose_name_plural = _("pledges")
         indexes = [
             # The wall's three sorts, each with an id tiebreak for keyset-friendly order.
             # The columns the visibility rule and the default filter test ride along
@@ -220,14 +254,18 @@ class Pledge(Moderated):
 
     @property
     def sentence(self) -> str:
-        return f"I will {self.title}"
+        # Translators: a pledge as it reads; %(title)s is what the member typed.
+        return gettext("I will %(title)s") % {"title": self.title}
 
     @property
     def threshold_sentence(self) -> str:
         if not self.threshold:
             return ""
-        people = "other person" if self.threshold == 1 else "other people"
-        return f"but only if {self.threshold} {people} will too"
+        return ngettext(
+            "but only if %(num)s other person will too",
+            "but only if %(num)s other people will too",
+            self.threshold,
+        ) % {"num": self.threshold}
 
     @property
     def co_signer_count(self) -> int:
@@ -263,18 +301,25 @@ class Pledge(Moderated):
 class Signature(models.Model):
     """One member's commitment to a pledge; the author's is the first."""
 
-    pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="signatures")
-    member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pledge_signatures"
+    pledge = models.ForeignKey(
+        Pledge, on_delete=models.CASCADE, related_name="signatures", verbose_name=_("pledge")
     )
-    is_author = models.BooleanField(default=False)
-    signed_at = models.DateTimeField(default=timezone.now)
-    last_check_in_at = models.DateTimeField(null=True, blank=True)
-    done_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.CharField(max_length=OUTCOME_MAX_LENGTH, blank=True)
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="pledge_signatures",
+        verbose_name=_("member"),
+    )
+    is_author = models.BooleanField(_("made the pledge"), default=False)
+    signed_at = models.DateTimeField(_("signed at"), default=timezone.now)
+    last_check_in_at = models.DateTimeField(_("last check-in at"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    outcome = models.CharField(_("what happened"), max_length=OUTCOME_MAX_LENGTH, blank=True)
 
     class Meta:
         ordering = ["signed_at", "id"]
+        verbose_name = _("signature")
+        verbose_name_plural = _("signatures")
         constraints = [
             models.UniqueConstraint(fields=["pledge", "member"], name="pledges_signature_unique"),
         ]
@@ -284,7 +329,10 @@ class Signature(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.member} signed {self.pledge_id}"
+        return gettext("%(member)s signed pledge %(pledge)s") % {
+            "member": self.member,
+            "pledge": self.pledge_id,
+        }
 
     @property
     def is_done(self) -> bool:
@@ -294,17 +342,25 @@ class Signature(models.Model):
 class CheckIn(Moderated):
     """A progress note from someone who signed, optionally with a measured quantity."""
 
-    pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="check_ins")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pledge_check_ins"
+    pledge = models.ForeignKey(
+        Pledge, on_delete=models.CASCADE, related_name="check_ins", verbose_name=_("pledge")
     )
-    note = models.TextField(max_length=2000)
-    quantity = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="pledge_check_ins",
+        verbose_name=_("author"),
+    )
+    note = models.TextField(_("note"), max_length=2000)
+    quantity = models.DecimalField(
+        _("quantity"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    created_at = models.DateTimeField(_("posted at"), default=timezone.now)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name = "check-in"
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
         indexes = [
             models.Index(fields=["pledge", "-created_at", "-id"], name="pledges_checkin_recent")
         ]
@@ -316,7 +372,10 @@ class CheckIn(Moderated):
         ]
 
     def __str__(self) -> str:
-        return f"Check-in by {self.author} on {self.pledge_id}"
+        return gettext("Check-in by %(author)s on pledge %(pledge)s") % {
+            "author": self.author,
+            "pledge": self.pledge_id,
+        }
 
     def get_absolute_url(self) -> str:
         return f"{self.pledge.get_absolute_url()}#check-in-{self.pk}"

@@ -17,6 +17,8 @@ from django.db import connection
 from django.db.models import CharField, Count, Q, QuerySet, Sum, Value
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from communities.moderation import ModerationStatus, visible_q
 from communities.selectors import member_community_ids, organised_community_ids
@@ -90,7 +92,7 @@ def pledge_get_for(*, user, pk: int, related: bool = True) -> Pledge:
         )
     pledge = queryset.first()
     if pledge is None or not can_see_pledge(user, pledge):
-        raise Http404("No such pledge.")
+        raise Http404(_("No such pledge."))
     return pledge
 
 
@@ -114,9 +116,9 @@ class Sort:
     MOST_SIGNED = "most_signed"
     ENDING_SOON = "ending_soon"
     CHOICES = [
-        (NEWEST, "Newest"),
-        (MOST_SIGNED, "Most signed"),
-        (ENDING_SOON, "Ending soon"),
+        (NEWEST, gettext_lazy("Newest")),
+        (MOST_SIGNED, gettext_lazy("Most signed")),
+        (ENDING_SOON, gettext_lazy("Ending soon")),
     ]
     # Each order ends in an id tiebreak so pages never overlap, and each has its index.
     ORDERS = {
@@ -399,7 +401,7 @@ def campaigns_open(today: date | None = None) -> QuerySet[Campaign]:
 def campaign_get(*, slug: str) -> Campaign:
     campaign = Campaign.objects.filter(slug=slug).first()
     if campaign is None:
-        raise Http404("No such campaign.")
+        raise Http404(_("No such campaign."))
     return campaign
 
 

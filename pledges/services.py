@@ -17,11 +17,15 @@ import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from communities.moderation import ModerationStatus, initial_status_for
 from communities.permissions import can_post_in
@@ -42,6 +46,7 @@ from pledges.models import (
     Theme,
 )
 from pledges.signals import commitment_done
+from radicals.i18n import supported
 
 MAX_DUE_YEARS = 3
 DESCRIPTION_MAX_LENGTH = 5000
@@ -57,6 +62,11 @@ NOTE_MAX_LENGTH = 2000
 _SAYS_I_WILL = re.compile(r"^(i will|i'll|i’ll)\b[\s.…]*", re.IGNORECASE)
 
 
+def _day(value: date) -> str:
+    """A date as people read it, in the language being written ("31 March 2027")."""
+    return date_format(value, "j F Y")
+
+
 def clean_title(title: str | None) -> str:
     """The part after "I will": people often type the words themselves, so drop them."""
     text = " ".join((title or "").split())
@@ -66,22 +76,25 @@ def clean_title(title: str | None) -> str:
 
 def title_errors(title: str) -> list[str]:
     if not title:
-        return ["Enter what you will do, for example “ask every patient what matters to them”."]
+        return [_("Enter what you will do, for example “ask every patient what matters to them”.")]
     if len(title) > TITLE_MAX_LENGTH:
         return [
-            f"Keep what you will do to {TITLE_MAX_LENGTH} characters or fewer "
-            f"(it has {len(title):,}). Put the detail in the description."
+            _(
+                "Keep what you will do to %(max)s characters or fewer (it has %(count)s). "
+                "Put the detail in the description."
+            )
+            % {"max": TITLE_MAX_LENGTH, "count": f"{len(title):,}"}
         ]
     return []
 
 
 def _due_date_errors(due_date: date | None, today: date) -> list[str]:
     if due_date is None:
-        return ["Enter the date you will do it by."]
+        return [_("Enter the date you will do it by.")]
     if due_date <= today:
-        return ["The due date must be in the future."]
+        return [_("The due date must be in the future.")]
     if due_date > today + timedelta(days=365 * MAX_DUE_YEARS + 1):
-        return [f"The due date must be within {MAX_DUE_YEARS} years."]
+        return [_("The due date must be within %(years)s years.") % {"years": MAX_DUE_YEARS}]
     return []
 
 
@@ -92,21 +105,24 @@ def _threshold_errors(
     if threshold is None:
         if deadline is not None:
             errors["threshold_deadline"] = [
-                "Say how many other people must join you, or leave the deadline empty."
+                _("Say how many other people must join you, or leave the deadline empty.")
             ]
         return errors
     if threshold < 1:
-        errors["threshold"] = ["The number of other people must be at least 1."]
+        errors["threshold"] = [_("The number of other people must be at least 1.")]
     elif threshold > THRESHOLD_MAX:
-        errors["threshold"] = [f"The number of other people must be {THRESHOLD_MAX:,} or fewer."]
+        errors["threshold"] = [
+            _("The number of other people must be %(max)s or fewer.")
+            % {"max": f"{THRESHOLD_MAX:,}"}
+        ]
     if deadline is not None:
         if deadline <= today:
             errors["threshold_deadline"] = [
-                "The deadline for others to join must be in the future."
+                _("The deadline for others to join must be in the future.")
             ]
         elif due_date is not None and deadline > due_date:
             errors["threshold_deadline"] = [
-                "The deadline for others to join must be on or before the due date."
+                _("The deadline for others to join must be on or before the due date.")
             ]
     return errors
 
@@ -123,14 +139,16 @@ def _lock(pledge: Pledge | int) -> Pledge:
 
 
 def _status_refusal(pledge: Pledge, action: str) -> str:
+    """Why the pledge's status stops `action` (a whole sentence: "You cannot sign it."),
+    in two sentences, so each translates whole."""
     reasons = {
-        Pledge.Status.GATHERING: "is still gathering signers",
-        Pledge.Status.ACTIVE: "is active",
-        Pledge.Status.COMPLETED: "has been completed",
-        Pledge.Status.FAILED: "did not reach its threshold in time",
-        Pledge.Status.WITHDRAWN: "was withdrawn by its author",
+        Pledge.Status.GATHERING: _("This pledge is still gathering signers."),
+        Pledge.Status.ACTIVE: _("This pledge is active."),
+        Pledge.Status.COMPLETED: _("This pledge has been completed."),
+        Pledge.Status.FAILED: _("This pledge did not reach its threshold in time."),
+        Pledge.Status.WITHDRAWN: _("This pledge was withdrawn by its author."),
     }
-    return f"This pledge {reasons[pledge.status]}, so you cannot {action}."
+    return f"{reasons[pledge.status]} {action}"
 
 
 # --- Making and editing ------------------------------------------------------------
@@ -154,7 +172,7 @@ def pledge_create(
     signers until `threshold` other people have signed, by `threshold_deadline`
     (the due date when none is given). The author is signer one."""
     if author is None or not author.is_authenticated:
-        raise PermissionDenied("Sign in to make a pledge.")
+        raise PermissionDenied(_("Sign in to make a pledge."))
     today = timezone.localdate()
     title = clean_title(title)
     description = (description or "").strip()
@@ -164,23 +182,36 @@ def pledge_create(
     }
     if len(description) > DESCRIPTION_MAX_LENGTH:
         errors["description"] = [
-            f"Keep the description to {DESCRIPTION_MAX_LENGTH:,} characters or fewer."
+            _("Keep the description to %(max)s characters or fewer.")
+            % {"max": f"{DESCRIPTION_MAX_LENGTH:,}"}
         ]
     if theme is None:
-        errors["theme"] = ["Choose a theme."]
+        errors["theme"] = [_("Choose a theme.")]
     elif not theme.is_active:
-        errors["theme"] = [f"The theme “{theme}” is no longer offered: choose another."]
+        errors["theme"] = [
+            _("The theme “%(theme)s” is no longer offered: choose another.") % {"theme": theme}
+        ]
     if campaign is not None and not campaign.is_open(today):
         errors["campaign"] = [
-            f"{campaign} runs from {campaign.starts_on:%-d %B %Y} to "
-            f"{campaign.ends_on:%-d %B %Y}: pledges can join it only while it runs."
+            _(
+                "%(campaign)s runs from %(start)s to %(end)s: pledges can join it only "
+                "while it runs."
+            )
+            % {
+                "campaign": campaign,
+                "start": _day(campaign.starts_on),
+                "end": _day(campaign.ends_on),
+            }
         ]
     if visibility not in Pledge.Visibility.values:
-        errors["visibility"] = ["Choose who can see your pledge."]
+        errors["visibility"] = [_("Choose who can see your pledge.")]
     elif visibility == Pledge.Visibility.COMMUNITY and community is None:
-        errors["visibility"] = ["Choose the community whose members can see this pledge."]
+        errors["visibility"] = [_("Choose the community whose members can see this pledge.")]
     if community is not None and not can_post_in(author, community):
-        errors["community"] = [f"You can only pledge in communities you belong to ({community})."]
+        errors["community"] = [
+            _("You can only pledge in communities you belong to (%(community)s).")
+            % {"community": community}
+        ]
     errors.update(_threshold_errors(threshold, threshold_deadline, due_date, today))
     _raise_if(errors)
 
@@ -200,7 +231,7 @@ def pledge_create(
         .exists()
     ):
         raise ValidationError(
-            {"title": ["You have already made this pledge: it is on the wall, with your name."]}
+            {"title": [_("You have already made this pledge: it is on the wall, with your name.")]}
         )
     gathering = threshold is not None
     pledge = Pledge.objects.create(
@@ -239,7 +270,7 @@ def validate_pledge_changes(*, pledge: Pledge, changes: dict) -> dict:
     """Check edits to an open pledge and return them cleaned; raises ValidationError.
     pledge_update runs it under the lock; the admin form runs it to show errors."""
     if not pledge.is_open:
-        raise ValidationError(_status_refusal(pledge, "change it"))
+        raise ValidationError(_status_refusal(pledge, _("You cannot change it.")))
     changes = dict(changes)
     today = timezone.localdate()
     errors: dict[str, list[str]] = {}
@@ -250,14 +281,17 @@ def validate_pledge_changes(*, pledge: Pledge, changes: dict) -> dict:
         changes["description"] = (changes["description"] or "").strip()
         if len(changes["description"]) > DESCRIPTION_MAX_LENGTH:
             errors["description"] = [
-                f"Keep the description to {DESCRIPTION_MAX_LENGTH:,} characters or fewer."
+                _("Keep the description to %(max)s characters or fewer.")
+                % {"max": f"{DESCRIPTION_MAX_LENGTH:,}"}
             ]
     if "theme" in changes:
         theme = changes["theme"]
         if theme is None:
-            errors["theme"] = ["Choose a theme."]
+            errors["theme"] = [_("Choose a theme.")]
         elif not theme.is_active and theme.pk != pledge.theme_id:
-            errors["theme"] = [f"The theme “{theme}” is no longer offered: choose another."]
+            errors["theme"] = [
+                _("The theme “%(theme)s” is no longer offered: choose another.") % {"theme": theme}
+            ]
     if "due_date" in changes and changes["due_date"] != pledge.due_date:
         due_date = changes["due_date"]
         errors["due_date"] = _due_date_errors(due_date, today)
@@ -268,8 +302,11 @@ def validate_pledge_changes(*, pledge: Pledge, changes: dict) -> dict:
             and due_date < pledge.threshold_deadline
         ):
             errors["due_date"] = [
-                "The due date must be on or after the deadline for others to join "
-                f"({pledge.threshold_deadline:%-d %B %Y})."
+                _(
+                    "The due date must be on or after the deadline for others to join "
+                    "(%(deadline)s)."
+                )
+                % {"deadline": _day(pledge.threshold_deadline)}
             ]
     _raise_if(errors)
     return changes
@@ -281,7 +318,10 @@ def pledge_update(*, pledge: Pledge, actor, **changes) -> Pledge:
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(
-            {name: ["This cannot be changed after the pledge is made."] for name in sorted(unknown)}
+            {
+                name: [_("This cannot be changed after the pledge is made.")]
+                for name in sorted(unknown)
+            }
         )
     pledge = _lock(pledge)
     if (
@@ -289,7 +329,7 @@ def pledge_update(*, pledge: Pledge, actor, **changes) -> Pledge:
         or not actor.is_authenticated
         or (actor.pk != pledge.author_id and not actor.is_staff)
     ):
-        raise PermissionDenied("Only the author can change this pledge.")
+        raise PermissionDenied(_("Only the author can change this pledge."))
     changes = validate_pledge_changes(pledge=pledge, changes=changes)
     changed = [name for name, value in changes.items() if getattr(pledge, name) != value]
     if not changed:
@@ -331,11 +371,11 @@ def pledge_sign(*, pledge: Pledge | int, member) -> Signature:
     insert: the unique constraint is the last line of defence. The author hears about
     their co-signers from a task after the commit (`co_signers_notice_after`)."""
     if member is None or not member.is_authenticated:
-        raise PermissionDenied("Sign in to co-sign a pledge.")
+        raise PermissionDenied(_("Sign in to co-sign a pledge."))
     pk = pledge.pk if isinstance(pledge, Pledge) else pledge
     pledge = next(iter(Pledge.objects.raw(_LOCK_PLEDGE_SQL, [pk])), None)
     if pledge is None:
-        raise Pledge.DoesNotExist("No such pledge.")
+        raise Pledge.DoesNotExist(_("No such pledge."))
     with connection.cursor() as cursor:
         cursor.execute(_SIGNATURE_OF_SQL, [pledge.pk, member.pk])
         found = cursor.fetchone()
@@ -344,13 +384,17 @@ def pledge_sign(*, pledge: Pledge | int, member) -> Signature:
         existing.pledge = pledge
         return existing
     if not selectors.can_see_pledge(member, pledge):
-        raise PermissionDenied("This pledge is only for members of its community.")
+        raise PermissionDenied(_("This pledge is only for members of its community."))
     if pledge.moderation_status != ModerationStatus.PUBLISHED:
-        raise ValidationError("This pledge is waiting for a moderator, so it cannot be signed yet.")
+        raise ValidationError(
+            _("This pledge is waiting for a moderator, so it cannot be signed yet.")
+        )
     if not pledge.is_open:
-        raise ValidationError(_status_refusal(pledge, "sign it"))
+        raise ValidationError(_status_refusal(pledge, _("You cannot sign it.")))
     if pledge.community_id and not can_post_in(member, pledge.community):
-        raise PermissionDenied(f"Join {pledge.community} to sign its pledges.")
+        raise PermissionDenied(
+            _("Join %(community)s to sign its pledges.") % {"community": pledge.community}
+        )
 
     now = timezone.now()
     signature = Signature.objects.create(pledge=pledge, member=member, signed_at=now)
@@ -418,7 +462,12 @@ def tell_author_about_co_signers(*, pledge: Pledge | int, day: date) -> bool:
 
     pk = pledge.pk if isinstance(pledge, Pledge) else pledge
     cache.delete(_co_signers_notice_key(pk, day))
-    pledge = Pledge.objects.filter(pk=pk).only("pk", "title", "author_id").first()
+    pledge = (
+        Pledge.objects.filter(pk=pk)
+        .select_related("author")
+        .only("pk", "title", "author_id", "author__language")
+        .first()
+    )
     if pledge is None:
         return False
     start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
@@ -428,13 +477,19 @@ def tell_author_about_co_signers(*, pledge: Pledge | int, day: date) -> bool:
     ).count()
     if count == 0:
         return False
-    people = "person has" if count == 1 else "people have"
+    with translation.override(_language_of(pledge.author.language)):
+        title = _("New co-signers on your pledge")
+        body = ngettext(
+            "%(num)s person has co-signed “%(pledge)s” on %(day)s.",
+            "%(num)s people have co-signed “%(pledge)s” on %(day)s.",
+            count,
+        ) % {"num": count, "pledge": pledge.sentence, "day": _day(day)}
     notify(
         kind=Kind.NEW_CO_SIGNERS,
         recipient=get_user_model()(pk=pledge.author_id),
         subject=pledge,
-        title="New co-signers on your pledge",
-        body=f"{count} {people} co-signed “{pledge.sentence}” on {day:%-d %B %Y}.",
+        title=title,
+        body=body,
         url=pledge.get_absolute_url(),
         period=day.isoformat(),
         update_body=True,
@@ -446,20 +501,20 @@ def tell_author_about_co_signers(*, pledge: Pledge | int, day: date) -> bool:
 def pledge_unsign(*, pledge: Pledge, member) -> Pledge:
     """Take back a signature while the pledge is open. The author withdraws instead."""
     if member is None or not member.is_authenticated:
-        raise PermissionDenied("Sign in to change your signature.")
+        raise PermissionDenied(_("Sign in to change your signature."))
     pledge = _lock(pledge)
     signature = Signature.objects.filter(pledge=pledge, member=member).first()
     if signature is None:
         return pledge
     if signature.is_author:
         raise ValidationError(
-            "You made this pledge, so you are its first signer: withdraw the pledge instead."
+            _("You made this pledge, so you are its first signer: withdraw the pledge instead.")
         )
     if not pledge.is_open:
-        raise ValidationError(_status_refusal(pledge, "remove your signature"))
+        raise ValidationError(_status_refusal(pledge, _("You cannot remove your signature.")))
     if signature.is_done:
         raise ValidationError(
-            "You have marked your commitment done, so your signature stays on the pledge."
+            _("You have marked your commitment done, so your signature stays on the pledge.")
         )
     signature.delete()
     pledge.signer_count -= 1
@@ -493,11 +548,11 @@ def pledge_fail_threshold(*, pledge: Pledge | int, today: date | None = None) ->
     if pledge.status == Pledge.Status.FAILED:
         return pledge
     if pledge.status != Pledge.Status.GATHERING:
-        raise ValidationError(_status_refusal(pledge, "mark it as failed"))
+        raise ValidationError(_status_refusal(pledge, _("You cannot mark it as failed.")))
     if pledge.threshold_deadline is None or pledge.threshold_deadline >= today:
         raise ValidationError(
-            f"The deadline for others to join ({pledge.threshold_deadline:%-d %B %Y}) "
-            "has not passed yet."
+            _("The deadline for others to join (%(deadline)s) has not passed yet.")
+            % {"deadline": _day(pledge.threshold_deadline) if pledge.threshold_deadline else ""}
         )
     now = timezone.now()
     pledge.status = Pledge.Status.FAILED
@@ -535,12 +590,14 @@ def pledge_complete(*, pledge: Pledge | int, today: date | None = None) -> Pledg
     if pledge.status == Pledge.Status.COMPLETED:
         return pledge
     if pledge.status != Pledge.Status.ACTIVE:
-        raise ValidationError(_status_refusal(pledge, "complete it"))
+        raise ValidationError(_status_refusal(pledge, _("You cannot complete it.")))
     lapsed = pledge.due_date < today
     if not lapsed and not _everyone_done(pledge):
         raise ValidationError(
-            "This pledge is complete when its due date has passed or everyone who signed "
-            "has marked it done."
+            _(
+                "This pledge is complete when its due date has passed or everyone who signed "
+                "has marked it done."
+            )
         )
     _complete(pledge, at=timezone.now(), lapsed=lapsed)
     return pledge
@@ -555,11 +612,11 @@ def pledge_withdraw(*, pledge: Pledge, actor) -> Pledge:
         or not actor.is_authenticated
         or (actor.pk != pledge.author_id and not actor.is_staff)
     ):
-        raise PermissionDenied("Only the author can withdraw this pledge.")
+        raise PermissionDenied(_("Only the author can withdraw this pledge."))
     if pledge.status == Pledge.Status.WITHDRAWN:
         return pledge
     if not pledge.is_open:
-        raise ValidationError(_status_refusal(pledge, "withdraw it"))
+        raise ValidationError(_status_refusal(pledge, _("You cannot withdraw it.")))
     now = timezone.now()
     pledge.status = Pledge.Status.WITHDRAWN
     pledge.withdrawn_at = now
@@ -593,9 +650,9 @@ def _parse_quantity(quantity) -> Decimal | None:
     try:
         value = Decimal(str(quantity))
     except (InvalidOperation, ValueError) as exc:
-        raise ValidationError({"quantity": ["Enter the quantity as a number."]}) from exc
+        raise ValidationError({"quantity": [_("Enter the quantity as a number.")]}) from exc
     if not value.is_finite():
-        raise ValidationError({"quantity": ["Enter the quantity as a number."]})
+        raise ValidationError({"quantity": [_("Enter the quantity as a number.")]})
     return value
 
 
@@ -603,32 +660,44 @@ def _parse_quantity(quantity) -> Decimal | None:
 def check_in_create(*, pledge: Pledge, author, note: str, quantity=None) -> CheckIn:
     """A signer posts progress, optionally with a measured quantity in the campaign's unit."""
     if author is None or not author.is_authenticated:
-        raise PermissionDenied("Sign in to check in.")
+        raise PermissionDenied(_("Sign in to check in."))
     pledge = _lock(pledge)
     signature = Signature.objects.select_for_update().filter(pledge=pledge, member=author).first()
     if signature is None:
-        raise ValidationError("Only people who signed this pledge can check in. Sign it first.")
+        raise ValidationError(_("Only people who signed this pledge can check in. Sign it first."))
     if not pledge.is_open:
-        raise ValidationError(_status_refusal(pledge, "check in on it"))
+        raise ValidationError(_status_refusal(pledge, _("You cannot check in on it.")))
     if pledge.community_id and not can_post_in(author, pledge.community):
-        raise PermissionDenied(f"Only members of {pledge.community} can post there.")
+        raise PermissionDenied(
+            _("Only members of %(community)s can post there.") % {"community": pledge.community}
+        )
     note = (note or "").strip()
     errors: dict[str, list[str]] = {}
     if not note:
-        errors["note"] = ["Write a few words about your progress."]
+        errors["note"] = [_("Write a few words about your progress.")]
     elif len(note) > NOTE_MAX_LENGTH:
-        errors["note"] = [f"Keep your check-in to {NOTE_MAX_LENGTH:,} characters or fewer."]
+        errors["note"] = [
+            _("Keep your check-in to %(max)s characters or fewer.")
+            % {"max": f"{NOTE_MAX_LENGTH:,}"}
+        ]
     value = _parse_quantity(quantity)
     if value is not None:
         unit = pledge.campaign.unit if pledge.campaign_id else ""
         if not unit:
-            errors["quantity"] = ["This pledge has no measured unit, so leave the quantity empty."]
+            errors["quantity"] = [
+                _("This pledge has no measured unit, so leave the quantity empty.")
+            ]
         elif value <= 0:
-            errors["quantity"] = [f"Enter a number of {unit} more than 0, or leave it empty."]
+            errors["quantity"] = [
+                _("Enter a number of %(unit)s more than 0, or leave it empty.") % {"unit": unit}
+            ]
         elif value > QUANTITY_MAX:
-            errors["quantity"] = [f"Enter a number of {unit} no more than {QUANTITY_MAX:,}."]
+            errors["quantity"] = [
+                _("Enter a number of %(unit)s no more than %(max)s.")
+                % {"unit": unit, "max": f"{QUANTITY_MAX:,}"}
+            ]
         elif value != value.quantize(Decimal("0.01")):
-            errors["quantity"] = ["Enter the quantity with at most 2 decimal places."]
+            errors["quantity"] = [_("Enter the quantity with at most 2 decimal places.")]
     _raise_if(errors)
     now = timezone.now()
     check_in = CheckIn.objects.create(
@@ -657,28 +726,39 @@ def signature_mark_done(*, pledge: Pledge, member, outcome: str) -> Signature:
     """A signer marks their own commitment done, in a sentence. When everyone who signed
     is done, the pledge is completed."""
     if member is None or not member.is_authenticated:
-        raise PermissionDenied("Sign in to mark your commitment done.")
+        raise PermissionDenied(_("Sign in to mark your commitment done."))
     pledge = _lock(pledge)
     signature = Signature.objects.select_for_update().filter(pledge=pledge, member=member).first()
     if signature is None:
-        raise ValidationError("Only people who signed this pledge can mark it done. Sign it first.")
+        raise ValidationError(
+            _("Only people who signed this pledge can mark it done. Sign it first.")
+        )
     signature.pledge = pledge
     if signature.is_done:
         return signature
     if pledge.status == Pledge.Status.GATHERING:
         needed = pledge.signers_still_needed
-        people = "person signs" if needed == 1 else "people sign"
         raise ValidationError(
-            f"This pledge is still gathering signers: it starts when {needed} more {people}."
+            ngettext(
+                "This pledge is still gathering signers: it starts when %(num)s more person signs.",
+                "This pledge is still gathering signers: it starts when %(num)s more people sign.",
+                needed,
+            )
+            % {"num": needed}
         )
     if pledge.status not in (Pledge.Status.ACTIVE, Pledge.Status.COMPLETED):
-        raise ValidationError(_status_refusal(pledge, "mark it done"))
+        raise ValidationError(_status_refusal(pledge, _("You cannot mark it done.")))
     outcome = " ".join((outcome or "").split())
     if not outcome:
-        raise ValidationError({"outcome": ["Say in a sentence what happened."]})
+        raise ValidationError({"outcome": [_("Say in a sentence what happened.")]})
     if len(outcome) > OUTCOME_MAX_LENGTH:
         raise ValidationError(
-            {"outcome": [f"Keep what happened to {OUTCOME_MAX_LENGTH} characters or fewer."]}
+            {
+                "outcome": [
+                    _("Keep what happened to %(max)s characters or fewer.")
+                    % {"max": OUTCOME_MAX_LENGTH}
+                ]
+            }
         )
     now = timezone.now()
     signature.done_at = now
@@ -720,11 +800,20 @@ def pledge_recount(*, pledge: Pledge | int) -> Pledge:
 # --- Notifications to everyone who signed ---------------------------------------------
 
 
-def _signer_ids(pledge: Pledge, *, only_open: bool = False) -> list[int]:
+def _language_of(code: str | None) -> str:
+    """The language a member's notices are written in: theirs, else English."""
+    return supported(code) or settings.LANGUAGE_CODE
+
+
+def _signer_ids_by_language(pledge: Pledge, *, only_open: bool = False) -> dict[str, list[int]]:
+    """Everyone who signed, grouped by the language their notices are written in."""
     signatures = Signature.objects.filter(pledge=pledge)
     if only_open:
         signatures = signatures.filter(done_at__isnull=True)
-    return list(signatures.values_list("member_id", flat=True))
+    groups: dict[str, list[int]] = {}
+    for member_id, language in signatures.values_list("member_id", "member__language"):
+        groups.setdefault(_language_of(language), []).append(member_id)
+    return groups
 
 
 # The notices of a change of status are written to the outbox in the transaction that
@@ -756,54 +845,88 @@ def notify_pledge_lapsed(*, pledge: Pledge | int) -> int:
 def _notify_threshold_reached(pledge: Pledge) -> int:
     if pledge.status == Pledge.Status.GATHERING:
         return 0
-    return notify_many(
-        kind=Kind.THRESHOLD_REACHED,
-        recipient_ids=_signer_ids(pledge),
-        subject=pledge,
-        title="A pledge you signed is on",
-        body=f"Enough people signed “{pledge.sentence}”: it is active for everyone who "
-        f"signed. It is due by {pledge.due_date:%-d %B %Y}.",
-        url=pledge.get_absolute_url(),
-    )
+    made = 0
+    for language, ids in _signer_ids_by_language(pledge).items():
+        with translation.override(language):
+            made += notify_many(
+                kind=Kind.THRESHOLD_REACHED,
+                recipient_ids=ids,
+                subject=pledge,
+                title=_("A pledge you signed is on"),
+                body=_(
+                    "Enough people signed “%(pledge)s”: it is active for everyone who signed. "
+                    "It is due by %(due)s."
+                )
+                % {"pledge": pledge.sentence, "due": _day(pledge.due_date)},
+                url=pledge.get_absolute_url(),
+            )
+    return made
 
 
 def _notify_threshold_failed(pledge: Pledge) -> int:
     if pledge.status != Pledge.Status.FAILED:
         return 0
-    return notify_many(
-        kind=Kind.THRESHOLD_FAILED,
-        recipient_ids=_signer_ids(pledge),
-        subject=pledge,
-        title="A pledge you signed did not reach its threshold",
-        body=f"“{pledge.sentence}” needed {pledge.threshold} other people by "
-        f"{pledge.threshold_deadline:%-d %B %Y} and {pledge.co_signer_count} signed.",
-        url=pledge.get_absolute_url(),
-    )
+    made = 0
+    for language, ids in _signer_ids_by_language(pledge).items():
+        with translation.override(language):
+            made += notify_many(
+                kind=Kind.THRESHOLD_FAILED,
+                recipient_ids=ids,
+                subject=pledge,
+                title=_("A pledge you signed did not reach its threshold"),
+                body=ngettext(
+                    "“%(pledge)s” needed %(num)s other person by %(deadline)s and "
+                    "%(signed)s signed.",
+                    "“%(pledge)s” needed %(num)s other people by %(deadline)s and "
+                    "%(signed)s signed.",
+                    pledge.threshold,
+                )
+                % {
+                    "pledge": pledge.sentence,
+                    "num": pledge.threshold,
+                    "deadline": _day(pledge.threshold_deadline),
+                    "signed": pledge.co_signer_count,
+                },
+                url=pledge.get_absolute_url(),
+            )
+    return made
 
 
 def _notify_pledge_lapsed(pledge: Pledge) -> int:
     if pledge.status != Pledge.Status.COMPLETED:
         return 0
-    return notify_many(
-        kind=Kind.PLEDGE_LAPSED,
-        recipient_ids=_signer_ids(pledge, only_open=True),
-        subject=pledge,
-        title="A pledge you made passed its due date",
-        body=f"“{pledge.sentence}” was due by {pledge.due_date:%-d %B %Y}. "
-        "Tell everyone how it went by marking your commitment done.",
-        url=pledge.get_absolute_url(),
-    )
+    made = 0
+    for language, ids in _signer_ids_by_language(pledge, only_open=True).items():
+        with translation.override(language):
+            made += notify_many(
+                kind=Kind.PLEDGE_LAPSED,
+                recipient_ids=ids,
+                subject=pledge,
+                title=_("A pledge you made passed its due date"),
+                body=_(
+                    "“%(pledge)s” was due by %(due)s. Tell everyone how it went by marking "
+                    "your commitment done."
+                )
+                % {"pledge": pledge.sentence, "due": _day(pledge.due_date)},
+                url=pledge.get_absolute_url(),
+            )
+    return made
 
 
 def nudge_due_soon(*, signature: Signature) -> bool:
     pledge = signature.pledge
-    _, created = notify(
+    with translation.override(_language_of(signature.member.language)):
+        title = _("A pledge you made is due soon")
+        body = _(
+            "“%(pledge)s” is due by %(due)s. Post a check-in, or mark it done when you have "
+            "done it."
+        ) % {"pledge": pledge.sentence, "due": _day(pledge.due_date)}
+    _notification, created = notify(
         kind=Kind.PLEDGE_DUE_SOON,
         recipient=signature.member,
         subject=pledge,
-        title="A pledge you made is due soon",
-        body=f"“{pledge.sentence}” is due by {pledge.due_date:%-d %B %Y}. "
-        "Post a check-in, or mark it done when you have done it.",
+        title=title,
+        body=body,
         url=pledge.get_absolute_url(),
         period=f"due:{pledge.due_date.isoformat()}",
     )
@@ -812,14 +935,19 @@ def nudge_due_soon(*, signature: Signature) -> bool:
 
 def nudge_no_check_in(*, signature: Signature, today: date) -> bool:
     pledge = signature.pledge
-    year, week, _ = today.isocalendar()
-    _, created = notify(
+    year, week, _weekday = today.isocalendar()
+    with translation.override(_language_of(signature.member.language)):
+        title = _("How is your pledge going?")
+        body = _(
+            "You have not checked in on “%(pledge)s” for a while. A line about your progress "
+            "keeps everyone going."
+        ) % {"pledge": pledge.sentence}
+    _notification, created = notify(
         kind=Kind.NO_CHECK_IN,
         recipient=signature.member,
         subject=pledge,
-        title="How is your pledge going?",
-        body=f"You have not checked in on “{pledge.sentence}” for a while. "
-        "A line about your progress keeps everyone going.",
+        title=title,
+        body=body,
         url=pledge.get_absolute_url(),
         period=f"{year}-W{week:02d}",
     )

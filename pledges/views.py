@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -192,12 +193,12 @@ def _signature_action(request, pk: int, *, signing: bool):
             signature = services.pledge_sign(pledge=pk, member=request.user)
             pledge = signature.pledge
             if not selectors.can_see_pledge(request.user, pledge):
-                raise Http404("No such pledge.")  # signed once, no longer theirs to see
+                raise Http404(_("No such pledge."))  # signed once, no longer theirs to see
         else:
             pledge = services.pledge_unsign(pledge=pledge, member=request.user)
             signature = None
     except Pledge.DoesNotExist:
-        raise Http404("No such pledge.") from None
+        raise Http404(_("No such pledge.")) from None
     except (ValidationError, PermissionDenied) as exc:
         error = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
         pledge = _load_for_action(request, pk)  # 404 for a pledge they may not see
@@ -211,9 +212,9 @@ def _signature_action(request, pk: int, *, signing: bool):
     if error:
         messages.error(request, error)
     elif signing:
-        messages.success(request, "You have signed this pledge. Thank you for joining in.")
+        messages.success(request, _("You have signed this pledge. Thank you for joining in."))
     else:
-        messages.success(request, "Your signature has been removed.")
+        messages.success(request, _("Your signature has been removed."))
     return redirect(pledge.get_absolute_url())
 
 
@@ -247,18 +248,27 @@ def create(request):
                 if pledge.moderation_status == ModerationStatus.PENDING:
                     messages.success(
                         request,
-                        "Your pledge is made. It will appear to others once an organiser "
-                        "of the community has approved it.",
+                        _(
+                            "Your pledge is made. It will appear to others once an organiser "
+                            "of the community has approved it."
+                        ),
                     )
                 elif pledge.status == Pledge.Status.GATHERING:
-                    people = "person signs" if pledge.threshold == 1 else "people sign"
                     messages.success(
                         request,
-                        "Your pledge is made. Share it: it starts when "
-                        f"{pledge.threshold} other {people}.",
+                        ngettext(
+                            "Your pledge is made. Share it: it starts when %(num)s other "
+                            "person signs.",
+                            "Your pledge is made. Share it: it starts when %(num)s other "
+                            "people sign.",
+                            pledge.threshold,
+                        )
+                        % {"num": pledge.threshold},
                     )
                 else:
-                    messages.success(request, "Your pledge is made. Share it so others join you.")
+                    messages.success(
+                        request, _("Your pledge is made. Share it so others join you.")
+                    )
                 return redirect(pledge.get_absolute_url())
     else:
         form = PledgeForm(user=request.user)
@@ -270,7 +280,7 @@ def create(request):
 def edit(request, pk: int):
     pledge = selectors.pledge_get_for(user=request.user, pk=pk)
     if not permissions.can_edit_pledge(request.user, pledge):
-        raise PermissionDenied("Only the author can change an open pledge.")
+        raise PermissionDenied(_("Only the author can change an open pledge."))
     initial = {name: getattr(pledge, name) for name in services.EDITABLE_FIELDS}
     form = PledgeEditForm(request.POST or None, initial=initial)
     if (
@@ -280,7 +290,7 @@ def edit(request, pk: int):
             form, services.pledge_update, pledge=pledge, actor=request.user, **form.cleaned_data
         )
     ):
-        messages.success(request, "Your pledge has been saved.")
+        messages.success(request, _("Your pledge has been saved."))
         return redirect(pledge.get_absolute_url())
     return render(request, "pledges/edit.jinja", {"form": form, "pledge": pledge})
 
@@ -289,7 +299,7 @@ def edit(request, pk: int):
 def withdraw(request, pk: int):
     pledge = selectors.pledge_get_for(user=request.user, pk=pk)
     if not permissions.can_withdraw_pledge(request.user, pledge):
-        raise PermissionDenied("Only the author can withdraw an open pledge.")
+        raise PermissionDenied(_("Only the author can withdraw an open pledge."))
     error = None
     if request.method == "POST":
         try:
@@ -298,7 +308,7 @@ def withdraw(request, pk: int):
             error = exc.messages[0]
         else:
             messages.success(
-                request, "Your pledge has been withdrawn. It stays, shown as withdrawn."
+                request, _("Your pledge has been withdrawn. It stays, shown as withdrawn.")
             )
             return redirect(pledge.get_absolute_url())
     return render(request, "pledges/withdraw.jinja", {"pledge": pledge, "error": error})
@@ -322,9 +332,9 @@ def check_in(request, pk: int):
         )
         if created is not None:
             if created.moderation_status == ModerationStatus.PENDING:
-                messages.success(request, "Thank you. Your check-in will show once approved.")
+                messages.success(request, _("Thank you. Your check-in will show once approved."))
             else:
-                messages.success(request, "Thank you for checking in.")
+                messages.success(request, _("Thank you for checking in."))
             return redirect(f"{pledge.get_absolute_url()}#check-ins")
     return render(request, "pledges/check_in.jinja", {"form": form, "pledge": pledge})
 
@@ -342,14 +352,18 @@ def done(request, pk: int):
             outcome=form.cleaned_data["outcome"],
         )
         if signature is not None:
-            messages.success(request, "Well done: your commitment is marked done.")
+            messages.success(request, _("Well done: your commitment is marked done."))
             return redirect(pledge.get_absolute_url())
     return render(request, "pledges/done.jinja", {"form": form, "pledge": pledge})
 
 
 # --- My pledges and campaigns ------------------------------------------------------------
 
-MINE_TABS = [("made", "Made"), ("signed", "Signed"), ("done", "Done")]
+MINE_TABS = [
+    ("made", gettext_lazy("Made")),
+    ("signed", gettext_lazy("Signed")),
+    ("done", gettext_lazy("Done")),
+]
 
 
 @login_required

@@ -1,5 +1,6 @@
-// Pledge pages: a live preview of the sentence being typed, and a "Copy link" button.
-// Everything here is an enhancement; the pages work without it.
+// Pledge pages: a live preview of the sentence being typed, and a button that copies
+// the pledge's link. Everything here is an enhancement; the pages work without it.
+// Every word shown comes from the page's data attributes, translated by the server.
 (function () {
   "use strict";
 
@@ -12,6 +13,22 @@
     var titleOut = preview.querySelector("[data-preview-title]");
     var thresholdOut = preview.querySelector("[data-preview-threshold]");
     var threshold = document.querySelector("[data-pledge-threshold]");
+    var thresholdTexts = {};
+    try {
+      thresholdTexts = JSON.parse(preview.getAttribute("data-threshold-texts") || "{}");
+    } catch (error) {
+      thresholdTexts = {};
+    }
+    var plurals =
+      window.Intl && Intl.PluralRules
+        ? new Intl.PluralRules(document.documentElement.lang || "en")
+        : null;
+
+    function thresholdText(n) {
+      var category = plurals ? plurals.select(n) : n === 1 ? "one" : "other";
+      var text = thresholdTexts[category] || thresholdTexts.other;
+      return text ? " \u2026" + text.replace("{n}", String(n)) : "";
+    }
 
     function cleanTitle(text) {
       var value = text.replace(/\s+/g, " ").trim();
@@ -26,10 +43,7 @@
       titleOut.textContent = cleanTitle(title.value) || "\u2026";
       if (thresholdOut) {
         var n = threshold ? parseInt(threshold.value, 10) : NaN;
-        thresholdOut.textContent =
-          n >= 1
-            ? " \u2026but only if " + n + " other " + (n === 1 ? "person" : "people") + " will too"
-            : "";
+        thresholdOut.textContent = n >= 1 ? thresholdText(n) : "";
       }
     }
 
@@ -42,13 +56,13 @@
 
   function initShare() {
     var field = document.querySelector("[data-share-url]");
-    if (!field || !navigator.clipboard) {
+    if (!field || !navigator.clipboard || !field.getAttribute("data-copy-text")) {
       return;
     }
     var button = document.createElement("button");
     button.type = "button";
     button.className = "nhsuk-button nhsuk-button--secondary nhsuk-button--small nhsuk-u-margin-top-2 nhsuk-u-margin-bottom-0";
-    button.textContent = "Copy link";
+    button.textContent = field.getAttribute("data-copy-text");
     var status = document.createElement("p");
     status.className = "nhsuk-body-s";
     status.setAttribute("role", "status");
@@ -60,11 +74,11 @@
     button.addEventListener("click", function () {
       navigator.clipboard.writeText(field.value).then(
         function () {
-          status.textContent = "Link copied.";
+          status.textContent = field.getAttribute("data-copied-text") || "";
         },
         function () {
           field.select();
-          status.textContent = "Press Ctrl+C (or \u2318C) to copy the selected link.";
+          status.textContent = field.getAttribute("data-copy-hint") || "";
         }
       );
     });

@@ -65,7 +65,7 @@ def test_the_withdraw_action_uses_the_service(client_for, admin_user, pledge):
         follow=True,
     )
 
-    assert "1 pledges withdrawn." in response.content.decode()
+    assert "1 pledge withdrawn." in response.content.decode()
     pledge.refresh_from_db()
     assert pledge.status == Pledge.Status.WITHDRAWN
     assert pledge.withdrawn_at is not None
