@@ -76,4 +76,3 @@ def _bad_request(request: HttpRequest) -> HttpResponse:
             message = _("The request holds a character that is not allowed (NUL).")
             return JsonResponse({"detail": message}, status=400)
         return render(request, "errors/400.jinja", status=400)
-

@@ -172,4 +172,4 @@ def test_a_pledge_with_no_story_reads_only_its_links_for_the_section(rf, pledge_
         assert pledge_section(request=request, pledge=pledge_met) is None
     assert len(queries) == 1
     assert "stories_story_pledges" in queries[0]["sql"]
-    assert "stories_story\"" not in queries[0]["sql"].split("FROM", 1)[1]
+    assert 'stories_story"' not in queries[0]["sql"].split("FROM", 1)[1]
