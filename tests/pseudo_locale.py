@@ -160,7 +160,10 @@ def unmarked_english(html: str, *, allowed: tuple[str, ...] = ()) -> list[str]:
     text = visible_text(html)
     for words in allowed:
         text = text.replace(words, " ")
-    text = re.sub(f"{OPEN}[^{CLOSE}]*{CLOSE}", " ", text)
+    # Innermost first: a translated sentence may hold another (a pledge's "I will …").
+    innermost = re.compile(f"{OPEN}[^{OPEN}{CLOSE}]*{CLOSE}")
+    while innermost.search(text):
+        text = innermost.sub(" ", text)
     found = []
     for line in text.splitlines():
         words = {word.lower() for word in re.findall(r"[A-Za-z]+", line)}
