@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from members import services
-from members.models import DataExport, ErasureRecord, Organisation, Region, User
+from members.models import PROFILE_FIELDS, DataExport, ErasureRecord, Organisation, Region, User
 
 
 class UserCreationForm(BaseUserCreationForm):
@@ -45,16 +45,7 @@ class UserAdmin(BaseUserAdmin):
         (None, {"fields": ("email", "password")}),
         (
             _("Profile"),
-            {
-                "fields": (
-                    "display_name",
-                    "organisation",
-                    "job_role",
-                    "region",
-                    "bio",
-                    "name_visibility",
-                )
-            },
+            {"fields": PROFILE_FIELDS},
         ),
         (
             _("Access"),

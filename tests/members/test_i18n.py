@@ -248,3 +248,9 @@ def test_a_member_logs_in_with_the_bench_password_and_reads_welsh_messages(clien
     )
 
     assert "Rydych chi wedi mewngofnodi fel Alice Ahmed." in text_of(response)
+
+
+def test_an_admin_sees_a_members_language_on_their_record(client, admin_user, alice):
+    client.force_login(admin_user)
+    page = client.get(reverse("admin:members_user_change", args=[alice.pk])).content.decode()
+    assert 'name="language"' in page
