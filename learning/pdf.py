@@ -83,6 +83,9 @@ def _draw(*, certificate: Certificate, member) -> bytes:
     pdf.set_title(pdf_text(_("Certificate: %(module)s") % {"module": certificate.module_title}))
     pdf.set_author("Radicals")
     pdf.set_creator("Radicals")
+    # The issue time, not the time of drawing: the same certificate is the same file
+    # byte for byte, so a copy can be checked against another and cached safely.
+    pdf.set_creation_date(certificate.issued_at)
     pdf.set_auto_page_break(False)
     pdf.add_page()
     width, height = pdf.w, pdf.h

@@ -456,6 +456,18 @@ def test_the_pdf_holds_the_name_module_date_hours_and_code(learning_module, alic
     assert f"{certificate.completed_on.day} {certificate.completed_on:%B %Y}" in text
 
 
+def test_the_same_certificate_is_the_same_file_whenever_it_is_drawn(learning_module, alice):
+    certificate = complete(alice, learning_module)
+    certificate.issued_at = datetime.datetime(2025, 1, 2, 10, 30, tzinfo=datetime.UTC)
+    certificate.save(update_fields=["issued_at"])
+
+    first = certificate_pdf(certificate=certificate)
+
+    # Dated by the issue, not by the drawing, so a copy matches any other copy.
+    assert b"/CreationDate (D:20250102103000Z)" in first
+    assert certificate_pdf(certificate=certificate) == first
+
+
 def test_the_pdf_copes_with_names_beyond_latin_1(learning_module, alice):
     alice.display_name = "Zoë Łukasz “Ziggy” 李"
     alice.save()
