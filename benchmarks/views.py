@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
 from django.views.decorators.http import require_GET, require_POST
 
+from kernel import written
 from pledges.selectors import (
     MAX_PAGE,
     SEARCH_MAX_PAGE,
@@ -58,15 +59,16 @@ PAGE_IDS_SQL = """
 """
 SEARCH_WALK_SQL = """
     SELECT s.id FROM (
-        SELECT p.id, p.title, p.description FROM pledges_pledge p WHERE {visible} AND {status}
+        SELECT p.id, p.title, p.description, p.language FROM pledges_pledge p
+        WHERE {visible} AND {status}
         ORDER BY p.created_at DESC, p.id DESC LIMIT %(window)s) s
-    WHERE {document} @@ websearch_to_tsquery('english', %(q)s)
+    WHERE {document} @@ {query}
     LIMIT %(needed)s
 """
 SEARCH_INDEX_SQL = """
     SELECT m.id FROM (
         SELECT p.id, p.created_at FROM pledges_pledge p
-        WHERE {visible} AND {status} AND {document} @@ websearch_to_tsquery('english', %(q)s)
+        WHERE {visible} AND {status} AND {document} @@ {query}
         OFFSET 0) m
     ORDER BY m.created_at DESC, m.id DESC LIMIT %(needed)s
 """
@@ -77,9 +79,13 @@ MEMBER_VISIBLE = """(p.visibility = 'public' OR p.author_id = %(me)s
         OR (p.visibility = 'community' AND p.community_id = ANY(%(communities)s)))
     AND (p.moderation_status = 'published' OR p.author_id = %(me)s
         OR p.community_id = ANY(%(organised)s))"""
+# The wall's own document and query (kernel/written.py): each pledge read in its
+# language's configuration, the words looked for in every configuration.
 SEARCH_EXPRESSION = (
-    "to_tsvector('english', COALESCE({a}.title, '') || ' ' || COALESCE({a}.description, ''))"
+    "to_tsvector(" + written.config_sql("{a}.language") + ","
+    " COALESCE({a}.title, '') || ' ' || COALESCE({a}.description, ''))"
 )
+SEARCH_QUERY = written.query_sql("%(q)s")[0]
 _search_document: list[str] = []  # found once per process
 
 
@@ -132,10 +138,16 @@ def _search_ids(fragments: dict, params: dict, *, needed: int) -> list[int]:
     document = _search_document_sql()
     params = {**params, "needed": needed}
     params["window"] = max(SEARCH_WALK_ROWS, needed * SEARCH_WALK_ROWS_PER_RESULT)
-    walked = _rows(SEARCH_WALK_SQL.format(document=document.format(a="s"), **fragments), params)
+    walked = _rows(
+        SEARCH_WALK_SQL.format(document=document.format(a="s"), query=SEARCH_QUERY, **fragments),
+        params,
+    )
     if len(walked) >= needed:
         return [row[0] for row in walked]
-    found = _rows(SEARCH_INDEX_SQL.format(document=document.format(a="p"), **fragments), params)
+    found = _rows(
+        SEARCH_INDEX_SQL.format(document=document.format(a="p"), query=SEARCH_QUERY, **fragments),
+        params,
+    )
     return [row[0] for row in found]
 
 

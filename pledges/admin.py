@@ -97,6 +97,7 @@ class PledgeAdmin(admin.ModelAdmin):
         "status",
         "moderation_status",
         "visibility",
+        "language",
         "theme",
         "campaign",
         ("threshold", admin.EmptyFieldListFilter),
@@ -129,7 +130,7 @@ class PledgeAdmin(admin.ModelAdmin):
         "withdrawn_at",
     ]
     fieldsets = (
-        (_("The pledge"), {"fields": ("title", "description", "theme", "due_date")}),
+        (_("The pledge"), {"fields": ("title", "description", "language", "theme", "due_date")}),
         (
             _("Where and for whom"),
             {"fields": ("author", "campaign", "community", "visibility")},
@@ -259,15 +260,24 @@ class CheckInAdminForm(forms.ModelForm):
 class CheckInAdmin(admin.ModelAdmin):
     form = CheckInAdminForm
     list_display = ["pledge", "author", "quantity", "moderation_status", "created_at"]
-    list_filter = ["moderation_status", "created_at", "pledge__campaign"]
+    list_filter = ["moderation_status", "language", "created_at", "pledge__campaign"]
     search_fields = ["note", "author__email", "author__display_name", "pledge__title"]
     list_select_related = ["pledge", "author"]
-    readonly_fields = ["pledge", "author", "note", "quantity", "created_at", "moderated_at"]
+    readonly_fields = [
+        "pledge",
+        "author",
+        "note",
+        "quantity",
+        "language",
+        "created_at",
+        "moderated_at",
+    ]
     fields = [
         "pledge",
         "author",
         "note",
         "quantity",
+        "language",
         "created_at",
         "moderation_status",
         "moderation_reason",

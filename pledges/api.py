@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 
 from communities.models import Community
 from communities.moderation import ModerationStatus
+from kernel import written
 from pledges import selectors, services
 from pledges.filters import PledgeFilter
 from pledges.models import Campaign, CheckIn, Pledge, Signature, Theme
@@ -187,6 +188,7 @@ class PledgeSerializer(serializers.ModelSerializer):
             "title",
             "sentence",
             "description",
+            "language",
             "author",
             "theme",
             "campaign",
@@ -242,6 +244,7 @@ class PledgeCreateSerializer(StrictFieldsMixin, serializers.Serializer):
         help_text=gettext_lazy('What you will do; the pledge reads "I will <title>".'),
     )
     description = serializers.CharField(allow_blank=True, required=False, default="")
+    language = written.api_field()
     theme = serializers.SlugRelatedField(slug_field="slug", queryset=Theme.objects.all())
     campaign = serializers.SlugRelatedField(
         slug_field="slug", queryset=Campaign.objects.all(), required=False, allow_null=True
@@ -266,6 +269,7 @@ class PledgeCreateSerializer(StrictFieldsMixin, serializers.Serializer):
 class PledgeUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
     title = serializers.CharField(allow_blank=True, required=False)
     description = serializers.CharField(allow_blank=True, required=False)
+    language = written.api_field()
     theme = serializers.SlugRelatedField(
         slug_field="slug", queryset=Theme.objects.all(), required=False
     )
@@ -293,12 +297,21 @@ class CheckInSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CheckIn
-        fields = ["id", "author", "note", "quantity", "moderation_status", "created_at"]
+        fields = [
+            "id",
+            "author",
+            "note",
+            "quantity",
+            "language",
+            "moderation_status",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
 class CheckInCreateSerializer(StrictFieldsMixin, serializers.Serializer):
     note = serializers.CharField(allow_blank=True)
+    language = written.api_field()
     quantity = serializers.DecimalField(
         max_digits=12,
         decimal_places=2,

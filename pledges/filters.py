@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community
+from kernel import written
 from members.models import Organisation, Region
 from pledges import selectors
 from pledges.models import Campaign, Pledge, Theme
@@ -45,6 +46,11 @@ class PledgeFilter(django_filters.FilterSet):
         label=_("Organisation"), method="filter_organisation", max_length=200
     )
     region = django_filters.CharFilter(label=_("Region"), method="filter_region", max_length=100)
+    language = django_filters.ChoiceFilter(
+        choices=written.choices,
+        label=_("Written in"),
+        empty_label=_("Any language"),
+    )
     author = django_filters.NumberFilter(field_name="author_id", label=_("Author (member id)"))
     sort = django_filters.ChoiceFilter(
         choices=selectors.Sort.CHOICES,

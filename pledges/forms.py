@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community
 from communities.selectors import member_community_ids
+from kernel import written
 from pledges import selectors, services
 from pledges.models import OUTCOME_MAX_LENGTH, THRESHOLD_MAX, Campaign, Pledge, Theme
 
@@ -44,6 +45,7 @@ class PledgeForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
     )
+    language = written.form_field()
     theme = forms.ModelChoiceField(
         queryset=Theme.objects.none(),
         label=_("Theme"),
@@ -131,6 +133,7 @@ def _clean_title(value: str | None) -> str:
 class PledgeEditForm(forms.Form):
     title = PledgeForm.base_fields["title"]
     description = PledgeForm.base_fields["description"]
+    language = written.form_field()
     theme = forms.ModelChoiceField(
         queryset=Theme.objects.all(),
         label=_("Theme"),
@@ -155,6 +158,7 @@ class CheckInForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
         error_messages={"invalid": _("Enter the quantity as a number.")},
     )
+    language = written.form_field()
 
     def __init__(self, *args, unit: str = "", **kwargs):
         super().__init__(*args, **kwargs)

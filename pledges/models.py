@@ -22,8 +22,8 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from communities.moderation import Moderated
+from kernel import written
 
-SEARCH_CONFIG = "english"
 # What the wall's default filter and visibility rule read, kept in its indexes.
 WALL_RULE_COLUMNS = ["status", "visibility", "moderation_status", "author", "community"]
 THRESHOLD_MAX = 10_000
@@ -41,9 +41,10 @@ def format_quantity(value: Decimal | None) -> str:
 
 
 def search_vector() -> SearchVector:
-    """The full-text document of a pledge. The GIN index is built on exactly this
-    expression, so queries that use it are answered from the index."""
-    return SearchVector("title", "description", config=SEARCH_CONFIG)
+    """The full-text document of a pledge, in the configuration of the language it is
+    written in. The GIN index is built on exactly this expression, so queries that use
+    it are answered from the index."""
+    return written.search_vector("title", "description")
 
 
 class Theme(models.Model):
@@ -137,6 +138,7 @@ class Pledge(Moderated):
         help_text=_('What you will do: it reads "I will …".'),
     )
     description = models.TextField(_("description"), max_length=5000, blank=True)
+    language = written.language_field()
     theme = models.ForeignKey(
         Theme, on_delete=models.PROTECT, related_name="pledges", verbose_name=_("theme")
     )
@@ -224,6 +226,8 @@ class Pledge(Moderated):
                 condition=Q(status="gathering"),
             ),
             GinIndex(search_vector(), name="pledges_search"),
+            # The wall filtered to one language, newest first: a range read of this index.
+            models.Index(fields=["language", "-created_at", "-id"], name="pledges_language_newest"),
             # A moderator's count of pledges waiting for them, per community.
             models.Index(
                 fields=["community"],
@@ -355,6 +359,7 @@ class CheckIn(Moderated):
     quantity = models.DecimalField(
         _("quantity"), max_digits=10, decimal_places=2, null=True, blank=True
     )
+    language = written.language_field()
     created_at = models.DateTimeField(_("posted at"), default=timezone.now)
 
     class Meta:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 from django.db.models import CharField, Count, Q, QuerySet, Sum, Value
 from django.http import Http404
@@ -22,9 +21,9 @@ from django.utils.translation import gettext_lazy
 
 from communities.moderation import ModerationStatus, visible_q
 from communities.selectors import member_community_ids, organised_community_ids
+from kernel import written
 from kernel.caching import cached_value
 from pledges.models import (
-    SEARCH_CONFIG,
     Campaign,
     CheckIn,
     Pledge,
@@ -106,9 +105,7 @@ def search(queryset: QuerySet[Pledge], text: str) -> QuerySet[Pledge]:
     text = (text or "").strip()
     if not text:
         return queryset
-    return queryset.alias(document=search_vector()).filter(
-        document=SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
-    )
+    return queryset.alias(document=search_vector()).filter(document=written.search_query(text))
 
 
 class Sort:
@@ -271,19 +268,21 @@ def _search_ids(queryset: QuerySet[Pledge], *, text: str, needed: int) -> list[i
 
 # The document as the GIN index builds it (models.search_vector), over a subquery's
 # columns, and the query as the wall's search box reads it.
+_QUERY_SQL, _QUERY_TEXTS = written.query_sql()
 _MATCH_SQL = (
-    "to_tsvector(%s::regconfig, COALESCE(s.title, '') || ' ' || COALESCE(s.description, ''))"
-    " @@ websearch_to_tsquery(%s::regconfig, %s)"
+    f"to_tsvector({written.config_sql('s.language')},"
+    " COALESCE(s.title, '') || ' ' || COALESCE(s.description, ''))"
+    f" @@ {_QUERY_SQL}"
 )
 
 
 def _walk_matches(queryset: QuerySet[Pledge], *, text: str, needed: int, window: int) -> list[int]:
-    rows = queryset.values("id", "title", "description")[:window]
+    rows = queryset.values("id", "title", "description", "language")[:window]
     window_sql, window_params = rows.query.sql_with_params()
     # The window is the ORM's own SQL with its parameters; the text is a parameter.
     sql = f"SELECT s.id FROM ({window_sql}) s WHERE {_MATCH_SQL} LIMIT %s"  # noqa: S608  # nosec B608
     with connection.cursor() as cursor:
-        cursor.execute(sql, (*window_params, SEARCH_CONFIG, SEARCH_CONFIG, text, needed))
+        cursor.execute(sql, (*window_params, *[text] * _QUERY_TEXTS, needed))
         return [row[0] for row in cursor.fetchall()]
 
 

@@ -29,7 +29,7 @@ from django.utils.translation import ngettext
 
 from communities.moderation import ModerationStatus, initial_status_for
 from communities.permissions import can_post_in
-from kernel import caching
+from kernel import caching, written
 from kernel.queue import enqueue
 from notifications.models import Kind
 from notifications.services import notify, notify_many
@@ -167,10 +167,12 @@ def pledge_create(
     visibility: str = Pledge.Visibility.PUBLIC,
     threshold: int | None = None,
     threshold_deadline: date | None = None,
+    language: str | None = None,
 ) -> Pledge:
     """Make a pledge. Without a threshold it is active at once; with one it gathers
     signers until `threshold` other people have signed, by `threshold_deadline`
-    (the due date when none is given). The author is signer one."""
+    (the due date when none is given). The author is signer one. It is written in
+    `language`, or the language of the page it was made on."""
     if author is None or not author.is_authenticated:
         raise PermissionDenied(_("Sign in to make a pledge."))
     today = timezone.localdate()
@@ -179,6 +181,7 @@ def pledge_create(
     errors: dict[str, list[str]] = {
         "title": title_errors(title),
         "due_date": _due_date_errors(due_date, today),
+        "language": written.errors(language),
     }
     if len(description) > DESCRIPTION_MAX_LENGTH:
         errors["description"] = [
@@ -238,6 +241,7 @@ def pledge_create(
         author=author,
         title=title,
         description=description,
+        language=written.clean(language),
         theme=theme,
         campaign=campaign,
         community=community,
@@ -263,7 +267,7 @@ def _pages_changed(pledge: Pledge) -> None:
     caching.changed(*hooks.pages_of_pledge(pledge))
 
 
-EDITABLE_FIELDS = ("title", "description", "theme", "due_date")
+EDITABLE_FIELDS = ("title", "description", "language", "theme", "due_date")
 
 
 def validate_pledge_changes(*, pledge: Pledge, changes: dict) -> dict:
@@ -284,6 +288,9 @@ def validate_pledge_changes(*, pledge: Pledge, changes: dict) -> dict:
                 _("Keep the description to %(max)s characters or fewer.")
                 % {"max": f"{DESCRIPTION_MAX_LENGTH:,}"}
             ]
+    if "language" in changes:
+        errors["language"] = written.errors(changes["language"])
+        changes["language"] = written.clean(changes["language"])
     if "theme" in changes:
         theme = changes["theme"]
         if theme is None:
@@ -657,8 +664,11 @@ def _parse_quantity(quantity) -> Decimal | None:
 
 
 @transaction.atomic
-def check_in_create(*, pledge: Pledge, author, note: str, quantity=None) -> CheckIn:
-    """A signer posts progress, optionally with a measured quantity in the campaign's unit."""
+def check_in_create(
+    *, pledge: Pledge, author, note: str, quantity=None, language: str | None = None
+) -> CheckIn:
+    """A signer posts progress, optionally with a measured quantity in the campaign's unit,
+    written in `language` (the page's language when none is given)."""
     if author is None or not author.is_authenticated:
         raise PermissionDenied(_("Sign in to check in."))
     pledge = _lock(pledge)
@@ -672,7 +682,7 @@ def check_in_create(*, pledge: Pledge, author, note: str, quantity=None) -> Chec
             _("Only members of %(community)s can post there.") % {"community": pledge.community}
         )
     note = (note or "").strip()
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str]] = {"language": written.errors(language)}
     if not note:
         errors["note"] = [_("Write a few words about your progress.")]
     elif len(note) > NOTE_MAX_LENGTH:
@@ -705,6 +715,7 @@ def check_in_create(*, pledge: Pledge, author, note: str, quantity=None) -> Chec
         author=author,
         note=note,
         quantity=value,
+        language=written.clean(language),
         created_at=now,
         moderation_status=initial_status_for(author=author, community=pledge.community),
     )

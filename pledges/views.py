@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from communities.moderation import ModerationStatus
-from kernel import caching
+from kernel import caching, written
 from pledges import page_sections, permissions, selectors, services
 from pledges.filters import PledgeFilter
 from pledges.forms import CheckInForm, DoneForm, PledgeEditForm, PledgeForm
@@ -59,6 +59,7 @@ def _selected_filters(request, choices: dict) -> tuple:
     allowed = {kind: {slug for slug, _name in pairs} for kind, pairs in choices.items()}
     allowed["status"] = {value for value, _label in Pledge.Status.choices}
     allowed["sort"] = {value for value, _label in selectors.Sort.CHOICES}
+    allowed["language"] = written.codes()
     return tuple(
         (name, request.GET.get(name, "") if request.GET.get(name, "") in values else "")
         for name, values in sorted(allowed.items())
@@ -89,6 +90,7 @@ def wall(request):
         "page": page,
         "choices": choices,
         "status_choices": Pledge.Status.choices,
+        "language_choices": written.choices(),
         "sort_choices": selectors.Sort.CHOICES,
         "values": {name: request.GET.get(name, "") for name in filterset.filters},
         "selected": _selected_filters(request, choices),
@@ -329,6 +331,7 @@ def check_in(request, pk: int):
             author=request.user,
             note=form.cleaned_data["note"],
             quantity=form.cleaned_data.get("quantity"),
+            language=form.cleaned_data.get("language"),
         )
         if created is not None:
             if created.moderation_status == ModerationStatus.PENDING:

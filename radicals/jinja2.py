@@ -10,6 +10,7 @@ from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoad
 from markupsafe import Markup
 
 from communities.moderation import flag_url
+from kernel import written
 from kernel.caching.memo import CSRF_SENTINEL, csrf_fill
 from radicals import i18n
 from radicals.markdown import render_markdown
@@ -110,6 +111,8 @@ def environment(**options) -> Environment:
         html_lang=i18n.html_lang,
         language_links=i18n.language_links,
         language_alternates=i18n.alternates,
+        lang_of=written.lang_attribute,
+        own_words=written.own_words,
         url=url,
         static=static,
         csrf_hidden=csrf_hidden,

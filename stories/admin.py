@@ -37,7 +37,7 @@ class StoryAdmin(admin.ModelAdmin):
         "inspired_count",
         "published_at",
     ]
-    list_filter = ["status", "moderation_status", "is_featured", "community", "tags"]
+    list_filter = ["status", "moderation_status", "is_featured", "language", "community", "tags"]
     search_fields = ["title", "summary", "body", "author__email", "author__display_name"]
     list_select_related = ["author", "community"]
     autocomplete_fields = ["author", "reviewed_by", "featured_by"]

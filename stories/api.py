@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 
 from communities import services as community_services
 from communities.models import Community
+from kernel import written
 from members.models import User
 from pledges.models import Campaign
 from pledges.selectors import pledges_visible_to
@@ -66,6 +67,7 @@ class StorySerializer(serializers.ModelSerializer):
             "summary",
             "body",
             "body_html",
+            "language",
             "outcome",
             "status",
             "moderation_status",
@@ -140,6 +142,7 @@ class StoryWriteSerializer(StrictFieldsMixin, serializers.Serializer):
     title = serializers.CharField(allow_blank=True)
     summary = serializers.CharField(allow_blank=True)
     body = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    language = written.api_field()
     outcome = serializers.CharField(allow_blank=True, required=False, default="")
     community = serializers.SlugRelatedField(
         slug_field="slug",
@@ -278,11 +281,26 @@ def _story_data(request, story: Story) -> dict:
     return StorySerializer(story, context={"request": request}).data
 
 
+def _language_param(value: str | None) -> str | None:
+    """The feed's language filter; an unknown code is a clear 400, not an empty feed."""
+    if not value:
+        return None
+    if value not in written.codes():
+        raise serializers.ValidationError({"language": written.errors(value)})
+    return value
+
+
 FEED_PARAMETERS = [
     OpenApiParameter("q", str, description="Full-text search of title, summary and body."),
     OpenApiParameter("community", str, description="A community's slug."),
     OpenApiParameter("tag", str, description="A tag's slug."),
     OpenApiParameter("campaign", str, description="A campaign's slug."),
+    OpenApiParameter(
+        "language",
+        str,
+        enum=sorted(written.codes()),
+        description="The language stories are written in.",
+    ),
 ]
 
 
@@ -304,6 +322,7 @@ class StoryListCreateView(generics.ListCreateAPIView):
             community=params.get("community"),
             tag=params.get("tag"),
             campaign=params.get("campaign"),
+            language=_language_param(params.get("language")),
         )
 
     @extend_schema(request=StoryWriteSerializer, responses={201: StorySerializer})

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community
 from communities.selectors import member_community_ids
+from kernel import written
 from members.models import User
 from pledges.models import Campaign, Pledge
 from pledges.selectors import pledges_visible_to
@@ -60,6 +61,7 @@ class StoryForm(forms.Form):
         required=False,
         strip=False,
     )
+    language = written.form_field()
     outcome = forms.CharField(
         label=_("Measured outcome (optional)"),
         help_text=_limited(
@@ -132,6 +134,7 @@ class StoryForm(forms.Form):
             "title": story.title,
             "summary": story.summary,
             "body": story.body,
+            "language": story.language,
             "outcome": story.outcome,
             "community": story.community.slug if story.community_id else "",
             "tags": ", ".join(t.name for t in story.tags.all()),

@@ -22,8 +22,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from communities.moderation import Moderated
+from kernel import written
 
-SEARCH_CONFIG = "english"
 TITLE_MAX_LENGTH = 150
 SUMMARY_MAX_LENGTH = 500
 BODY_MAX_LENGTH = 50_000
@@ -36,9 +36,10 @@ PLEDGES_MAX = 10
 
 
 def search_vector() -> SearchVector:
-    """The full-text document of a story. The GIN index is built on exactly this
-    expression, so feed searches are answered from the index."""
-    return SearchVector("title", "summary", "body", config=SEARCH_CONFIG)
+    """The full-text document of a story, in the configuration of the language it is
+    written in. The GIN index is built on exactly this expression, so feed searches are
+    answered from the index."""
+    return written.search_vector("title", "summary", "body")
 
 
 class Tag(models.Model):
@@ -84,6 +85,7 @@ class Story(Moderated):
         help_text=_("The story, in Markdown."),
         verbose_name=_("story"),
     )
+    language = written.language_field()
     outcome = models.CharField(
         _("measured outcome"),
         max_length=OUTCOME_MAX_LENGTH,

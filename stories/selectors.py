@@ -8,7 +8,6 @@ submitted stories also by the organisers who review them (admins anywhere).
 
 from __future__ import annotations
 
-from django.contrib.postgres.search import SearchQuery
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -17,9 +16,10 @@ from django.utils.translation import gettext as _
 from communities.models import Community
 from communities.moderation import ModerationStatus, visible_q
 from communities.selectors import organised_community_ids
+from kernel import written
 from pledges.models import Campaign
 from pledges.selectors import pledges_visible_to
-from stories.models import SEARCH_CONFIG, CoAuthor, Comment, Reaction, Story, Tag, search_vector
+from stories.models import CoAuthor, Comment, Reaction, Story, Tag, search_vector
 
 LIST_SELECT_RELATED = ("author", "author__organisation", "community")
 
@@ -103,9 +103,7 @@ def search(queryset: QuerySet[Story], text: str | None) -> QuerySet[Story]:
     text = (text or "").strip()
     if not text:
         return queryset
-    return queryset.alias(document=search_vector()).filter(
-        document=SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
-    )
+    return queryset.alias(document=search_vector()).filter(document=written.search_query(text))
 
 
 def story_feed(
@@ -115,11 +113,12 @@ def story_feed(
     community: str | None = None,
     tag: str | None = None,
     campaign: str | None = None,
+    language: str | None = None,
     with_pledges: bool = True,
 ) -> QuerySet[Story]:
     """Published stories `user` may read, featured first, then newest; filtered by a
-    search and by community, tag and campaign slugs. The web's cards need no linked
-    pledges (`with_pledges=False`)."""
+    search, by community, tag and campaign slugs and by the language they are written
+    in. The web's cards need no linked pledges (`with_pledges=False`)."""
     queryset = stories_visible_to(user).filter(
         status=Story.Status.PUBLISHED, moderation_status=ModerationStatus.PUBLISHED
     )
@@ -129,6 +128,8 @@ def story_feed(
         queryset = queryset.filter(tags__slug=tag)
     if campaign:
         queryset = queryset.filter(campaign__slug=campaign)
+    if language:
+        queryset = queryset.filter(language=language)
     queryset = search(queryset, q)
     return _with_list_data(queryset, user, with_pledges=with_pledges).order_by(
         "-is_featured", "-published_at", "-id"

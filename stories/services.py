@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from communities.models import AuditEntry, Community, Membership
 from communities.moderation import ModerationStatus, initial_status_for
 from communities.permissions import can_post_in
-from kernel import caching
+from kernel import caching, written
 from notifications.models import Kind
 from notifications.services import notify
 from pledges.models import Campaign, Pledge
@@ -54,6 +54,7 @@ EDITABLE_FIELDS = (
     "title",
     "summary",
     "body",
+    "language",
     "outcome",
     "community",
     "tags",
@@ -165,6 +166,10 @@ def _validate(fields: dict, *, author, story: Story | None = None) -> dict:
                 % {"max": OUTCOME_MAX_LENGTH}
             ]
         cleaned["outcome"] = outcome
+    if "language" in fields:
+        if written.errors(fields["language"]):
+            errors["language"] = written.errors(fields["language"])
+        cleaned["language"] = written.clean(fields["language"])
     if "tags" in fields:
         names = parse_tags(fields["tags"])
         tag_errors = _tag_errors(names)
@@ -321,8 +326,10 @@ def story_create(
     tags: str | Iterable[str] | None = None,
     pledges: Iterable[Pledge | int] = (),
     campaign: Campaign | None = None,
+    language: str | None = None,
 ) -> Story:
-    """Start a story as a private draft."""
+    """Start a story as a private draft, written in `language` (the page's language when
+    none is given)."""
     _require_signed_in(author, _("Log in to write a story."))
     cleaned = _validate(
         {
@@ -334,6 +341,7 @@ def story_create(
             "tags": tags,
             "pledges": pledges,
             "campaign": campaign,
+            "language": language,
         },
         author=author,
     )
@@ -345,6 +353,7 @@ def story_create(
         summary=cleaned["summary"],
         body=cleaned["body"],
         outcome=cleaned["outcome"],
+        language=cleaned["language"],
         community=cleaned["community"],
         campaign=cleaned["campaign"],
         status=Status.DRAFT,

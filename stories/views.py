@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from communities import services as community_services
 from communities.moderation import ModerationStatus, initial_status_for
 from communities.permissions import can_moderate
+from kernel import written
 from members.models import User
 from radicals.web import call_service
 from stories import permissions, pledge_links, selectors, services
@@ -62,6 +63,8 @@ def feed(request):
         "community": request.GET.get("community") or "",
         "tag": request.GET.get("tag") or "",
         "campaign": request.GET.get("campaign") or "",
+        # A language among those members write in; anything else shows every language.
+        "language": written.known(request.GET.get("language")),
     }
     stories = selectors.story_feed(user=request.user, **{k: v or None for k, v in filters.items()})
     page = Paginator(stories, FEED_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -72,6 +75,7 @@ def feed(request):
         "filters": filters,
         "filtered": any(filters.values()),
         "tags": selectors.tags_in_use(),
+        "language_choices": written.choices(),
         "communities": selectors.communities_with_stories(),
         "campaigns": selectors.campaigns_with_stories(),
     }

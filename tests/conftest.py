@@ -40,13 +40,18 @@ def pytest_configure(config):
     # Tests get their own Redis database so clearing the cache touches nothing else.
     from radicals.settings import _redis_db
 
+    # Under pytest-xdist each worker (gw0, gw1, …) takes the next database along, as
+    # pytest-django gives each its own test PostgreSQL database.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
     settings.CACHES["default"]["LOCATION"] = _redis_db(
-        settings.REDIS_URL, int(os.environ.get("TEST_REDIS_DB", "2"))
+        settings.REDIS_URL, int(os.environ.get("TEST_REDIS_DB", "2")) + int(worker[2:])
     )
-    # The catalogues as they are now, so a test never reads a stale .mo.
-    from radicals.i18n import compile_catalogues
+    # The catalogues as they are now, so a test never reads a stale .mo. The process that
+    # starts the workers compiles them once, before any worker reads them.
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        from radicals.i18n import compile_catalogues
 
-    compile_catalogues()
+        compile_catalogues()
 
     from radicals.celery import app
 

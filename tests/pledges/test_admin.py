@@ -37,6 +37,7 @@ def _change(pledge, **overrides) -> dict:
     data = {
         "title": pledge.title,
         "description": pledge.description,
+        "language": pledge.language,
         "theme": pledge.theme_id,
         "due_date": pledge.due_date.isoformat(),
     }
