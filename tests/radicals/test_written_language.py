@@ -210,7 +210,5 @@ def test_story_search_reads_welsh_words_whole():
 
     welsh = StoryFactory(title="Cerdded gyda'n gilydd", language="cy")
 
-    assert list(search(Story.objects.all(), "cerdded").values_list("pk", flat=True)) == [
-        welsh.pk
-    ]
+    assert list(search(Story.objects.all(), "cerdded").values_list("pk", flat=True)) == [welsh.pk]
     assert not search(Story.objects.all(), "cerdd").exists()
