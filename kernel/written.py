@@ -63,19 +63,16 @@ def known(value: str | None) -> str:
 def clean(value: str | None) -> str:
     """A submitted language code as stored, or the page's language when none was given.
     Check it with `errors` first: an unknown code is refused, not guessed."""
-    value = (value or "").strip().lower()
-    return value if value in codes() else current()
+    return known(value) or current()
 
 
 def errors(value: str | None) -> list[str]:
     """Why a submitted language code cannot be stored (none given is fine: the page's
     language is taken)."""
-    value = (value or "").strip().lower()
-    if value and value not in codes():
+    if (value or "").strip() and not known(value):
         names = ", ".join(name for _code, name in choices())
-        return [
-            gettext("Choose the language you wrote it in: %(languages)s.") % {"languages": names}
-        ]
+        message = gettext("Choose the language you wrote it in: %(languages)s.")
+        return [message % {"languages": names}]
     return []
 
 

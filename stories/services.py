@@ -167,8 +167,9 @@ def _validate(fields: dict, *, author, story: Story | None = None) -> dict:
             ]
         cleaned["outcome"] = outcome
     if "language" in fields:
-        if written.errors(fields["language"]):
-            errors["language"] = written.errors(fields["language"])
+        language_errors = written.errors(fields["language"])
+        if language_errors:
+            errors["language"] = language_errors
         cleaned["language"] = written.clean(fields["language"])
     if "tags" in fields:
         names = parse_tags(fields["tags"])
