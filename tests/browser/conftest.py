@@ -113,7 +113,7 @@ class Web:
             [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": self.url}]
         )
 
-    def _log_of(self, page) -> support.PageLog:
+    def log_of(self, page) -> support.PageLog:
         return next(log for open_page, log in self.pages if open_page is page)
 
     def check(self, page, step: str) -> None:
@@ -125,7 +125,7 @@ class Web:
         With JavaScript switched off axe cannot run (Chromium then evaluates nothing,
         not even over the DevTools protocol); those pages are the same templates the
         journeys check with JavaScript on."""
-        log = self._log_of(page)
+        log = self.log_of(page)
         log.step = step
         page.wait_for_load_state()
         if log.javascript:
