@@ -315,11 +315,92 @@ def compile_catalogues(base_dir: Path = BASE_DIR) -> list[Path]:
     return written
 
 
-def problems() -> list[str]:
-    """Entries that are empty or fuzzy, and marked strings missing from a catalogue."""
+def _winning_order() -> list[str]:
+    """The owners in the order Django lets a catalogue's translation win when two hold
+    the same message: the project's (LOCALE_PATHS), then the apps in INSTALLED_APPS
+    order. The page shows the winner's words whichever app asked for them."""
+    return ["project", *[app for app in settings.INSTALLED_APPS if app in APPS]]
+
+
+def _translations(language: str, domain: str) -> dict[tuple, list[tuple[str, object]]]:
+    """(message id, context) -> [(owner, translation)] over every catalogue that holds
+    it, winners first."""
     from babel.messages.pofile import read_po
 
+    found: dict[tuple, list[tuple[str, object]]] = {}
+    for owner in _winning_order():
+        path = _po_path(owner, language, domain)
+        if not path.exists():
+            continue
+        with path.open("rb") as handle:
+            catalog = read_po(handle)
+        for message in catalog:
+            if message.id and not message.fuzzy:
+                key = message.id if isinstance(message.id, str) else tuple(message.id)
+                string = message.string
+                string = string if isinstance(string, str) else tuple(string)
+                found.setdefault((key, message.context), []).append((owner, string))
+    return found
+
+
+def disagreements() -> list[str]:
+    """Messages two catalogues translate differently: one English phrase, one Welsh."""
     found = []
+    for language in translated_languages():
+        for domain in DOMAINS:
+            for (key, _context), held in _translations(language, domain).items():
+                strings = {string for _owner, string in held if string}
+                if len(strings) > 1:
+                    key = key if isinstance(key, str) else key[0]
+                    owners = ", ".join(owner for owner, _string in held)
+                    found.append(f"{language}: translated differently in {owners}: {key!r}")
+    return found
+
+
+def unify_catalogues() -> list[Path]:
+    """Give every catalogue holding a message the translation that wins at run time."""
+    from babel.messages.pofile import read_po, write_po
+
+    changed = []
+    for language in translated_languages():
+        for domain in DOMAINS:
+            winners = {}
+            for key, held in _translations(language, domain).items():
+                translated = [string for _owner, string in held if string]
+                if translated:
+                    winners[key] = translated[0]
+            for owner in _winning_order():
+                path = _po_path(owner, language, domain)
+                if not path.exists():
+                    continue
+                with path.open("rb") as handle:
+                    catalog = read_po(handle, locale=translation.to_locale(language))
+                moved = False
+                for message in catalog:
+                    if not message.id or message.fuzzy:
+                        continue
+                    key = message.id if isinstance(message.id, str) else tuple(message.id)
+                    winner = winners.get((key, message.context))
+                    current = (
+                        message.string if isinstance(message.string, str) else tuple(message.string)
+                    )
+                    if winner is not None and current != winner:
+                        message.string = winner if isinstance(winner, str) else list(winner)
+                        moved = True
+                if moved:
+                    written = io.BytesIO()
+                    write_po(written, catalog, width=100, omit_header=False, ignore_obsolete=True)
+                    path.write_bytes(written.getvalue())
+                    changed.append(path)
+    return changed
+
+
+def problems() -> list[str]:
+    """Entries that are empty or fuzzy, marked strings missing from a catalogue, and
+    messages two catalogues translate differently."""
+    from babel.messages.pofile import read_po
+
+    found = disagreements()
     for owner, domain in _catalogues():
         wanted = {
             (message.id if isinstance(message.id, str) else message.id[0], message.context)
@@ -370,6 +451,8 @@ def main(argv: list[str]) -> int:
     if command == "extract":
         for path in update_catalogues():
             print(f"updated {path.relative_to(BASE_DIR)}")
+        for path in unify_catalogues():
+            print(f"unified {path.relative_to(BASE_DIR)}")
         return 0
     if command == "check":
         found = problems()

@@ -5,8 +5,9 @@ matrix and the communities app's), each opened by the first of Alice (a member),
 (the organiser), Ada (the admin) or a visitor who may see it, with Cymraeg chosen.
 A page that answers with a file (CSV, PDF) is not a page a screen reader reads and is
 left to its own tests; an embed card has no NHS header of its own (it sits inside another
-site's page), so it is held to axe-core alone. Each page must say it is in Welsh (`<html lang="cy">`) and pass
-the checks every journey runs (axe-core, the NHS.UK layout, the CSP, no script errors).
+site's page), so it is held to axe-core alone. Each page must say it is in Welsh
+(`<html lang="cy">`) and pass the checks every journey runs (axe-core, the NHS.UK
+layout, the CSP, no script errors).
 """
 
 from __future__ import annotations
@@ -44,11 +45,7 @@ def _communities_args(world, extra) -> dict:
         "communities:manage_member": [world.community.slug, world.bob.pk],
         "communities:decide_request": [world.community.slug, extra["request"].pk],
         "communities:invitation_revoke": [world.community.slug, world.invitation.pk],
-        **{
-            row.name: slug
-            for row in communities_matrix.WEB
-            if row.args is communities_matrix.slug
-        },
+        **{row.name: slug for row in communities_matrix.WEB if row.args is communities_matrix.slug},
     }
 
 
@@ -65,9 +62,7 @@ def _pages(world) -> list[tuple[str, str]]:
     for row in [*matrix.WEB, *communities_matrix.WEB]:
         if row.method != "get":
             continue
-        actor = next(
-            (name for index, name in PREFERENCE if row.expected[index] == 200), None
-        )
+        actor = next((name for index, name in PREFERENCE if row.expected[index] == 200), None)
         if actor is None:
             continue
         if row.name in matrix.KWARGS:

@@ -137,6 +137,49 @@ def test_every_catalogue_is_complete():
     assert problems() == []
 
 
+def test_one_english_phrase_has_one_welsh_translation_in_every_catalogue():
+    from radicals.i18n import disagreements
+
+    assert disagreements() == []
+
+
+def _write_catalogue(path, entries):
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import write_po
+
+    catalog = Catalog(locale="cy")
+    for message_id, string in entries.items():
+        catalog.add(message_id, string)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        write_po(handle, catalog)
+
+
+def test_unifying_gives_every_catalogue_the_translation_the_page_shows(tmp_path, monkeypatch):
+    from babel.messages.pofile import read_po
+
+    from radicals import i18n
+
+    def po_path(owner, language, domain):
+        return tmp_path / owner / language / f"{domain}.po"
+
+    monkeypatch.setattr(i18n, "_po_path", po_path)
+    # stories comes before reports in INSTALLED_APPS, so Django shows stories' words.
+    _write_catalogue(po_path("stories", "cy", "django"), {"Featured": "Dan sylw"})
+    _write_catalogue(
+        po_path("reports", "cy", "django"), {"Featured": "Wedi'i hamlygu", "Total": "Cyfanswm"}
+    )
+    assert [line for line in i18n.disagreements() if "'Featured'" in line]
+
+    changed = i18n.unify_catalogues()
+
+    assert changed == [po_path("reports", "cy", "django")]
+    with changed[0].open("rb") as handle:
+        reports = {message.id: message.string for message in read_po(handle) if message.id}
+    assert reports == {"Featured": "Dan sylw", "Total": "Cyfanswm"}
+    assert i18n.disagreements() == []
+
+
 @pytest.mark.django_db
 def test_a_member_chooses_their_language_through_the_api(alice):
     from rest_framework.test import APIClient
