@@ -21,8 +21,8 @@ from communities import selectors, services
 from communities.filters import AuditEntryFilter
 from communities.models import AuditEntry, Community, Flag, Invitation, Membership
 from communities.moderation import moderated_type_by_key
+from kernel.api import StrictFieldsMixin
 from members.models import Organisation, Region, User
-from radicals.api import StrictFieldsMixin
 
 # --- Serializers ---------------------------------------------------------------------------
 

@@ -31,8 +31,8 @@ from communities.forms import (
 from communities.models import Community, Flag, Invitation, Membership
 from communities.moderation import ModerationStatus, moderated_type_by_key
 from kernel import caching
+from kernel.web import call_service
 from members.models import User
-from radicals.web import call_service
 
 
 def _community(request, slug: str) -> Community:

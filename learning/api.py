@@ -19,6 +19,8 @@ from rest_framework import generics, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from kernel.api import StrictFieldsMixin
+from kernel.markdown import render_markdown
 from learning import pledge_call, selectors, services
 from learning.models import (
     Certificate,
@@ -30,8 +32,6 @@ from learning.models import (
     QuizAttempt,
 )
 from learning.permissions import can_preview, can_see_community_progress
-from radicals.api import StrictFieldsMixin
-from radicals.markdown import render_markdown
 
 
 class CohortSerializer(serializers.ModelSerializer):

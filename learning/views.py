@@ -15,11 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kernel.web import call_service
 from learning import pledge_call, selectors, services
 from learning.forms import EnrolForm, QuizForm, VerifyForm
 from learning.pdf import certificate_pdf as render_certificate_pdf
 from learning.permissions import can_preview, can_see_community_progress
-from radicals.web import call_service
 
 
 def _error_text(exc: ValidationError) -> str:

@@ -2,10 +2,10 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, serializers
 
+from kernel.api import StrictFieldsMixin
 from members import selectors, services
 from members.models import PROFILE_FIELDS, Organisation, Region, User
 from members.validators import has_control_characters
-from radicals.api import StrictFieldsMixin
 
 
 class RegionSerializer(serializers.ModelSerializer):

@@ -11,11 +11,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework.authtoken.models import Token
 
+from kernel import i18n
+from kernel.web import call_service
 from members import profile_sections, selectors, services
 from members.forms import AccountDeleteForm, ProfileForm
 from members.permissions import can_edit_profile
-from radicals import i18n
-from radicals.web import call_service
 
 
 def profile_detail(request, pk: int):

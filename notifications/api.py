@@ -8,9 +8,9 @@ from rest_framework import generics, permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from kernel.api import StrictFieldsMixin
 from notifications import kinds, selectors, services
 from notifications.models import Delivery, Kind, Notification
-from radicals.api import StrictFieldsMixin
 
 
 class NotificationSerializer(serializers.ModelSerializer):

@@ -28,11 +28,11 @@ from django.utils import translation
 from django.utils.translation import ngettext, trans_real
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from kernel.formats import date, pluralize
+from kernel.i18n import html_lang
 from notifications import kinds, tokens
 from notifications.models import Delivery, Notification
 from notifications.text import language_of
-from radicals.i18n import html_lang
-from radicals.jinja2 import date, pluralize
 
 TEMPLATE_DIR = "notifications/email"
 

@@ -28,7 +28,7 @@ from django.conf import settings
 from django.utils import formats, timezone, translation
 from django.utils.functional import Promise
 
-from radicals.i18n import supported
+from kernel.i18n import supported
 
 TEXTS = "texts"  # the key in Notification.data that holds the other languages' words
 DATE_FORMAT = "j F Y"

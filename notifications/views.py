@@ -11,10 +11,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from kernel.web import call_service
 from notifications import kinds, selectors, services, tokens
 from notifications.forms import PreferencesForm, UnsubscribeForm
 from notifications.models import Notification
-from radicals.web import call_service
 
 PAGE_SIZE = 20
 

@@ -1,7 +1,7 @@
 """The pledges API: campaigns, themes, pledges, co-signing, check-ins and marking done.
 
 Serializers parse and present; every write goes through services.py, whose
-ValidationError / PermissionDenied become 400 / 403 in radicals.api.exception_handler.
+ValidationError / PermissionDenied become 400 / 403 in kernel.api.exception_handler.
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from rest_framework.views import APIView
 from communities.models import Community
 from communities.moderation import ModerationStatus
 from kernel import written
+from kernel.api import StrictFieldsMixin
 from pledges import selectors, services
 from pledges.filters import PledgeFilter
 from pledges.models import Campaign, CheckIn, Pledge, Signature, Theme
-from radicals.api import StrictFieldsMixin
 
 
 class NoCountPagination(pagination.BasePagination):

@@ -30,6 +30,7 @@ from django.utils.translation import ngettext
 from communities.moderation import ModerationStatus, initial_status_for
 from communities.permissions import can_post_in
 from kernel import caching, written
+from kernel.i18n import supported
 from kernel.queue import enqueue
 from notifications.models import Kind
 from notifications.services import notify, notify_many
@@ -46,7 +47,6 @@ from pledges.models import (
     Theme,
 )
 from pledges.signals import commitment_done
-from radicals.i18n import supported
 
 MAX_DUE_YEARS = 3
 DESCRIPTION_MAX_LENGTH = 5000

@@ -23,11 +23,11 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from communities.moderation import ModerationStatus
 from kernel import caching, written
+from kernel.web import call_service
 from pledges import page_sections, permissions, selectors, services
 from pledges.filters import PledgeFilter
 from pledges.forms import CheckInForm, DoneForm, PledgeEditForm, PledgeForm
 from pledges.models import Campaign, Pledge, format_quantity
-from radicals.web import call_service
 
 WALL_PAGE_SIZE = 20
 

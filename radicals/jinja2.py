@@ -5,27 +5,19 @@ from django.contrib.humanize.templatetags import humanize
 from django.middleware.csrf import get_token
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils import dateformat, timezone, translation
+from django.utils import timezone, translation
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
 from markupsafe import Markup
 
 from communities.moderation import flag_url
-from kernel import written
+from kernel import i18n, written
 from kernel.caching.memo import CSRF_SENTINEL, csrf_fill
-from radicals import i18n
-from radicals.markdown import render_markdown
+from kernel.formats import date, pluralize
+from kernel.markdown import render_markdown
 
 
 def url(name: str, *args, **kwargs) -> str:
     return reverse(name, args=args or None, kwargs=kwargs or None)
-
-
-def date(value, fmt: str = "j F Y") -> str:
-    if value is None:
-        return ""
-    if hasattr(value, "tzinfo") and value.tzinfo is not None:
-        value = timezone.localtime(value)
-    return dateformat.format(value, fmt)
 
 
 def csrf_hidden(request) -> Markup:
@@ -77,10 +69,6 @@ def widget_attrs(bound_field, extra: dict) -> dict:
 
 def field_errors(bound_field) -> str:
     return " ".join(str(e) for e in bound_field.errors)
-
-
-def pluralize(count: int, singular: str = "", plural: str = "s") -> str:
-    return singular if count == 1 else plural
 
 
 def environment(**options) -> Environment:

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from radicals.i18n import language_from_request
+from kernel.i18n import language_from_request
 
 NUL = "\x00"
 

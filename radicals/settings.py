@@ -134,7 +134,7 @@ MIDDLEWARE = [
     "radicals.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # The language is chosen before any cached page is looked up: keys carry it.
-    "radicals.i18n.LanguageMiddleware",
+    "kernel.i18n.LanguageMiddleware",
     # Anonymous copies of a few pages and the HTTP caching headers (kernel.caching).
     "kernel.caching.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -142,7 +142,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # A signed-in member's profile language (when they chose one) wins.
-    "radicals.i18n.MemberLanguageMiddleware",
+    "kernel.i18n.MemberLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -261,11 +261,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "radicals.api.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "kernel.api.Pagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "radicals.api.exception_handler",
+    "EXCEPTION_HANDLER": "kernel.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",

@@ -19,9 +19,9 @@ from rest_framework.views import APIView
 
 from communities.models import Community
 from communities.selectors import community_for
+from kernel.api import StrictFieldsMixin
 from members.selectors import member_get
 from pledges.models import Campaign
-from radicals.api import StrictFieldsMixin
 from reports import permissions, selectors, services
 from reports.forms import DEFAULT_DAYS
 from reports.models import (

@@ -24,8 +24,8 @@ from django.utils.translation import gettext as _
 
 from communities.models import Community
 from communities.permissions import can_moderate
+from kernel.i18n import html_lang
 from kernel.queue import enqueue
-from radicals.i18n import html_lang
 from reports import exports, permissions
 from reports.models import (
     METRIC_LABELS,

@@ -14,7 +14,7 @@ from rest_framework import permissions as drf_permissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from radicals.api import StrictFieldsMixin
+from kernel.api import StrictFieldsMixin
 from reports import spc_selectors, spc_services, spc_views
 from reports.forms import DEFAULT_DAYS
 from reports.models import Scope, SpcBaseline

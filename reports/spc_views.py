@@ -15,7 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from radicals.web import call_service
+from kernel.web import call_service
 from reports import charts, exports, permissions, spc_selectors, spc_services
 from reports.forms import FilterForm, SpcRebaseForm
 from reports.models import Scope, SpcBaseline

@@ -20,8 +20,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from communities.selectors import community_for
+from kernel.web import call_service
 from pledges.models import format_quantity
-from radicals.web import call_service
 from reports import (
     charts,
     embeds,

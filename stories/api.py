@@ -1,7 +1,7 @@
 """The stories API: stories, co-authors, reactions, comments, review and flags.
 
 Every write calls the same service the web pages call; services' ValidationError and
-PermissionDenied become 400 and 403 in `radicals.api.exception_handler`.
+PermissionDenied become 400 and 403 in `kernel.api.exception_handler`.
 """
 
 from __future__ import annotations
@@ -25,11 +25,11 @@ from rest_framework.views import APIView
 from communities import services as community_services
 from communities.models import Community
 from kernel import written
+from kernel.api import StrictFieldsMixin
+from kernel.markdown import render_markdown
 from members.models import User
 from pledges.models import Campaign
 from pledges.selectors import pledges_visible_to
-from radicals.api import StrictFieldsMixin
-from radicals.markdown import render_markdown
 from stories import permissions as story_permissions
 from stories import selectors, services
 from stories.models import COMMENT_MAX_LENGTH, REVIEW_NOTE_MAX_LENGTH, CoAuthor, Comment, Story

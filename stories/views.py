@@ -16,8 +16,8 @@ from communities import services as community_services
 from communities.moderation import ModerationStatus, initial_status_for
 from communities.permissions import can_moderate
 from kernel import written
+from kernel.web import call_service
 from members.models import User
-from radicals.web import call_service
 from stories import permissions, pledge_links, selectors, services
 from stories.forms import CoAuthorInviteForm, CommentForm, ReasonForm, ReviewForm, StoryForm
 from stories.models import Story

@@ -16,8 +16,8 @@ from communities import permissions
 from communities.models import AuditEntry, Community, Flag, Invitation, Membership
 from communities.moderation import moderated_type_for
 from kernel import caching
+from kernel.i18n import supported
 from members.models import User
-from radicals.i18n import supported
 
 Action = AuditEntry.Action
 MAX_INVITATION_DAYS = 90

@@ -91,7 +91,7 @@ def page_key(request: HttpRequest, page: CachedPage) -> tuple[str | None, bool]:
 
 
 def _request_language(request: HttpRequest) -> str:
-    """The language the page will be rendered in: radicals.i18n.LanguageMiddleware,
+    """The language the page will be rendered in: kernel.i18n.LanguageMiddleware,
     which runs before this one, has chosen and activated it."""
     return keys.language()
 

@@ -38,6 +38,6 @@ def nhs_form_fields(context, form):
 @register.simple_tag
 def html_lang() -> str:
     """The page's `lang` attribute for the language it is served in."""
-    from radicals.i18n import html_lang as lang_of
+    from kernel.i18n import html_lang as lang_of
 
     return lang_of()

@@ -164,7 +164,7 @@ def test_the_language_is_part_of_the_key(page_cache):
 
 
 def test_each_visitors_language_is_its_own_copy(page_cache):
-    from radicals.i18n import LanguageMiddleware
+    from kernel.i18n import LanguageMiddleware
 
     view = CountingView()
     # As in settings.MIDDLEWARE: the language is chosen before the cache is asked.

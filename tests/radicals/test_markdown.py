@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from radicals import markdown
-from radicals.markdown import render_markdown
+from kernel import markdown
+from kernel.markdown import render_markdown
 
 
 def full_render(text: str) -> str:

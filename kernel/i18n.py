@@ -1,0 +1,114 @@
+"""Which language a request is served in: English or Welsh.
+
+A request's language is, in order: the `lang` query parameter (the `hreflang`
+alternates use it), the language cookie (set by the header's English | Cymraeg
+switch), the browser's `Accept-Language`, English. Once a member is signed in, the
+language on their profile wins when they chose one. Anything unknown falls back to
+English, never an error. The message catalogues and their tools are radicals/i18n.py.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+
+QUERY_PARAMETER = "lang"
+
+
+def supported(code: str | None) -> str | None:
+    """The supported language `code` names (`cy-GB` -> `cy`), or None."""
+    if not code or not isinstance(code, str) or len(code) > 20:
+        return None
+    try:
+        return translation.get_supported_language_variant(code)
+    except LookupError:
+        return None
+
+
+def language_from_request(request: HttpRequest) -> str:
+    return supported(request.GET.get(QUERY_PARAMETER)) or translation.get_language_from_request(
+        request
+    )
+
+
+class LanguageMiddleware:
+    """Django's LocaleMiddleware without language prefixes in URLs, plus `?lang=`."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = language_from_request(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        patch_vary_headers(response, ("Accept-Language", "Cookie"))
+        response.headers.setdefault("Content-Language", translation.get_language())
+        translation.deactivate()
+        return response
+
+
+class MemberLanguageMiddleware:
+    """A signed-in member's profile language, when they chose one, unless the address
+    asks for a language itself."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not supported(request.GET.get(QUERY_PARAMETER))
+        ):
+            chosen = supported(getattr(user, "language", ""))
+            if chosen:
+                translation.activate(chosen)
+                request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)
+
+
+def html_lang(code: str | None = None) -> str:
+    """The `lang` attribute for a language code (`en-gb` -> `en-GB`)."""
+    language, _, region = (code or translation.get_language() or "").partition("-")
+    return f"{language}-{region.upper()}" if region else language
+
+
+def _path_without_lang(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop(QUERY_PARAMETER, None)
+    encoded = query.urlencode()
+    return request.path + (f"?{encoded}" if encoded else "")
+
+
+def language_links(request: HttpRequest) -> list[dict]:
+    """The header's switch: one link a language, the current one marked."""
+    from django.urls import reverse
+
+    current = translation.get_language()
+    here = _path_without_lang(request)
+    return [
+        {
+            "code": code,
+            "lang": html_lang(code),
+            "name": name,
+            "current": code == current,
+            "href": reverse("set-language", args=[code]) + "?" + urlencode({"next": here}),
+        }
+        for code, name in settings.LANGUAGES
+    ]
+
+
+def alternates(request: HttpRequest) -> list[dict]:
+    """`<link rel="alternate" hreflang>` for each language this page is offered in."""
+    here = _path_without_lang(request)
+    joiner = "&" if "?" in here else "?"
+    return [
+        {"hreflang": html_lang(code), "href": f"{here}{joiner}{QUERY_PARAMETER}={code}"}
+        for code, _name in settings.LANGUAGES
+    ]
