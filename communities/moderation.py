@@ -4,7 +4,8 @@ A model that members write (pledge, check-in, story, comment) inherits `Moderate
 and defines two properties, `moderation_community` (the Community whose organisers
 moderate it, or None for platform-wide content, which admins moderate) and
 `moderation_author` (the member who wrote it). Hidden and pending content is seen
-only by its author and its moderators: selectors filter with `visible_q`.
+only by its author and its moderators: selectors filter with
+`communities.selectors.visible_q`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext, pgettext_lazy
 
@@ -41,26 +41,6 @@ class Moderated(models.Model):
     @property
     def is_published(self) -> bool:
         return self.moderation_status == ModerationStatus.PUBLISHED
-
-
-def visible_q(
-    user, *, author_field: str = "author", community_field: str | None = "community"
-) -> Q:
-    """Published content, plus what `user` wrote, plus (for moderators) everything in
-    the communities they organise; admins see everything."""
-    published = Q(moderation_status=ModerationStatus.PUBLISHED)
-    if user is None or not user.is_authenticated:
-        return published
-    if user.is_staff:
-        return Q()
-    condition = published | Q(**{author_field: user})
-    if community_field:
-        from communities.selectors import organised_community_ids
-
-        organised = organised_community_ids(user)
-        if organised:
-            condition |= Q(**{f"{community_field}__in": organised})
-    return condition
 
 
 # --- Registry of moderated content types -------------------------------------

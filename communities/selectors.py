@@ -95,6 +95,24 @@ def organised_community_ids(user) -> list[int]:
     return user._organised_community_ids
 
 
+def visible_q(
+    user, *, author_field: str = "author", community_field: str | None = "community"
+) -> Q:
+    """Published content, plus what `user` wrote, plus (for moderators) everything in
+    the communities they organise; admins see everything."""
+    published = Q(moderation_status=ModerationStatus.PUBLISHED)
+    if user is None or not user.is_authenticated:
+        return published
+    if user.is_staff:
+        return Q()
+    condition = published | Q(**{author_field: user})
+    if community_field:
+        organised = organised_community_ids(user)
+        if organised:
+            condition |= Q(**{f"{community_field}__in": organised})
+    return condition
+
+
 def communities_active() -> QuerySet[Community]:
     return Community.objects.filter(status=Community.Status.ACTIVE)
 

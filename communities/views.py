@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from communities import page_sections, permissions, selectors, services
+from communities import permissions, sections, selectors, services
 from communities.filters import AuditEntryFilter
 from communities.forms import (
     AdminCommunityForm,
@@ -101,7 +101,7 @@ def _community_page(request, community):
             "can_moderate": permissions.can_moderate(request.user, community),
             "can_see_members": permissions.can_see_members(request.user, community),
             "is_banned": selectors.membership_is_banned(membership),
-            "sections": page_sections.sections_for(request=request, community=community),
+            "sections": sections.community_page.collect(request=request, community=community),
         },
     )
 

@@ -437,12 +437,5 @@ def community_progress_summary(*, community: Community) -> list[dict]:
 # --- Totals -------------------------------------------------------------------------
 
 
-def totals() -> dict[str, int]:
-    return {
-        "modules": Module.objects.filter(status=Module.Status.PUBLISHED).count(),
-        "completions": Enrolment.objects.filter(completed_at__isnull=False).count(),
-    }
-
-
 def completed_count_of(*, member) -> int:
     return Enrolment.objects.filter(member=member, completed_at__isnull=False).count()

@@ -13,7 +13,7 @@ from rest_framework.authtoken.models import Token
 
 from kernel import i18n
 from kernel.web import call_service
-from members import profile_sections, selectors, services
+from members import sections, selectors, services
 from members.forms import AccountDeleteForm, ProfileForm
 from members.permissions import can_edit_profile
 
@@ -26,7 +26,7 @@ def profile_detail(request, pk: int):
         {
             "member": member,
             "can_edit": can_edit_profile(request.user, member),
-            "sections": profile_sections.sections_for(request=request, member=member),
+            "sections": sections.profile.collect(request=request, member=member),
         },
     )
 

@@ -153,8 +153,8 @@ class Notification(models.Model):
         ordering = ["-created_at"]
         indexes = [
             # The header's unread count on every signed-in page is an index-only scan
-            # of this one (recipient, read_at IS NULL): about 0.07 ms for a member with
-            # 5,000 notifications among 2 million, so it is not cached.
+            # of this one (recipient, read_at IS NULL), cheap enough not to cache
+            # (docs/benchmarks.md, "Design decisions measured").
             models.Index(fields=["recipient", "read_at"]),
             models.Index(
                 fields=["send_after"],

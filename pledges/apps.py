@@ -9,12 +9,9 @@ class PledgesConfig(AppConfig):
         from django.conf import settings
         from django.db.models.signals import pre_delete
 
-        from communities import page_sections as community_sections
         from communities.moderation import register_moderated
-        from members import profile_sections
-        from pledges import hooks
+        from pledges import caching, sections, services
         from pledges.models import CheckIn, Pledge
-        from radicals import home_stats
 
         register_moderated(
             Pledge,
@@ -23,7 +20,7 @@ class PledgesConfig(AppConfig):
             text_of=lambda pledge: pledge.sentence,
             community_field="community",
             author_field="author",
-            pages_of=hooks.pages_of_pledge,
+            pages_of=caching.pages_of_pledge,
         )
         register_moderated(
             CheckIn,
@@ -32,13 +29,11 @@ class PledgesConfig(AppConfig):
             text_of=lambda check_in: check_in.note[:200],
             community_field="pledge__community",
             author_field="author",
-            pages_of=hooks.pages_of_check_in,
+            pages_of=caching.pages_of_check_in,
         )
-        home_stats.register(hooks.home_totals)
-        profile_sections.register(hooks.profile_pledges)
-        community_sections.register(hooks.community_pledges)
+        sections.register()
         pre_delete.connect(
-            hooks.recount_after_member_deleted,
+            services.recount_after_member_deleted,
             sender=settings.AUTH_USER_MODEL,
             dispatch_uid="pledges-recount-after-member-deleted",
         )

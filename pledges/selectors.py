@@ -7,20 +7,18 @@ it (`visible_q`). Every list selector starts from `pledges_visible_to`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
 
 from django.db import connection
-from django.db.models import CharField, Count, Q, QuerySet, Sum, Value
+from django.db.models import CharField, Q, QuerySet, Value
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from communities.moderation import ModerationStatus, visible_q
-from communities.selectors import member_community_ids, organised_community_ids
+from communities.moderation import ModerationStatus
+from communities.selectors import member_community_ids, organised_community_ids, visible_q
 from kernel import written
 from kernel.caching import cached_value
 from pledges.models import (
@@ -29,7 +27,6 @@ from pledges.models import (
     Pledge,
     Signature,
     Theme,
-    format_quantity,
     search_vector,
 )
 
@@ -404,72 +401,7 @@ def campaign_get(*, slug: str) -> Campaign:
     return campaign
 
 
-@dataclass
-class CampaignProgress:
-    pledges: int
-    signers: int
-    done: int
-    total_quantity: Decimal
-    target: int | None
-
-    @property
-    def total_quantity_text(self) -> str:
-        return format_quantity(self.total_quantity)
-
-    @property
-    def percent(self) -> int:
-        if not self.target:
-            return 0
-        return min(100, round(100 * self.pledges / self.target))
-
-
-# An app that keeps rollups (reports) supplies campaign totals, so the campaign page reads
-# them rather than counting pledges on every request. It returns a dict with pledges,
-# signers, done and total_quantity.
-campaign_totals_provider: Callable[[Campaign], dict] | None = None
-
-
-def campaign_progress(*, campaign: Campaign) -> CampaignProgress:
-    """Pledges counted toward the target: published and not withdrawn. One query."""
-    if campaign_totals_provider is not None:
-        return CampaignProgress(**campaign_totals_provider(campaign), target=campaign.target)
-    totals = Pledge.objects.filter(
-        campaign=campaign, moderation_status=ModerationStatus.PUBLISHED
-    ).aggregate(
-        pledges=Count("id", filter=~Q(status=Pledge.Status.WITHDRAWN)),
-        signers=Sum("signer_count", filter=~Q(status=Pledge.Status.WITHDRAWN)),
-        done=Sum("done_count"),
-        total=Sum("total_quantity"),
-    )
-    return CampaignProgress(
-        pledges=totals["pledges"] or 0,
-        signers=totals["signers"] or 0,
-        done=totals["done"] or 0,
-        total_quantity=totals["total"] or Decimal("0"),
-        target=campaign.target,
-    )
-
-
-# --- Totals and filter choices ---------------------------------------------------
-
-
-def platform_totals() -> dict:
-    """Pledges made, co-signs and commitments done, from the denormalised counters
-    in one aggregate, cached for a few minutes (kernel.caching: "pledges.totals")."""
-    return cached_value("pledges.totals", _count_platform_totals)
-
-
-def _count_platform_totals() -> dict:
-    row = Pledge.objects.filter(moderation_status=ModerationStatus.PUBLISHED).aggregate(
-        pledges=Count("id"), signers=Sum("signer_count"), done=Sum("done_count")
-    )
-    pledges = row["pledges"] or 0
-    totals = {
-        "pledges": pledges,
-        "co_signs": max((row["signers"] or 0) - pledges, 0),
-        "done": row["done"] or 0,
-    }
-    return totals
+# --- Filter choices ---------------------------------------------------
 
 
 def filter_choices() -> dict[str, list[tuple[str, str]]]:

@@ -34,7 +34,8 @@ from kernel.i18n import supported
 from kernel.queue import enqueue
 from notifications.models import Kind
 from notifications.services import notify, notify_many
-from pledges import hooks, selectors
+from pledges import caching as pledge_caching
+from pledges import selectors
 from pledges.models import (
     OUTCOME_MAX_LENGTH,
     QUANTITY_MAX,
@@ -155,29 +156,22 @@ def _status_refusal(pledge: Pledge, action: str) -> str:
 
 
 @transaction.atomic
-def pledge_create(
+def _new_pledge_errors(
     *,
     author,
     title: str,
-    theme: Theme,
+    description: str,
+    theme: Theme | None,
     due_date: date,
-    description: str = "",
-    campaign: Campaign | None = None,
-    community=None,
-    visibility: str = Pledge.Visibility.PUBLIC,
-    threshold: int | None = None,
-    threshold_deadline: date | None = None,
-    language: str | None = None,
-) -> Pledge:
-    """Make a pledge. Without a threshold it is active at once; with one it gathers
-    signers until `threshold` other people have signed, by `threshold_deadline`
-    (the due date when none is given). The author is signer one. It is written in
-    `language`, or the language of the page it was made on."""
-    if author is None or not author.is_authenticated:
-        raise PermissionDenied(_("Sign in to make a pledge."))
-    today = timezone.localdate()
-    title = clean_title(title)
-    description = (description or "").strip()
+    campaign: Campaign | None,
+    community,
+    visibility: str,
+    threshold: int | None,
+    threshold_deadline: date | None,
+    language: str | None,
+    today: date,
+) -> dict[str, list[str]]:
+    """What is wrong with a new pledge, by field (empty when nothing is)."""
     errors: dict[str, list[str]] = {
         "title": title_errors(title),
         "due_date": _due_date_errors(due_date, today),
@@ -216,9 +210,11 @@ def pledge_create(
             % {"community": community}
         ]
     errors.update(_threshold_errors(threshold, threshold_deadline, due_date, today))
-    _raise_if(errors)
+    return errors
 
-    now = timezone.now()
+
+def _refuse_a_repeat(*, author, title: str, theme: Theme, due_date: date, community, now) -> None:
+    """Refuse the same pledge made again within REPLAY_WINDOW (a form sent twice)."""
     # One pledge-making at a time per author, so two copies sent at once cannot both pass.
     get_user_model().objects.select_for_update().filter(pk=author.pk).exists()
     if (
@@ -236,6 +232,52 @@ def pledge_create(
         raise ValidationError(
             {"title": [_("You have already made this pledge: it is on the wall, with your name.")]}
         )
+
+
+def pledge_create(
+    *,
+    author,
+    title: str,
+    theme: Theme,
+    due_date: date,
+    description: str = "",
+    campaign: Campaign | None = None,
+    community=None,
+    visibility: str = Pledge.Visibility.PUBLIC,
+    threshold: int | None = None,
+    threshold_deadline: date | None = None,
+    language: str | None = None,
+) -> Pledge:
+    """Make a pledge. Without a threshold it is active at once; with one it gathers
+    signers until `threshold` other people have signed, by `threshold_deadline`
+    (the due date when none is given). The author is signer one. It is written in
+    `language`, or the language of the page it was made on."""
+    if author is None or not author.is_authenticated:
+        raise PermissionDenied(_("Sign in to make a pledge."))
+    today = timezone.localdate()
+    title = clean_title(title)
+    description = (description or "").strip()
+    _raise_if(
+        _new_pledge_errors(
+            author=author,
+            title=title,
+            description=description,
+            theme=theme,
+            due_date=due_date,
+            campaign=campaign,
+            community=community,
+            visibility=visibility,
+            threshold=threshold,
+            threshold_deadline=threshold_deadline,
+            language=language,
+            today=today,
+        )
+    )
+
+    now = timezone.now()
+    _refuse_a_repeat(
+        author=author, title=title, theme=theme, due_date=due_date, community=community, now=now
+    )
     gathering = threshold is not None
     pledge = Pledge.objects.create(
         author=author,
@@ -264,7 +306,7 @@ def pledge_create(
 def _pages_changed(pledge: Pledge) -> None:
     """Drop the cached pages that show the pledge once this transaction commits: its
     own and its community's (kernel.caching)."""
-    caching.changed(*hooks.pages_of_pledge(pledge))
+    caching.changed(*pledge_caching.pages_of_pledge(pledge))
 
 
 EDITABLE_FIELDS = ("title", "description", "language", "theme", "due_date")
@@ -963,3 +1005,21 @@ def nudge_no_check_in(*, signature: Signature, today: date) -> bool:
         period=f"{year}-W{week:02d}",
     )
     return created
+
+
+def recount_after_member_deleted(sender, instance, **kwargs) -> None:
+    """When a member's account is deleted their signatures go with it; the pledges
+    they co-signed then recount, so no counter keeps a person who is gone."""
+    pledge_ids = list(
+        Signature.objects.filter(member=instance, is_author=False).values_list(
+            "pledge_id", flat=True
+        )
+    )
+    if not pledge_ids:
+        return
+
+    def recount() -> None:
+        for pledge_id in Pledge.objects.filter(pk__in=pledge_ids).values_list("pk", flat=True):
+            pledge_recount(pledge=pledge_id)
+
+    transaction.on_commit(recount)

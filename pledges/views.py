@@ -24,7 +24,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from communities.moderation import ModerationStatus
 from kernel import caching, written
 from kernel.web import call_service
-from pledges import page_sections, permissions, selectors, services
+from pledges import permissions, sections, selectors, services
 from pledges.filters import PledgeFilter
 from pledges.forms import CheckInForm, DoneForm, PledgeEditForm, PledgeForm
 from pledges.models import Campaign, Pledge, format_quantity
@@ -156,7 +156,9 @@ def _detail_page(request, pledge: Pledge, signature):
         "can_withdraw": permissions.can_withdraw_pledge(user, pledge),
         "community_href": _community_href(pledge.community) if pledge.community_id else None,
         "share_url": share_url,
-        "sections": page_sections.sections_for(request=request, pledge=pledge, signature=signature),
+        "sections": sections.pledge_page.collect(
+            request=request, pledge=pledge, signature=signature
+        ),
     }
     return render(request, "pledges/detail.jinja", context)
 
@@ -422,7 +424,7 @@ def campaign_detail(request, slug: str):
         "pledges/campaign.jinja",
         {
             "campaign": campaign,
-            "progress": selectors.campaign_progress(campaign=campaign),
+            "sections": sections.campaign_page.collect(request=request, campaign=campaign),
             "pledges": recent,
             "is_open": campaign.is_open(),
             "wall_url": f"{reverse('pledges:wall')}?{urlencode({'campaign': campaign.slug})}",

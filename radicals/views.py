@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.response import Response
 
-from radicals import home_sections, home_stats
+from kernel import sections
 
 
 def home(request):
@@ -21,8 +21,8 @@ def home(request):
         request,
         "home.jinja",
         {
-            "stats": home_stats.collect(request=request),
-            "sections": home_sections.sections_for(request=request),
+            "stats": sections.home_figures.collect(request=request),
+            "sections": sections.home.collect(request=request),
         },
     )
 

@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from reports import rollups
+from reports import follow_ups, rollups
 from reports.models import (
     Attribution,
     Badge,
@@ -63,7 +63,7 @@ class DailyRollupAdmin(ReadOnlyAdmin):
     @admin.action(description=_("Recount every day now (the nightly full recount)"))
     def recount_everything(self, request, queryset):
         rollups.rollups_full()
-        rollups.follow_ups_full()
+        follow_ups.follow_ups_full()
         messages.success(
             request, gettext("Every day has been recounted, and every badge and network.")
         )

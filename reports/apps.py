@@ -11,4 +11,4 @@ class ReportsConfig(AppConfig):
         signals.connect_all()
         attribution.connect()
         embeds.connect()
-        sections.register_all()
+        sections.register()

@@ -56,10 +56,10 @@ def _award_sql(kind: str, earned: Earned, *, days: int | None) -> str:
 
 
 def _earned(*, days: int | None) -> dict[str, Earned]:
-    pledge = rollups._table("pledges", "Pledge")
-    signature = rollups._table("pledges", "Signature")
-    story = rollups._table("stories", "Story")
-    enrolment = rollups._table("learning", "Enrolment")
+    pledge = rollups.table_of("pledges", "Pledge")
+    signature = rollups.table_of("pledges", "Signature")
+    story = rollups.table_of("stories", "Story")
+    enrolment = rollups.table_of("learning", "Enrolment")
     counted = rollups.COUNTED_PLEDGE
     # Only pledges co-signed on the days recounted can have gained a tenth co-signer.
     signed_then = (

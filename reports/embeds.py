@@ -47,24 +47,6 @@ current_embed_host: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 # --- Allowed sites ------------------------------------------------------------------------
 
 
-def origin_errors(origin: str) -> list[str]:
-    """What is wrong with an origin as a CSP source: scheme://host[:port], nothing else."""
-    parts = urlsplit(origin or "")
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        return [_("Give the site as https://host, for example https://intranet.example.nhs.uk")]
-    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
-        return [_("Give only the scheme and host (and port), with no path or query.")]
-    if any(c in origin for c in " ;,'\""):
-        return [_("A site's address cannot hold spaces, quotes, commas or semicolons.")]
-    return []
-
-
-def normalised_origin(origin: str) -> str:
-    parts = urlsplit(origin.strip())
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{parts.hostname}{port}"
-
-
 def allowed_origins() -> list[str]:
     return list(
         EmbedOrigin.objects.filter(is_active=True)
@@ -162,7 +144,7 @@ def pledge_card(request, pk: int):
 @require_GET
 @frame_ancestors
 def campaign_card(request, slug: str):
-    from pledges.selectors import campaign_progress
+    from reports.selectors import campaign_progress
 
     campaign = embeddable_campaign(slug)
     host = framing_host(request)

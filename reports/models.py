@@ -9,6 +9,7 @@ so a recount run twice, or after a crash, lands on the same numbers.
 from __future__ import annotations
 
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import models
@@ -774,6 +775,24 @@ class SpcBaseline(models.Model):
 # --- Embeds ------------------------------------------------------------------------------
 
 
+def origin_errors(origin: str) -> list[str]:
+    """What is wrong with an origin as a CSP source: scheme://host[:port], nothing else."""
+    parts = urlsplit(origin or "")
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        return [_("Give the site as https://host, for example https://intranet.example.nhs.uk")]
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+        return [_("Give only the scheme and host (and port), with no path or query.")]
+    if any(c in origin for c in " ;,'\""):
+        return [_("A site's address cannot hold spaces, quotes, commas or semicolons.")]
+    return []
+
+
+def normalised_origin(origin: str) -> str:
+    parts = urlsplit(origin.strip())
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname}{port}"
+
+
 class EmbedOrigin(models.Model):
     """A site (a trust intranet) allowed to frame the embed cards of pledges and
     campaigns. Applied as CSP frame-ancestors on the embed responses only."""
@@ -798,8 +817,6 @@ class EmbedOrigin(models.Model):
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
-
-        from reports.embeds import normalised_origin, origin_errors
 
         errors = origin_errors(self.origin)
         if errors:

@@ -65,7 +65,7 @@ def _filters(scope: str) -> dict[str, str]:
 
 
 def _events_and_credits(scope: str) -> str:
-    t = rollups._table
+    t = rollups.table_of
     f = _filters(scope)
     attribution = t("reports", "Attribution")
     user = t("members", "User")
@@ -98,7 +98,7 @@ def _events_and_credits(scope: str) -> str:
 
 
 def _members(cursor, scope: str, scope_id: int) -> int:
-    t = rollups._table
+    t = rollups.table_of
     if scope == Scope.PLATFORM:
         cursor.execute(f"SELECT COUNT(*) FROM {t('members', 'User')} WHERE is_active")  # noqa: S608  # nosec B608
     elif scope == Scope.COMMUNITY:
@@ -166,8 +166,11 @@ def _months(cursor, scope: str, scope_id: int, top: list[int]) -> list[tuple]:
 def _recruits(cursor, scope: str, scope_id: int, ranked: list[int], mobilising: list[int]):
     if not ranked:
         return {}
-    attribution = rollups._table("reports", "Attribution")
-    signature, pledge = rollups._table("pledges", "Signature"), rollups._table("pledges", "Pledge")
+    attribution = rollups.table_of("reports", "Attribution")
+    signature, pledge = (
+        rollups.table_of("pledges", "Signature"),
+        rollups.table_of("pledges", "Pledge"),
+    )
     filters = _filters(scope)
     cursor.execute(
         "SELECT r.inviter_id, COUNT(DISTINCT r.invitee_id),"  # noqa: S608  # nosec B608
@@ -185,7 +188,7 @@ def _recruits(cursor, scope: str, scope_id: int, ranked: list[int], mobilising: 
 
 
 def _lone_wolves(cursor, scope: str, scope_id: int, now: datetime.datetime) -> list[tuple]:
-    t = rollups._table
+    t = rollups.table_of
     pledge, signature = t("pledges", "Pledge"), t("pledges", "Signature")
     f = _filters(scope)["pledge"]
     cursor.execute(
@@ -292,9 +295,6 @@ def refresh_scopes(
         wanted -= fresh
     for scope, scope_id in sorted(wanted):
         refresh_scope(scope, scope_id)
-    from reports.badges import award_mobilisers
-
-    award_mobilisers()
 
 
 def tick_refresh_age() -> datetime.timedelta:

@@ -49,9 +49,6 @@ TICK_BATCH = 500
 TICK_MAX_BATCHES = 50
 TICK_TIME_BUDGET_SECONDS = 90.0
 # Badges and the network, each a job of its own after the tick (keyed by job).
-FOLLOW_UP_LOCK = 0x52_61_64_46_6F_6C  # "RadFol"
-FOLLOW_UP_BATCH = 5000
-_JOB_KEYS = {"badges": 1, "network": 2}
 
 
 def local_zone() -> ZoneInfo:
@@ -76,7 +73,8 @@ def day_start(day: datetime.date) -> datetime.datetime:
 # --- The event sources ------------------------------------------------------------------
 
 
-def _table(app_label: str, model: str) -> str:
+def table_of(app_label: str, model: str) -> str:
+    """A model's table, quoted for SQL (the rollups, badges and network count in SQL)."""
     from django.apps import apps
 
     return connection.ops.quote_name(apps.get_model(app_label, model)._meta.db_table)
@@ -101,8 +99,8 @@ class Source:
 
 def _member_join(column: str) -> str:
     return (
-        f" LEFT JOIN {_table('members', 'User')} mu ON mu.id = {column}"
-        f" LEFT JOIN {_table('members', 'Organisation')} mo ON mo.id = mu.organisation_id"
+        f" LEFT JOIN {table_of('members', 'User')} mu ON mu.id = {column}"
+        f" LEFT JOIN {table_of('members', 'Organisation')} mo ON mo.id = mu.organisation_id"
     )
 
 
@@ -112,29 +110,104 @@ COUNTED_PLEDGE = "p.moderation_status = 'published' AND p.status <> 'withdrawn'"
 
 
 def sources() -> list[Source]:
-    pledge = _table("pledges", "Pledge")
-    signature = _table("pledges", "Signature")
-    check_in = _table("pledges", "CheckIn")
-    story = _table("stories", "Story")
-    enrolment = _table("learning", "Enrolment")
-    certificate = _table("learning", "Certificate")
-    module = _table("learning", "Module")
-    user = _table("members", "User")
-    membership = _table("communities", "Membership")
+    """Every kind of event the rollups count: on pledges, stories, modules and members."""
+    return [*_pledge_sources(), *_story_sources(), *_module_sources(), *_member_sources()]
 
-    def on_pledge(name, from_sql, ts, metrics, member, where=COUNTED_PLEDGE):
-        return Source(
-            name=name,
-            from_sql=from_sql + _member_join(member),
-            ts=ts,
-            where=where,
-            campaign="p.campaign_id",
-            community="p.community_id",
-            theme="p.theme_id",
+
+def _on_pledge(name, from_sql, ts, metrics, member, where=COUNTED_PLEDGE) -> Source:
+    """An event on a counted pledge, in the pledge's campaign, community and theme."""
+    return Source(
+        name=name,
+        from_sql=from_sql + _member_join(member),
+        ts=ts,
+        where=where,
+        campaign="p.campaign_id",
+        community="p.community_id",
+        theme="p.theme_id",
+        organisation=MEMBER_ORGANISATION,
+        region=MEMBER_REGION,
+        metrics=metrics,
+    )
+
+
+def _pledge_sources() -> list[Source]:
+    pledge = table_of("pledges", "Pledge")
+    signature = table_of("pledges", "Signature")
+    check_in = table_of("pledges", "CheckIn")
+
+    earlier_check_in = (
+        f"NOT EXISTS (SELECT 1 FROM {check_in} c2 WHERE c2.pledge_id = c.pledge_id"  # noqa: S608  # nosec B608
+        " AND c2.author_id = c.author_id AND c2.moderation_status = 'published'"
+        " AND (c2.created_at, c2.id) < (c.created_at, c.id))"
+    )
+    return [
+        _on_pledge(
+            "pledge made", f"{pledge} p", "p.created_at", {"pledges_made": "1"}, "p.author_id"
+        ),
+        _on_pledge(
+            "pledge live", f"{pledge} p", "p.activated_at", {"pledges_active": "1"}, "p.author_id"
+        ),
+        _on_pledge(
+            "pledge completed",
+            f"{pledge} p",
+            "p.completed_at",
+            {"pledges_completed": "1"},
+            "p.author_id",
+        ),
+        _on_pledge(
+            "pledge failed", f"{pledge} p", "p.failed_at", {"pledges_failed": "1"}, "p.author_id"
+        ),
+        _on_pledge(
+            "co-sign",
+            f"{signature} s JOIN {pledge} p ON p.id = s.pledge_id",
+            "s.signed_at",
+            {"co_signs": "1"},
+            "s.member_id",
+            where=f"{COUNTED_PLEDGE} AND NOT s.is_author",
+        ),
+        _on_pledge(
+            "commitment done",
+            f"{signature} s JOIN {pledge} p ON p.id = s.pledge_id",
+            "s.done_at",
+            {"people_done": "1"},
+            "s.member_id",
+        ),
+        _on_pledge(
+            "check-in",
+            f"{check_in} c JOIN {pledge} p ON p.id = c.pledge_id",
+            "c.created_at",
+            {
+                "check_ins": "1",
+                "outcome_total": "COALESCE(c.quantity, 0)",
+                "commitments_checked_in": f"CASE WHEN {earlier_check_in} THEN 1 ELSE 0 END",
+            },
+            "c.author_id",
+            where=f"{COUNTED_PLEDGE} AND c.moderation_status = 'published'",
+        ),
+    ]
+
+
+def _story_sources() -> list[Source]:
+    story = table_of("stories", "Story")
+    return [
+        Source(
+            name="story published",
+            from_sql=f"{story} st" + _member_join("st.author_id"),
+            ts="st.published_at",
+            where="st.status = 'published' AND st.moderation_status = 'published'",
+            campaign="st.campaign_id",
+            community="st.community_id",
             organisation=MEMBER_ORGANISATION,
             region=MEMBER_REGION,
-            metrics=metrics,
-        )
+            metrics={"stories_published": "1"},
+        ),
+    ]
+
+
+def _module_sources() -> list[Source]:
+    enrolment = table_of("learning", "Enrolment")
+    certificate = table_of("learning", "Certificate")
+    module = table_of("learning", "Module")
 
     def on_module(name, from_sql, ts, metrics, member, where="TRUE"):
         return Source(
@@ -149,66 +222,7 @@ def sources() -> list[Source]:
             metrics=metrics,
         )
 
-    earlier_check_in = (
-        f"NOT EXISTS (SELECT 1 FROM {check_in} c2 WHERE c2.pledge_id = c.pledge_id"  # noqa: S608  # nosec B608
-        " AND c2.author_id = c.author_id AND c2.moderation_status = 'published'"
-        " AND (c2.created_at, c2.id) < (c.created_at, c.id))"
-    )
     return [
-        on_pledge(
-            "pledge made", f"{pledge} p", "p.created_at", {"pledges_made": "1"}, "p.author_id"
-        ),
-        on_pledge(
-            "pledge live", f"{pledge} p", "p.activated_at", {"pledges_active": "1"}, "p.author_id"
-        ),
-        on_pledge(
-            "pledge completed",
-            f"{pledge} p",
-            "p.completed_at",
-            {"pledges_completed": "1"},
-            "p.author_id",
-        ),
-        on_pledge(
-            "pledge failed", f"{pledge} p", "p.failed_at", {"pledges_failed": "1"}, "p.author_id"
-        ),
-        on_pledge(
-            "co-sign",
-            f"{signature} s JOIN {pledge} p ON p.id = s.pledge_id",
-            "s.signed_at",
-            {"co_signs": "1"},
-            "s.member_id",
-            where=f"{COUNTED_PLEDGE} AND NOT s.is_author",
-        ),
-        on_pledge(
-            "commitment done",
-            f"{signature} s JOIN {pledge} p ON p.id = s.pledge_id",
-            "s.done_at",
-            {"people_done": "1"},
-            "s.member_id",
-        ),
-        on_pledge(
-            "check-in",
-            f"{check_in} c JOIN {pledge} p ON p.id = c.pledge_id",
-            "c.created_at",
-            {
-                "check_ins": "1",
-                "outcome_total": "COALESCE(c.quantity, 0)",
-                "commitments_checked_in": f"CASE WHEN {earlier_check_in} THEN 1 ELSE 0 END",
-            },
-            "c.author_id",
-            where=f"{COUNTED_PLEDGE} AND c.moderation_status = 'published'",
-        ),
-        Source(
-            name="story published",
-            from_sql=f"{story} st" + _member_join("st.author_id"),
-            ts="st.published_at",
-            where="st.status = 'published' AND st.moderation_status = 'published'",
-            campaign="st.campaign_id",
-            community="st.community_id",
-            organisation=MEMBER_ORGANISATION,
-            region=MEMBER_REGION,
-            metrics={"stories_published": "1"},
-        ),
         on_module(
             "enrolment", f"{enrolment} x", "x.enrolled_at", {"enrolments": "1"}, "x.member_id"
         ),
@@ -227,9 +241,16 @@ def sources() -> list[Source]:
             "x.member_id",
             where="x.revoked_at IS NULL",
         ),
+    ]
+
+
+def _member_sources() -> list[Source]:
+    user = table_of("members", "User")
+    membership = table_of("communities", "Membership")
+    return [
         Source(
             name="member joined",
-            from_sql=f"{user} mu LEFT JOIN {_table('members', 'Organisation')} mo"
+            from_sql=f"{user} mu LEFT JOIN {table_of('members', 'Organisation')} mo"
             " ON mo.id = mu.organisation_id",
             ts="mu.date_joined",
             where="mu.is_active",
@@ -450,13 +471,13 @@ def mark_days_of(select_timestamps_sql: str, params: list) -> None:
 
 def member_event_timestamps_sql() -> list[str]:
     """Queries of every timestamp of an event of the members whose ids `{ids}` selects."""
-    pledge = _table("pledges", "Pledge")
-    signature = _table("pledges", "Signature")
-    check_in = _table("pledges", "CheckIn")
-    story = _table("stories", "Story")
-    enrolment = _table("learning", "Enrolment")
-    certificate = _table("learning", "Certificate")
-    user = _table("members", "User")
+    pledge = table_of("pledges", "Pledge")
+    signature = table_of("pledges", "Signature")
+    check_in = table_of("pledges", "CheckIn")
+    story = table_of("stories", "Story")
+    enrolment = table_of("learning", "Enrolment")
+    certificate = table_of("learning", "Certificate")
+    user = table_of("members", "User")
     return [
         f"SELECT unnest(ARRAY[created_at, activated_at, completed_at, failed_at]) "  # noqa: S608  # nosec B608
         f"FROM {pledge} WHERE author_id IN ({{ids}})",
@@ -489,16 +510,6 @@ class TickResult:
 def _try_lock(cursor) -> bool:
     cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [ROLLUP_LOCK])
     return bool(cursor.fetchone()[0])
-
-
-def _touched_scopes(cursor, days: list[datetime.date]) -> set[tuple[str, int]]:
-    table = connection.ops.quote_name(DailyRollup._meta.db_table)
-    cursor.execute(
-        f"SELECT DISTINCT scope, scope_id FROM {table} WHERE day = ANY(%s)"  # noqa: S608  # nosec B608
-        " AND scope IN ('community', 'campaign')",
-        [days],
-    )
-    return {(scope, scope_id) for scope, scope_id in cursor.fetchall()}
 
 
 def _record_follow_ups(cursor, days: list[datetime.date]) -> None:
@@ -558,60 +569,6 @@ def rollups_tick() -> TickResult:
     return total
 
 
-def _claim_follow_ups(cursor, job: str) -> tuple[list[int], list[datetime.date]] | None:
-    """This job's queued days, locked for this transaction; None while another run of
-    the job holds them."""
-    key = FOLLOW_UP_LOCK + _JOB_KEYS[RollupFollowUp.Job(job).value]
-    cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [key])
-    if not cursor.fetchone()[0]:
-        return None
-    table = connection.ops.quote_name(RollupFollowUp._meta.db_table)
-    cursor.execute(
-        f"SELECT id, day FROM {table} WHERE job = %s ORDER BY id LIMIT %s"  # noqa: S608  # nosec B608
-        " FOR UPDATE SKIP LOCKED",
-        [job, FOLLOW_UP_BATCH],
-    )
-    claimed = cursor.fetchall()
-    return [row[0] for row in claimed], sorted({row[1] for row in claimed})
-
-
-def _done_follow_ups(cursor, ids: list[int]) -> None:
-    table = connection.ops.quote_name(RollupFollowUp._meta.db_table)
-    cursor.execute(f"DELETE FROM {table} WHERE id = ANY(%s)", [ids])  # noqa: S608  # nosec B608
-
-
-def badges_follow_up() -> list[datetime.date]:
-    """Award the badges earned on the days the tick recounted since the last run (and
-    the mobiliser badges). Returns those days."""
-    from reports import badges
-
-    with transaction.atomic(), connection.cursor() as cursor:
-        claimed = _claim_follow_ups(cursor, RollupFollowUp.Job.BADGES)
-        if not claimed or not claimed[0]:
-            return []
-        ids, days = claimed
-        badges.award(days=days)
-        _done_follow_ups(cursor, ids)
-    return days
-
-
-def network_follow_up() -> list[datetime.date]:
-    """Refresh the movement network of the platform and of every community and campaign
-    with figures on the days the tick recounted since the last run (each scope at most
-    every REPORTS_NETWORK_REFRESH_MINUTES). Returns those days."""
-    from reports import network
-
-    with transaction.atomic(), connection.cursor() as cursor:
-        claimed = _claim_follow_ups(cursor, RollupFollowUp.Job.NETWORK)
-        if not claimed or not claimed[0]:
-            return []
-        ids, days = claimed
-        scopes = {(Scope.PLATFORM.value, 0), *_touched_scopes(cursor, days)}
-        network.refresh_scopes(scopes, unless_newer_than=network.tick_refresh_age())
-        _done_follow_ups(cursor, ids)
-    return days
-
-
 def rollups_full() -> None:
     """The full recount: every day, every scope, and nothing else (badges and the
     network are `follow_ups_full`). Waits for a tick in progress rather than skipping."""
@@ -619,13 +576,3 @@ def rollups_full() -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROLLUP_LOCK])
         rollups_recount_days(None)
     logger.info("Full rollup recount done")
-
-
-def follow_ups_full() -> None:
-    """What the nightly job does after the full recount: every badge, every network scope."""
-    from reports import badges, network
-
-    with transaction.atomic():
-        badges.award(days=None)
-        network.refresh_all()
-    logger.info("Badges awarded and every network scope refreshed")

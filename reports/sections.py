@@ -1,15 +1,18 @@
-"""What reports adds to other apps' pages, through the registries those apps keep: the
-home page's totals, a campaign's progress and a community's achievements (all read from
-the rollups), and badges on member profiles."""
+"""What reports adds to other apps' pages (kernel/sections.py says how): the home page's
+figures, a campaign's progress and a community's achievements, all read from the rollups
+(the one count of what happened: reports/rollups.py), and badges on member profiles."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from communities import page_sections as community_sections
+from communities.sections import community_page
+from kernel import sections
 from kernel.caching import cached_value
-from members import profile_sections
-from radicals import home_stats
+from kernel.sections import Figure, Section
+from members.sections import profile
+from pledges.sections import campaign_page
 from reports import permissions, selectors
 from reports.models import Scope
 
@@ -24,34 +27,31 @@ def _count_modules() -> int:
     return Module.objects.filter(status=Module.Status.PUBLISHED).count()
 
 
-def home_totals(*, request) -> list[dict]:
+def home_figures(*, request) -> list[Figure]:
     totals = selectors.platform_totals()
+    members = totals["new_members"]
     return [
-        {"label": _("pledges made"), "value": totals["pledges_made"], "order": 10},
-        {"label": _("co-signs"), "value": totals["co_signs"], "order": 11},
-        {"label": _("commitments done"), "value": totals["people_done"], "order": 12},
-        {"label": _("stories told"), "value": totals["stories_published"], "order": 40},
-        {"label": _("learning modules available"), "value": _modules_available(), "order": 40},
-        {"label": _("modules completed"), "value": totals["module_completions"], "order": 41},
+        Figure(ngettext("member", "members", members), members, order=0),
+        Figure(_("pledges made"), totals["pledges_made"], order=10),
+        Figure(_("co-signs"), totals["co_signs"], order=11),
+        Figure(_("commitments done"), totals["people_done"], order=12),
+        Figure(_("stories told"), totals["stories_published"], order=40),
+        Figure(_("learning modules available"), _modules_available(), order=40),
+        Figure(_("modules completed"), totals["module_completions"], order=41),
     ]
 
 
-def members_total() -> int:
-    return selectors.platform_totals()["new_members"]
+def campaign_progress(*, request, campaign) -> Section:
+    return Section(
+        title=_("Progress"),
+        template="reports/sections/campaign.jinja",
+        context={"campaign": campaign, "progress": selectors.campaign_progress(campaign=campaign)},
+        order=10,
+    )
 
 
-def campaign_totals(campaign) -> dict:
-    totals = selectors.cached_totals(scope=Scope.CAMPAIGN, scope_id=campaign.pk)
-    return {
-        "pledges": totals["pledges_made"],
-        "signers": totals["pledges_made"] + totals["co_signs"],
-        "done": totals["people_done"],
-        "total_quantity": totals["outcome_total"],
-    }
-
-
-def community_achievements(*, request, community) -> community_sections.CommunitySection:
-    return community_sections.CommunitySection(
+def community_achievements(*, request, community) -> Section:
+    return Section(
         title=_("Achievements"),
         template="reports/sections/community.jinja",
         context={
@@ -63,13 +63,13 @@ def community_achievements(*, request, community) -> community_sections.Communit
     )
 
 
-def profile_badges(*, request, member) -> profile_sections.ProfileSection | None:
+def profile_badges(*, request, member) -> Section | None:
     viewer = request.user
     is_self = viewer.is_authenticated and viewer.pk == member.pk
     badges = selectors.badges_of(member=member, viewer=viewer)
     if not badges and not is_self:
         return None
-    return profile_sections.ProfileSection(
+    return Section(
         title=_("Badges"),
         template="reports/sections/profile.jinja",
         context={
@@ -81,23 +81,8 @@ def profile_badges(*, request, member) -> profile_sections.ProfileSection | None
     )
 
 
-def register_all() -> None:
-    from learning import sections as learning_sections
-    from pledges import hooks as pledge_hooks
-    from pledges import selectors as pledge_selectors
-    from stories import sections as story_sections
-
-    # The rollup-backed totals take over from the counts pledges, stories and learning
-    # registered, so the home page never counts rows on a request.
-    home_stats.register(
-        home_totals,
-        replaces=(
-            pledge_hooks.home_totals,
-            story_sections.home_totals,
-            learning_sections.home_totals,
-        ),
-    )
-    home_stats.set_members_total(members_total)
-    pledge_selectors.campaign_totals_provider = campaign_totals
-    community_sections.register(community_achievements)
-    profile_sections.register(profile_badges)
+def register() -> None:
+    sections.home_figures.register(home_figures)
+    campaign_page.register(campaign_progress)
+    community_page.register(community_achievements)
+    profile.register(profile_badges)

@@ -20,6 +20,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from kernel.caching import cached_value
+from pledges.models import format_quantity
 from reports import rollups
 from reports.models import (
     METRIC_LABELS,
@@ -102,6 +103,38 @@ def cached_totals(*, scope: str, scope_id: int = 0) -> dict:
 def platform_totals() -> dict:
     """The platform's all-time totals (the home page)."""
     return cached_totals(scope=Scope.PLATFORM, scope_id=0)
+
+
+@dataclass
+class CampaignProgress:
+    pledges: int
+    signers: int
+    done: int
+    total_quantity: Decimal
+    target: int | None
+
+    @property
+    def total_quantity_text(self) -> str:
+        return format_quantity(self.total_quantity)
+
+    @property
+    def percent(self) -> int:
+        if not self.target:
+            return 0
+        return min(100, round(100 * self.pledges / self.target))
+
+
+def campaign_progress(*, campaign) -> CampaignProgress:
+    """A campaign's pledges toward its target, its signers (authors and co-signers),
+    commitments done and the total measured in its unit, from the rollups."""
+    totals = cached_totals(scope=Scope.CAMPAIGN, scope_id=campaign.pk)
+    return CampaignProgress(
+        pledges=totals["pledges_made"],
+        signers=totals["pledges_made"] + totals["co_signs"],
+        done=totals["people_done"],
+        total_quantity=Decimal(totals["outcome_total"] or 0),
+        target=campaign.target,
+    )
 
 
 def stored_totals(

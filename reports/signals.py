@@ -48,7 +48,7 @@ def _attname(model, name: str) -> str:
 
 
 def _table(label: str) -> str:
-    return rollups._table(*label.split("."))
+    return rollups.table_of(*label.split("."))
 
 
 # --- Rows hanging off another row ----------------------------------------------------------

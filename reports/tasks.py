@@ -7,7 +7,7 @@ import logging
 from celery import shared_task
 
 from kernel.queue import enqueue
-from reports import rollups, selectors, services
+from reports import follow_ups, rollups, selectors, services
 
 logger = logging.getLogger(__name__)
 
@@ -32,14 +32,14 @@ def rollups_tick() -> dict:
 @shared_task(**RETRY, time_limit=300, soft_time_limit=240)
 def award_badges() -> list[str]:
     """Beat, every few minutes: the badges earned on the days the tick recounted."""
-    return [d.isoformat() for d in rollups.badges_follow_up()]
+    return [d.isoformat() for d in follow_ups.badges_follow_up()]
 
 
 @shared_task(**RETRY, time_limit=600, soft_time_limit=540)
 def refresh_network() -> list[str]:
     """Beat, every few minutes: the movement network of the scopes active on the days
     the tick recounted (each scope at most every REPORTS_NETWORK_REFRESH_MINUTES)."""
-    return [d.isoformat() for d in rollups.network_follow_up()]
+    return [d.isoformat() for d in follow_ups.network_follow_up()]
 
 
 @shared_task(**RETRY, time_limit=3600, soft_time_limit=3300)
@@ -47,7 +47,7 @@ def rollups_full() -> int:
     """Beat, nightly: recount every day, then award every badge and refresh every
     network scope, and remove export files past their keeping time."""
     rollups.rollups_full()
-    rollups.follow_ups_full()
+    follow_ups.follow_ups_full()
     return services.exports_expire()
 
 

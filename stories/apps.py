@@ -10,4 +10,4 @@ class StoriesConfig(AppConfig):
     def ready(self) -> None:
         from stories import sections
 
-        sections.register_all()
+        sections.register()

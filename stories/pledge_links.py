@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from communities.permissions import can_post_in
+from kernel.sections import Section
 from notifications.models import Kind
 from notifications.services import notify
 from pledges.models import Pledge, Signature
-from pledges.page_sections import PledgeSection
 from pledges.selectors import check_ins_visible_to, pledges_visible_to, signature_of
 from stories import selectors
 from stories.models import BODY_MAX_LENGTH, OUTCOME_MAX_LENGTH, SUMMARY_MAX_LENGTH, Story
@@ -129,7 +129,7 @@ def linked_pledges(*, user, story: Story) -> list[Pledge]:
 STORIES_ON_PLEDGE_PAGE = 5
 
 
-def pledge_section(*, request, pledge: Pledge, signature=None) -> PledgeSection | None:
+def pledge_section(*, request, pledge: Pledge, signature=None) -> Section | None:
     """On a pledge's page: the stories about it, and for a member whose commitment is
     done and who has not told it yet, the invitation to tell it."""
     # Most pledges have no story yet: one read of the link table's pledge index says
@@ -155,7 +155,7 @@ def pledge_section(*, request, pledge: Pledge, signature=None) -> PledgeSection 
     )
     if not stories and not invite:
         return None
-    return PledgeSection(
+    return Section(
         title=_("Stories about this pledge"),
         template="stories/sections/pledge.jinja",
         context={

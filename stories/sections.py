@@ -1,5 +1,5 @@
 """What stories adds to other apps' pages, through the registries those apps keep:
-moderation, the home page (a total and featured stories), member profiles,
+moderation, the home page (featured stories), member profiles,
 community pages and pledge pages, and the invitation to tell a finished pledge."""
 
 from __future__ import annotations
@@ -7,28 +7,25 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
-from communities import page_sections as community_sections
 from communities.moderation import register_moderated
 from communities.permissions import can_moderate
-from members import profile_sections
+from communities.sections import community_page
+from kernel import sections
+from kernel.sections import Section
+from members.sections import profile
 from notifications import digest_sections
-from pledges import page_sections as pledge_sections
+from pledges.sections import pledge_page
 from pledges.signals import commitment_done
-from radicals import home_sections, home_stats
 from stories import pledge_links, selectors
 from stories.caching import pages_of_story
 from stories.models import Comment, Story
 
 
-def home_totals(*, request) -> list[dict]:
-    return [{"label": _("stories told"), "value": selectors.published_count(), "order": 40}]
-
-
-def home_featured(*, request) -> home_sections.HomeSection | None:
+def home_featured(*, request) -> Section | None:
     stories = selectors.featured_stories(user=request.user, limit=3)
     if not stories:
         return None
-    return home_sections.HomeSection(
+    return Section(
         title=_("Featured stories"),
         template="stories/sections/home.jinja",
         context={"stories": stories},
@@ -36,11 +33,11 @@ def home_featured(*, request) -> home_sections.HomeSection | None:
     )
 
 
-def profile_stories(*, request, member) -> profile_sections.ProfileSection | None:
+def profile_stories(*, request, member) -> Section | None:
     stories = selectors.member_published_stories(member=member, viewer=request.user)
     if not stories:
         return None
-    return profile_sections.ProfileSection(
+    return Section(
         title=_("Stories"),
         template="stories/sections/list.jinja",
         context={"stories": stories, "member": member},
@@ -48,14 +45,14 @@ def profile_stories(*, request, member) -> profile_sections.ProfileSection | Non
     )
 
 
-def community_stories(*, request, community) -> community_sections.CommunitySection | None:
+def community_stories(*, request, community) -> Section | None:
     stories = selectors.community_stories(user=request.user, community=community, limit=5)
     review_count = (
         selectors.review_count_for(user=request.user, community=community)
         if can_moderate(request.user, community)
         else 0
     )
-    return community_sections.CommunitySection(
+    return Section(
         title=_("Stories"),
         template="stories/sections/community.jinja",
         context={"stories": stories, "community": community, "review_count": review_count},
@@ -121,7 +118,7 @@ def organiser_digest(*, organiser, since, until) -> list[digest_sections.DigestS
     ]
 
 
-def register_all() -> None:
+def register() -> None:
     register_moderated(
         Story,
         label=pgettext_lazy("kind of content", "story"),
@@ -138,11 +135,10 @@ def register_all() -> None:
         author_field="author",
         pages_of=lambda comment: pages_of_story(comment.story),
     )
-    home_stats.register(home_totals)
-    home_sections.register(home_featured)
-    profile_sections.register(profile_stories)
-    community_sections.register(community_stories)
-    pledge_sections.register(pledge_links.pledge_section)
+    sections.home.register(home_featured)
+    profile.register(profile_stories)
+    community_page.register(community_stories)
+    pledge_page.register(pledge_links.pledge_section)
     digest_sections.register(organiser_digest)
     digest_sections.register_recipients(organisers_with_stories_to_review)
     commitment_done.connect(

@@ -14,8 +14,8 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from communities.models import Community
-from communities.moderation import ModerationStatus, visible_q
-from communities.selectors import organised_community_ids
+from communities.moderation import ModerationStatus
+from communities.selectors import organised_community_ids, visible_q
 from kernel import written
 from pledges.models import Campaign
 from pledges.selectors import pledges_visible_to
@@ -45,7 +45,8 @@ def _co_author_q(user) -> Q:
 def _written_by_q(user) -> Q:
     """Stories `user` wrote or co-writes (accepted). The co-written ones are read first
     (one index read), so the condition is two index lookups PostgreSQL can combine:
-    "author or EXISTS(co-author)" made it walk every story (60–100 ms at 100,000)."""
+    "author or EXISTS(co-author)" made it walk every story (docs/benchmarks.md, "Design
+    decisions measured")."""
     co_written = CoAuthor.objects.filter(member=user, status=CoAuthor.Status.ACCEPTED)
     return Q(author=user) | Q(pk__in=list(co_written.values_list("story_id", flat=True)))
 
@@ -245,12 +246,6 @@ def community_stories(*, user, community: Community, limit: int = 5) -> list[Sto
 def member_published_stories(*, member, viewer, limit: int = 10) -> list[Story]:
     """Stories the member wrote or co-wrote that are published and `viewer` may read."""
     return list(story_feed(user=viewer).filter(_written_by_q(member))[:limit])
-
-
-def published_count() -> int:
-    return Story.objects.filter(
-        status=Story.Status.PUBLISHED, moderation_status=ModerationStatus.PUBLISHED
-    ).count()
 
 
 def tags_in_use() -> QuerySet[Tag]:

@@ -32,7 +32,7 @@ fragment            a rendered piece of a template with     fragment name, the `
 memo (memo.py)      a rendered piece of a template, in      memo name (`memo.MEMOS`) and every       until pushed out of the process's    never stale: a change changes the key           anyone whose values are the same; CSRF
                     this process (header, pledge card,      value the piece shows                    20,000 entries (least recently                                                      fields are filled in per request
                     sign buttons)                                                                    used); TEMPLATE_MEMO off switches it
-data (data.py)      a value worked out by a query, named    data name (`data.DATA`) and `vary`       `data.DATA[name]`: pledges.totals    its lifetime (reports.totals: served ≤ 29 min   code, never a page as such: only values
+data (data.py)      a value worked out by a query, named    data name (`data.DATA`) and `vary`       `data.DATA[name]`: reports.totals   its lifetime (reports.totals: served ≤ 29 min   code, never a page as such: only values
                     in `data.DATA`: platform totals, wall                                            300 s, filter choices 120 s,         more while one request counts again)           that are the same for everyone
                     filter choices, a scope's totals,                                                reports.totals 60 s, modules 300 s
                     modules available

@@ -27,9 +27,6 @@ class DataCache:
 
 
 DATA: dict[str, DataCache] = {
-    "pledges.totals": DataCache(
-        300, "pledges made, co-signs and commitments done over published pledges"
-    ),
     "pledges.filter-choices": DataCache(
         120,
         "the wall's (slug, name) choices of themes, campaigns, communities, "

@@ -33,12 +33,12 @@ def test_a_data_cache_keeps_its_value_per_vary_and_language():
         calls.append(1)
         return len(calls)
 
-    assert cached_value("pledges.totals", compute) == 1
-    assert cached_value("pledges.totals", compute) == 1
+    assert cached_value("pledges.filter-choices", compute) == 1
+    assert cached_value("pledges.filter-choices", compute) == 1
     assert cached_value("reports.totals", compute, vary=("community", 1)) == 2
     assert cached_value("reports.totals", compute, vary=("community", 2)) == 3
     with translation.override("cy"):
-        assert cached_value("pledges.totals", compute) == 4
+        assert cached_value("pledges.filter-choices", compute) == 4
 
 
 def test_a_data_cache_the_contract_does_not_name_is_refused():
@@ -119,9 +119,9 @@ def test_a_benchmark_request_writes_no_fragment(client, settings):
 
 
 def test_every_layer_counts_hits_and_misses(counting):
-    cached_value("pledges.totals", lambda: 1)
-    cached_value("pledges.totals", lambda: 1)
-    cached_value("pledges.totals", lambda: 1)
+    cached_value("pledges.filter-choices", lambda: 1)
+    cached_value("pledges.filter-choices", lambda: 1)
+    cached_value("pledges.filter-choices", lambda: 1)
 
     found = stats.snapshot()
 
@@ -169,7 +169,7 @@ def test_reset_starts_the_counts_again(counting):
 def test_nothing_is_counted_when_statistics_are_off(settings):
     settings.CACHE_STATS = False
     stats.reset()
-    cached_value("pledges.totals", lambda: 1)
+    cached_value("pledges.filter-choices", lambda: 1)
 
     assert stats.snapshot()["data"] == {"hit": 0, "miss": 0}
 

@@ -11,10 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from communities.moderation import ModerationStatus
+from kernel.sections import Section
 from members.models import User
-from pledges import page_sections, services
-from pledges.hooks import community_pledges
+from pledges import sections, services
 from pledges.models import CheckIn, Pledge, Signature
+from pledges.sections import community_pledges
 from tests.factories import (
     CampaignFactory,
     OrganisationFactory,
@@ -279,17 +280,17 @@ def test_the_pledge_page_reads_the_pledge_once(request, client_for, pledge, view
 
 def test_registered_page_sections_show_on_the_pledge_page(client, pledge):
     def stories(*, request, pledge, signature):
-        return page_sections.PledgeSection(
+        return Section(
             title="Stories about this pledge",
             template="pledges/_community_section.jinja",
             context={"community": pledge.theme, "pledges": []},
         )
 
-    page_sections.register(stories)
+    sections.pledge_page.register(stories)
     try:
         body = page(client.get(detail_url(pledge)))
     finally:
-        page_sections._registry.remove(stories)
+        sections.pledge_page._functions.remove(stories)
 
     assert "Stories about this pledge" in body
 

@@ -38,11 +38,11 @@ def other_apps_totals(rf) -> tuple[str, ...]:
     """The labels other apps give their live totals on the home page: theirs to mark."""
     from django.contrib.auth.models import AnonymousUser
 
-    from radicals import home_stats
+    from kernel import sections
 
     request = rf.get("/")
     request.user = AnonymousUser()
-    return tuple(stat["label"] for stat in home_stats.collect(request=request)[1:])
+    return tuple(figure.label for figure in sections.home_figures.collect(request=request)[1:])
 
 
 def test_the_home_and_accessibility_pages_are_marked_for_translation(

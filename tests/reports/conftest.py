@@ -28,11 +28,11 @@ def rollup_rows() -> list[dict]:
 
 def tick() -> None:
     """The rollup tick, then the badge and network jobs that follow it under beat."""
-    from reports import rollups
+    from reports import follow_ups, rollups
 
     rollups.rollups_tick()
-    rollups.badges_follow_up()
-    rollups.network_follow_up()
+    follow_ups.badges_follow_up()
+    follow_ups.network_follow_up()
 
 
 @pytest.fixture(autouse=True)

@@ -27,7 +27,7 @@ from pledges.services import (
     pledge_withdraw,
     signature_mark_done,
 )
-from reports import rollups, selectors
+from reports import follow_ups, rollups, selectors
 from reports.models import Badge, DailyRollup, NetworkStat, RollupDirtyDay, RollupFollowUp, Scope
 from stories.services import story_create, story_publish
 from tests.factories import (
@@ -308,18 +308,18 @@ def test_the_tick_only_recounts_and_the_badge_and_network_jobs_follow_it(pledge)
     assert not Badge.objects.exists() and not NetworkStat.objects.exists()
     assert set(RollupFollowUp.objects.values_list("job", flat=True)) == {"badges", "network"}
 
-    assert rollups.badges_follow_up() == result.days
+    assert follow_ups.badges_follow_up() == result.days
     assert Badge.objects.filter(member=pledge.author, kind="first_pledge").exists()
-    assert rollups.network_follow_up() == result.days
+    assert follow_ups.network_follow_up() == result.days
     assert NetworkStat.objects.filter(scope=Scope.PLATFORM).exists()
     assert not RollupFollowUp.objects.exists()
-    assert rollups.badges_follow_up() == [] and rollups.network_follow_up() == []
+    assert follow_ups.badges_follow_up() == [] and follow_ups.network_follow_up() == []
 
 
 def test_a_badge_job_skips_while_another_run_of_it_holds_the_days(pledge):
     rollups.rollups_tick()
-    with mock.patch.object(rollups, "_claim_follow_ups", return_value=None):
-        assert rollups.badges_follow_up() == []
+    with mock.patch.object(follow_ups, "_claim_follow_ups", return_value=None):
+        assert follow_ups.badges_follow_up() == []
 
     assert not Badge.objects.exists()
     assert RollupFollowUp.objects.filter(job="badges").exists()
@@ -561,11 +561,11 @@ def test_the_full_recount_alone_leaves_badges_and_the_network_to_their_jobs(
     tick()
     once = rollup_rows()
     with (
-        mock.patch.object(rollups, "follow_ups_full") as follow_ups,
+        mock.patch.object(follow_ups, "follow_ups_full") as full,
         mock.patch("sys.stdout"),
     ):
         call_command("rollups", "--full", "--recount-only")
-        assert not follow_ups.called
+        assert not full.called
         call_command("rollups", "--full")
-        assert follow_ups.called
+        assert full.called
     assert rollup_rows() == once

@@ -340,7 +340,7 @@ def figures() -> dict:
     """Every total other people see: counters on pledges, communities and stories,
     the home page's figures and, when reports is installed, every daily rollup."""
     from communities.models import Community
-    from radicals import home_stats
+    from kernel import sections
     from stories.models import Story
 
     request = RequestFactory().get("/")
@@ -351,7 +351,7 @@ def figures() -> dict:
         ),
         "communities": list(Community.objects.order_by("pk").values_list("pk", "member_count")),
         "stories": list(Story.objects.order_by("pk").values_list("pk", "inspired_count")),
-        "home": [(s["label"], s["value"]) for s in home_stats.collect(request=request)],
+        "home": [(f.label, f.value) for f in sections.home_figures.collect(request=request)],
     }
     if apps.is_installed("reports"):
         from reports import rollups

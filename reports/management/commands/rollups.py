@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from reports import rollups
+from reports import follow_ups, rollups
 
 
 class Command(BaseCommand):
@@ -33,16 +33,16 @@ class Command(BaseCommand):
             if recount_only:
                 self.stdout.write(f"Recounted every day ({recount:.1f} s).")
                 return
-            rollups.follow_ups_full()
-            follow_ups = time.monotonic() - started - recount
+            follow_ups.follow_ups_full()
+            following = time.monotonic() - started - recount
             self.stdout.write(
                 f"Recounted every day ({recount:.1f} s), then every badge and network scope "
-                f"({follow_ups:.1f} s)."
+                f"({following:.1f} s)."
             )
             return
         result = rollups.rollups_tick()
-        rollups.badges_follow_up()
-        rollups.network_follow_up()
+        follow_ups.badges_follow_up()
+        follow_ups.network_follow_up()
         if result.skipped:
             self.stdout.write("Another recount is running; nothing done.")
         elif result.days:
