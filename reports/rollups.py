@@ -621,6 +621,14 @@ def rollups_full() -> None:
     logger.info("Full rollup recount done")
 
 
+def nightly_recount() -> None:
+    """Everything the nightly job counts: every day and scope, then every badge and
+    every network scope. Data loaded in bulk (the demo's movement) is counted by it,
+    since no signal marked its days for the tick."""
+    rollups_full()
+    follow_ups_full()
+
+
 def follow_ups_full() -> None:
     """What the nightly job does after the full recount: every badge, every network scope."""
     from reports import badges, network
