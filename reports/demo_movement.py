@@ -433,7 +433,9 @@ class _Generator:
             specs.append(
                 (author, made, title, theme, campaign, community, due, threshold, deadline)
             )
-        pledges = Pledge.objects.bulk_create(
+        # Everything is settled in memory first, then written once per table: each
+        # pledge's status, its signers' outcomes and check-ins, and its counters.
+        pledges = [
             Pledge(
                 author=author,
                 title=title,
@@ -450,16 +452,16 @@ class _Generator:
                 updated_at=made,
             )
             for author, made, title, theme, campaign, community, due, threshold, deadline in specs
-        )
+        ]
         mobiliser_ids = {person.pk for person in mobilisers}
-        everyone = [*members, *mobilisers]
-        signatures, credits, check_ins = [], [], []
+        everyone = list({person.pk: person for person in [*members, *mobilisers]}.values())
+        signatures, check_ins, credited = [], [], []
         for pledge in pledges:
-            signatures.append(
+            rows = [
                 Signature(
                     pledge=pledge, member=pledge.author, is_author=True, signed_at=pledge.created_at
                 )
-            )
+            ]
             wanted = (
                 rng.randint(8, 30) if pledge.author_id in mobiliser_ids else rng.choice(
                     [0, 0, 1, 1, 2, 3, 4, 5, 6, 8]
@@ -481,54 +483,41 @@ class _Generator:
             for person in rng.sample(pool, max(0, min(wanted, len(pool)))):
                 start = max(pledge.created_at, person.date_joined)
                 signed = _moment(rng, start, window_end)
-                signatures.append(Signature(pledge=pledge, member=person, signed_at=signed))
-        Signature.objects.bulk_create(signatures)
-        by_pledge: dict[int, list[Signature]] = {}
-        for signature in signatures:
-            by_pledge.setdefault(signature.pledge_id, []).append(signature)
-        for pledge in pledges:
-            rows = sorted(by_pledge[pledge.pk], key=lambda s: s.signed_at)
+                rows.append(Signature(pledge=pledge, member=person, signed_at=signed))
+            rows.sort(key=lambda signature: signature.signed_at)
             self._settle(pledge, rows)
             for signature in rows:
-                if signature.is_author:
-                    continue
                 recruiter = self.recruiter.get(signature.member_id)
-                if recruiter and recruiter != pledge.author_id and rng.random() < 0.7:
-                    credits.append(
-                        Attribution(
-                            inviter_id=recruiter,
-                            invitee_id=signature.member_id,
-                            kind=Attribution.Kind.CO_SIGN,
-                            via=Attribution.Via.SHARE_LINK,
-                            signature=signature,
-                            community_id=pledge.community_id,
-                            campaign_id=pledge.campaign_id,
-                            created_at=signature.signed_at,
-                        )
-                    )
-            check_ins += self._check_ins(pledge, rows)
-        Attribution.objects.bulk_create(credits)
-        CheckIn.objects.bulk_create(check_ins)
-        Signature.objects.bulk_update(signatures, ["done_at", "outcome", "last_check_in_at"])
-        for pledge in pledges:
-            pledge.signer_count = len(by_pledge[pledge.pk])
-            pledge.done_count = sum(1 for s in by_pledge[pledge.pk] if s.done_at)
+                if (
+                    not signature.is_author
+                    and recruiter
+                    and recruiter != pledge.author_id
+                    and rng.random() < 0.7
+                ):
+                    credited.append((recruiter, signature, pledge))
+            made_check_ins = self._check_ins(pledge, rows)
+            pledge.signer_count = len(rows)
+            pledge.done_count = sum(1 for signature in rows if signature.done_at)
             pledge.total_quantity = sum(
-                (c.quantity or Decimal("0") for c in check_ins if c.pledge_id == pledge.pk),
-                Decimal("0"),
+                (c.quantity for c in made_check_ins if c.quantity), Decimal("0")
             )
-        Pledge.objects.bulk_update(
-            pledges,
-            [
-                "status",
-                "activated_at",
-                "completed_at",
-                "failed_at",
-                "updated_at",
-                "signer_count",
-                "done_count",
-                "total_quantity",
-            ],
+            signatures += rows
+            check_ins += made_check_ins
+        Pledge.objects.bulk_create(pledges)
+        Signature.objects.bulk_create(signatures)
+        CheckIn.objects.bulk_create(check_ins)
+        Attribution.objects.bulk_create(
+            Attribution(
+                inviter_id=recruiter,
+                invitee_id=signature.member_id,
+                kind=Attribution.Kind.CO_SIGN,
+                via=Attribution.Via.SHARE_LINK,
+                signature=signature,
+                community_id=pledge.community_id,
+                campaign_id=pledge.campaign_id,
+                created_at=signature.signed_at,
+            )
+            for recruiter, signature, pledge in credited
         )
         return pledges
 
