@@ -133,3 +133,28 @@ def test_the_demo_awards_badges_of_every_kind(demo):
     kinds = set(Badge.objects.values_list("kind", flat=True))
 
     assert set(Badge.Kind.values) <= kinds
+
+
+def test_the_demo_pages_show_the_movement(admin_client):
+    completed = (
+        Pledge.objects.filter(status="completed", signatures__outcome__gt="")
+        .order_by("pk")
+        .first()
+    )
+    outcome = completed.signatures.exclude(outcome="").first().outcome
+    story = Story.objects.filter(pledges=completed).first() or Story.objects.order_by("pk").last()
+    top = Mobiliser.objects.get(scope="platform", rank=1).member
+    pages = {
+        reverse("pledges:detail", args=[completed.pk]): outcome,
+        reverse("pledges:campaign", args=["morecambe-bay-mile"]): "miles",
+        reverse("pledges:wall"): "",
+        reverse("stories:detail", args=[story.slug]): story.title,
+        reverse("members:profile", args=[top.pk]): top.display_name,
+        reverse("reports:community_network", args=["morecambe-bay-walkers"]): "(top 3%)",
+        reverse("reports:badges"): "",
+    }
+
+    for url, text in pages.items():
+        response = admin_client.get(url)
+        assert response.status_code == 200, url
+        assert text in response.content.decode(), url
