@@ -213,6 +213,7 @@ class _Generator:
 
     def run(self) -> Movement:
         movement = Movement(created=True)
+        self._backdate_accounts()
         movement.members = self._members()
         movement.mobilisers = self._mobilisers(movement.members)
         self._recruit(movement.members, movement.mobilisers)
@@ -223,6 +224,15 @@ class _Generator:
         return movement
 
     # --- People --------------------------------------------------------------------
+
+    def _backdate_accounts(self) -> None:
+        """The demo accounts were there from the start of the movement they lead."""
+        joined = self.start - datetime.timedelta(days=1)
+        for account in self.accounts.values():
+            account.date_joined = joined
+        User.objects.filter(pk__in=[a.pk for a in self.accounts.values()]).update(
+            date_joined=joined
+        )
 
     def _members(self) -> list[User]:
         rng = self.rng
