@@ -4,9 +4,9 @@ Members join across the demo organisations and regions, a few mobilisers bring m
 them in through their share links, email invitations and the Ward 7 invitation link,
 and those recruits join communities, make pledges (some with thresholds met, some
 missed), co-sign, check in (miles walked on the Morecambe Bay Mile), mark their
-commitments done, tell stories and complete modules. Every timestamp is set explicitly
-and drawn from one seeded random generator, so the same day always gives the same
-movement.
+commitments done, tell stories and complete modules. Every timestamp is set explicitly,
+counted back from the moment of loading, and every choice is drawn from one seeded
+random generator, so every first run draws the same movement.
 
 Rows are bulk-created: going through a service per co-sign would take minutes, and the
 services' side effects (emails to every signer, the dirty-day marks) are what a demo
