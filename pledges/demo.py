@@ -33,7 +33,7 @@ def _campaigns(today) -> dict[str, Campaign]:
             "description": "One day when everyone in health and care pledges one change, "
             "however small, and we add them up. Inspired by NHS Change Day, when "
             "189,000 people pledged in 2013.",
-            "starts_on": today - timedelta(days=30),
+            "starts_on": today - timedelta(days=85),
             "ends_on": today + timedelta(days=120),
             "target": 1000,
         },
@@ -44,7 +44,7 @@ def _campaigns(today) -> dict[str, Campaign]:
             "name": "Morecambe Bay Mile",
             "description": "Walk, run or wheel a mile in your working day, and log the miles "
             "you cover together across the bay's hospitals and community teams.",
-            "starts_on": today - timedelta(days=14),
+            "starts_on": today - timedelta(days=70),
             "ends_on": today + timedelta(days=90),
             "target": 200,
             "unit": "miles",

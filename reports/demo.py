@@ -1,9 +1,11 @@
-"""Demo data for development: share links, an admin's weekly summary, and rollups counted
-from everything the other apps loaded. Running it again adds nothing."""
+"""Demo data for development: share links, an admin's weekly summary, a living movement
+of a few hundred members over the last 90 days (`reports.demo_movement`), and the
+rollups, badges and movement network counted from everything the apps loaded. Running
+it again adds nothing."""
 
 from __future__ import annotations
 
-from reports import rollups, services
+from reports import demo_movement, follow_ups, services
 
 
 def load(loaded: dict) -> dict:
@@ -13,6 +15,8 @@ def load(loaded: dict) -> dict:
     admin = users.get("admin")
     if admin is not None:
         subscriptions.append(services.subscription_create(member=admin, frequency="weekly"))
-    # Count every day now, so dashboards, badges and the network have figures at once.
-    rollups.rollups_full()
-    return {"invites": invites, "subscriptions": subscriptions}
+    movement = demo_movement.load(loaded) if "communities" in loaded else None
+    # Count every day now, and award the badges and draw the network the nightly job
+    # would, so dashboards, badges and the network have figures at once.
+    follow_ups.nightly_recount()
+    return {"invites": invites, "subscriptions": subscriptions, "movement": movement}

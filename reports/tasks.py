@@ -46,8 +46,7 @@ def refresh_network() -> list[str]:
 def rollups_full() -> int:
     """Beat, nightly: recount every day, then award every badge and refresh every
     network scope, and remove export files past their keeping time."""
-    rollups.rollups_full()
-    follow_ups.follow_ups_full()
+    follow_ups.nightly_recount()
     return services.exports_expire()
 
 

@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.db import transaction
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -569,3 +570,17 @@ def test_the_full_recount_alone_leaves_badges_and_the_network_to_their_jobs(
         call_command("rollups", "--full")
         assert full.called
     assert rollup_rows() == once
+
+
+def test_the_nightly_recount_counts_rows_no_change_marked_and_draws_badges_and_network(pledge, bob):
+    # Rows written in bulk (the demo's movement) mark no day for the tick.
+    RollupDirtyDay.objects.all().delete()
+    Signature.objects.bulk_create([Signature(pledge=pledge, member=bob)])
+
+    follow_ups.nightly_recount()
+
+    day = _platform(timezone.localdate())
+    assert day.pledges_made == 1 and day.co_signs == 1
+    assert Badge.objects.filter(member=pledge.author, kind="first_pledge").exists()
+    stat = NetworkStat.objects.get(scope=Scope.PLATFORM, scope_id=0)
+    assert stat.events == 1 and stat.mobilisers == 1
