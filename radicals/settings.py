@@ -329,6 +329,27 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "interval_step": 0.2,
     "interval_max": 0.2,
 }
+# Each kind of work has its own queue, so a long export or a nightly recount never
+# holds up a nudge: `email` (the outbox, nudges, digests, invitations, summaries),
+# `rollups` (recounts, badges, the network), `exports` (report and personal-data
+# files) and `default` (everything else). Production runs a worker per queue
+# (docker-compose.yml); `make run` runs one worker that consumes them all.
+CELERY_QUEUES_BY_KIND = ("email", "rollups", "exports", "default")
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "notifications.tasks.*": {"queue": "email"},
+    "pledges.tasks.notify_*": {"queue": "email"},
+    "pledges.tasks.nudge_*": {"queue": "email"},
+    "pledges.tasks.tell_author_about_co_signers": {"queue": "email"},
+    "learning.tasks.nudge_*": {"queue": "email"},
+    "reports.tasks.send_*": {"queue": "email"},
+    "reports.tasks.rollups_*": {"queue": "rollups"},
+    "reports.tasks.award_badges": {"queue": "rollups"},
+    "reports.tasks.refresh_network": {"queue": "rollups"},
+    "reports.tasks.run_export": {"queue": "exports"},
+    "reports.tasks.start_queued_exports": {"queue": "exports"},
+    "members.tasks.*_data_export*": {"queue": "exports"},
+}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = env(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule")
