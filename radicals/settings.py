@@ -49,6 +49,14 @@ else:
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default=None)}
+# DATABASE_POOLED: DATABASE_URL points at a pooler in transaction mode (PgBouncer,
+# docker-compose.yml), which hands each transaction whichever server connection is
+# free. Nothing may then outlive a transaction on the server: no server-side cursors
+# (exports page through ids instead, still a chunk at a time), no session advisory
+# locks (the code takes transaction-level ones only), and no prepared statements
+# (psycopg2 never prepares; the driver's server-side binding stays off).
+DATABASE_POOLED = env.bool("DATABASE_POOLED", default=False)
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASE_POOLED
 
 if env("REDIS_URL", default=""):
     REDIS_URL = env("REDIS_URL")
