@@ -358,23 +358,29 @@ def _try_lock_member_sends(user_id: int) -> bool:
 
 
 _LOCK_MEMBERS = "SELECT k - %s FROM unnest(%s::bigint[]) AS k WHERE pg_try_advisory_lock(k)"
+# Behind a transaction pooler (DATABASE_POOLED) a session lock would stay with a server
+# connection someone else now has: the locks are transaction-level there, held in a
+# transaction kept open for the batch (see _MemberLockHolder).
+_LOCK_MEMBERS_XACT = (
+    "SELECT k - %s FROM unnest(%s::bigint[]) AS k WHERE pg_try_advisory_xact_lock(k)"
+)
 _UNLOCK_MEMBERS = "SELECT pg_advisory_unlock(k) FROM unnest(%s::bigint[]) AS k"
 
 
 def _claim_members(user_ids: Iterable[int]) -> set[int]:
     """Take the send lock of each member no one else is emailing, for this database
     session (not the transaction): it outlives the claim's commit, and PostgreSQL drops
-    it the moment a dead worker's connection closes."""
+    it the moment a dead worker's connection closes. Behind a pooler the lock is the
+    transaction's, and the caller's transaction (this runs inside one) lets it go."""
+    sql = _LOCK_MEMBERS_XACT if settings.DATABASE_POOLED else _LOCK_MEMBERS
     with connection.cursor() as cursor:
-        cursor.execute(
-            _LOCK_MEMBERS, [_MEMBER_SEND_LOCK, [_member_lock_key(pk) for pk in user_ids]]
-        )
+        cursor.execute(sql, [_MEMBER_SEND_LOCK, [_member_lock_key(pk) for pk in user_ids]])
         return {row[0] for row in cursor.fetchall()}
 
 
 def _release_members(user_ids: Iterable[int]) -> None:
     keys = [_member_lock_key(pk) for pk in user_ids]
-    if not keys:
+    if not keys or settings.DATABASE_POOLED:
         return
     try:
         with connection.cursor() as cursor:
@@ -484,6 +490,7 @@ class _PipelinedRecorder:
         self._wait()
         self._cursor = self._connection.cursor()
         self._in_flight = False
+        self._holder = _MemberLockHolder() if settings.DATABASE_POOLED else None
 
     def _wait(self) -> None:
         fileno = self._connection.fileno()
@@ -504,6 +511,8 @@ class _PipelinedRecorder:
 
     def lock(self, user_ids: Iterable[int]) -> set[int]:
         keys = [_member_lock_key(pk) for pk in user_ids]
+        if self._holder is not None:
+            return self._holder.lock(keys)
         return {row[0] for row in self._run(_LOCK_MEMBERS, [_MEMBER_SEND_LOCK, keys])}
 
     def mark_sent(self, notification_id: int, *, at: datetime) -> None:
@@ -523,10 +532,36 @@ class _PipelinedRecorder:
     def release(self, user_ids: Iterable[int]) -> None:
         try:
             self.flush()
-            self._run(_UNLOCK_MEMBERS, [[_member_lock_key(pk) for pk in user_ids]])
+            if self._holder is None:
+                self._run(_UNLOCK_MEMBERS, [[_member_lock_key(pk) for pk in user_ids]])
         finally:
             # Closing lets go of anything still held.
             self._connection.close()
+            if self._holder is not None:
+                self._holder.close()
+
+
+class _MemberLockHolder:
+    """Behind a transaction pooler: the batch's member locks, transaction-level, in a
+    transaction held open on a connection of their own until the batch ends (or the
+    worker dies and the connection with it). Unlike the session locks they may go
+    before the last mark is in, so a killed worker can still send the one email in
+    flight twice, as without a pooler, and no more."""
+
+    def __init__(self):
+        params = connection.get_connection_params()
+        params.pop("cursor_factory", None)
+        self._connection = psycopg2.connect(**params)
+
+    def lock(self, keys: list[int]) -> set[int]:
+        with self._connection.cursor() as cursor:
+            cursor.execute(_LOCK_MEMBERS_XACT, [_MEMBER_SEND_LOCK, keys])
+            return {row[0] for row in cursor.fetchall()}
+
+    def close(self) -> None:
+        with contextlib.suppress(psycopg2.Error):
+            self._connection.rollback()
+        self._connection.close()
 
 
 def _send(

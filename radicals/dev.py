@@ -15,6 +15,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 HOST = os.environ.get("RADICALS_HOST", "127.0.0.1")
 PORT = os.environ.get("RADICALS_PORT", "8000")
+# One worker consumes every queue here (settings.CELERY_QUEUES_BY_KIND); production
+# runs a worker per queue.
+WORKER_QUEUES = "email,rollups,exports,default"
 
 
 def _manage(*args: str) -> None:
@@ -49,6 +52,8 @@ def main() -> int:
             "INFO",
             "--concurrency",
             "2",
+            "--queues",
+            WORKER_QUEUES,
         ],
         "beat": [PYTHON, "-m", "celery", "-A", "radicals", "beat", "--loglevel", "INFO"],
     }

@@ -49,6 +49,14 @@ else:
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default=None)}
+# DATABASE_POOLED: DATABASE_URL points at a pooler in transaction mode (PgBouncer,
+# docker-compose.yml), which hands each transaction whichever server connection is
+# free. Nothing may then outlive a transaction on the server: no server-side cursors
+# (exports page through ids instead, still a chunk at a time), no session advisory
+# locks (the code takes transaction-level ones only), and no prepared statements
+# (psycopg2 never prepares; the driver's server-side binding stays off).
+DATABASE_POOLED = env.bool("DATABASE_POOLED", default=False)
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASE_POOLED
 
 if env("REDIS_URL", default=""):
     REDIS_URL = env("REDIS_URL")
@@ -328,6 +336,27 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "interval_start": 0,
     "interval_step": 0.2,
     "interval_max": 0.2,
+}
+# Each kind of work has its own queue, so a long export or a nightly recount never
+# holds up a nudge: `email` (the outbox, nudges, digests, invitations, summaries),
+# `rollups` (recounts, badges, the network), `exports` (report and personal-data
+# files) and `default` (everything else). Production runs a worker per queue
+# (docker-compose.yml); `make run` runs one worker that consumes them all.
+CELERY_QUEUES_BY_KIND = ("email", "rollups", "exports", "default")
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "notifications.tasks.*": {"queue": "email"},
+    "pledges.tasks.notify_*": {"queue": "email"},
+    "pledges.tasks.nudge_*": {"queue": "email"},
+    "pledges.tasks.tell_author_about_co_signers": {"queue": "email"},
+    "learning.tasks.nudge_*": {"queue": "email"},
+    "reports.tasks.send_*": {"queue": "email"},
+    "reports.tasks.rollups_*": {"queue": "rollups"},
+    "reports.tasks.award_badges": {"queue": "rollups"},
+    "reports.tasks.refresh_network": {"queue": "rollups"},
+    "reports.tasks.run_export": {"queue": "exports"},
+    "reports.tasks.start_queued_exports": {"queue": "exports"},
+    "members.tasks.*_data_export*": {"queue": "exports"},
 }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = env(

@@ -12,8 +12,9 @@ name is already "A former member"). The same expressions serve both writers:
   ranges; PostgreSQL quotes the cells as Python's csv module does, the text cells are
   guarded against spreadsheet formulas in the SELECT (as `csv_cell`), and record ends
   are written as CRLF, so the file is byte for byte what the csv module wrote.
-* XLSX reads the same columns through a server-side cursor and writes them with
-  xlsxwriter's constant-memory mode, one row at a time.
+* XLSX reads the same columns through a server-side cursor (or, behind a transaction
+  pooler, DATABASE_POOLED, a page of ids at a time) and writes them with xlsxwriter's
+  constant-memory mode, one row at a time.
 
 Raw SQL (`# nosec B608` below): the COPY wraps the SQL Django compiled for the queryset
 (values bound by the driver's own quoting) in fixed fragments.
@@ -401,11 +402,31 @@ def count(spec: ExportSpec) -> int:
 
 def rows(spec: ExportSpec) -> Iterator[list]:
     """The header, then every row's cells (an empty cell as ""), read through a server-side
-    cursor. Text is as the members wrote it: the CSV writers guard it against formulas."""
+    cursor (or a page of ids at a time, behind a pooler). Text is as the members wrote
+    it: the CSV writers guard it against formulas."""
     data = dataset(spec)
     yield data.header
+    if connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
+        # Behind a transaction pooler a cursor cannot outlive its transaction: the rows
+        # come a page of ids at a time instead, in the CSV's order.
+        yield from _pages(data)
+        return
     for values in data.cells().iterator(chunk_size=CHUNK_SIZE):
         yield ["" if value is None else value for value in values]
+
+
+def _pages(data: Dataset) -> Iterator[list]:
+    after = None
+    while True:
+        queryset = data.rows.order_by("pk")
+        if after is not None:
+            queryset = queryset.filter(pk__gt=after)
+        page = list(data.cells(queryset, key=True)[:CHUNK_SIZE])
+        for *values, key in page:
+            yield ["" if value is None else value for value in values]
+            after = key
+        if len(page) < CHUNK_SIZE:
+            return
 
 
 # --- CSV ---------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from communities.models import Community
 from communities.permissions import can_moderate
 from kernel.i18n import html_lang
+from kernel.locks import xact_lock_held
 from kernel.queue import enqueue
 from reports import exports, permissions
 from reports.models import (
@@ -464,15 +465,10 @@ def _enqueue_export(export_id: int) -> None:
 def export_run(*, export_id: int) -> Export | None:
     """Write an export's file, showing progress as it goes. A redelivered task finds it
     done and does nothing; one that finds it in progress elsewhere waits its turn."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [EXPORT_LOCK, export_id])
-        if not cursor.fetchone()[0]:
+    with xact_lock_held(EXPORT_LOCK, export_id) as locked:
+        if not locked:
             return None
-    try:
         return _export_write(export_id)
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [EXPORT_LOCK, export_id])
 
 
 def _export_write(export_id: int) -> Export | None:

@@ -94,7 +94,16 @@ def _test_database_url() -> str:
 class Worker:
     """`celery worker` in its own process group, consuming one queue."""
 
-    def __init__(self, *, queue: str, smtp_port: int, log: Path, concurrency: int = 1, **env):
+    def __init__(
+        self,
+        *,
+        queue: str,
+        smtp_port: int,
+        log: Path,
+        concurrency: int = 1,
+        module: str = "celery",
+        **env,
+    ):
         self.queue, self.log = queue, log
         environment = {
             **os.environ,
@@ -110,7 +119,7 @@ class Worker:
         command = [
             sys.executable,
             "-m",
-            "celery",
+            module,
             "-A",
             "radicals",
             "worker",
