@@ -71,6 +71,9 @@ _heavy = contextvars.ContextVar("kernel.replica.heavy", default=False)
 _pinned = contextvars.ContextVar("kernel.replica.pinned", default=False)
 # This request or task has written (so the member is sticky for a while).
 _wrote = contextvars.ContextVar("kernel.replica.wrote", default=False)
+# The request being answered, until its member's recent writes have been looked up (at
+# its first marked read, once the API has authenticated the member).
+_request = contextvars.ContextVar("kernel.replica.request", default=None)
 # A query on the replica failed inside this reads_from_replica() call.
 _broke = contextvars.ContextVar("kernel.replica.broke", default=False)
 
@@ -141,6 +144,18 @@ def read_alias() -> str:
     router answers, for raw SQL (`connections[read_alias()].cursor()`)."""
     if not configured() or not _heavy.get() or _pinned.get():
         return PRIMARY
+    request = _request.get()
+    if request is not None:
+        _request.set(None)
+        # Looking the member up (their session) is an ordinary read, of the primary.
+        heavy = _heavy.set(False)
+        try:
+            recently = _wrote_recently(request)
+        finally:
+            _heavy.reset(heavy)
+        if recently:
+            _pinned.set(True)
+            return PRIMARY
     if connections[PRIMARY].in_atomic_block:
         # A transaction on the primary reads what it has written so far.
         return PRIMARY
@@ -232,14 +247,17 @@ connection_created.connect(_watch, dispatch_uid="kernel.replica.watch")
 
 
 @contextmanager
-def fresh_state(*, pinned: bool = False):
-    """A request or task of its own: nothing written yet (or pinned from the start)."""
+def fresh_state(*, request=None):
+    """A request or task of its own: nothing written yet. For a request, whether its
+    member wrote moments ago is looked up at its first marked read."""
     heavy_token = _heavy.set(False)
-    pinned_token = _pinned.set(pinned)
+    pinned_token = _pinned.set(False)
     wrote_token = _wrote.set(False)
+    request_token = _request.set(request)
     try:
         yield
     finally:
+        _request.reset(request_token)
         _wrote.reset(wrote_token)
         _pinned.reset(pinned_token)
         _heavy.reset(heavy_token)
@@ -298,7 +316,7 @@ class ReplicaMiddleware:
         if not configured():
             with fresh_state():
                 return self.get_response(request)
-        with fresh_state(pinned=_wrote_recently(request)):
+        with fresh_state(request=request):
             response = self.get_response(request)
             if _wrote.get() and settings.REPLICA_STICKY_SECONDS > 0:
                 _remember_write(request, response)
@@ -310,6 +328,7 @@ def task_started(**kwargs) -> None:
     _heavy.set(False)
     _pinned.set(False)
     _wrote.set(False)
+    _request.set(None)
 
 
 def status() -> str:

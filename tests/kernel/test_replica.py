@@ -154,3 +154,68 @@ def test_a_query_error_on_the_replica_is_not_hidden(add_replica):
     with replica.fresh_state(), pytest.raises(Exception, match="no_such_table"):
         broken()
     assert replica.status() == "ok"
+
+
+def new_pledge(theme) -> dict:
+    import datetime
+
+    from django.utils import timezone
+
+    return {
+        "title": "walk the ward at handover",
+        "theme": theme.slug,
+        "due_date": (timezone.localdate() + datetime.timedelta(days=30)).isoformat(),
+    }
+
+
+def test_a_member_who_just_wrote_reads_the_primary_for_a_while(add_replica, settings, alice, bob):
+    from django.test import Client
+
+    from tests.factories import ThemeFactory
+
+    add_replica()
+    settings.ROOT_URLCONF = "tests.kernel.replica_urls"
+    theme = ThemeFactory()
+    as_alice, as_bob = Client(), Client()
+    as_alice.force_login(alice)
+    as_bob.force_login(bob)
+
+    assert as_alice.get("/heavy/which-database/").json() == {"database": "replica"}
+    created = as_alice.post("/api/pledges/", new_pledge(theme), content_type="application/json")
+    assert created.status_code == 201
+
+    assert as_alice.get("/heavy/which-database/").json() == {"database": "default"}
+    assert as_bob.get("/heavy/which-database/").json() == {"database": "replica"}
+    # A reading request does not stretch the window.
+    assert replica.COOKIE not in as_alice.get("/heavy/which-database/").cookies
+
+
+def test_a_forged_or_expired_stamp_does_not_pin_a_member(add_replica, settings, alice):
+    from django.test import Client
+
+    add_replica()
+    settings.ROOT_URLCONF = "tests.kernel.replica_urls"
+    browser = Client()
+    browser.force_login(alice)
+    browser.cookies[replica.COOKIE] = "9999999999"
+
+    assert browser.get("/heavy/which-database/").json() == {"database": "replica"}
+
+
+def test_a_token_client_that_just_wrote_reads_the_primary(add_replica, settings, alice):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    from tests.factories import ThemeFactory
+
+    add_replica()
+    settings.ROOT_URLCONF = "tests.kernel.replica_urls"
+    token = Token.objects.create(user=alice)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+
+    created = api.post("/api/pledges/", new_pledge(ThemeFactory()), format="json")
+    assert created.status_code == 201
+    api.cookies.clear()
+
+    assert api.get("/api/heavy/which-database/").json() == {"database": "default"}
