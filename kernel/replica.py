@@ -221,7 +221,7 @@ class ReplicaRouter:
 
 
 def _notice_raw_writes(execute, sql, params, many, context):
-    if not _wrote.get() and not str(sql).lstrip().upper().startswith(_READ_ONLY_STATEMENTS):
+    if not _wrote.get() and not str(sql)[:40].lstrip().upper().startswith(_READ_ONLY_STATEMENTS):
         wrote()
     return execute(sql, params, many, context)
 
@@ -323,8 +323,11 @@ class ReplicaMiddleware:
         return response
 
 
-def task_started(**kwargs) -> None:
-    """Celery's task_prerun: each task starts unpinned (a worker reuses its thread)."""
+def task_started(task=None, **kwargs) -> None:
+    """Celery's task_prerun: each task starts unpinned (a worker reuses its thread). A
+    task run eagerly is part of the request or task that ran it, and keeps its state."""
+    if task is not None and getattr(task.request, "is_eager", False):
+        return
     _heavy.set(False)
     _pinned.set(False)
     _wrote.set(False)

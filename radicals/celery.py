@@ -12,8 +12,8 @@ app.autodiscover_tasks()
 
 
 @signals.task_prerun.connect
-def _start_unpinned(**kwargs):
+def _start_unpinned(task=None, **kwargs):
     """Each task reads from the replica (where it asks to) until it writes."""
     from kernel import replica
 
-    replica.task_started()
+    replica.task_started(task=task)

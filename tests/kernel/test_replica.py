@@ -4,6 +4,7 @@ middle of a read. (Against a real standby: tests/integration/test_replica.py.)""
 import copy
 import logging
 import socket
+from types import SimpleNamespace
 
 import pytest
 from django.db import OperationalError, connections
@@ -69,7 +70,10 @@ def test_a_read_after_a_write_in_the_same_task_uses_the_primary(add_replica):
     with replica.fresh_state(), reads_from_replica():
         PledgeFactory()
         assert read_alias() == "default"
-    replica.task_started()
+        # A task run eagerly in the middle is part of the same work: still pinned.
+        replica.task_started(task=SimpleNamespace(request=SimpleNamespace(is_eager=True)))
+        assert read_alias() == "default"
+    replica.task_started(task=SimpleNamespace(request=SimpleNamespace(is_eager=False)))
     with reads_from_replica():
         assert read_alias() == "replica"
 
