@@ -2,10 +2,18 @@
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "radicals.settings")
 
 app = Celery("radicals")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.task_prerun.connect
+def _start_unpinned(task=None, **kwargs):
+    """Each task reads from the replica (where it asks to) until it writes."""
+    from kernel import replica
+
+    replica.task_started(task=task)

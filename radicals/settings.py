@@ -58,6 +58,26 @@ DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default=None)}
 DATABASE_POOLED = env.bool("DATABASE_POOLED", default=False)
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASE_POOLED
 
+# A read replica (a streaming standby of the primary), for the heavy reads only: report
+# dashboards, exports, open data, the network (kernel/replica.py). Unset: one database.
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    # A replica that cannot be reached costs this many seconds, then is left alone.
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = env.int(
+        "REPLICA_CONNECT_TIMEOUT", default=2
+    )
+    # Tests read the primary's test database through it (no database of its own).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["kernel.replica.ReplicaRouter"]
+# After a member (or a request or task) writes, their reads stay on the primary for this
+# many seconds, so they see their own changes however far the replica lags.
+REPLICA_STICKY_SECONDS = env.int("REPLICA_STICKY_SECONDS", default=10)
+# After the replica fails, reads go to the primary for this many seconds before it is
+# tried again.
+REPLICA_RETRY_AFTER = env.float("REPLICA_RETRY_AFTER", default=5.0)
+
 if env("REDIS_URL", default=""):
     REDIS_URL = env("REDIS_URL")
 elif DEBUG:
@@ -149,6 +169,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Read-your-writes: a member who has just written reads the primary (kernel.replica).
+    "kernel.replica.ReplicaMiddleware",
     # A signed-in member's profile language (when they chose one) wins.
     "kernel.i18n.MemberLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

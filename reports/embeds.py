@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
+from kernel.replica import reads_from_replica
 from reports.models import EmbedArrival, EmbedOrigin
 
 PARAMETER = "embed"
@@ -322,6 +323,7 @@ def connect() -> None:
 # --- Reading the credit ---------------------------------------------------------------------
 
 
+@reads_from_replica()
 def arrivals_by_host(*, scope: str, scope_id: int = 0, limit: int = 50) -> list[dict]:
     """Visits and co-signs through embed cards, per host, in a scope (platform,
     campaign or community), busiest first."""

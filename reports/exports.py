@@ -31,7 +31,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection
+from django.db import connections
 from django.db.models import (
     Case,
     DateTimeField,
@@ -48,6 +48,7 @@ from django.db.models.functions import Coalesce, Concat, NullIf
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from kernel.replica import read_alias, reads_from_replica
 from reports.models import Export
 
 CHUNK_SIZE = 2000
@@ -522,7 +523,7 @@ def _header_line(data: Dataset) -> bytes:
 def _copy_ranges(spec: ExportSpec, target: _CsvLines) -> Iterator[int]:
     """COPY the rows into `target` a range of ids at a time; yields the rows so far."""
     data = dataset(spec)
-    with connection.cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:
         for low, high in _id_ranges(data):
             sql = _copy_sql(data, data.rows.filter(pk__gt=low, pk__lte=high), cursor)
             cursor.cursor.copy_expert(sql, target)
@@ -541,6 +542,7 @@ def csv_stream(spec: ExportSpec) -> Iterator[bytes]:
             buffer.truncate()
 
 
+@reads_from_replica()
 def write_csv(spec: ExportSpec, path: Path, progress: Callable[[int], None]) -> int:
     with path.open("wb") as handle:
         handle.write(_header_line(dataset(spec)))
@@ -552,6 +554,7 @@ def write_csv(spec: ExportSpec, path: Path, progress: Callable[[int], None]) -> 
 
 
 # --- XLSX --------------------------------------------------------------------------------------
+@reads_from_replica()
 def write_xlsx(spec: ExportSpec, target, progress: Callable[[int], None]) -> int:
     """Write to a path or a binary file object, one row at a time (constant memory)."""
     import xlsxwriter

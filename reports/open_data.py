@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from kernel.replica import reads_from_replica
 from reports import exports, selectors, services
 from reports.selectors import OPEN_DATA_METRICS, SUPPRESS_BELOW
 
@@ -175,6 +176,7 @@ def _bad_request(exc: ValidationError) -> HttpResponse:
 
 
 @require_GET
+@reads_from_replica()
 def package(request):
     try:
         date_from, date_to = parse_range(request.GET)
@@ -184,6 +186,7 @@ def package(request):
 
 
 @require_GET
+@reads_from_replica()
 def resource_csv(request, dimension: str):
     if dimension not in DIMENSIONS:
         return JsonResponse({"error": _("There is no such resource.")}, status=404)

@@ -20,6 +20,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from kernel.caching import cached_value
+from kernel.replica import reads_from_replica
 from pledges.models import format_quantity
 from reports import rollups
 from reports.models import (
@@ -293,6 +294,7 @@ def breakdown(
     return result
 
 
+@reads_from_replica()
 def dashboard(
     *,
     scope: str,
@@ -321,6 +323,7 @@ def dashboard(
     return result
 
 
+@reads_from_replica()
 def earliest_day() -> datetime.date | None:
     return DailyRollup.objects.aggregate(first=Min("day"))["first"]
 
@@ -344,6 +347,7 @@ def suppress(value: int) -> int | str:
     return f"<{SUPPRESS_BELOW}" if value < SUPPRESS_BELOW else value
 
 
+@reads_from_replica()
 def open_data_rows(
     *,
     dimension: str | None = None,
@@ -395,14 +399,17 @@ def open_data_rows(
 # --- The movement network ----------------------------------------------------------------------
 
 
+@reads_from_replica()
 def network_stat(*, scope: str, scope_id: int = 0) -> NetworkStat | None:
     return NetworkStat.objects.filter(scope=scope, scope_id=scope_id).first()
 
 
+@reads_from_replica()
 def network_months(*, scope: str, scope_id: int = 0) -> list[NetworkMonth]:
     return list(NetworkMonth.objects.filter(scope=scope, scope_id=scope_id).order_by("month"))
 
 
+@reads_from_replica()
 def mobilisers(*, scope: str, scope_id: int = 0, limit: int = 50) -> list[Mobiliser]:
     return list(
         Mobiliser.objects.filter(scope=scope, scope_id=scope_id)
@@ -411,6 +418,7 @@ def mobilisers(*, scope: str, scope_id: int = 0, limit: int = 50) -> list[Mobili
     )
 
 
+@reads_from_replica()
 def recruiters_of_mobilisers(*, scope: str, scope_id: int = 0, limit: int = 20):
     return list(
         Mobiliser.objects.filter(scope=scope, scope_id=scope_id, recruits_mobilising__gt=0)
@@ -419,6 +427,7 @@ def recruiters_of_mobilisers(*, scope: str, scope_id: int = 0, limit: int = 20):
     )
 
 
+@reads_from_replica()
 def lone_wolves(*, scope: str, scope_id: int = 0, limit: int = 50) -> list[LoneWolf]:
     return list(
         LoneWolf.objects.filter(scope=scope, scope_id=scope_id)
@@ -431,6 +440,7 @@ NETWORK_PICTURE_PEOPLE = 12
 NETWORK_PICTURE_EDGES = 60
 
 
+@reads_from_replica()
 def network_edges(*, community) -> list[tuple[int, int, int]]:
     """(inviter, invitee, how many) for the community's busiest mobilisers."""
     top = [

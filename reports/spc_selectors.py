@@ -12,6 +12,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kernel.replica import reads_from_replica
 from reports import spc
 from reports.models import DailyRollup, NetworkMonth, SpcBaseline
 
@@ -115,12 +116,14 @@ def _build(measure, label, better, labels, values, starts, all_baselines, period
     )
 
 
+@reads_from_replica()
 def first_data_day(*, scope: str, scope_id: int) -> datetime.date | None:
     return DailyRollup.objects.filter(scope=scope, scope_id=scope_id).aggregate(first=Min("day"))[
         "first"
     ]
 
 
+@reads_from_replica()
 def weekly_charts(
     *, scope: str, scope_id: int, date_from: datetime.date, date_to: datetime.date
 ) -> list[SpcChart]:
@@ -155,6 +158,7 @@ def weekly_charts(
     ]
 
 
+@reads_from_replica()
 def monthly_network_charts(*, scope: str, scope_id: int) -> list[SpcChart]:
     """The movement over time: the top-3% share, mobilisers and recruits who mobilise,
     month by month."""

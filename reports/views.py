@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from communities.selectors import community_for
+from kernel.replica import reads_from_replica
 from kernel.web import call_service
 from pledges.models import format_quantity
 from reports import (
@@ -166,6 +167,7 @@ def _spc_dashboard(request, *, scope: str, scope_id: int, date_from, date_to) ->
 
 
 @login_required
+@reads_from_replica()
 def dashboard(request):
     if not permissions.can_see_dashboard(request.user):
         raise PermissionDenied(
@@ -220,6 +222,7 @@ def _community_for_reports(request, slug: str):
 
 
 @login_required
+@reads_from_replica()
 def community_dashboard(request, slug: str):
     community = _community_for_reports(request, slug)
     form = FilterForm(request.GET or None)
@@ -298,6 +301,7 @@ def _network_context(request, scope: str, scope_id: int) -> dict:
 
 
 @login_required
+@reads_from_replica()
 def network(request):
     if not permissions.can_see_dashboard(request.user):
         raise PermissionDenied(
@@ -325,6 +329,7 @@ def network(request):
 
 
 @login_required
+@reads_from_replica()
 def community_network(request, slug: str):
     community = _community_for_reports(request, slug)
     context = _network_context(request, Scope.COMMUNITY, community.pk)
@@ -549,6 +554,7 @@ OPEN_DATA_COLUMNS = [
 OPEN_DATA_PAGE_MONTHS = 12
 
 
+@reads_from_replica()
 def open_data(request):
     rows = selectors.open_data_rows()
     first_of_month = timezone.localdate().replace(day=1)
@@ -583,6 +589,7 @@ def _open_data_range(request):
         return (None, None), JsonResponse({"error": " ".join(exc.messages)}, status=400)
 
 
+@reads_from_replica()
 def open_data_csv(request):
     (date_from, date_to), refused = _open_data_range(request)
     if refused is not None:
@@ -597,6 +604,7 @@ def open_data_csv(request):
     return response
 
 
+@reads_from_replica()
 def open_data_json(request):
     (date_from, date_to), refused = _open_data_range(request)
     if refused is not None:
