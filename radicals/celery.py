@@ -9,3 +9,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "radicals.settings")
 app = Celery("radicals")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@app.task(name="radicals.celery.worker_heartbeat", ignore_result=True)
+def worker_heartbeat():
+    """Beat sends this every minute; the worker that runs it records the time, which
+    /readyz reads as the workers' status."""
+    from radicals import readiness
+
+    readiness.record_worker_heartbeat()
