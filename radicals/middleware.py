@@ -33,8 +33,8 @@ class RejectNulBytesMiddleware:
     No person types a NUL, and PostgreSQL refuses it in text, so a NUL that reached a
     query would be a 500. Forms and serializers already refuse NUL in their own fields;
     this covers the parameters views read directly (search boxes, `next`, filters, tokens
-    and slugs in the path) for every app at once. A cookie holding a NUL is dropped, as if the browser had not
-    sent it, so a tampered session cookie means "not logged in".
+    and slugs in the path) for every app at once. A cookie holding a NUL is dropped, as
+    if the browser had not sent it, so a tampered session cookie means "not logged in".
     """
 
     def __init__(self, get_response):

@@ -102,7 +102,7 @@ def broker_status() -> str:
 
 
 def worker_status(*, now: float | None = None) -> str:
-    """"ok" when a worker ran the heartbeat recently, "stale" when it has not (or never
+    """ "ok" when a worker ran the heartbeat recently, "stale" when it has not (or never
     has), "unreachable" when the heartbeat cannot be read."""
     try:
         stamp = _redis(settings.REDIS_URL).get(HEARTBEAT_KEY)

@@ -144,7 +144,9 @@ class CachedSchemaView(SpectacularAPIView):
                 while len(self._cache) > self.max_cached_schemas:
                     self._cache.popitem(last=False)
         filename = self._get_filename(request, version)
-        return Response(data=data, headers={"Content-Disposition": f'inline; filename="{filename}"'})
+        return Response(
+            data=data, headers={"Content-Disposition": f'inline; filename="{filename}"'}
+        )
 
 
 def known_schema_versions() -> tuple[str, ...]:

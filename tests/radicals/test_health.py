@@ -86,7 +86,10 @@ def test_readyz_is_503_with_fixed_words_only_when_redis_and_the_broker_are_down(
 ):
     down = "redis://127.0.0.1:1/0"
     settings.REDIS_URL = down
-    settings.CACHES = {**settings.CACHES, "default": {**settings.CACHES["default"], "LOCATION": down}}
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {**settings.CACHES["default"], "LOCATION": down},
+    }
     with mock.patch("radicals.celery.app.connection_for_write") as connection:
         connection.return_value.__enter__.return_value.connect.side_effect = ConnectionError(
             "Error 111 connecting to 127.0.0.1:1. Connection refused."

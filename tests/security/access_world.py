@@ -289,7 +289,6 @@ def open_world(media_root: str):
 
 
 def close_world() -> None:
-    from radicals import views
 
     overrides, atomic = _open
     _open.clear()
