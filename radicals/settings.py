@@ -352,6 +352,9 @@ READINESS_TOKEN = env("READINESS_TOKEN", default="")
 # sent); further nudges that day wait for the next daily digest.
 NOTIFICATIONS_EMAIL_DAILY_CAP = env.int("NOTIFICATIONS_EMAIL_DAILY_CAP", default=10)
 NOTIFICATIONS_DIGEST_HOUR = env.int("NOTIFICATIONS_DIGEST_HOUR", default=7)
+# A member's digest the mail server refuses (a full mailbox) is tried this many times
+# that day, one try per run, while everyone else's goes out; then given up for the day.
+NOTIFICATIONS_DIGEST_MAX_ATTEMPTS = env.int("NOTIFICATIONS_DIGEST_MAX_ATTEMPTS", default=4)
 NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE = env.int(
     "NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE", default=60 * 60 * 24 * 60
 )
