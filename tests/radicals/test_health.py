@@ -91,7 +91,8 @@ def test_readyz_is_503_with_fixed_words_only_when_redis_and_the_broker_are_down(
         "default": {**settings.CACHES["default"], "LOCATION": down},
     }
     with mock.patch("radicals.celery.app.connection_for_write") as connection:
-        connection.return_value.__enter__.return_value.connect.side_effect = ConnectionError(
+        opened = connection.return_value.__enter__.return_value
+        opened.ensure_connection.side_effect = ConnectionError(
             "Error 111 connecting to 127.0.0.1:1. Connection refused."
         )
         response = client.get(reverse("readyz"))
@@ -146,3 +147,16 @@ def test_with_a_readiness_token_only_staff_or_the_token_bearer_are_answered(
         client.get(reverse("readyz"), HTTP_AUTHORIZATION="Bearer s3cret-token").status_code == 200
     )
     assert client_for(admin_user).get(reverse("readyz")).status_code == 200
+
+
+def test_an_unreachable_broker_is_reported_within_a_couple_of_seconds(settings):
+    from radicals.celery import app
+
+    previous = app.conf.broker_url
+    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    try:
+        started = time.monotonic()
+        assert readiness.broker_status() == "unreachable"
+    finally:
+        app.conf.broker_url = previous
+    assert time.monotonic() - started < 3
