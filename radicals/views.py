@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 
 from django.conf import settings
 from django.http import JsonResponse
@@ -112,7 +111,7 @@ class CachedSchemaView(SpectacularAPIView):
     """
 
     max_cached_schemas = 8
-    _cache: OrderedDict = OrderedDict()
+    _cache: dict = {}
     _lock = threading.Lock()
 
     @extend_schema(exclude=True)
@@ -133,16 +132,17 @@ class CachedSchemaView(SpectacularAPIView):
                 % {"known": ", ".join(known_schema_versions())}
             )
         key = (version, translation.get_language())
+        cache = self._cache  # insertion-ordered: the least recently used comes first
         with self._lock:
-            data = self._cache.get(key)
+            data = cache.pop(key, None)
             if data is not None:
-                self._cache.move_to_end(key)
+                cache[key] = data
         if data is None:
             data = super()._get_schema_response(request).data
             with self._lock:
-                self._cache[key] = data
-                while len(self._cache) > self.max_cached_schemas:
-                    self._cache.popitem(last=False)
+                cache[key] = data
+                while len(cache) > self.max_cached_schemas:
+                    del cache[next(iter(cache))]
         filename = self._get_filename(request, version)
         return Response(
             data=data, headers={"Content-Disposition": f'inline; filename="{filename}"'}
