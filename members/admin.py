@@ -7,15 +7,26 @@ from django.utils.translation import ngettext
 
 from members import services
 from members.models import PROFILE_FIELDS, DataExport, ErasureRecord, Organisation, Region, User
+from members.validators import validate_display_name
 
 
-class UserCreationForm(BaseUserCreationForm):
+class DisplayNameCheckMixin:
+    """The admin refuses the names the profile form and the API refuse: a line break in
+    a name would break the header of every email that quotes it."""
+
+    def clean_display_name(self) -> str:
+        name = (self.cleaned_data.get("display_name") or "").strip()
+        validate_display_name(name)
+        return name
+
+
+class UserCreationForm(DisplayNameCheckMixin, BaseUserCreationForm):
     class Meta:
         model = User
         fields = ("email", "display_name")
 
 
-class UserChangeForm(BaseUserChangeForm):
+class UserChangeForm(DisplayNameCheckMixin, BaseUserChangeForm):
     class Meta:
         model = User
         fields = "__all__"

@@ -83,11 +83,11 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
 
 @admin.register(Digest)
 class DigestAdmin(admin.ModelAdmin):
-    list_display = ["recipient", "day", "sent_at", "item_count"]
+    list_display = ["recipient", "day", "sent_at", "item_count", "attempts"]
     list_filter = ["day"]
     search_fields = ["recipient__email", "recipient__display_name"]
     list_select_related = ["recipient"]
-    readonly_fields = ["recipient", "day", "sent_at", "item_count"]
+    readonly_fields = ["recipient", "day", "sent_at", "item_count", "attempts", "last_error"]
 
     def has_add_permission(self, request) -> bool:
         return False

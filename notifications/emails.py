@@ -54,6 +54,12 @@ TRANSIENT_EXCEPTIONS = (
 )
 
 
+def is_server_unreachable(exc: BaseException) -> bool:
+    """The mail server itself is away (no connection, a timeout): every message would
+    fail alike, so nobody in particular is to blame."""
+    return isinstance(exc, TRANSIENT_EXCEPTIONS)
+
+
 def is_transient(exc: BaseException) -> bool:
     """A dropped connection, a timeout or a 4xx answer: worth trying again."""
     if isinstance(exc, TRANSIENT_EXCEPTIONS):

@@ -69,6 +69,11 @@ class Digest(models.Model):
     day = models.DateField(_("day"))
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     item_count = models.PositiveIntegerField(_("notifications in it"), default=0)
+    # Tries the mail server refused for this member alone (a full mailbox, say): the
+    # day's other digests go out meanwhile, and after NOTIFICATIONS_DIGEST_MAX_ATTEMPTS
+    # this member's digest is given up for the day.
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("daily digest")

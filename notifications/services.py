@@ -30,6 +30,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
 from django.db import DatabaseError, connection, transaction
+from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -768,11 +769,12 @@ def notification_resend(*, notification: Notification, actor) -> Notification:
 
 
 def digest_recipient_ids(*, now: datetime, day: date, limit: int) -> list[int]:
-    """Members with digest rows due and no digest sent today."""
+    """Members with digest rows due and no digest sent (or given up) today."""
     from django.db.models import Exists, OuterRef
 
-    sent_today = Digest.objects.filter(
-        recipient=OuterRef("recipient"), day=day, sent_at__isnull=False
+    # Sent today, or given up for today after the mail server kept refusing it.
+    sent_today = Digest.objects.filter(recipient=OuterRef("recipient"), day=day).filter(
+        Q(sent_at__isnull=False) | Q(attempts__gte=settings.NOTIFICATIONS_DIGEST_MAX_ATTEMPTS)
     )
     return list(
         Notification.objects.filter(email_status=Status.DIGEST, send_after__lte=now)
@@ -786,7 +788,12 @@ def digest_recipient_ids(*, now: datetime, day: date, limit: int) -> list[int]:
 def send_digest(*, recipient_id: int, day: date, now: datetime | None = None) -> Outcome:
     """Send one member the day's digest of everything waiting for it, at most once a day.
 
-    A TransientEmailError rolls everything back, so the next run tries again.
+    When the mail server itself is away a TransientEmailError rolls everything back, so
+    the next run tries again. When it refuses this member's digest for now (a full
+    mailbox, a 4xx for the address) the attempt is counted on the day's Digest row and
+    the outcome is "retry": the run goes on to the other members, and after
+    NOTIFICATIONS_DIGEST_MAX_ATTEMPTS tries this member's rows are marked failed
+    ("failed") so they never hold the digests back.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -795,6 +802,8 @@ def send_digest(*, recipient_id: int, day: date, now: datetime | None = None) ->
         digest = digest.first()
         if digest is not None and digest.sent_at is not None:
             return Outcome("done")
+        if digest is not None and digest.attempts >= settings.NOTIFICATIONS_DIGEST_MAX_ATTEMPTS:
+            return Outcome("gave_up")
         rows = list(
             _locked_rows()
             .filter(recipient_id=recipient_id, email_status=Status.DIGEST, send_after__lte=now)
@@ -820,10 +829,25 @@ def send_digest(*, recipient_id: int, day: date, now: datetime | None = None) ->
                 recipient=recipient, notifications=rows, digest_id=digest.pk, day=day
             ).send(fail_silently=False)
         except Exception as exc:
-            if emails.is_transient(exc):
+            if emails.is_server_unreachable(exc):
                 raise TransientEmailError(str(exc)) from exc
+            error = f"{type(exc).__name__}: {exc}"[:500]
+            digest.attempts += 1
+            digest.last_error = error
+            digest.save(update_fields=["attempts", "last_error"])
+            if (
+                emails.is_transient(exc)
+                and digest.attempts < settings.NOTIFICATIONS_DIGEST_MAX_ATTEMPTS
+            ):
+                logger.warning(
+                    "Digest for member %s refused for now (attempt %s): %s",
+                    recipient_id,
+                    digest.attempts,
+                    exc,
+                )
+                return Outcome("retry")
             Notification.objects.filter(pk__in=[n.pk for n in rows]).update(
-                email_status=Status.FAILED, last_error=f"{type(exc).__name__}: {exc}"[:500]
+                email_status=Status.FAILED, last_error=error
             )
             logger.error("Digest for member %s failed for good: %s", recipient_id, exc)
             return Outcome("failed")

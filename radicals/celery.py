@@ -17,3 +17,12 @@ def _start_unpinned(task=None, **kwargs):
     from kernel import replica
 
     replica.task_started(task=task)
+
+
+@app.task(name="radicals.celery.worker_heartbeat", ignore_result=True)
+def worker_heartbeat():
+    """Beat sends this every minute; the worker that runs it records the time, which
+    /readyz reads as the workers' status."""
+    from radicals import readiness
+
+    readiness.record_worker_heartbeat()

@@ -28,13 +28,13 @@ class PermissionsPolicyMiddleware:
 
 
 class RejectNulBytesMiddleware:
-    """Answer 400 to a request whose query string, form data or headers hold a NUL.
+    """Answer 400 to a request whose path, query string, form data or headers hold a NUL.
 
     No person types a NUL, and PostgreSQL refuses it in text, so a NUL that reached a
     query would be a 500. Forms and serializers already refuse NUL in their own fields;
-    this covers the parameters views read directly (search boxes, `next`, filters) for
-    every app at once. A cookie holding a NUL is dropped, as if the browser had not
-    sent it, so a tampered session cookie means "not logged in".
+    this covers the parameters views read directly (search boxes, `next`, filters, tokens
+    and slugs in the path) for every app at once. A cookie holding a NUL is dropped, as
+    if the browser had not sent it, so a tampered session cookie means "not logged in".
     """
 
     def __init__(self, get_response):
@@ -44,7 +44,8 @@ class RejectNulBytesMiddleware:
         for name in [name for name, value in request.COOKIES.items() if NUL in name + value]:
             del request.COOKIES[name]
         if (
-            _header_holds_nul(request)
+            NUL in request.path
+            or _header_holds_nul(request)
             or _holds_nul(request.GET)
             or (
                 request.content_type == "application/x-www-form-urlencoded"

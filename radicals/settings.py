@@ -385,12 +385,27 @@ CELERY_BEAT_SCHEDULE_FILENAME = env(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule")
 )
 CELERY_BEAT_SCHEDULE: dict = {}
+# A worker writes a heartbeat every minute; /readyz calls the workers "stale" when the
+# last one is older than this many seconds.
+WORKER_HEARTBEAT_STALE_AFTER = env.int("WORKER_HEARTBEAT_STALE_AFTER", default=300)
+CELERY_BEAT_SCHEDULE["worker-heartbeat"] = {
+    "task": "radicals.celery.worker_heartbeat",
+    "schedule": 60.0,
+    # A heartbeat nobody ran in time is worth nothing: drop it rather than queue it up.
+    "options": {"expires": 55},
+}
+# /readyz: answered to anyone when empty (fixed words only), else only to staff and to
+# callers sending "Authorization: Bearer <token>".
+READINESS_TOKEN = env("READINESS_TOKEN", default="")
 
 # --- Notifications ---------------------------------------------------------
 # Emails at most this many per member per day (the daily digest itself is always
 # sent); further nudges that day wait for the next daily digest.
 NOTIFICATIONS_EMAIL_DAILY_CAP = env.int("NOTIFICATIONS_EMAIL_DAILY_CAP", default=10)
 NOTIFICATIONS_DIGEST_HOUR = env.int("NOTIFICATIONS_DIGEST_HOUR", default=7)
+# A member's digest the mail server refuses (a full mailbox) is tried this many times
+# that day, one try per run, while everyone else's goes out; then given up for the day.
+NOTIFICATIONS_DIGEST_MAX_ATTEMPTS = env.int("NOTIFICATIONS_DIGEST_MAX_ATTEMPTS", default=4)
 NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE = env.int(
     "NOTIFICATIONS_UNSUBSCRIBE_MAX_AGE", default=60 * 60 * 24 * 60
 )

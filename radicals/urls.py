@@ -41,6 +41,7 @@ urlpatterns = [
     path("accessibility/", views.accessibility, name="accessibility"),
     path("language/<str:code>/", members_views.set_language, name="set-language"),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
     # The NHS.UK stylesheet names its icons by absolute /assets/ paths.
     path("assets/<path:path>", views.nhsuk_asset, name="nhsuk-asset"),
     path("accounts/", include("allauth.urls")),

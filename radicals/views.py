@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-import redis
+import threading
+
 from django.conf import settings
-from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView
+from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.response import Response
 
 from kernel import sections
+from radicals import readiness
 
 
 def home(request):
@@ -43,46 +47,37 @@ def accessibility(request):
     return render(request, "accessibility.jinja")
 
 
-def _check_database() -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        cursor.fetchone()
-    return "ok"
-
-
-def _check_redis() -> str:
-    client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
-    client.ping()
-    return "ok"
-
-
-def _check_worker() -> str:
-    from radicals.celery import app
-
-    replies = app.control.ping(timeout=1.0)
-    if not replies:
-        raise RuntimeError("no Celery worker answered")
-    return f"ok ({len(replies)} worker{'s' if len(replies) != 1 else ''})"
-
-
-HEALTH_CHECKS = {"database": _check_database, "redis": _check_redis, "worker": _check_worker}
+@never_cache
+def healthz(request):
+    """Liveness: the process is up and answering. Cheap and public, it touches no
+    database, cache, broker or worker (that is /readyz), so a load balancer or container
+    check can call it as often as it likes."""
+    return JsonResponse({"status": "ok"})
 
 
 @never_cache
-def healthz(request):
-    """Database, Redis and a Celery worker each answer, or the platform is unhealthy (503)."""
-    results = {}
-    healthy = True
-    for name, check in HEALTH_CHECKS.items():
-        try:
-            results[name] = {"ok": True, "detail": check()}
-        except Exception as exc:  # noqa: BLE001 - any failure is reported, never raised
-            healthy = False
-            results[name] = {"ok": False, "detail": f"{type(exc).__name__}: {exc}"[:200]}
+def readyz(request):
+    """Readiness for operators: database, replica, cache, broker and worker, each in one
+    fixed word. 200 when ready, 503 when not. With READINESS_TOKEN set only staff or a
+    caller sending `Authorization: Bearer <token>` is answered (others get 404, as if
+    there were nothing here)."""
+    if not _may_see_readiness(request):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    ready, checks = readiness.report()
     return JsonResponse(
-        {"status": "ok" if healthy else "unhealthy", "checks": results},
-        status=200 if healthy else 503,
+        {"status": "ready" if ready else "unready", "checks": checks},
+        status=200 if ready else 503,
     )
+
+
+def _may_see_readiness(request) -> bool:
+    token = settings.READINESS_TOKEN
+    if not token:
+        return True
+    if request.user.is_authenticated and request.user.is_staff:
+        return True
+    given = request.headers.get("Authorization", "")
+    return constant_time_compare(given, f"Bearer {token}")
 
 
 def error_400(request, exception=None):
@@ -106,19 +101,57 @@ def error_500(request):
 
 
 class CachedSchemaView(SpectacularAPIView):
-    """The OpenAPI schema, generated once per process (and language) rather than on every
-    request: it is the same for everyone and only changes with a deployment, and
-    generating it costs a noticeable slice of a second, which anyone could otherwise ask
-    for again and again."""
+    """The OpenAPI schema, generated once per process for each known version and
+    language rather than on every request: it is the same for everyone and only changes
+    with a deployment, and generating it costs a noticeable slice of a second.
 
+    Only the versions and languages the platform has are answered (anything else is a
+    clear 404 / 400), so the copies kept are few and bounded: a stranger cannot make the
+    process build and hold a new schema for every value they invent, nor put their own
+    text into the Content-Disposition header.
+    """
+
+    max_cached_schemas = 8
     _cache: dict = {}
+    _lock = threading.Lock()
+
+    @extend_schema(exclude=True)
+    def get(self, request, *args, **kwargs):
+        lang = request.GET.get("lang")
+        if lang and lang not in dict(settings.LANGUAGES):
+            raise ParseError(
+                _("Unknown language “%(lang)s”: use one of %(known)s.")
+                % {"lang": lang[:20], "known": ", ".join(dict(settings.LANGUAGES))}
+            )
+        return super().get(request, *args, **kwargs)
 
     def _get_schema_response(self, request):
-        version = self.api_version or request.version or self._get_version_parameter(request)
+        version = self.api_version or request.version or request.GET.get("version") or None
+        if version is not None and version not in known_schema_versions():
+            raise NotFound(
+                _("Unknown API version: the schema is published for version %(known)s.")
+                % {"known": ", ".join(known_schema_versions())}
+            )
         key = (version, translation.get_language())
-        if key not in self._cache:
-            self._cache[key] = super()._get_schema_response(request).data
+        cache = self._cache  # insertion-ordered: the least recently used comes first
+        with self._lock:
+            data = cache.pop(key, None)
+            if data is not None:
+                cache[key] = data
+        if data is None:
+            data = super()._get_schema_response(request).data
+            with self._lock:
+                cache[key] = data
+                while len(cache) > self.max_cached_schemas:
+                    del cache[next(iter(cache))]
         filename = self._get_filename(request, version)
         return Response(
-            data=self._cache[key], headers={"Content-Disposition": f'inline; filename="{filename}"'}
+            data=data, headers={"Content-Disposition": f'inline; filename="{filename}"'}
         )
+
+
+def known_schema_versions() -> tuple[str, ...]:
+    """The API versions the schema is published for: today the one in SPECTACULAR_SETTINGS."""
+    from drf_spectacular.settings import spectacular_settings
+
+    return (str(spectacular_settings.VERSION),)

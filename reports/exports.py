@@ -407,7 +407,7 @@ def rows(spec: ExportSpec) -> Iterator[list]:
     it: the CSV writers guard it against formulas."""
     data = dataset(spec)
     yield data.header
-    if connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
+    if connections[read_alias()].settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
         # Behind a transaction pooler a cursor cannot outlive its transaction: the rows
         # come a page of ids at a time instead, in the CSV's order.
         yield from _pages(data)

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from communities.models import Community
 from communities.permissions import can_moderate
 from kernel.i18n import html_lang
-from kernel.locks import xact_lock_held
+from kernel.locks import job_lock
 from kernel.queue import enqueue
 from reports import exports, permissions
 from reports.models import (
@@ -49,7 +49,6 @@ INVITE_EMAIL_MAX_ATTEMPTS = 12
 INVITE_EMAIL_RETRY_MAX = datetime.timedelta(hours=1)
 EARLIEST_DATE = datetime.date(2000, 1, 1)
 LONGEST_RANGE_DAYS = 366 * 10
-EXPORT_LOCK = 0x52_65_78_50  # "RexP", with the export's id as the second key
 
 
 def _date(value: datetime.date | datetime.datetime) -> str:
@@ -462,11 +461,21 @@ def _enqueue_export(export_id: int) -> None:
     enqueue(tasks.run_export, export_id)
 
 
+def export_lock_name(export: Export) -> str:
+    """One run at a time for the same export (same member, same filters), whether it is
+    the same row redelivered or a new row asked for while an older run still writes."""
+    return f"reports-export:{export.requested_by_id}:{export.filters_key}"
+
+
 def export_run(*, export_id: int) -> Export | None:
     """Write an export's file, showing progress as it goes. A redelivered task finds it
-    done and does nothing; one that finds it in progress elsewhere waits its turn."""
-    with xact_lock_held(EXPORT_LOCK, export_id) as locked:
-        if not locked:
+    done and does nothing; while another run writes the same export this one leaves it
+    queued (start_queued_exports tries again later) and answers None."""
+    export = Export.objects.filter(pk=export_id).only("requested_by_id", "filters_key").first()
+    if export is None:
+        return None
+    with job_lock(export_lock_name(export)) as held:
+        if not held:
             return None
         return _export_write(export_id)
 

@@ -8,6 +8,7 @@ submitted stories also by the organisers who review them (admins anywhere).
 
 from __future__ import annotations
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -22,6 +23,8 @@ from pledges.selectors import pledges_visible_to
 from stories.models import CoAuthor, Comment, Reaction, Story, Tag, search_vector
 
 LIST_SELECT_RELATED = ("author", "author__organisation", "community")
+# Comment threads shown at once on a story page; "More comments" brings the next ones.
+COMMENT_THREADS_PER_PAGE = 20
 
 
 def _accepted_co_authors() -> Prefetch:
@@ -186,13 +189,19 @@ def comments_visible_to(*, user, story: Story) -> QuerySet[Comment]:
     )
 
 
-def comment_threads(*, user, story: Story) -> list[Comment]:
-    """Top-level comments in order, each with `visible_replies`, in two queries."""
+def comment_threads(
+    *, user, story: Story, page: int | str | None = 1, per_page: int = COMMENT_THREADS_PER_PAGE
+) -> Page:
+    """One page of top-level comments, oldest first, each with its `visible_replies`:
+    three queries (count, page, replies) however many comments the story has. A page
+    number that is not one (or past the end) gives the first (or last) page."""
     visible = comments_visible_to(user=user, story=story).select_related(
         "author", "author__organisation"
     )
-    return list(
-        visible.filter(parent__isnull=True).prefetch_related(
+    threads = (
+        visible.filter(parent__isnull=True)
+        .order_by("created_at", "id")
+        .prefetch_related(
             Prefetch(
                 "replies",
                 queryset=visible.filter(parent__isnull=False).order_by("created_at", "id"),
@@ -200,6 +209,19 @@ def comment_threads(*, user, story: Story) -> list[Comment]:
             )
         )
     )
+    return Paginator(threads, per_page).get_page(page)
+
+
+def comment_thread_page(*, user, comment: Comment, per_page: int = COMMENT_THREADS_PER_PAGE) -> int:
+    """The page of the story's comments that shows `comment` (or the thread it replies to)."""
+    root = comment.parent if comment.parent_id else comment
+    earlier = (
+        comments_visible_to(user=user, story=comment.story)
+        .filter(parent__isnull=True)
+        .filter(Q(created_at__lt=root.created_at) | Q(created_at=root.created_at, id__lt=root.id))
+        .count()
+    )
+    return earlier // per_page + 1
 
 
 def comment_get_for(*, user, pk: int) -> Comment:

@@ -101,7 +101,9 @@ def _detail_context(request, story: Story) -> dict:
         "can_react": permissions.can_react(user, story),
         "has_reacted": selectors.has_reacted(user=user, story=story),
         "can_comment": permissions.can_comment(user, story),
-        "threads": selectors.comment_threads(user=user, story=story)
+        "threads": selectors.comment_threads(
+            user=user, story=story, page=request.GET.get("comments")
+        )
         if story.is_public or can_edit
         else [],
         "comment_form": CommentForm(),
@@ -113,7 +115,11 @@ def _detail_context(request, story: Story) -> dict:
 
 def detail(request, slug: str):
     story = selectors.story_get_for(user=request.user, slug=slug)
-    return render(request, "stories/detail.jinja", _detail_context(request, story))
+    context = _detail_context(request, story)
+    if request.htmx and request.htmx.target == "comments-more":
+        # "More comments": the next page's threads, and the link to the one after.
+        return render(request, "stories/_comments.jinja", {**context, "comments_page_only": True})
+    return render(request, "stories/detail.jinja", context)
 
 
 def print_view(request, slug: str):
@@ -394,6 +400,13 @@ def react(request, slug: str):
     return redirect(f"{story.get_absolute_url()}#reactions")
 
 
+def _comment_url(user, comment) -> str:
+    """The story page that shows `comment`: its page of comments, at the comment."""
+    page = selectors.comment_thread_page(user=user, comment=comment)
+    query = f"?comments={page}" if page > 1 else ""
+    return f"{comment.story.get_absolute_url()}{query}#comment-{comment.pk}"
+
+
 @login_required
 @require_POST
 def comment_create(request, slug: str):
@@ -426,7 +439,7 @@ def comment_create(request, slug: str):
                 request,
                 _("Your comment is waiting for an organiser's approval before others see it."),
             )
-        return redirect(comment.get_absolute_url())
+        return redirect(_comment_url(request.user, comment))
     context = _detail_context(request, story)
     context["comment_form"] = form
     context["reply_to"] = parent.pk if parent is not None else form.data.get("parent")
@@ -454,7 +467,7 @@ def comment_edit(request, pk: int):
         )
     ):
         messages.success(request, _("Your comment is changed."))
-        return redirect(comment.get_absolute_url())
+        return redirect(_comment_url(request.user, comment))
     return render(
         request,
         "stories/comment_edit.jinja",

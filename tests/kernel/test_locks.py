@@ -1,10 +1,11 @@
-"""kernel.locks: an advisory lock held per transaction, on a connection of its own."""
+"""kernel.locks: an advisory lock held per transaction, on a connection of its own; one
+run of a named job at a time, released however the block ends."""
 
 import psycopg2
 import pytest
 from django.db import connection
 
-from kernel.locks import xact_lock_held
+from kernel.locks import job_lock, lock_key, xact_lock_held
 
 pytestmark = pytest.mark.django_db
 
@@ -40,3 +41,28 @@ def test_a_lock_someone_else_holds_is_not_taken():
 def test_a_key_of_three_parts_is_refused():
     with pytest.raises(ValueError, match="one bigint or two integers"), xact_lock_held(1, 2, 3):
         pass
+
+
+def test_a_second_run_is_told_the_lock_is_held_until_the_first_ends():
+    with job_lock("nightly-recount") as first:
+        with job_lock("nightly-recount") as second:
+            assert first is True
+            assert second is False
+        with job_lock("another-job") as other:
+            assert other is True
+
+    with job_lock("nightly-recount") as again:
+        assert again is True
+
+
+def test_the_lock_is_released_when_the_block_raises():
+    with pytest.raises(RuntimeError), job_lock("export-x"):
+        raise RuntimeError("the job failed")
+
+    with job_lock("export-x") as held:
+        assert held is True
+
+
+def test_lock_keys_are_stable_signed_64_bit_numbers():
+    assert lock_key("a") == lock_key("a") != lock_key("b")
+    assert -(2**63) <= lock_key("a") < 2**63

@@ -53,3 +53,40 @@ def test_a_name_with_accents_and_inner_spaces_is_kept(alice):
 
     alice.refresh_from_db()
     assert alice.display_name == "Zoë  O'Brien-Ndiaye"
+
+
+def test_the_admin_refuses_a_name_with_a_line_break(alice):
+    from members.admin import UserChangeForm
+
+    form = UserChangeForm(
+        instance=alice,
+        data={
+            "email": alice.email,
+            "display_name": "Alice\nBcc: all@nhs.net",
+            "date_joined": "2026-01-01 00:00:00",
+            "name_visibility": "public",
+        },
+    )
+
+    assert not form.is_valid()
+    assert form.errors["display_name"] == [MESSAGE]
+
+
+def test_inviting_a_colleague_with_the_mail_server_down_keeps_the_invitation_and_answers(
+    client_for, alice, monkeypatch, django_capture_on_commit_callbacks
+):
+    import smtplib
+
+    from reports.models import InviteEmail
+
+    def refuse(self):
+        raise smtplib.SMTPServerDisconnected("down")
+
+    monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", refuse)
+    type(alice).objects.filter(pk=alice.pk).update(display_name="Alice\nBcc: all@nhs.net")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(alice).post(reverse("reports:invite"), {"email": "dana@nhs.net"})
+
+    assert response.status_code in (200, 302)
+    invitation = InviteEmail.objects.get(email="dana@nhs.net")
+    assert invitation.email_status == InviteEmail.EmailStatus.PENDING

@@ -10,6 +10,7 @@ from celery.exceptions import Retry
 from django.conf import settings
 from django.core import mail, signing
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
@@ -1028,3 +1029,61 @@ def test_notify_many_writes_any_number_of_rows_in_one_statement_and_queues_one_s
 
     assert made == 31
     assert len(queued) == 1
+
+
+def _full_mailbox_for(address):
+    """A mail server that refuses one address for now (452) and takes the rest."""
+    real_send = EmailMultiAlternatives.send
+
+    def send(message, fail_silently=False):
+        if address in message.to:
+            raise smtplib.SMTPRecipientsRefused({address: (452, b"4.2.2 Mailbox full")})
+        return real_send(message, fail_silently=fail_silently)
+
+    return send
+
+
+def test_one_full_mailbox_does_not_hold_back_the_other_digests(alice, bob, settings):
+    settings.NOTIFICATIONS_DIGEST_HOUR = 0
+    nudge(alice, kind=Kind.STORY_COMMENT, title="For alice")
+    nudge(bob, kind=Kind.STORY_COMMENT, title="For bob")
+    mail.outbox.clear()
+
+    with mock.patch.object(EmailMultiAlternatives, "send", _full_mailbox_for(alice.email)):
+        assert tasks.send_daily_digests.apply().get() == 1
+
+    assert [m.to for m in mail.outbox] == [[bob.email]]
+    digest = Digest.objects.get(recipient=alice)
+    assert digest.attempts == 1 and digest.sent_at is None
+    assert "Mailbox full" in digest.last_error
+    assert Notification.objects.get(title="For alice").email_status == Status.DIGEST
+
+
+def test_a_refused_digest_is_given_up_after_the_most_attempts(alice, bob, settings):
+    settings.NOTIFICATIONS_DIGEST_HOUR = 0
+    settings.NOTIFICATIONS_DIGEST_MAX_ATTEMPTS = 3
+    nudge(alice, kind=Kind.STORY_COMMENT, title="For alice")
+    today = timezone.localdate()
+
+    with mock.patch.object(EmailMultiAlternatives, "send", _full_mailbox_for(alice.email)):
+        outcomes = [services.send_digest(recipient_id=alice.pk, day=today).status for _ in "abcd"]
+
+    assert outcomes == ["retry", "retry", "failed", "gave_up"]
+    assert Digest.objects.get(recipient=alice).attempts == 3
+    assert Notification.objects.get(title="For alice").email_status == Status.FAILED
+    nudge(alice, kind=Kind.STORY_COMMENT, period="later", title="Later today")
+    assert alice.pk not in services.digest_recipient_ids(now=timezone.now(), day=today, limit=100)
+
+
+def test_a_refused_digest_that_goes_through_on_a_later_try_is_sent_once(alice, settings):
+    nudge(alice, kind=Kind.STORY_COMMENT, title="For alice")
+    today = timezone.localdate()
+    with mock.patch.object(EmailMultiAlternatives, "send", _full_mailbox_for(alice.email)):
+        assert services.send_digest(recipient_id=alice.pk, day=today).status == "retry"
+    mail.outbox.clear()
+
+    assert services.send_digest(recipient_id=alice.pk, day=today).status == "sent"
+
+    assert len(mail.outbox) == 1
+    digest = Digest.objects.get(recipient=alice)
+    assert digest.sent_at is not None and digest.attempts == 1

@@ -113,3 +113,37 @@ def test_telling_everyone_a_pledge_is_on_costs_two_statements_however_many_signe
 
     with django_assert_num_queries(2):  # the signers' ids, then one INSERT
         assert services._notify_threshold_reached(pledge) == 26
+
+
+@pytest.mark.parametrize("via", ["web", "api"])
+def test_a_co_sign_that_activates_a_pledge_answers_and_keeps_its_notices_when_the_broker_is_down(
+    pledge_with_signers,
+    alice,
+    bob,
+    charlie,
+    client_for,
+    api_for,
+    broker_refuses,
+    django_capture_on_commit_callbacks,
+    via,
+):
+    from django.urls import reverse
+
+    from kernel import queue
+
+    queue.reset()
+    with django_capture_on_commit_callbacks(execute=True):
+        if via == "web":
+            response = client_for(charlie).post(
+                reverse("pledges:sign", args=[pledge_with_signers.pk])
+            )
+        else:
+            response = api_for(charlie).post(
+                reverse("api:pledge-sign", args=[pledge_with_signers.pk])
+            )
+    queue.reset()
+
+    assert response.status_code < 400
+    pledge_with_signers.refresh_from_db()
+    assert pledge_with_signers.status == Pledge.Status.ACTIVE
+    assert _pending(Kind.THRESHOLD_REACHED) == {alice.pk, bob.pk, charlie.pk}

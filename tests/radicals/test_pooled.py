@@ -20,7 +20,7 @@ import pytest
 from django.core import mail
 from django.db import connection
 
-from kernel.locks import xact_lock_held
+from kernel.locks import job_lock
 from notifications import services as notification_services
 from notifications.models import Notification
 from pledges.services import pledge_sign
@@ -176,7 +176,7 @@ def test_an_export_already_running_elsewhere_is_left_to_that_run(pgbouncer):
     admin = UserFactory(is_staff=True, is_superuser=True)
     export = report_services.export_request(user=admin, dataset="pledges", format="csv").export
 
-    with xact_lock_held(report_services.EXPORT_LOCK, export.pk) as locked:
+    with job_lock(report_services.export_lock_name(export)) as locked:
         assert locked
         assert report_services.export_run(export_id=export.pk) is None
     done = report_services.export_run(export_id=export.pk)

@@ -483,3 +483,26 @@ def test_the_tick_refreshes_a_network_at_most_every_few_minutes(pledge_met, sett
     assert selectors.network_stat(scope=Scope.PLATFORM).events == before.events
     network.refresh_all()
     assert selectors.network_stat(scope=Scope.PLATFORM).events == before.events + 1
+
+
+def test_an_export_asked_for_again_while_an_older_run_writes_waits_its_turn(admin_user, settings):
+    from kernel.locks import job_lock
+    from reports.models import Export
+
+    settings.REPORTS_EXPORT_INLINE_ROWS = -1
+    PledgeFactory.create_batch(2)
+    first = services.export_request(user=admin_user, dataset="pledges", format="csv").export
+    # The first run is still writing long after it started: asking again restarts it.
+    Export.objects.filter(pk=first.pk).update(
+        status=Export.Status.RUNNING, created_at=timezone.now() - datetime.timedelta(days=1)
+    )
+    second = services.export_request(user=admin_user, dataset="pledges", format="csv").export
+    assert second.pk != first.pk
+
+    with job_lock(services.export_lock_name(first)):  # the older run, still writing
+        assert services.export_run(export_id=second.pk) is None
+        second.refresh_from_db()
+        assert second.status == Export.Status.QUEUED
+
+    done = services.export_run(export_id=second.pk)
+    assert done.status == Export.Status.DONE and done.rows_done == 2

@@ -269,12 +269,6 @@ SESSIONS: dict[str, str] = {}  # actor -> session key, logged in once for the mo
 def open_world(media_root: str):
     """Build the world inside a transaction left open (and log each person in once);
     `close_world` rolls it all back."""
-    from radicals import views
-
-    # The health check's worker ping waits for a worker the tests do not run; who may
-    # ask is the question here, not whether the platform is healthy.
-    _saved_checks.update(views.HEALTH_CHECKS)
-    views.HEALTH_CHECKS.pop("worker", None)
     overrides = override_settings(
         MEDIA_ROOT=media_root, EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"
     )
@@ -295,18 +289,15 @@ def open_world(media_root: str):
 
 
 def close_world() -> None:
-    from radicals import views
 
     overrides, atomic = _open
     _open.clear()
     transaction.set_rollback(True)
     atomic.__exit__(None, None, None)
     overrides.disable()
-    views.HEALTH_CHECKS.update(_saved_checks)
 
 
 _open: list = []
-_saved_checks: dict = {}
 
 
 def in_savepoint(function):

@@ -208,7 +208,7 @@ KWARGS.update(
 
 # --- The rows ------------------------------------------------------------------------------
 
-HEALTH = (200, 503)  # public either way: 503 says a dependency (the worker) is down
+READY = (200, 503)  # public (no READINESS_TOKEN) in fixed words: 503 says a dependency is down
 
 
 @dataclass(frozen=True)
@@ -269,7 +269,8 @@ def _story_fields(w):
 WEB = [
     R("home", "get", PUBLIC),
     R("accessibility", "get", PUBLIC),
-    R("healthz", "get", (HEALTH,) * 6),
+    R("healthz", "get", (200,) * 6),
+    R("readyz", "get", (READY,) * 6),
     # The language switch: a cookie for everyone, and the profile of a signed-in member.
     R("set-language", "get", (302,) * 6, acts=("anonymous", *LOGGED_IN)),
     R("set-language", "post", (405,) * 6),

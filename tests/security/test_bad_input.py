@@ -451,3 +451,19 @@ def test_a_stale_form_posted_again_later_sets_what_it_says_and_nothing_else(clie
     alice.refresh_from_db()
     assert alice.display_name == "Old name"
     assert not alice.is_staff
+
+
+@pytest.mark.parametrize(
+    "method, url",
+    [
+        ("post", "/api/invitations/%00/accept/"),
+        ("get", "/communities/%00/"),
+        ("get", "/api/communities/a%00b/"),
+    ],
+)
+def test_a_nul_in_the_path_is_a_400_with_a_clear_message(client_for, alice, method, url):
+    response = getattr(client_for(alice), method)(url)
+
+    assert response.status_code == 400
+    if url.startswith("/api/"):
+        assert "NUL" in response.json()["detail"]

@@ -272,3 +272,13 @@ def test_the_schema_documents_the_stories_api(api_client):
         "/api/stories/{id}/review/",
     ):
         assert path in paths
+
+
+def test_a_storys_comments_come_a_page_at_a_time_in_the_api(api_client, story, bob):
+    CommentFactory.create_batch(25, story=story, author=bob)
+
+    first = api_client.get(f"/api/stories/{story.pk}/comments/").json()
+    second = api_client.get(first["next"]).json()
+
+    assert first["count"] == 25 and len(first["results"]) == 20
+    assert len(second["results"]) == 5 and second["next"] is None

@@ -527,3 +527,90 @@ def test_a_newcomer_is_told_their_story_goes_to_the_organisers(
     assert "Your story is with the organisers of Morecambe Bay Walkers" in (
         response.content.decode()
     )
+
+
+# --- Comments come a page at a time ---------------------------------------------------
+
+
+@pytest.fixture
+def busy_story(story, bob):
+    from tests.factories import CommentFactory
+
+    threads = CommentFactory.create_batch(25, story=story, author=bob)
+    for thread in threads[:3]:
+        CommentFactory(story=story, author=bob, parent=thread, body="A reply")
+    return story
+
+
+def test_a_story_page_shows_the_first_comment_threads_and_a_more_comments_link(client, busy_story):
+    page = client.get(busy_story.get_absolute_url())
+
+    threads = page.context["threads"]
+    assert len(threads) == 20 and threads.paginator.count == 25
+    assert threads[0].visible_replies[0].body == "A reply"
+    html = page.content.decode()
+    assert "More comments" in html
+    assert 'hx-get="' + busy_story.get_absolute_url() + '?comments=2"' in html
+
+
+def test_more_comments_without_javascript_is_the_next_page_of_the_story(client, busy_story):
+    page = client.get(busy_story.get_absolute_url(), {"comments": "2"})
+
+    assert page.status_code == 200
+    assert len(page.context["threads"]) == 5
+    html = page.content.decode()
+    assert "Earlier comments" in html and "More comments" not in html
+
+
+def test_more_comments_with_htmx_sends_only_the_next_threads(client, busy_story):
+    response = client.get(
+        busy_story.get_absolute_url(),
+        {"comments": "2"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="comments-more",
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count('class="radicals-comment"') == 5
+    assert "<h2" not in html and "More comments" not in html
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-1", "999999", "1" * 40, "2.5"])
+def test_an_odd_comments_page_number_still_shows_a_page(client, busy_story, value):
+    response = client.get(busy_story.get_absolute_url(), {"comments": value})
+
+    assert response.status_code == 200
+    assert len(response.context["threads"]) in (20, 5)
+
+
+def test_the_story_page_costs_the_same_queries_however_many_comments(
+    client, story, bob, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import CommentFactory
+
+    CommentFactory.create_batch(2, story=story, author=bob)
+    with CaptureQueriesContext(connection) as few:
+        client.get(story.get_absolute_url())
+    CommentFactory.create_batch(60, story=story, author=bob)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(story.get_absolute_url())
+
+    assert len(response.context["threads"]) == 20
+    assert len(many.captured_queries) <= len(few.captured_queries) + 1
+
+
+def test_a_new_comment_on_a_busy_story_leads_to_the_page_that_shows_it(
+    client_for, busy_story, charlie
+):
+    url = reverse("stories:comment_create", args=[busy_story.slug])
+
+    response = client_for(charlie).post(url, {"body": "Late to this one."})
+
+    comment = Comment.objects.get(body="Late to this one.")
+    assert response["Location"].endswith(f"?comments=2#comment-{comment.pk}")
+    page = client_for(charlie).get(response["Location"].split("#")[0])
+    assert "Late to this one." in page.content.decode()
