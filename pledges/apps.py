@@ -12,7 +12,7 @@ class PledgesConfig(AppConfig):
         from communities import page_sections as community_sections
         from communities.moderation import register_moderated
         from members import profile_sections
-        from pledges import hooks
+        from pledges import hooks, selectors
         from pledges.models import CheckIn, Pledge
         from radicals import home_stats
 
@@ -24,6 +24,7 @@ class PledgesConfig(AppConfig):
             community_field="community",
             author_field="author",
             pages_of=hooks.pages_of_pledge,
+            visible_to=selectors.can_see_pledge,
         )
         register_moderated(
             CheckIn,
@@ -33,6 +34,7 @@ class PledgesConfig(AppConfig):
             community_field="pledge__community",
             author_field="author",
             pages_of=hooks.pages_of_check_in,
+            visible_to=selectors.can_see_check_in,
         )
         home_stats.register(hooks.home_totals)
         profile_sections.register(hooks.profile_pledges)

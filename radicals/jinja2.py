@@ -12,6 +12,7 @@ from markupsafe import Markup
 from communities.moderation import flag_url
 from kernel import written
 from kernel.caching.memo import CSRF_SENTINEL, csrf_fill
+from members.permissions import hides_identity_from
 from radicals import i18n
 from radicals.markdown import render_markdown
 
@@ -118,6 +119,7 @@ def environment(**options) -> Environment:
         csrf_hidden=csrf_hidden,
         CSRF_SENTINEL=CSRF_SENTINEL,
         flag_url=flag_url,
+        hides_identity_from=hides_identity_from,
         field_kind=field_kind,
         field_errors=field_errors,
         hint_for=hint_for,

@@ -128,6 +128,7 @@ def register_all() -> None:
         url_of=lambda story: story.get_absolute_url(),
         text_of=lambda story: story.title,
         pages_of=pages_of_story,
+        visible_to=selectors.can_see_story,
     )
     register_moderated(
         Comment,
@@ -137,6 +138,7 @@ def register_all() -> None:
         community_field="story__community",
         author_field="author",
         pages_of=lambda comment: pages_of_story(comment.story),
+        visible_to=selectors.can_see_comment,
     )
     home_stats.register(home_totals)
     home_sections.register(home_featured)
