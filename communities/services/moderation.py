@@ -65,8 +65,6 @@ def flag_create(*, reporter, target, reason: str, community: Community | None = 
             raise ValidationError(_("This kind of content cannot be flagged."))
         what = mtype.name
         target = type(target)._base_manager.get(pk=target.pk)  # decide on its current state
-        if not can_see(member=reporter, item=target):
-            raise ValidationError(_("No such %(what)s.") % {"what": what})
         author = target.moderation_author
         if author is not None and author.pk == reporter.pk:
             raise ValidationError(_("You cannot flag your own %(what)s.") % {"what": what})
@@ -78,6 +76,8 @@ def flag_create(*, reporter, target, reason: str, community: Community | None = 
             raise ValidationError(
                 _("This %(what)s is waiting for approval and cannot be flagged.") % {"what": what}
             )
+        if not can_see(member=reporter, item=target):
+            raise ValidationError(_("No such %(what)s.") % {"what": what})
         community = target.moderation_community
     target_type = ContentType.objects.get_for_model(target)
     already = Flag.objects.filter(
