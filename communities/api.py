@@ -20,19 +20,12 @@ from communities import permissions as community_permissions
 from communities import selectors, services
 from communities.filters import AuditEntryFilter
 from communities.models import AuditEntry, Community, Flag, Invitation, Membership
-from communities.moderation import moderated_type_by_key
+from communities.moderation import can_see, moderated_type_by_key, moderated_type_for
 from kernel.api import StrictFieldsMixin
+from members.api import MemberRefSerializer
 from members.models import Organisation, Region, User
 
 # --- Serializers ---------------------------------------------------------------------------
-
-
-class PersonSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.SerializerMethodField()
-
-    def get_name(self, member: User) -> str:
-        return member.name_for(self.context["request"].user)
 
 
 class CommunitySerializer(serializers.ModelSerializer):
@@ -66,7 +59,7 @@ class CommunitySerializer(serializers.ModelSerializer):
     def get_organisers(self, community: Community) -> list[dict]:
         if not self.context.get("detail"):
             return []
-        return PersonSerializer(
+        return MemberRefSerializer(
             selectors.organisers_of(community), many=True, context=self.context
         ).data
 
@@ -129,7 +122,7 @@ class DecisionSerializer(StrictFieldsMixin, serializers.Serializer):
 
 class MembershipSerializer(serializers.ModelSerializer):
     community = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    member = PersonSerializer(read_only=True)
+    member = MemberRefSerializer(read_only=True)
     invited_by = serializers.PrimaryKeyRelatedField(read_only=True)
 
     class Meta:
@@ -149,10 +142,18 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 
 class OrganiserMembershipSerializer(MembershipSerializer):
-    """What organisers see of their members: also the request message and counts."""
+    """What organisers see of their members: also the request message and counts, and
+    the member's id to act on them with."""
+
+    member_id = serializers.IntegerField(read_only=True)
 
     class Meta(MembershipSerializer.Meta):
-        fields = [*MembershipSerializer.Meta.fields, "request_message", "posts_approved"]
+        fields = [
+            *MembershipSerializer.Meta.fields,
+            "member_id",
+            "request_message",
+            "posts_approved",
+        ]
         read_only_fields = fields
 
 
@@ -675,8 +676,11 @@ class FlagListView(generics.ListAPIView):
             community = selectors.communities_active().filter(slug=slug).first()
             if community is None:
                 raise serializers.ValidationError({"community": [_("No such community.")]})
-        elif not _can_see(request.user, target):
-            raise serializers.ValidationError({"target_id": [_("No such content.")]})
+        elif not can_see(member=request.user, item=target):
+            # The same answer as for content that does not exist.
+            raise serializers.ValidationError(
+                {"target_id": [_("No such %(what)s.") % {"what": moderated_type_for(target).name}]}
+            )
         flag = services.flag_create(
             reporter=request.user, target=target, reason=values["reason"], community=community
         )
@@ -684,15 +688,6 @@ class FlagListView(generics.ListAPIView):
             FlagSerializer(flag, context={"request": request}).data,
             status=status.HTTP_201_CREATED,
         )
-
-
-def _can_see(user, item) -> bool:
-    if item.moderation_status == "published":
-        return True
-    author = item.moderation_author
-    return (author is not None and author.pk == user.pk) or community_permissions.can_moderate(
-        user, item.moderation_community
-    )
 
 
 @extend_schema(

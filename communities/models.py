@@ -341,6 +341,12 @@ class AuditEntryQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise AppendOnlyError("Audit entries cannot be changed.")
 
+    def relabel_for_erasure(self, target_label: str) -> int:
+        """The one change the log allows: when a member is erased, the labels that named
+        them say "a former member" instead (communities.services.audit_labels_forget).
+        Who did what, when and why stays."""
+        return super().update(target_label=target_label[:300])
+
     def delete(self):
         raise AppendOnlyError("Audit entries cannot be deleted.")
 

@@ -78,6 +78,9 @@ class ModeratedType:
     # The cached pages that show an item (kernel.caching subjects), dropped when a
     # moderator decides on it.
     pages_of: Callable[[Any], list[str]] = lambda item: []
+    # Whether a member may see the item: the owning app's own visibility rule (its
+    # selectors), so flag pages never show more than the item's page does.
+    visible_to: Callable[[Any, Any], bool] | None = None
 
     @property
     def name(self) -> str:
@@ -111,17 +114,26 @@ def register_moderated(
     community_field: str | None = _UNSET,
     author_field: str | None = _UNSET,
     pages_of: Callable[[Any], list[str]] | None = None,
+    visible_to: Callable[[Any, Any], bool] | None = None,
 ) -> None:
     """Register a Moderated model. `community_field` / `author_field` are query paths
     (e.g. "pledge__community" for a check-in); by default the fields named
     "community" and "author" are used when the model has them. `pages_of(item)`: the
-    subjects of the cached pages showing the item (kernel.caching.changed)."""
+    subjects of the cached pages showing the item (kernel.caching.changed).
+    `visible_to(member, item)`: the app's rule for who may see the item."""
     if community_field is _UNSET:
         community_field = "community" if _field_path_exists(model, "community") else None
     if author_field is _UNSET:
         author_field = "author" if _field_path_exists(model, "author") else None
     _moderated_types[model._meta.label_lower] = ModeratedType(
-        model, label, url_of, text_of, community_field, author_field, pages_of or (lambda item: [])
+        model,
+        label,
+        url_of,
+        text_of,
+        community_field,
+        author_field,
+        pages_of or (lambda item: []),
+        visible_to,
     )
 
 
@@ -136,6 +148,26 @@ def moderated_type_by_key(key: str) -> ModeratedType | None:
 
 def moderated_types() -> list[ModeratedType]:
     return list(_moderated_types.values())
+
+
+def can_see(*, member, item) -> bool:
+    """Whether `member` may see `item`, by the rule of the app that owns it (drafts,
+    returned stories, community-only pledges and their check-ins stay with their
+    audience). Without a registered rule, the moderation rule alone: published, or the
+    member wrote it, or they moderate it. What a member cannot see they cannot flag."""
+    mtype = moderated_type_for(item)
+    if mtype is not None and mtype.visible_to is not None:
+        return bool(mtype.visible_to(member, item))
+    if member is None or not member.is_authenticated:
+        return item.moderation_status == ModerationStatus.PUBLISHED
+    if member.is_staff or item.moderation_status == ModerationStatus.PUBLISHED:
+        return True
+    author = item.moderation_author
+    if author is not None and author.pk == member.pk:
+        return True
+    from communities.permissions import can_moderate
+
+    return can_moderate(member, item.moderation_community)
 
 
 def flag_url(obj) -> str:

@@ -29,7 +29,7 @@ from communities.forms import (
     ReasonForm,
 )
 from communities.models import Community, Flag, Invitation, Membership
-from communities.moderation import ModerationStatus, moderated_type_by_key
+from communities.moderation import ModerationStatus, can_see, moderated_type_by_key
 from kernel import caching
 from kernel.web import call_service
 from members.models import User
@@ -340,11 +340,7 @@ def flag_content(request, key: str, pk: int):
     if item is None:
         raise Http404(_("No such %(what)s.") % {"what": mtype.name})
     # Content the member cannot see does not exist for them.
-    author = item.moderation_author
-    if item.moderation_status != ModerationStatus.PUBLISHED and not (
-        (author is not None and author.pk == request.user.pk)
-        or permissions.can_moderate(request.user, item.moderation_community)
-    ):
+    if not can_see(member=request.user, item=item):
         raise Http404(_("No such %(what)s.") % {"what": mtype.name})
     form = FlagForm(request.POST or None)
     back = mtype.url_of(item)
@@ -677,13 +673,18 @@ def moderate_content(request, key: str, pk: int):
                     else reverse("communities:moderation")
                 )
                 return redirect(next_url)
+    refusals = {
+        action: services.decision_refusal(item=item, actor=request.user, action=action)
+        for action in _content_actions_for(item.moderation_status, flags.exists())
+    }
     forms = {
         action: (
             bound_form
             if action == bound_action
             else ReasonForm(prefix=action, reason_required=CONTENT_ACTIONS[action][0])
         )
-        for action in _content_actions_for(item.moderation_status, flags.exists())
+        for action, refusal in refusals.items()
+        if not refusal
     }
     return render(
         request,
@@ -697,6 +698,7 @@ def moderate_content(request, key: str, pk: int):
             "author": item.moderation_author,
             "flags": flags,
             "forms": forms,
+            "refusals": sorted({refusal for refusal in refusals.values() if refusal}),
             "bound_action": bound_action,
             "history": selectors.audit_entries_for(request.user, community=community).filter(
                 target_type=target_type, target_id=item.pk

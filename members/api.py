@@ -5,6 +5,7 @@ from rest_framework import generics, permissions, serializers
 from kernel.api import StrictFieldsMixin
 from members import selectors, services
 from members.models import PROFILE_FIELDS, Organisation, Region, User
+from members.permissions import hides_identity_from
 from members.validators import has_control_characters
 
 
@@ -44,6 +45,28 @@ class MeSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         return value
 
 
+class MemberRefSerializer(serializers.Serializer):
+    """A member named in a row (a signer, an author, a co-author, a member of a
+    community), as the viewer may know them: the name follows the member's choice, and
+    the id is null for a member who hides their identity from the viewer
+    (`members.permissions.hides_identity_from`), so they cannot be traced."""
+
+    id = serializers.SerializerMethodField()
+    name = serializers.SerializerMethodField()
+
+    def _viewer(self):
+        request = self.context.get("request")
+        return request.user if request else None
+
+    def get_id(self, member: User) -> int | None:
+        if hides_identity_from(member=member, viewer=self._viewer()):
+            return None
+        return member.pk
+
+    def get_name(self, member: User) -> str:
+        return member.name_for(self._viewer())
+
+
 class PublicMemberSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.SerializerMethodField()
@@ -76,7 +99,7 @@ class MemberDetailView(generics.RetrieveAPIView):
     permission_classes = [permissions.AllowAny]
 
     def get_object(self) -> User:
-        return selectors.member_get(pk=self.kwargs["pk"])
+        return selectors.member_profile_for(pk=self.kwargs["pk"], viewer=self.request.user)
 
 
 class OrganisationListView(generics.ListAPIView):

@@ -1,9 +1,12 @@
 """Reads of members' records."""
 
 from django.db.models import QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from members.models import DataExport, Organisation, Region, User
+from members.permissions import hides_identity_from
 
 
 def member_get(*, pk: int) -> User:
@@ -13,6 +16,19 @@ def member_get(*, pk: int) -> User:
         is_active=True,
         erased_at__isnull=True,
     )
+
+
+def member_profile_for(*, pk: int, viewer) -> User:
+    """A member's profile as `viewer` may see it, or 404: a member who hides their
+    identity from `viewer` is answered exactly as one who does not exist."""
+    member = (
+        User.objects.select_related("organisation", "region", "organisation__region")
+        .filter(pk=pk, is_active=True, erased_at__isnull=True)
+        .first()
+    )
+    if member is None or hides_identity_from(member=member, viewer=viewer):
+        raise Http404(_("No such member."))
+    return member
 
 
 def organisations_list() -> QuerySet[Organisation]:

@@ -37,6 +37,7 @@ from members.models import (
     User,
 )
 from members.permissions import can_edit_profile
+from members.signals import member_erased
 from members.validators import validate_display_name
 
 logger = logging.getLogger(__name__)
@@ -316,6 +317,7 @@ def _scrub(member: User, *, erased_at) -> None:
     # (its address is undeliverable anyway).
     notification_services.unsubscribe(member=member, scope=ALL_SCOPE)
 
+    names = [member.display_name, member.email]
     member.email = erased_email(member.pk)
     member.display_name = FORMER_MEMBER
     member.job_role = ""
@@ -331,6 +333,10 @@ def _scrub(member: User, *, erased_at) -> None:
     caching.changed(caching.PEOPLE)  # their name leaves every cached page
     member.groups.clear()
     member.user_permissions.clear()
+    # Other members' notifications and the audit log named them: they say "a former
+    # member" now; the events themselves stay.
+    notification_services.names_forget(member=member, names=names)
+    member_erased.send(sender=User, member=member, names=names)
 
 
 def erasures_reapply(*, records: list[dict] | None = None) -> list[int]:

@@ -19,7 +19,7 @@ from members.permissions import can_edit_profile
 
 
 def profile_detail(request, pk: int):
-    member = selectors.member_get(pk=pk)
+    member = selectors.member_profile_for(pk=pk, viewer=request.user)
     return render(
         request,
         "members/profile.jinja",

@@ -967,3 +967,63 @@ def unsubscribe(*, member, scope: str) -> list[str]:
         raise ValidationError(_("This is not something you can unsubscribe from."))
     preferences_update(member=member, changes=dict.fromkeys(kinds, Delivery.OFF))
     return kinds
+
+
+def _without_names(value: str, pattern) -> str:
+    """`value` with each of the names matched by `pattern` said as a former member
+    (capitalised where a sentence starts)."""
+
+    def former(match) -> str:
+        words = _("a former member")
+        start = value[: match.start()].rstrip()
+        return words[:1].upper() + words[1:] if not start or start[-1] in ".!?:" else words
+
+    return pattern.sub(former, value)
+
+
+@transaction.atomic
+def names_forget(*, member, names: Iterable[str]) -> int:
+    """After `member`'s erasure: other members' notifications that named them (in the
+    title, the body or the words kept for other languages) say "a former member"
+    instead. The notifications themselves stay. Returns how many changed."""
+    import re
+
+    from django.db.models import Q, TextField
+    from django.db.models.functions import Cast
+
+    names = sorted({n.strip() for n in names if n and n.strip()}, key=len, reverse=True)
+    if not names:
+        return 0
+    pattern = re.compile(
+        r"(?<!\w)(?:" + "|".join(re.escape(n) for n in names) + r")(?!\w)", re.IGNORECASE
+    )
+    mentions = Q()
+    for name in names:
+        mentions |= Q(title__icontains=name) | Q(body__icontains=name)
+        mentions |= Q(data_text__icontains=name)
+    rows = (
+        Notification.objects.exclude(recipient=member)
+        .annotate(data_text=Cast("data", TextField()))
+        .filter(mentions)
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    )
+    changed = 0
+    for notification in rows:
+        # The stored title and body are in English (text.in_every_language).
+        with translation.override(settings.LANGUAGE_CODE):
+            title = _without_names(notification.title, pattern)[:200]
+            body = _without_names(notification.body, pattern)
+        data = notification.data
+        texts = (data or {}).get(text.TEXTS)
+        if isinstance(texts, dict):
+            for language, words in texts.items():
+                if isinstance(words, dict):
+                    with translation.override(language):
+                        for key in ("title", "body"):
+                            if isinstance(words.get(key), str):
+                                words[key] = _without_names(words[key], pattern)
+        notification.title, notification.body, notification.data = title, body, data
+        notification.save(update_fields=["title", "body", "data"])
+        changed += 1
+    return changed

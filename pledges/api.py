@@ -25,6 +25,7 @@ from communities.models import Community
 from communities.moderation import ModerationStatus
 from kernel import written
 from kernel.api import StrictFieldsMixin
+from members.api import MemberRefSerializer
 from pledges import selectors, services
 from pledges.filters import PledgeFilter
 from pledges.models import Campaign, CheckIn, Pledge, Signature, Theme
@@ -132,17 +133,6 @@ class NoCountPagination(pagination.BasePagination):
 # --- Serializers -------------------------------------------------------------------------
 
 
-class PledgePersonSerializer(serializers.Serializer):
-    """A member as the viewer may see them (names follow each member's choice)."""
-
-    id = serializers.IntegerField()
-    name = serializers.SerializerMethodField()
-
-    def get_name(self, member) -> str:
-        request = self.context.get("request")
-        return member.name_for(request.user if request else None)
-
-
 class ThemeSerializer(serializers.ModelSerializer):
     class Meta:
         model = Theme
@@ -173,7 +163,7 @@ class CampaignSerializer(serializers.ModelSerializer):
 
 class PledgeSerializer(serializers.ModelSerializer):
     sentence = serializers.CharField(read_only=True)
-    author = PledgePersonSerializer(read_only=True)
+    author = MemberRefSerializer(read_only=True)
     theme = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     campaign = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     community = serializers.SlugRelatedField(slug_field="slug", read_only=True)
@@ -277,7 +267,7 @@ class PledgeUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
 
 
 class SignatureSerializer(serializers.ModelSerializer):
-    member = PledgePersonSerializer(read_only=True)
+    member = MemberRefSerializer(read_only=True)
 
     class Meta:
         model = Signature
@@ -293,7 +283,7 @@ class SignStateSerializer(serializers.Serializer):
 
 
 class CheckInSerializer(serializers.ModelSerializer):
-    author = PledgePersonSerializer(read_only=True)
+    author = MemberRefSerializer(read_only=True)
 
     class Meta:
         model = CheckIn

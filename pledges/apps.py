@@ -10,7 +10,7 @@ class PledgesConfig(AppConfig):
         from django.db.models.signals import pre_delete
 
         from communities.moderation import register_moderated
-        from pledges import caching, sections, services
+        from pledges import caching, sections, selectors, services
         from pledges.models import CheckIn, Pledge
 
         register_moderated(
@@ -21,6 +21,7 @@ class PledgesConfig(AppConfig):
             community_field="community",
             author_field="author",
             pages_of=caching.pages_of_pledge,
+            visible_to=selectors.can_see_pledge,
         )
         register_moderated(
             CheckIn,
@@ -30,6 +31,7 @@ class PledgesConfig(AppConfig):
             community_field="pledge__community",
             author_field="author",
             pages_of=caching.pages_of_check_in,
+            visible_to=selectors.can_see_check_in,
         )
         sections.register()
         pre_delete.connect(

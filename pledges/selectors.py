@@ -334,6 +334,14 @@ def check_ins_visible_to(*, user, pledge: Pledge) -> QuerySet[CheckIn]:
     )
 
 
+def can_see_check_in(user, check_in: CheckIn) -> bool:
+    """A check-in is seen by those who see its pledge, as its page lists it."""
+    return (
+        can_see_pledge(user, check_in.pledge)
+        and check_ins_visible_to(user=user, pledge=check_in.pledge).filter(pk=check_in.pk).exists()
+    )
+
+
 # --- A member's pledges ----------------------------------------------------------
 
 

@@ -14,6 +14,7 @@ from kernel import i18n, written
 from kernel.caching.memo import CSRF_SENTINEL, csrf_fill
 from kernel.formats import date, pluralize
 from kernel.markdown import render_markdown
+from members.permissions import hides_identity_from
 
 
 def url(name: str, *args, **kwargs) -> str:
@@ -106,6 +107,7 @@ def environment(**options) -> Environment:
         csrf_hidden=csrf_hidden,
         CSRF_SENTINEL=CSRF_SENTINEL,
         flag_url=flag_url,
+        hides_identity_from=hides_identity_from,
         field_kind=field_kind,
         field_errors=field_errors,
         hint_for=hint_for,

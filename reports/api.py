@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 from communities.models import Community
 from communities.selectors import community_for
 from kernel.api import StrictFieldsMixin
-from members.selectors import member_get
+from members.selectors import member_profile_for
 from pledges.models import Campaign
 from reports import permissions, selectors, services
 from reports.forms import DEFAULT_DAYS
@@ -295,7 +295,7 @@ class MemberBadgesView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Badge.objects.none()
-        member = member_get(pk=self.kwargs["pk"])
+        member = member_profile_for(pk=self.kwargs["pk"], viewer=self.request.user)
         return selectors.badges_of(member=member, viewer=self.request.user)
 
 

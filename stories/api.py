@@ -27,6 +27,7 @@ from communities.models import Community
 from kernel import written
 from kernel.api import StrictFieldsMixin
 from kernel.markdown import render_markdown
+from members.api import MemberRefSerializer
 from members.models import User
 from pledges.models import Campaign
 from pledges.selectors import pledges_visible_to
@@ -37,17 +38,8 @@ from stories.models import COMMENT_MAX_LENGTH, REVIEW_NOTE_MAX_LENGTH, CoAuthor,
 # --- Serializers -----------------------------------------------------------------------
 
 
-class StoryPersonSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.SerializerMethodField()
-
-    def get_name(self, member: User) -> str:
-        request = self.context.get("request")
-        return member.name_for(request.user if request else None)
-
-
 class StorySerializer(serializers.ModelSerializer):
-    author = StoryPersonSerializer(read_only=True)
+    author = MemberRefSerializer(read_only=True)
     co_authors = serializers.SerializerMethodField()
     community = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     tags = serializers.SerializerMethodField()
@@ -56,6 +48,7 @@ class StorySerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     pledges = serializers.SerializerMethodField()
     campaign = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    review_note = serializers.SerializerMethodField()
 
     class Meta:
         model = Story
@@ -96,7 +89,7 @@ class StorySerializer(serializers.ModelSerializer):
         return [c.member for c in people]
 
     def get_co_authors(self, story: Story) -> list[dict]:
-        return StoryPersonSerializer(self._people(story), many=True, context=self.context).data
+        return MemberRefSerializer(self._people(story), many=True, context=self.context).data
 
     @extend_schema_field(
         inline_serializer(
@@ -116,6 +109,13 @@ class StorySerializer(serializers.ModelSerializer):
                 )
             )
         return [{"id": p.pk, "sentence": p.sentence} for p in pledges]
+
+    def get_review_note(self, story: Story) -> str | None:
+        """The organiser's note on a review: for the authors and organisers only."""
+        request = self.context.get("request")
+        if story_permissions.can_read_review_note(request.user if request else None, story):
+            return story.review_note
+        return None
 
     def get_tags(self, story: Story) -> list[str]:
         return [t.name for t in story.tags.all()]
@@ -200,7 +200,7 @@ class FeatureSerializer(StrictFieldsMixin, serializers.Serializer):
 
 
 class CoAuthorSerializer(serializers.ModelSerializer):
-    member = StoryPersonSerializer(read_only=True)
+    member = MemberRefSerializer(read_only=True)
 
     class Meta:
         model = CoAuthor
@@ -222,7 +222,7 @@ class ReactionStateSerializer(serializers.Serializer):
 
 
 class CommentSerializer(serializers.ModelSerializer):
-    author = StoryPersonSerializer(read_only=True)
+    author = MemberRefSerializer(read_only=True)
     body_html = serializers.SerializerMethodField()
 
     class Meta:

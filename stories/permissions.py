@@ -43,6 +43,17 @@ def can_manage_story(user, story: Story) -> bool:
     return is_author(user, story)
 
 
+def can_move_story(user, story: Story) -> bool:
+    """Where the story is told is the author's choice; co-authors write it."""
+    return is_author(user, story)
+
+
+def can_read_review_note(user, story: Story) -> bool:
+    """The organiser's note on a review is for the story's authors and the organisers of
+    its community (admins anywhere), never for its readers."""
+    return can_edit_story(user, story) or can_review_story(user, story)
+
+
 def can_review_story(user, story: Story) -> bool:
     """Organisers of the story's community (admins anywhere) review and feature it."""
     return can_moderate(user, story.community)

@@ -125,6 +125,7 @@ def register() -> None:
         url_of=lambda story: story.get_absolute_url(),
         text_of=lambda story: story.title,
         pages_of=pages_of_story,
+        visible_to=selectors.can_see_story,
     )
     register_moderated(
         Comment,
@@ -134,6 +135,7 @@ def register() -> None:
         community_field="story__community",
         author_field="author",
         pages_of=lambda comment: pages_of_story(comment.story),
+        visible_to=selectors.can_see_comment,
     )
     sections.home.register(home_featured)
     profile.register(profile_stories)

@@ -161,6 +161,20 @@ def story_get_for(*, user, slug: str | None = None, pk: int | None = None) -> St
     return story
 
 
+def can_see_story(user, story: Story) -> bool:
+    """Whether `user` may open the story (`stories_visible_to`'s rule)."""
+    return stories_visible_to(user).filter(pk=story.pk).exists()
+
+
+def can_see_comment(user, comment: Comment) -> bool:
+    """Whether `user` may see the comment where it is shown (`comment_get_for`'s rule)."""
+    return (
+        Comment.objects.filter(pk=comment.pk, story__in=stories_visible_to(user))
+        .filter(visible_q(user, author_field="author", community_field="story__community"))
+        .exists()
+    )
+
+
 def co_authors_of(*, story: Story) -> list[CoAuthor]:
     """Everyone invited to the story, for its editors."""
     return list(story.co_authors.select_related("member").order_by("invited_at", "id"))

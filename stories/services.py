@@ -379,6 +379,14 @@ def story_update(*, story: Story, actor, **changes) -> Story:
     story = _lock(story)
     if not permissions.can_edit_story(actor, story):
         raise PermissionDenied(_("Only the story's author and co-authors can change it."))
+    if (
+        "community" in changes
+        and story.community_id != getattr(changes["community"], "pk", changes["community"])
+        and not permissions.can_move_story(actor, story)
+    ):
+        raise ValidationError(
+            {"community": [_("Only the story's author can move it to another community.")]}
+        )
     cleaned = _validate(changes, author=actor, story=story)
     # The pages it was on before the change are dropped too.
     shown_before = pages_of_story(story)
@@ -499,6 +507,13 @@ def story_review(*, story: Story, actor, publish: bool, note: str = "") -> Story
             _("Only organisers of this story's community can review it.")
             if story.community_id
             else _("Only platform admins can review this story.")
+        )
+    if not actor.is_staff and permissions.can_edit_story(actor, story):
+        raise PermissionDenied(
+            _(
+                "You cannot review a story you wrote. Another organiser or a platform admin "
+                "will review it."
+            )
         )
     note = (note or "").strip()
     if len(note) > REVIEW_NOTE_MAX_LENGTH:

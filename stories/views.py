@@ -92,6 +92,7 @@ def _detail_context(request, story: Story) -> dict:
         "co_authors": story.accepted_co_authors,
         "can_edit": can_edit,
         "can_manage": permissions.can_manage_story(user, story),
+        "can_read_review_note": permissions.can_read_review_note(user, story),
         "needs_review": story.is_private
         and initial_status_for(author=story.author, community=story.community)
         == ModerationStatus.PENDING,
@@ -213,8 +214,7 @@ def edit(request, slug: str):
         current_community=story.community,
         story=story,
     )
-    if not permissions.can_manage_story(request.user, story):
-        # Where the story is told is the author's choice; co-authors write it.
+    if not permissions.can_move_story(request.user, story):
         del form.fields["community"]
     if (
         request.method == "POST"

@@ -182,3 +182,44 @@ def _resolve_flags(
 def _refuse_self(actor, member, message: str) -> None:
     if actor.pk == member.pk:
         raise ValidationError(message)
+
+
+def audit_labels_forget(*, member, names) -> int:
+    """After `member`'s erasure, audit labels say "a former member" where they named
+    them: the label of every entry about them or their membership is written again
+    from the (now anonymous) account, and any other label that held their name or
+    email address has it replaced. Returns how many labels changed."""
+    import re
+
+    from django.db.models import Q
+
+    names = sorted({n.strip() for n in names if n and n.strip()}, key=len, reverse=True)
+    about_them = Q(target_type=ContentType.objects.get_for_model(User), target_id=member.pk) | Q(
+        target_type=ContentType.objects.get_for_model(Membership),
+        target_id__in=list(Membership.objects.filter(member=member).values_list("pk", flat=True)),
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        label = target_label(member)
+        changed = AuditEntry.objects.filter(about_them).relabel_for_erasure(label)
+        if not names:
+            return changed
+        pattern = re.compile(
+            r"(?<!\w)(?:" + "|".join(re.escape(n) for n in names) + r")(?!\w)", re.IGNORECASE
+        )
+        mentions = Q()
+        for name in names:
+            mentions |= Q(target_label__icontains=name)
+        for pk, old in (
+            AuditEntry.objects.filter(mentions)
+            .exclude(about_them)
+            .values_list("pk", "target_label")
+        ):
+            new = pattern.sub(_("a former member"), old)
+            if new != old:
+                changed += AuditEntry.objects.filter(pk=pk).relabel_for_erasure(new)
+    return changed
+
+
+def forget_erased_member(sender, *, member, names, **kwargs) -> None:
+    """members.signals.member_erased: the audit log forgets the member's name."""
+    audit_labels_forget(member=member, names=names)

@@ -12,7 +12,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from communities.models import AuditEntry, Community, Flag, Membership
-from communities.moderation import ModerationStatus, content_name, moderated_type_for
+from communities.moderation import (
+    ModerationStatus,
+    can_see,
+    content_name,
+    moderated_type_for,
+)
 from communities.services._common import (
     Action,
     _audit,
@@ -71,6 +76,8 @@ def flag_create(*, reporter, target, reason: str, community: Community | None = 
             raise ValidationError(
                 _("This %(what)s is waiting for approval and cannot be flagged.") % {"what": what}
             )
+        if not can_see(member=reporter, item=target):
+            raise ValidationError(_("No such %(what)s.") % {"what": what})
         community = target.moderation_community
     target_type = ContentType.objects.get_for_model(target)
     already = Flag.objects.filter(
@@ -144,6 +151,54 @@ def _set_status(item, status: str, reason: str) -> None:
     caching.changed(*(mtype.pages_of(item) if mtype else []))
 
 
+def _hidden_by_admin(item) -> bool:
+    """Whether the decision that hid the item was a platform admin's."""
+    last = (
+        AuditEntry.objects.filter(
+            target_type=ContentType.objects.get_for_model(item),
+            target_id=item.pk,
+            action=Action.CONTENT_HIDDEN,
+        )
+        .select_related("actor")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    return last is not None and last.actor is not None and last.actor.is_staff
+
+
+def decision_refusal(*, item, actor, action: str) -> str | None:
+    """Why `actor` may not take this moderation `action` ("approve", "hide",
+    "restore", "warn", "dismiss") on `item`, or None when they may, beyond being one of
+    its moderators: nobody but an admin decides on their own content (it goes to another
+    organiser or an admin), and a platform admin's decision to hide is not undone by a
+    community's organisers."""
+    if actor is None or not actor.is_authenticated or actor.is_staff:
+        return None
+    mtype = moderated_type_for(item)
+    what = mtype.name if mtype is not None else _("content")
+    author = item.moderation_author
+    if author is not None and author.pk == actor.pk:
+        return _(
+            "You cannot moderate your own %(what)s. Another organiser or a platform admin "
+            "will decide on it."
+        ) % {"what": what}
+    if (
+        action == "restore"
+        and item.moderation_status == ModerationStatus.HIDDEN
+        and _hidden_by_admin(item)
+    ):
+        return _("A platform admin hid this %(what)s, so only a platform admin can restore it.") % {
+            "what": what
+        }
+    return None
+
+
+def _refuse(*, item, actor, action: str) -> None:
+    refusal = decision_refusal(item=item, actor=actor, action=action)
+    if refusal:
+        raise PermissionDenied(refusal)
+
+
 @transaction.atomic
 def content_hide(*, item, actor, reason: str):
     """Hide content from everyone but its author and moderators; its flags are actioned."""
@@ -153,6 +208,7 @@ def content_hide(*, item, actor, reason: str):
         reason, required=True, message=_("Give a reason. The author will see it.")
     )
     item = _lock_item(item)
+    _refuse(item=item, actor=actor, action="hide")
     if item.moderation_status == ModerationStatus.HIDDEN:
         return item
     _set_status(item, ModerationStatus.HIDDEN, reason)
@@ -190,6 +246,7 @@ def content_restore(*, item, actor, reason: str):
         reason, required=True, message=_("Give a reason. The author will see it.")
     )
     item = _lock_item(item)
+    _refuse(item=item, actor=actor, action="restore")
     if item.moderation_status == ModerationStatus.PUBLISHED:
         return item
     if item.moderation_status == ModerationStatus.PENDING:
@@ -222,6 +279,7 @@ def content_approve(*, item, actor, reason: str = ""):
     _require_moderator(actor, community)
     reason = _clean_reason(reason, required=False, message="")
     item = _lock_item(item)
+    _refuse(item=item, actor=actor, action="approve")
     if item.moderation_status == ModerationStatus.PUBLISHED:
         return item
     if item.moderation_status == ModerationStatus.HIDDEN:
@@ -266,6 +324,8 @@ def flags_dismiss(*, target, actor, reason: str, community: Community | None = N
     """Close the open flags on a target without acting on it. Returns how many closed."""
     label, community, is_member = _member_or_content(target, community)
     _require_moderator(actor, community, what=_("members") if is_member else None)
+    if not is_member:
+        _refuse(item=target, actor=actor, action="dismiss")
     reason = _clean_reason(reason, required=True, message=_("Give a reason, for the record."))
     count = _resolve_flags(
         target=target,
@@ -323,6 +383,8 @@ def author_warn(*, target, actor, reason: str, community: Community | None = Non
     """Send the author of content (or a member) a warning; open flags on it are actioned."""
     label, community, is_member = _member_or_content(target, community)
     _require_moderator(actor, community, what=_("members") if is_member else None)
+    if not is_member:
+        _refuse(item=target, actor=actor, action="warn")
     reason = _clean_reason(reason, required=True, message=_("Say what the warning is about."))
     recipient = target if is_member else target.moderation_author
     if recipient is None:

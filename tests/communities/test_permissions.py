@@ -26,7 +26,8 @@ ROLES = ["anonymous", "member", "non_member", "organiser", "other_organiser", "a
 class World:
     """Morecambe Bay Walkers (organised by Olivia; Alice and Pat are members, Bob has asked
     to join), Leeds Listeners (organised by Oscar), a community Bob asked for, one of Pat's
-    pledges in Morecambe Bay Walkers and an invitation link to it."""
+    pledges in Morecambe Bay Walkers, another only its members may see, one of Olivia's
+    pledges there and an invitation link to it."""
 
     community: Community
     other_community: Community
@@ -36,6 +37,8 @@ class World:
     bob_request: Membership
     pledge: object
     invitation: object
+    members_pledge: object
+    organiser_pledge: object
 
 
 @pytest.fixture
@@ -62,6 +65,8 @@ def world(
         bob_request=bob_request,
         pledge=PledgeFactory(author=pat, community=community),
         invitation=InvitationFactory(community=community, created_by=olivia),
+        members_pledge=PledgeFactory(author=pat, community=community, visibility="community"),
+        organiser_pledge=PledgeFactory(author=olivia, community=community),
     )
 
 
@@ -80,6 +85,14 @@ def slug(w):
 
 def key_and_pledge(w):
     return ["pledges.pledge", w.pledge.pk]
+
+
+def key_and_members_pledge(w):
+    return ["pledges.pledge", w.members_pledge.pk]
+
+
+def key_and_organiser_pledge(w):
+    return ["pledges.pledge", w.organiser_pledge.pk]
 
 
 def as_dict(row: Row) -> dict:
@@ -124,6 +137,14 @@ WEB = [
         args=key_and_pledge,
         data=lambda w: {"action": "hide", "hide-reason": "Names a patient."},
     ),
+    # Nobody moderates their own content: Olivia's pledge goes to another organiser or an admin.
+    R(
+        "communities:moderate",
+        "post",
+        (302, 403, 403, 403, 403, 302),
+        args=key_and_organiser_pledge,
+        data=lambda w: {"action": "hide", "hide-reason": "Names a patient."},
+    ),
     R("communities:audit", "get", (302, 403, 403, 200, 200, 200)),
     R("communities:flag", "get", (302, 200, 200, 200, 200, 200), args=key_and_pledge),
     R(
@@ -131,6 +152,15 @@ WEB = [
         "post",
         (302, 302, 302, 302, 302, 302),
         args=key_and_pledge,
+        data=lambda w: {"reason": "It names a patient."},
+    ),
+    # Content only a community's members see cannot be seen, or flagged, from outside it.
+    R("communities:flag", "get", (302, 200, 404, 200, 404, 200), args=key_and_members_pledge),
+    R(
+        "communities:flag",
+        "post",
+        (302, 302, 404, 302, 404, 302),
+        args=key_and_members_pledge,
         data=lambda w: {"reason": "It names a patient."},
     ),
     R(
@@ -301,6 +331,16 @@ API = [
             "reason": "It names a patient.",
         },
     ),
+    R(
+        "api:flags",
+        "post",
+        (403, 201, 400, 201, 400, 201),
+        data=lambda w: {
+            "target_type": "pledges.pledge",
+            "target_id": w.members_pledge.pk,
+            "reason": "It names a patient.",
+        },
+    ),
     R("api:moderation-queue", "get", (403, 403, 403, 200, 200, 200)),
     R(
         "api:moderation-action",
@@ -309,6 +349,17 @@ API = [
         data=lambda w: {
             "target_type": "pledges.pledge",
             "target_id": w.pledge.pk,
+            "action": "hide",
+            "reason": "Names a patient.",
+        },
+    ),
+    R(
+        "api:moderation-action",
+        "post",
+        (403, 403, 403, 403, 403, 200),
+        data=lambda w: {
+            "target_type": "pledges.pledge",
+            "target_id": w.organiser_pledge.pk,
             "action": "hide",
             "reason": "Names a patient.",
         },

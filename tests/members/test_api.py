@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from tests.factories import OrganisationFactory
+from tests.factories import OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -70,11 +70,23 @@ def test_me_refuses_bad_or_privileged_fields_and_changes_nothing(api_for, alice,
 
 
 def test_public_member_endpoint_hides_names_as_the_member_asks(api_client, alice):
+    alice.name_visibility = "members"
+    alice.save()
+
+    anonymous = api_client.get(reverse("api:member-detail", args=[alice.pk]))
+    api_client.force_authenticate(UserFactory())
+    signed_in = api_client.get(reverse("api:member-detail", args=[alice.pk]))
+
+    assert anonymous.status_code == 404
+    assert signed_in.status_code == 200
+    assert signed_in.json()["name"] == "Alice Ahmed"
+    assert "email" not in signed_in.json()
+
+
+def test_a_hidden_member_is_answered_as_a_missing_one(api_client, alice):
     alice.name_visibility = "hidden"
     alice.save()
 
     response = api_client.get(reverse("api:member-detail", args=[alice.pk]))
 
-    assert response.status_code == 200
-    assert response.json()["name"] == "Anonymous supporter"
-    assert "email" not in response.json()
+    assert response.status_code == 404

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from members.models import User
-from tests.factories import OrganisationFactory
+from tests.factories import OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -14,10 +14,14 @@ def test_anyone_can_see_a_profile_with_the_name_the_member_allows(client, alice)
     alice.save()
 
     anonymous = client.get(reverse("members:profile", args=[alice.pk]))
+    client.force_login(UserFactory())
+    signed_in = client.get(reverse("members:profile", args=[alice.pk]))
 
-    assert anonymous.status_code == 200
+    # Who hides their name from the public has no public profile either.
+    assert anonymous.status_code == 404
     assert "Alice Ahmed" not in anonymous.content.decode()
-    assert "Anonymous supporter" in anonymous.content.decode()
+    assert signed_in.status_code == 200
+    assert "Alice Ahmed" in signed_in.content.decode()
 
 
 def test_the_owner_edits_their_profile(client_for, alice):
