@@ -11,6 +11,12 @@ from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
 
+class TokenExpired(exceptions.AuthenticationFailed):
+    # A 401 naming the scheme even when session authentication is listed first (DRF
+    # would answer 403), so a client knows to fetch a new token (radicals.api).
+    www_authenticate = "Token"
+
+
 def token_expires_at(token):
     return token.created + timedelta(days=settings.API_TOKEN_DAYS)
 
@@ -19,7 +25,7 @@ class ExpiringTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key):
         user, token = super().authenticate_credentials(key)
         if timezone.now() >= token_expires_at(token):
-            raise exceptions.AuthenticationFailed(
+            raise TokenExpired(
                 _(
                     "Your API token has expired. Make a new one on your profile settings "
                     "page, under API token."

@@ -44,6 +44,10 @@ def exception_handler(exc, context):
             % {"num": wait},
         )
         exc.wait = wait  # set after, so DRF does not append its own English sentence
+    scheme = getattr(exc, "www_authenticate", None)
+    if scheme:
+        exc.status_code = 401
+        exc.auth_header = scheme
     return drf_exception_handler(exc, context)
 
 
