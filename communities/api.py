@@ -652,6 +652,8 @@ class InvitationAcceptView(APIView):
 class FlagListView(generics.ListAPIView):
     """The flags you raised. POST flags content (any registered type) or a member."""
 
+    ratelimit_scope = "flag"
+
     serializer_class = FlagSerializer
     filterset_class = None
 

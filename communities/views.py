@@ -31,6 +31,7 @@ from communities.forms import (
 from communities.models import Community, Flag, Invitation, Membership
 from communities.moderation import ModerationStatus, can_see, moderated_type_by_key
 from kernel import caching
+from kernel.ratelimit import rate_limited
 from kernel.web import call_service
 from members.models import User
 
@@ -291,6 +292,7 @@ def members(request, slug: str):
 
 
 @login_required
+@rate_limited("flag")
 def flag_member(request, slug: str, member_id: int):
     community = _community(request, slug)
     if not permissions.can_see_members(request.user, community):
@@ -335,6 +337,7 @@ def _content(key: str, pk: int):
 
 
 @login_required
+@rate_limited("flag")
 def flag_content(request, key: str, pk: int):
     mtype, item = _content(key, pk)
     if item is None:

@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from rest_framework import exceptions, pagination
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -31,6 +32,22 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(detail=validation_detail(exc))
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(detail=str(exc) or None)
+    elif isinstance(exc, exceptions.Throttled):
+        # kernel.ratelimit's limits: a sentence a person can act on (DRF adds Retry-After).
+        wait = max(1, int(exc.wait or 1))
+        exc = exceptions.Throttled(
+            detail=ngettext(
+                "You have done this too many times. Try again in %(num)s second.",
+                "You have done this too many times. Try again in %(num)s seconds.",
+                wait,
+            )
+            % {"num": wait},
+        )
+        exc.wait = wait  # set after, so DRF does not append its own English sentence
+    scheme = getattr(exc, "www_authenticate", None)
+    if scheme:
+        exc.status_code = 401
+        exc.auth_header = scheme
     return drf_exception_handler(exc, context)
 
 

@@ -530,6 +530,9 @@ class CertificateListView(generics.ListAPIView):
 
 class CertificateVerifyView(APIView):
     permission_classes = [permissions.AllowAny]
+    # Look-ups are reads, but guessing codes one after another is what this stops.
+    ratelimit_scope = "certificate_lookup"
+    ratelimit_methods = frozenset({"GET", "HEAD"})
 
     @extend_schema(
         summary=_("Check a certificate's verification code"),

@@ -13,8 +13,10 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from kernel.ratelimit import rate_limited
 from kernel.web import call_service
 from learning import pledge_call, selectors, services
 from learning.forms import EnrolForm, QuizForm, VerifyForm
@@ -257,6 +259,7 @@ def certificate_detail(request, pk: int):
     return render(request, "learning/certificate.jinja", {"certificate": certificate})
 
 
+@never_cache
 @login_required
 def certificate_pdf(request, pk: int):
     certificate = selectors.certificate_get(user=request.user, pk=pk)
@@ -281,6 +284,7 @@ def verify(request):
     )
 
 
+@rate_limited("certificate_lookup", methods={"GET", "HEAD"})
 def verify_code(request, code: str):
     result = selectors.certificate_verify(code=code)
     holder = None
@@ -329,6 +333,7 @@ def _csv_safe(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+@never_cache
 @login_required
 def community_progress_csv(request, slug: str):
     community = _community_for_organiser(request, slug)

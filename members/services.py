@@ -91,6 +91,13 @@ def api_token_reset(*, member: User) -> Token:
         return Token.objects.create(user=member)
 
 
+def api_tokens_end(*, member: User) -> int:
+    """End every API token of a member: their password changed or was reset, or the
+    account was deactivated or erased. Returns how many ended."""
+    deleted, _by_model = Token.objects.filter(user_id=member.pk).delete()
+    return deleted
+
+
 def organisation_ensure(*, name: str, slug: str, kind: str, region: Region | None) -> Organisation:
     organisation, _ = Organisation.objects.get_or_create(
         slug=slug, defaults={"name": name, "kind": kind, "region": region}
@@ -304,7 +311,7 @@ def _scrub(member: User, *, erased_at) -> None:
 
     for session in UserSession.objects.filter(user=member):
         session.end()
-    Token.objects.filter(user=member).delete()
+    api_tokens_end(member=member)
     for holding in personal_data.holdings():
         if holding.on_erasure == personal_data.DELETE:
             if holding.model == "members.DataExport":

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -14,6 +15,7 @@ from rest_framework.authtoken.models import Token
 from kernel import i18n
 from kernel.web import call_service
 from members import sections, selectors, services
+from members.authentication import token_expires_at
 from members.forms import AccountDeleteForm, ProfileForm
 from members.permissions import can_edit_profile
 
@@ -31,6 +33,8 @@ def profile_detail(request, pk: int):
     )
 
 
+# The page shows the member's API token: no browser or proxy may keep a copy.
+@never_cache
 @login_required
 def profile_edit(request, pk: int):
     member = selectors.member_get(pk=pk)
@@ -46,19 +50,24 @@ def profile_edit(request, pk: int):
             messages.success(request, _("Your profile has been saved."))
             return redirect("members:profile", pk=member.pk)
     own = member == request.user
+    token = Token.objects.filter(user=member).first() if own else None
+    expires_at = token_expires_at(token) if token else None
     return render(
         request,
         "members/profile_edit.jinja",
         {
             "form": form,
             "member": member,
-            "token": Token.objects.filter(user=member).first() if own else None,
+            "token": token,
+            "token_expires_at": expires_at,
+            "token_expired": expires_at is not None and expires_at <= timezone.now(),
             "data_exports": selectors.data_exports_of(member) if own else [],
             "data_export_days": settings.DATA_EXPORT_DAYS,
         },
     )
 
 
+@never_cache
 @login_required
 @require_POST
 def api_token_reset(request):

@@ -174,6 +174,8 @@ MIDDLEWARE = [
     # A signed-in member's profile language (when they chose one) wins.
     "kernel.i18n.MemberLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Sessions unused for SESSION_IDLE_MINUTES are logged out, with a message.
+    "radicals.middleware.IdleSessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
@@ -228,7 +230,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 10},
+        # ASVS 2.1.1: at least 12 characters. CommonPasswordValidator checks Django's
+        # offline list of 20,000 common and breached passwords.
+        "OPTIONS": {"min_length": 12},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -285,10 +289,14 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Radicals <no-reply@radic
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- API -------------------------------------------------------------------
+# An API token works for this many days after it was made; a password change or reset,
+# deactivation or erasure ends it at once (members.hooks).
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        # Tokens expire after API_TOKEN_DAYS (members.authentication).
+        "members.authentication.ExpiringTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "kernel.api.Pagination",
@@ -296,10 +304,26 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "kernel.api.exception_handler",
+    # Every write, per member and per address, and each view's own scope (RATE_LIMITS).
+    "DEFAULT_THROTTLE_CLASSES": ["kernel.ratelimit.RateLimitThrottle"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+}
+# Rate limits (kernel.ratelimit): "<amount>/<period>/<member|ip>", comma-separated, per
+# scope; over a limit the web answers a 429 page and the API a 429 with a JSON detail,
+# both with Retry-After. If the cache (Redis) is down, limits are not applied.
+RATE_LIMITS = {
+    # Every API write (POST, PUT, PATCH, DELETE), whatever it is.
+    "write": env("RATE_LIMIT_WRITE", default="120/m/member,600/m/ip"),
+    "flag": env("RATE_LIMIT_FLAG", default="20/h/member,60/h/ip"),
+    "comment": env("RATE_LIMIT_COMMENT", default="10/m/member,60/h/member,120/h/ip"),
+    "coauthor_invite": env("RATE_LIMIT_COAUTHOR_INVITE", default="30/h/member,60/h/ip"),
+    "invite": env("RATE_LIMIT_INVITE", default="30/h/member,60/h/ip"),
+    "certificate_lookup": env(
+        "RATE_LIMIT_CERTIFICATE_LOOKUP", default="60/m/member,60/m/ip,600/h/ip"
+    ),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Radicals API",
@@ -573,6 +597,10 @@ SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=60 * 60 * 24 * 14)
+# A session unused for this many minutes is logged out (radicals.middleware); staff and
+# superusers, who can do more harm, after the shorter STAFF_SESSION_IDLE_MINUTES.
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=60)
+STAFF_SESSION_IDLE_MINUTES = env.int("STAFF_SESSION_IDLE_MINUTES", default=15)
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)

@@ -8,6 +8,7 @@ import datetime
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -373,6 +374,7 @@ class InviteEmailSentSerializer(serializers.Serializer):
 
 class InviteEmailView(APIView):
     permission_classes = [drf_permissions.IsAuthenticated]
+    ratelimit_scope = "invite"
 
     @extend_schema(
         summary="Invite a colleague by email",
@@ -625,7 +627,9 @@ class ExportDownloadView(APIView):
         path = services.export_file_path(export)
         if path is None:
             raise Http404(_("This export is not ready, or it has expired."))
-        return FileResponse(path.open("rb"), as_attachment=True, filename=export.download_name)
+        response = FileResponse(path.open("rb"), as_attachment=True, filename=export.download_name)
+        add_never_cache_headers(response)
+        return response
 
 
 # --- Summary email subscriptions -------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from kernel.web import call_service
@@ -134,6 +135,7 @@ def _charts_for(request, scope: str, scope_id: int, measure: str):
     )
 
 
+@never_cache
 @login_required
 def spc_csv(request, scope: str, scope_id: int, measure: str):
     obj = scope_object(scope, scope_id)

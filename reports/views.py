@@ -17,9 +17,11 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from communities.selectors import community_for
+from kernel.ratelimit import rate_limited
 from kernel.replica import reads_from_replica
 from kernel.web import call_service
 from pledges.models import format_quantity
@@ -363,6 +365,8 @@ def _inline_download(result: services.ExportRequest):
     return FileResponse(handle, as_attachment=True, filename=export.download_name)
 
 
+# Small exports download straight from this page: never kept by a browser or proxy.
+@never_cache
 @login_required
 def exports_page(request):
     if not permissions.can_export(request.user):
@@ -418,6 +422,7 @@ def _still_allowed(user, export: Export) -> bool:
     return ids is None or (export.community_id is not None and export.community_id in ids)
 
 
+@never_cache
 @login_required
 def export_download(request, pk: int):
     export = selectors.export_for(user=request.user, pk=pk)
@@ -435,6 +440,7 @@ def export_download(request, pk: int):
 
 
 @login_required
+@rate_limited("invite")
 def invite(request):
     share = services.invite_ensure(member=request.user)
     form = InviteEmailForm(request.POST or None)

@@ -427,6 +427,8 @@ class StoryFeatureView(APIView):
 class CoAuthorListView(APIView):
     """Everyone invited to co-author (for the story's editors); the author invites more."""
 
+    ratelimit_scope = "coauthor_invite"
+
     @extend_schema(responses=CoAuthorSerializer(many=True))
     def get(self, request, pk: int):
         story = _story(request, pk)
@@ -545,6 +547,7 @@ class CommentListCreateView(generics.ListAPIView):
 
     permission_classes = [ReadOrSignedIn]
     serializer_class = CommentSerializer
+    ratelimit_scope = "comment"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema generator has no story
@@ -609,6 +612,8 @@ FLAG_RESPONSE = inline_serializer("StoryFlagResult", {"detail": serializers.Char
 class StoryFlagView(APIView):
     """Ask the organisers to look at a story."""
 
+    ratelimit_scope = "flag"
+
     @extend_schema(request=FlagSerializer, responses={201: FLAG_RESPONSE})
     def post(self, request, pk: int):
         story = _story(request, pk)
@@ -625,6 +630,8 @@ class StoryFlagView(APIView):
 
 class CommentFlagView(APIView):
     """Ask the organisers to look at a comment."""
+
+    ratelimit_scope = "flag"
 
     @extend_schema(request=FlagSerializer, responses={201: FLAG_RESPONSE})
     def post(self, request, pk: int):

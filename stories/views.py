@@ -16,6 +16,7 @@ from communities import services as community_services
 from communities.moderation import ModerationStatus, initial_status_for
 from communities.permissions import can_moderate
 from kernel import written
+from kernel.ratelimit import rate_limited
 from kernel.web import call_service
 from members.models import User
 from stories import permissions, pledge_links, selectors, services
@@ -292,6 +293,7 @@ def delete(request, slug: str):
 
 
 @login_required
+@rate_limited("coauthor_invite")
 def co_authors(request, slug: str):
     story = _editable(request, slug)
     can_manage = permissions.can_manage_story(request.user, story)
@@ -409,6 +411,7 @@ def _comment_url(user, comment) -> str:
 
 @login_required
 @require_POST
+@rate_limited("comment")
 def comment_create(request, slug: str):
     story = selectors.story_get_for(user=request.user, slug=slug)
     form = CommentForm(request.POST)
@@ -496,6 +499,7 @@ def _target(request, kind: str, pk: int):
 
 
 @login_required
+@rate_limited("flag")
 def flag(request, kind: str, pk: int):
     target, story = _target(request, kind, pk)
     form = ReasonForm(request.POST if request.method == "POST" else None)

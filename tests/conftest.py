@@ -37,6 +37,10 @@ def pytest_configure(config):
     # A fast hasher: the real one (PBKDF2) costs most of a second per member created.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+    # Rate limits stay on (the counting runs) but far above anything a test does; tests
+    # of the limits themselves lower one scope with the settings fixture.
+    settings.RATE_LIMITS = {scope: "100000/m/member,100000/m/ip" for scope in settings.RATE_LIMITS}
+
     # Tests get their own Redis database so clearing the cache touches nothing else.
     from radicals.settings import _redis_db
 

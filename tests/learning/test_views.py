@@ -441,6 +441,7 @@ def test_completing_the_module_shows_the_certificate_and_the_pdf_downloads(
     assert "1.5 hours" in certificate_page
     assert pdf.status_code == 200
     assert pdf["Content-Type"] == "application/pdf"
+    assert "no-store" in pdf["Cache-Control"]  # a personal document: never kept by a cache
     assert pdf.content.startswith(b"%PDF")
 
 
@@ -693,6 +694,7 @@ def test_organisers_download_progress_as_csv(
     )
 
     assert response["Content-Type"].startswith("text/csv")
+    assert "no-store" in response["Cache-Control"]
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0][:5] == ["Member", "Organisation", "Module", "Wave", "Status"]
     by_member = {row[0]: row for row in rows[1:]}

@@ -142,6 +142,7 @@ def test_an_export_through_the_api_runs_once_and_downloads(
     assert second.json()["id"] == first.json()["id"]
     assert status["status"] == "done" and status["percent"] == 100
     assert download.status_code == 200
+    assert "no-store" in download["Cache-Control"]
     assert b"Author email" in b"".join(download.streaming_content)
 
 

@@ -267,6 +267,7 @@ def test_an_admin_downloads_a_small_export_straight_away_with_emails(
 
     rows = _csv(response)
     assert response["Content-Disposition"].startswith('attachment; filename="radicals-pledges-')
+    assert "no-store" in response["Cache-Control"]
     assert rows[0][-1] == "Author email"
     assert alice.email in {row[-1] for row in rows[1:]}
     assert len(rows) == 3
@@ -363,6 +364,7 @@ def test_a_large_export_runs_in_the_background_with_progress_then_downloads(
 
     download = client.get(reverse("reports:export_download", args=[export.pk]))
     assert download.status_code == 200
+    assert "no-store" in download["Cache-Control"]
     assert b"".join(download.streaming_content)[:2] == b"PK"  # a zip: the XLSX workbook
 
 
