@@ -23,7 +23,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from communities.moderation import ModerationStatus
 from kernel import caching, written
-from pledges import page_sections, permissions, selectors, services
+from pledges import outcomes, page_sections, permissions, selectors, services
 from pledges.filters import PledgeFilter
 from pledges.forms import CheckInForm, DoneForm, PledgeEditForm, PledgeForm
 from pledges.models import Campaign, Pledge, format_quantity
@@ -157,6 +157,7 @@ def _detail_page(request, pledge: Pledge, signature):
         "community_href": _community_href(pledge.community) if pledge.community_id else None,
         "share_url": share_url,
         "sections": page_sections.sections_for(request=request, pledge=pledge, signature=signature),
+        "outcome": outcomes.outcome_of(pledge=pledge, user=user),
     }
     return render(request, "pledges/detail.jinja", context)
 

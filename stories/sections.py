@@ -12,6 +12,7 @@ from communities.moderation import register_moderated
 from communities.permissions import can_moderate
 from members import profile_sections
 from notifications import digest_sections
+from pledges import outcomes as pledge_outcomes
 from pledges import page_sections as pledge_sections
 from pledges.signals import commitment_done
 from radicals import home_sections, home_stats
@@ -143,6 +144,7 @@ def register_all() -> None:
     profile_sections.register(profile_stories)
     community_sections.register(community_stories)
     pledge_sections.register(pledge_links.pledge_section)
+    pledge_outcomes.register_story_finder(pledge_links.story_for_outcome)
     digest_sections.register(organiser_digest)
     digest_sections.register_recipients(organisers_with_stories_to_review)
     commitment_done.connect(
