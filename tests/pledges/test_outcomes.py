@@ -262,3 +262,14 @@ def test_the_api_pledge_detail_carries_the_outcome(api_client, pledge_met, alice
     }
     schema = api_client.get(reverse("api-schema"), {"format": "json"}).json()
     assert "PledgeOutcome" in schema["components"]["schemas"]
+
+
+def test_the_admin_shows_the_outcome_of_a_pledge_that_is_over(
+    client_for, admin_user, pledge_met, bob
+):
+    services.signature_mark_done(pledge=pledge_met, member=bob, outcome="Asked twelve")
+    lapse(pledge_met)
+
+    page = client_for(admin_user).get(reverse("admin:pledges_pledge_change", args=[pledge_met.pk]))
+
+    assert "This pledge passed its due date. 1 of the 3 people who signed" in page.content.decode()
