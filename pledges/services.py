@@ -988,8 +988,10 @@ def nudge_no_check_in(*, signature: Signature, today: date) -> bool:
 # the same failure would tell the same people the same thing twice.
 #
 # Both the completion and pledge_story_told() lock the pledge row, so the two cannot
-# interleave. Delivery (straight away, digest, off) and the daily cap are the
-# notifications app's, as for every kind.
+# interleave. One window is left: an outcome email a sender has claimed and is sending
+# at the very moment the story folds in goes with its old words; the member still sees
+# the story in the notice on the site. Delivery (straight away, digest, off) and the
+# daily cap are the notifications app's, as for every kind.
 
 _WAITING = (Notification.EmailStatus.PENDING, Notification.EmailStatus.DIGEST)
 STOOD_DOWN = "Told in the pledge's outcome notice."
