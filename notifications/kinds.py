@@ -20,7 +20,10 @@ GROUPS: list[tuple[Promise, list[str]]] = [
             Kind.STORY_INVITATION,
         ],
     ),
-    (_("Pledges you co-signed"), [Kind.THRESHOLD_REACHED, Kind.THRESHOLD_FAILED]),
+    (
+        _("Pledges you co-signed"),
+        [Kind.THRESHOLD_REACHED, Kind.THRESHOLD_FAILED, Kind.PLEDGE_OUTCOME, Kind.PLEDGE_STORY],
+    ),
     (_("Change stories"), [Kind.CO_AUTHOR_INVITATION, Kind.STORY_COMMENT, Kind.STORY_REACTION]),
     (
         _("Communities"),
@@ -42,6 +45,10 @@ PREFERENCE_LABELS: dict[str, Promise] = {
     Kind.STORY_INVITATION: _("An invitation to tell the story of a pledge you completed"),
     Kind.THRESHOLD_REACHED: _("A pledge you co-signed reached its threshold and goes ahead"),
     Kind.THRESHOLD_FAILED: _("A pledge you co-signed closed without enough co-signers"),
+    Kind.PLEDGE_OUTCOME: _(
+        "A pledge you co-signed is over: how many did it, what they measured, what happened"
+    ),
+    Kind.PLEDGE_STORY: _("Someone tells the story of a pledge you co-signed"),
     Kind.CO_AUTHOR_INVITATION: _("Someone invites you to co-author a change story"),
     Kind.STORY_COMMENT: _("Someone comments on your change story"),
     Kind.STORY_REACTION: _("Someone reacts to your change story"),
@@ -63,6 +70,8 @@ REASONS: dict[str, Promise] = {
     Kind.STORY_INVITATION: _("you marked a pledge as done"),
     Kind.THRESHOLD_REACHED: _("you made or co-signed this pledge"),
     Kind.THRESHOLD_FAILED: _("you made or co-signed this pledge"),
+    Kind.PLEDGE_OUTCOME: _("you co-signed this pledge"),
+    Kind.PLEDGE_STORY: _("you co-signed this pledge"),
     Kind.CO_AUTHOR_INVITATION: _("another member invited you to write a story with them"),
     Kind.STORY_COMMENT: _("you wrote this change story"),
     Kind.STORY_REACTION: _("you wrote this change story"),

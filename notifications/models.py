@@ -12,6 +12,8 @@ class Kind(models.TextChoices):
     NO_CHECK_IN = "no_check_in", _("No check-in for a while")
     THRESHOLD_REACHED = "threshold_reached", _("A pledge you signed reached its threshold")
     THRESHOLD_FAILED = "threshold_failed", _("A pledge you signed did not reach its threshold")
+    PLEDGE_OUTCOME = "pledge_outcome", _("How a pledge you signed went")
+    PLEDGE_STORY = "pledge_story", _("A story about a pledge you signed")
     NEW_CO_SIGNERS = "new_co_signers", _("New co-signers on your pledge")
     PLEDGE_LAPSED = "pledge_lapsed", _("Your pledge passed its due date")
     STORY_INVITATION = "story_invitation", _("Tell the story of your pledge")
@@ -41,6 +43,8 @@ DEFAULT_DELIVERY: dict[str, str] = {
     Kind.NO_CHECK_IN: Delivery.DIGEST,
     Kind.THRESHOLD_REACHED: Delivery.IMMEDIATE,
     Kind.THRESHOLD_FAILED: Delivery.IMMEDIATE,
+    Kind.PLEDGE_OUTCOME: Delivery.IMMEDIATE,
+    Kind.PLEDGE_STORY: Delivery.DIGEST,
     Kind.NEW_CO_SIGNERS: Delivery.DIGEST,
     Kind.PLEDGE_LAPSED: Delivery.IMMEDIATE,
     Kind.STORY_INVITATION: Delivery.IMMEDIATE,

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from kernel import caching
-from pledges import services
+from pledges import outcomes, services
 from pledges.models import Campaign, CheckIn, Pledge, Signature, Theme
 
 
@@ -122,6 +122,7 @@ class PledgeAdmin(admin.ModelAdmin):
         "done_count",
         "total_quantity",
         "signatures_link",
+        "outcome",
         "created_at",
         "updated_at",
         "activated_at",
@@ -153,7 +154,15 @@ class PledgeAdmin(admin.ModelAdmin):
         ),
         (
             _("Counts"),
-            {"fields": ("signer_count", "done_count", "total_quantity", "signatures_link")},
+            {
+                "fields": (
+                    "signer_count",
+                    "done_count",
+                    "total_quantity",
+                    "signatures_link",
+                    "outcome",
+                )
+            },
         ),
         (_("Moderation"), {"fields": ("moderation_status", "moderation_reason")}),
     )
@@ -177,6 +186,22 @@ class PledgeAdmin(admin.ModelAdmin):
             urlencode({"pledge__id__exact": pledge.pk}),
             ngettext("See the %(num)s signature", "See the %(num)s signatures", pledge.signer_count)
             % {"num": pledge.signer_count},
+        )
+
+    @admin.display(description=_("What happened"))
+    def outcome(self, pledge: Pledge) -> str:
+        # The same outcome the pledge page and the API show, once the pledge is over.
+        outcome = outcomes.outcome_of(pledge=pledge, user=None)
+        if outcome is None:
+            return ""
+        return "{} {}".format(
+            outcome.headline,
+            ngettext(
+                "%(done)s of the %(signers)s person who signed",
+                "%(done)s of the %(signers)s people who signed",
+                outcome.signers,
+            )
+            % {"done": outcome.done, "signers": outcome.signers},
         )
 
     def save_model(self, request, obj, form, change) -> None:

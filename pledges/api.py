@@ -26,7 +26,7 @@ from communities.moderation import ModerationStatus
 from kernel import written
 from kernel.api import StrictFieldsMixin
 from members.api import MemberRefSerializer
-from pledges import selectors, services
+from pledges import outcomes, selectors, services
 from pledges.filters import PledgeFilter
 from pledges.models import Campaign, CheckIn, Pledge, Signature, Theme
 
@@ -213,12 +213,37 @@ class MySignatureSerializer(serializers.ModelSerializer):
         fields = ["is_author", "signed_at", "done_at", "outcome", "last_check_in_at"]
 
 
+class OutcomeStorySerializer(serializers.Serializer):
+    title = serializers.CharField()
+    url = serializers.CharField(help_text="The story's address on this site.")
+
+
+class PledgeOutcomeSerializer(serializers.Serializer):
+    """What happened, once a pledge is over (completed or failed)."""
+
+    status = serializers.ChoiceField(choices=Pledge.Status.choices)
+    lapsed = serializers.BooleanField(help_text="Completed because its due date passed.")
+    signers = serializers.IntegerField(help_text="Everyone who signed, the author included.")
+    done = serializers.IntegerField(help_text="How many of them did it.")
+    total = serializers.CharField(help_text="The measured total, in the campaign's unit.")
+    unit = serializers.CharField(allow_blank=True)
+    sentence = serializers.CharField(allow_blank=True, help_text="What the author said happened.")
+    story = OutcomeStorySerializer(allow_null=True)
+
+
 class PledgeDetailSerializer(PledgeSerializer):
     my_signature = serializers.SerializerMethodField()
+    outcome = serializers.SerializerMethodField()
 
     class Meta(PledgeSerializer.Meta):
-        fields = [*PledgeSerializer.Meta.fields, "my_signature"]
+        fields = [*PledgeSerializer.Meta.fields, "my_signature", "outcome"]
         read_only_fields = fields
+
+    @extend_schema_field(PledgeOutcomeSerializer(allow_null=True))
+    def get_outcome(self, pledge) -> dict | None:
+        request = self.context.get("request")
+        outcome = outcomes.outcome_of(pledge=pledge, user=request.user if request else None)
+        return PledgeOutcomeSerializer(outcome.as_dict()).data if outcome else None
 
     @extend_schema_field(MySignatureSerializer(allow_null=True))
     def get_my_signature(self, pledge) -> dict | None:

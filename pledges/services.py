@@ -14,28 +14,31 @@ message, keyed by field where it is about one) or PermissionDenied.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 
 from communities.moderation import ModerationStatus, initial_status_for
 from communities.permissions import can_post_in
 from kernel import caching, written
 from kernel.i18n import supported
 from kernel.queue import enqueue
-from notifications.models import Kind
+from notifications.models import Kind, Notification
 from notifications.services import notify, notify_many
+from notifications.text import Text
 from pledges import caching as pledge_caching
-from pledges import selectors
+from pledges import outcomes, selectors
 from pledges.models import (
     OUTCOME_MAX_LENGTH,
     QUANTITY_MAX,
@@ -629,6 +632,7 @@ def _complete(pledge: Pledge, *, at: datetime, lapsed: bool) -> None:
     _pages_changed(pledge)
     if lapsed:
         _notify_pledge_lapsed(pledge)
+    _notify_pledge_outcome(pledge)
 
 
 @transaction.atomic
@@ -1023,3 +1027,185 @@ def recount_after_member_deleted(sender, instance, **kwargs) -> None:
             pledge_recount(pledge=pledge_id)
 
     transaction.on_commit(recount)
+
+
+# --- Closing the loop: what happened, and the story told about it ----------------------
+#
+# Everyone who co-signed hears once how the pledge went, and once of each story told
+# about it; never twice about the same thing. The rule, for each co-signer:
+#
+# * The outcome notice (kind pledge_outcome, one per member and pledge) is written to
+#   the outbox with the completion, carrying the story's link if one is already told.
+#   A story notice of theirs still waiting to go (not emailed, not read) is stood down
+#   then: the outcome notice says all it said.
+# * A story published later folds into their outcome notice while that is still
+#   waiting (for the send, or for tonight's digest) and unread: its words gain the
+#   story's link and no story notice is made. Once the outcome notice has gone, the
+#   story is news of its own: a pledge_story notice, once per story.
+#
+# A pledge that fails its threshold tells its outcome (who signed, that nobody is held
+# to it) in its threshold_failed notice, sent at that moment; a second notice about
+# the same failure would tell the same people the same thing twice.
+#
+# Both the completion and pledge_story_told() lock the pledge row, so the two cannot
+# interleave. One window is left: an outcome email a sender has claimed and is sending
+# at the very moment the story folds in goes with its old words; the member still sees
+# the story in the notice on the site. Delivery (straight away, digest, off) and the
+# daily cap are the notifications app's, as for every kind.
+
+_WAITING = (Notification.EmailStatus.PENDING, Notification.EmailStatus.DIGEST)
+STOOD_DOWN = "Told in the pledge's outcome notice."
+
+
+def _co_signer_ids(pledge: Pledge, *, leaving_out: Iterable[int] = ()) -> list[int]:
+    return list(
+        Signature.objects.filter(pledge=pledge, is_author=False)
+        .exclude(member_id__in=list(leaving_out))
+        .values_list("member_id", flat=True)
+    )
+
+
+def _notices_waiting(*, pledge: Pledge, kind: str, recipient_ids: list[int]):
+    return Notification.objects.select_for_update(of=("self",)).filter(
+        kind=kind,
+        subject_type=ContentType.objects.get_for_model(Pledge),
+        subject_id=pledge.pk,
+        recipient_id__in=recipient_ids,
+        email_status__in=_WAITING,
+        read_at__isnull=True,
+    )
+
+
+def _outcome_words(pledge: Pledge, story: outcomes.StoryLink | None) -> tuple[Text, Text]:
+    """The outcome notice's title and body, in every language."""
+    sentence = Text(gettext_lazy("I will %(title)s"), title=pledge.title)
+    title = Text(gettext_lazy("How “%(pledge)s” went"), pledge=sentence)
+    parts = [
+        Text(
+            ngettext_lazy(
+                "%(done)s of the %(signers)s person who signed did it.",
+                "%(done)s of the %(signers)s people who signed did it.",
+                pledge.signer_count,
+            ),
+            done=pledge.done_count,
+            signers=pledge.signer_count,
+        )
+    ]
+    if pledge.total_quantity > 0:
+        parts.append(
+            Text(
+                gettext_lazy("Together they measured %(total)s %(unit)s."),
+                total=pledge.total_quantity_text,
+                unit=pledge.unit,
+            )
+            if pledge.unit
+            else Text(
+                gettext_lazy("Together they measured %(total)s."), total=pledge.total_quantity_text
+            )
+        )
+    said = outcomes.author_sentence(pledge)
+    if said:
+        parts.append(Text(gettext_lazy("The author said: “%(outcome)s”"), outcome=said))
+    if story is not None:
+        parts.append(
+            Text(
+                gettext_lazy("Read the story of how it went, “%(title)s”: %(url)s"),
+                title=story.title,
+                url=f"{settings.SITE_URL}{story.url}",
+            )
+        )
+    names = [f"part{number}" for number in range(len(parts))]
+    body = Text(
+        "\n\n".join(f"%({name})s" for name in names), **dict(zip(names, parts, strict=True))
+    )
+    return title, body
+
+
+def _notify_pledge_outcome(pledge: Pledge) -> int:
+    """Tell every co-signer how the pledge went (the pledge is locked)."""
+    if pledge.status != Pledge.Status.COMPLETED:
+        return 0
+    ids = _co_signer_ids(pledge)
+    if not ids:
+        return 0
+    story = outcomes.story_told_about(pledge=pledge)
+    title, body = _outcome_words(pledge, story)
+    made = notify_many(
+        kind=Kind.PLEDGE_OUTCOME,
+        recipient_ids=ids,
+        subject=pledge,
+        title=title,
+        body=body,
+        url=pledge.get_absolute_url(),
+        data={
+            "done": pledge.done_count,
+            "signers": pledge.signer_count,
+            "total": pledge.total_quantity_text,
+            "unit": pledge.unit,
+        },
+    )
+    if story is not None:
+        _notices_waiting(pledge=pledge, kind=Kind.PLEDGE_STORY, recipient_ids=ids).update(
+            email_status=Notification.EmailStatus.SKIPPED,
+            read_at=timezone.now(),
+            last_error=STOOD_DOWN,
+        )
+    return made
+
+
+def notify_pledge_outcome(*, pledge: Pledge | int) -> int:
+    """The outcome notices again for a completed pledge (repairs): keyed, so nobody who
+    has one gets another."""
+    with transaction.atomic():
+        return _notify_pledge_outcome(_lock(pledge))
+
+
+@transaction.atomic
+def pledge_story_told(
+    *, pledge: Pledge | int, story_id: int, title: str, url: str, teller_ids: Iterable[int] = ()
+) -> int:
+    """A story about `pledge` was published: tell its co-signers (but the people who
+    told it), once per story, folding it into an outcome notice still waiting (see the
+    rule above). Returns how many members it reached, folded or not."""
+    title = " ".join((title or "").split())
+    if not title or not url.startswith("/"):
+        raise ValidationError(_("A story needs a title and an address on this site."))
+    pledge = _lock(pledge)
+    ids = _co_signer_ids(pledge, leaving_out=teller_ids)
+    if not ids:
+        return 0
+    story = outcomes.StoryLink(title=title, url=url)
+    folded = sorted(
+        _notices_waiting(pledge=pledge, kind=Kind.PLEDGE_OUTCOME, recipient_ids=ids).values_list(
+            "recipient_id", flat=True
+        )
+    )
+    if folded:
+        outcome_title, outcome_body = _outcome_words(pledge, story)
+        for member in get_user_model().objects.filter(pk__in=folded):
+            notify(
+                kind=Kind.PLEDGE_OUTCOME,
+                recipient=member,
+                subject=pledge,
+                title=outcome_title,
+                body=outcome_body,
+                url=pledge.get_absolute_url(),
+                update_body=True,
+            )
+    others = [pk for pk in ids if pk not in set(folded)]
+    if others:
+        notify_many(
+            kind=Kind.PLEDGE_STORY,
+            recipient_ids=others,
+            subject=pledge,
+            title=Text(
+                gettext_lazy("A story about “%(pledge)s”"),
+                pledge=Text(gettext_lazy("I will %(title)s"), title=pledge.title),
+            ),
+            body=Text(
+                gettext_lazy("“%(title)s” tells how the pledge you co-signed went."), title=title
+            ),
+            url=url,
+            period=f"story:{story_id}",
+        )
+    return len(ids)

@@ -24,7 +24,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from communities.moderation import ModerationStatus
 from kernel import caching, written
 from kernel.web import call_service
-from pledges import permissions, sections, selectors, services
+from pledges import outcomes, permissions, sections, selectors, services
 from pledges.filters import PledgeFilter
 from pledges.forms import CheckInForm, DoneForm, PledgeEditForm, PledgeForm
 from pledges.models import Campaign, Pledge, format_quantity
@@ -159,6 +159,7 @@ def _detail_page(request, pledge: Pledge, signature):
         "sections": sections.pledge_page.collect(
             request=request, pledge=pledge, signature=signature
         ),
+        "outcome": outcomes.outcome_of(pledge=pledge, user=user),
     }
     return render(request, "pledges/detail.jinja", context)
 

@@ -14,11 +14,13 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from communities.moderation import ModerationStatus
 from communities.permissions import can_post_in
 from kernel.sections import Section
 from notifications.models import Kind
 from notifications.services import notify
 from pledges.models import Pledge, Signature
+from pledges.outcomes import StoryLink
 from pledges.selectors import check_ins_visible_to, pledges_visible_to, signature_of
 from stories import selectors
 from stories.models import BODY_MAX_LENGTH, OUTCOME_MAX_LENGTH, SUMMARY_MAX_LENGTH, Story
@@ -124,6 +126,23 @@ def linked_pledges(*, user, story: Story) -> list[Pledge]:
             "-created_at", "-id"
         )
     )
+
+
+def story_for_outcome(*, pledge: Pledge, user=None) -> StoryLink | None:
+    """The story a pledge's outcome links to: the one the feed would show first among
+    those `user` may read (None: stories anyone may read)."""
+    story = (
+        selectors.stories_visible_to(user)
+        .filter(
+            status=Story.Status.PUBLISHED,
+            moderation_status=ModerationStatus.PUBLISHED,
+            pledges=pledge,
+        )
+        .order_by("-is_featured", "-published_at", "-id")
+        .only("title", "slug")
+        .first()
+    )
+    return StoryLink(title=story.title, url=story.get_absolute_url()) if story else None
 
 
 STORIES_ON_PLEDGE_PAGE = 5

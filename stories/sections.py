@@ -14,6 +14,7 @@ from kernel import sections
 from kernel.sections import Section
 from members.sections import profile
 from notifications import digest_sections
+from pledges import outcomes as pledge_outcomes
 from pledges.sections import pledge_page
 from pledges.signals import commitment_done
 from stories import pledge_links, selectors
@@ -141,6 +142,7 @@ def register() -> None:
     profile.register(profile_stories)
     community_page.register(community_stories)
     pledge_page.register(pledge_links.pledge_section)
+    pledge_outcomes.register_story_finder(pledge_links.story_for_outcome)
     digest_sections.register(organiser_digest)
     digest_sections.register_recipients(organisers_with_stories_to_review)
     commitment_done.connect(

@@ -29,6 +29,7 @@ from notifications.models import Kind
 from notifications.services import notify
 from pledges.models import Campaign, Pledge
 from pledges.selectors import pledges_visible_to
+from pledges.services import pledge_story_told
 from stories import permissions
 from stories.caching import pages_of_story, story_changed
 from stories.models import (
@@ -444,8 +445,26 @@ def story_publish(*, story: Story, actor) -> Story:
         story.published_at = story.published_at or now
         story.save(update_fields=["status", "published_at"])
         _event(story, actor, StoryEvent.Action.PUBLISHED)
+        _tell_pledge_co_signers(story)
     story_changed(story)
     return story
+
+
+def _tell_pledge_co_signers(story: Story) -> None:
+    """A story now public tells the people who co-signed the pledges it is about, in
+    the outbox with the publication (pledges decides who hears, and how, once)."""
+    if not story.is_public:
+        return
+    co_authors = story.co_authors.filter(status=CoAuthor.Status.ACCEPTED)
+    tellers = [story.author_id, *co_authors.values_list("member_id", flat=True)]
+    for pledge_id in story.pledges.values_list("pk", flat=True):
+        pledge_story_told(
+            pledge=pledge_id,
+            story_id=story.pk,
+            title=story.title,
+            url=story.get_absolute_url(),
+            teller_ids=tellers,
+        )
 
 
 @transaction.atomic
@@ -557,6 +576,7 @@ def story_review(*, story: Story, actor, publish: bool, note: str = "") -> Story
     )
     if publish:
         _audit_approval(story=story, actor=actor, note=note)
+        _tell_pledge_co_signers(story)
     notify(
         kind=Kind.CONTENT_MODERATED,
         recipient=story.author,
