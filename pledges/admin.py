@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 
 from kernel import caching
 from pledges import services
-from pledges.models import Campaign, CheckIn, Pledge, Signature, Theme
+from pledges.models import Campaign, CheckIn, Pledge, Signature, Thanks, Theme
 
 
 @admin.register(Theme)
@@ -294,3 +294,35 @@ class CheckInAdmin(admin.ModelAdmin):
         if "moderation_status" in form.changed_data and obj.quantity:
             # Hidden check-ins do not count toward the measured total.
             services.pledge_recount(pledge=obj.pledge_id)
+
+
+class ThanksAdminForm(forms.ModelForm):
+    class Meta:
+        model = Thanks
+        fields = ["moderation_status", "moderation_reason"]
+
+
+@admin.register(Thanks)
+class ThanksAdmin(admin.ModelAdmin):
+    """Thanks are given by members only; admins read them and moderate the notes."""
+
+    form = ThanksAdminForm
+    list_display = ["giver", "recipient", "pledge", "moderation_status", "created_at"]
+    list_filter = ["moderation_status", "created_at"]
+    search_fields = ["note", "giver__email", "recipient__email", "pledge__title"]
+    list_select_related = ["giver", "recipient", "pledge"]
+    raw_id_fields = ["check_in", "commitment"]
+    readonly_fields = [
+        "giver",
+        "recipient",
+        "pledge",
+        "check_in",
+        "commitment",
+        "note",
+        "created_at",
+        "moderated_at",
+    ]
+    fields = [*readonly_fields[:-1], "moderation_status", "moderation_reason", "moderated_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False

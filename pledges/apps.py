@@ -13,7 +13,7 @@ class PledgesConfig(AppConfig):
         from communities.moderation import register_moderated
         from members import profile_sections
         from pledges import hooks
-        from pledges.models import CheckIn, Pledge
+        from pledges.models import CheckIn, Pledge, Thanks
         from radicals import home_stats
 
         register_moderated(
@@ -33,6 +33,15 @@ class PledgesConfig(AppConfig):
             community_field="pledge__community",
             author_field="author",
             pages_of=hooks.pages_of_check_in,
+        )
+        register_moderated(
+            Thanks,
+            label="thank-you",
+            url_of=lambda thanks: thanks.get_absolute_url(),
+            text_of=lambda thanks: thanks.note[:200],
+            community_field="pledge__community",
+            author_field="giver",
+            pages_of=lambda thanks: [hooks.caching.pledge(thanks.pledge_id)],
         )
         home_stats.register(hooks.home_totals)
         profile_sections.register(hooks.profile_pledges)

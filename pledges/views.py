@@ -25,7 +25,7 @@ from communities.moderation import ModerationStatus
 from kernel import caching, written
 from pledges import page_sections, permissions, selectors, services
 from pledges.filters import PledgeFilter
-from pledges.forms import CheckInForm, DoneForm, PledgeEditForm, PledgeForm
+from pledges.forms import CheckInForm, DoneForm, PledgeEditForm, PledgeForm, ThanksForm
 from pledges.models import Campaign, Pledge, format_quantity
 from radicals.web import call_service
 
@@ -144,6 +144,8 @@ def _detail_page(request, pledge: Pledge, signature):
         selectors.check_ins_visible_to(user=user, pledge=pledge)[: selectors.CHECK_INS_SHOWN]
     )
     share_url = f"{settings.SITE_URL}{pledge.get_absolute_url()}"
+    thanked_check_ins, thanked_commitments = selectors.thanked_ids(user=user, pledge=pledge)
+    check_in_thanks, commitment_thanks = selectors.thanks_counts(pledge=pledge)
     context = {
         **_sign_panel_context(request, pledge, signature),
         "signatures": selectors.pledge_signatures(pledge=pledge),
@@ -157,6 +159,11 @@ def _detail_page(request, pledge: Pledge, signature):
         "community_href": _community_href(pledge.community) if pledge.community_id else None,
         "share_url": share_url,
         "sections": page_sections.sections_for(request=request, pledge=pledge, signature=signature),
+        "thanked_check_ins": thanked_check_ins,
+        "thanked_commitments": thanked_commitments,
+        "check_in_thanks": check_in_thanks,
+        "commitment_thanks": commitment_thanks,
+        "thanks_notes": list(selectors.thanks_notes_visible_to(user=user, pledge=pledge)),
     }
     return render(request, "pledges/detail.jinja", context)
 
@@ -358,6 +365,70 @@ def done(request, pk: int):
             messages.success(request, _("Well done: your commitment is marked done."))
             return redirect(pledge.get_absolute_url())
     return render(request, "pledges/done.jinja", {"form": form, "pledge": pledge})
+
+
+# --- Thanks ------------------------------------------------------------------------------
+
+
+def _thanks_button_context(request, *, kind: str, item, error: str | None = None) -> dict:
+    """What the "Thank" button of one check-in or commitment shows (pledges/_thanks.jinja)."""
+    if kind == "check_in":
+        thanked = selectors.thanked_ids(user=request.user, pledge=item.pledge)[0]
+        counts = selectors.thanks_counts(pledge=item.pledge)[0]
+        colleague = item.author
+    else:
+        thanked = selectors.thanked_ids(user=request.user, pledge=item.pledge)[1]
+        counts = selectors.thanks_counts(pledge=item.pledge)[1]
+        colleague = item.member
+    return {
+        "kind": kind,
+        "item": item,
+        "colleague": colleague,
+        "thanked": item.pk in thanked,
+        "thanks_count": counts.get(item.pk, 0),
+        "thanks_error": error,
+    }
+
+
+def _thank(request, *, kind: str, item):
+    """A plain form post (redirect back to the pledge), an htmx post (the button swaps
+    to "Thanked" in place) or the page with the note form."""
+    form = ThanksForm(request.POST if request.method == "POST" else None)
+    target = {"check_in": item} if kind == "check_in" else {"commitment": item}
+    thanks = None
+    if request.method == "POST" and form.is_valid():
+        thanks = call_service(
+            form, services.thanks_give, giver=request.user, note=form.cleaned_data["note"], **target
+        )
+    if request.htmx and request.method == "POST":
+        error = " ".join(str(e) for e in form.errors.get("note", []) + form.non_field_errors())
+        context = _thanks_button_context(request, kind=kind, item=item, error=error or None)
+        return render(request, "pledges/_thanks.jinja", context, status=200 if thanks else 400)
+    if thanks is not None:
+        messages.success(request, _("Thank you: we have told them."))
+        return redirect(thanks.get_absolute_url())
+    context = {
+        **_thanks_button_context(request, kind=kind, item=item),
+        "form": form,
+        "pledge": item.pledge,
+    }
+    return render(
+        request, "pledges/thank.jinja", context, status=400 if request.method == "POST" else 200
+    )
+
+
+@login_required
+def thank_check_in(request, pk: int):
+    return _thank(
+        request, kind="check_in", item=selectors.check_in_get_for(user=request.user, pk=pk)
+    )
+
+
+@login_required
+def thank_commitment(request, pk: int):
+    return _thank(
+        request, kind="commitment", item=selectors.commitment_get_for(user=request.user, pk=pk)
+    )
 
 
 # --- My pledges and campaigns ------------------------------------------------------------
