@@ -39,8 +39,8 @@ from pledges import hooks, selectors
 from pledges.models import (
     OUTCOME_MAX_LENGTH,
     QUANTITY_MAX,
-    THRESHOLD_MAX,
     THANKS_NOTE_MAX_LENGTH,
+    THRESHOLD_MAX,
     TITLE_MAX_LENGTH,
     Campaign,
     CheckIn,
