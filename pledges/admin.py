@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 
 from kernel import caching
 from pledges import services
-from pledges.models import Campaign, CheckIn, Pledge, Signature, Thanks, Theme
+from pledges.models import Campaign, CheckIn, CheckInLinkUse, Pledge, Signature, Thanks, Theme
 
 
 @admin.register(Theme)
@@ -325,4 +325,20 @@ class ThanksAdmin(admin.ModelAdmin):
     fields = [*readonly_fields[:-1], "moderation_status", "moderation_reason", "moderated_at"]
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(CheckInLinkUse)
+class CheckInLinkUseAdmin(admin.ModelAdmin):
+    """One-tap check-in links already used: a record, read only."""
+
+    list_display = ["check_in", "used_at"]
+    list_select_related = ["check_in", "check_in__author"]
+    readonly_fields = ["token_digest", "check_in", "used_at"]
+    date_hierarchy = "used_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False

@@ -488,3 +488,27 @@ class Thanks(Moderated):
     @property
     def moderation_author(self):
         return self.giver
+
+
+class CheckInLinkUse(models.Model):
+    """A one-tap check-in link that has been used (pledges/check_in_links.py): the
+    digest of its token, never the token, so the table holds no working credential."""
+
+    token_digest = models.CharField(_("link digest"), max_length=64, unique=True)
+    # Kept when the check-in is deleted, so the link stays used.
+    check_in = models.OneToOneField(
+        CheckIn,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="made_by_link",
+        verbose_name=_("check-in"),
+    )
+    used_at = models.DateTimeField(_("used at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("one-tap check-in link used")
+        verbose_name_plural = _("one-tap check-in links used")
+
+    def __str__(self) -> str:
+        return gettext("Link used for check-in %(check_in)s") % {"check_in": self.check_in_id}

@@ -35,7 +35,7 @@ from kernel.queue import enqueue
 from notifications.models import Kind
 from notifications.services import notify, notify_many
 from notifications.text import Text
-from pledges import hooks, selectors
+from pledges import check_in_links, hooks, selectors
 from pledges.models import (
     OUTCOME_MAX_LENGTH,
     QUANTITY_MAX,
@@ -1053,5 +1053,7 @@ def nudge_no_check_in(*, signature: Signature, today: date) -> bool:
         body=body,
         url=pledge.get_absolute_url(),
         period=f"{year}-W{week:02d}",
+        # The email's "Check in now" opens a one-tap form that needs no signing in.
+        data={"email_url": check_in_links.link_url(member=signature.member, pledge=pledge)},
     )
     return created

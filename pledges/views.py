@@ -6,6 +6,7 @@ Views parse, call one service or selector, and render; services hold the rules.
 
 from __future__ import annotations
 
+from allauth.core.internal import ratelimit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,7 +24,8 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from communities.moderation import ModerationStatus
 from kernel import caching, written
-from pledges import page_sections, permissions, selectors, services
+from pledges import check_in_links, page_sections, permissions, selectors, services
+from pledges.check_in_links import LinkRefused
 from pledges.filters import PledgeFilter
 from pledges.forms import CheckInForm, DoneForm, PledgeEditForm, PledgeForm, ThanksForm
 from pledges.models import Campaign, Pledge, format_quantity
@@ -365,6 +367,95 @@ def done(request, pk: int):
             messages.success(request, _("Well done: your commitment is marked done."))
             return redirect(pledge.get_absolute_url())
     return render(request, "pledges/done.jinja", {"form": form, "pledge": pledge})
+
+
+# --- One-tap check-in links --------------------------------------------------------------
+
+TOO_MANY = "too_many"
+LINK_REFUSALS = {
+    LinkRefused.FORGED: (
+        400,
+        gettext_lazy("This check-in link is not right. It may have been cut short or changed."),
+    ),
+    LinkRefused.EXPIRED: (
+        410,
+        gettext_lazy("This check-in link has expired. Links in our emails work for a few days."),
+    ),
+    LinkRefused.USED: (
+        410,
+        gettext_lazy("This check-in link has already been used. Each link works once."),
+    ),
+    LinkRefused.STALE: (
+        403,
+        gettext_lazy(
+            "This check-in link no longer works, because the account’s password or email "
+            "address changed since it was sent."
+        ),
+    ),
+    TOO_MANY: (
+        429,
+        gettext_lazy("Too many check-in links were tried from your connection. Wait a minute."),
+    ),
+}
+
+
+def _link_refused(request, reason: str):
+    status, message = LINK_REFUSALS[reason]
+    login = f"{reverse('account_login')}?{urlencode({'next': reverse('pledges:mine')})}"
+    return render(
+        request,
+        "pledges/check_in_link_refused.jinja",
+        {"message": message, "login_url": login},
+        status=status,
+    )
+
+
+def check_in_link(request, token: str):
+    """The short check-in form a "how is your pledge going?" email links to: the signed
+    link stands in for signing in, for that member and pledge alone, once."""
+    # Opening the link counts too: a guessed token is tried with a GET. With the cache
+    # down the limit lets requests through rather than failing them.
+    if not ratelimit.consume(
+        request,
+        app="pledges",
+        action="check_in_link",
+        config={"check_in_link": settings.CHECK_IN_LINK_RATE},
+        limit_get=True,
+    ):
+        return _link_refused(request, TOO_MANY)
+    try:
+        link = check_in_links.read(token)
+    except LinkRefused as refused:
+        return _link_refused(request, refused.reason)
+    pledge = link.pledge
+    form = CheckInForm(request.POST if request.method == "POST" else None, unit=pledge.unit)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = call_service(
+                form,
+                check_in_links.check_in_by_link,
+                token=token,
+                note=form.cleaned_data["note"],
+                quantity=form.cleaned_data.get("quantity"),
+                language=form.cleaned_data.get("language"),
+            )
+        except LinkRefused as refused:
+            return _link_refused(request, refused.reason)
+        except PermissionDenied as denied:
+            form.add_error(None, str(denied))
+            created = None
+        if created is not None:
+            return render(
+                request,
+                "pledges/check_in_link_done.jinja",
+                {"pledge": pledge, "check_in": created, "member": link.member},
+            )
+    return render(
+        request,
+        "pledges/check_in_link.jinja",
+        {"form": form, "pledge": pledge, "member": link.member},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 # --- Thanks ------------------------------------------------------------------------------
