@@ -57,6 +57,7 @@ CONTENT_NAMES = (
     pgettext_lazy("moderated content", "story"),
     pgettext_lazy("moderated content", "comment"),
     pgettext_lazy("moderated content", "member"),
+    pgettext_lazy("moderated content", "thank-you"),
 )
 
 

@@ -417,6 +417,16 @@ def _message(
     return message
 
 
+# A notification may give its emails an address of their own (data["email_url"]), such
+# as a signed one-tap link that works without signing in; the app links to `url`.
+EMAIL_URL = "email_url"
+
+
+def email_url_of(notification: Notification) -> str:
+    email_url = (notification.data or {}).get(EMAIL_URL)
+    return email_url if isinstance(email_url, str) and email_url else notification.url
+
+
 def notification_message(notification: Notification) -> EmailMultiAlternatives:
     """The email for one notification, rendered from its kind's two templates in the
     recipient's language (English when they chose none)."""
@@ -432,7 +442,7 @@ def notification_message(notification: Notification) -> EmailMultiAlternatives:
                 "title": title,
                 "data": notification.data or {},
                 "paragraphs": _paragraphs(body),
-                "item_url": absolute(notification.url),
+                "item_url": absolute(email_url_of(notification)),
                 "kind_label": kinds.label_for(notification.kind),
                 "reason": kinds.reason_for(notification.kind),
             },
@@ -461,7 +471,7 @@ def _digest_groups(notifications: Sequence[Notification]) -> list[dict]:
                     {
                         "title": title,
                         "summary": _one_line(body)[:300],
-                        "url": absolute(notification.url),
+                        "url": absolute(email_url_of(notification)),
                     }
                 )
             groups.append({"label": kinds.label_for(kind), "items": items})

@@ -18,6 +18,7 @@ GROUPS: list[tuple[Promise, list[str]]] = [
             Kind.NEW_CO_SIGNERS,
             Kind.PLEDGE_LAPSED,
             Kind.STORY_INVITATION,
+            Kind.THANKS,
         ],
     ),
     (
@@ -43,6 +44,7 @@ PREFERENCE_LABELS: dict[str, Promise] = {
     Kind.NEW_CO_SIGNERS: _("New people co-sign your pledge"),
     Kind.PLEDGE_LAPSED: _("Your pledge passed its due date"),
     Kind.STORY_INVITATION: _("An invitation to tell the story of a pledge you completed"),
+    Kind.THANKS: _("A colleague thanks you for a check-in or a commitment you marked done"),
     Kind.THRESHOLD_REACHED: _("A pledge you co-signed reached its threshold and goes ahead"),
     Kind.THRESHOLD_FAILED: _("A pledge you co-signed closed without enough co-signers"),
     Kind.PLEDGE_OUTCOME: _(
@@ -68,6 +70,7 @@ REASONS: dict[str, Promise] = {
     Kind.NEW_CO_SIGNERS: _("you made a pledge on Radicals"),
     Kind.PLEDGE_LAPSED: _("you made a pledge on Radicals"),
     Kind.STORY_INVITATION: _("you marked a pledge as done"),
+    Kind.THANKS: _("you checked in on a pledge or marked your commitment done"),
     Kind.THRESHOLD_REACHED: _("you made or co-signed this pledge"),
     Kind.THRESHOLD_FAILED: _("you made or co-signed this pledge"),
     Kind.PLEDGE_OUTCOME: _("you co-signed this pledge"),

@@ -26,6 +26,7 @@ class Kind(models.TextChoices):
     ORGANISER_DIGEST = "organiser_digest", _("Weekly organiser digest")
     MODULE_CONTINUE = "module_continue", _("Continue your module")
     CERTIFICATE_ISSUED = "certificate_issued", _("Your certificate was issued")
+    THANKS = "thanks", _("A colleague thanked you")
 
 
 class Delivery(models.TextChoices):
@@ -57,6 +58,7 @@ DEFAULT_DELIVERY: dict[str, str] = {
     Kind.ORGANISER_DIGEST: Delivery.IMMEDIATE,
     Kind.MODULE_CONTINUE: Delivery.DIGEST,
     Kind.CERTIFICATE_ISSUED: Delivery.IMMEDIATE,
+    Kind.THANKS: Delivery.DIGEST,
 }
 
 

@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 
 from kernel import caching
 from pledges import outcomes, services
-from pledges.models import Campaign, CheckIn, Pledge, Signature, Theme
+from pledges.models import Campaign, CheckIn, CheckInLinkUse, Pledge, Signature, Thanks, Theme
 
 
 @admin.register(Theme)
@@ -319,3 +319,51 @@ class CheckInAdmin(admin.ModelAdmin):
         if "moderation_status" in form.changed_data and obj.quantity:
             # Hidden check-ins do not count toward the measured total.
             services.pledge_recount(pledge=obj.pledge_id)
+
+
+class ThanksAdminForm(forms.ModelForm):
+    class Meta:
+        model = Thanks
+        fields = ["moderation_status", "moderation_reason"]
+
+
+@admin.register(Thanks)
+class ThanksAdmin(admin.ModelAdmin):
+    """Thanks are given by members only; admins read them and moderate the notes."""
+
+    form = ThanksAdminForm
+    list_display = ["giver", "recipient", "pledge", "moderation_status", "created_at"]
+    list_filter = ["moderation_status", "created_at"]
+    search_fields = ["note", "giver__email", "recipient__email", "pledge__title"]
+    list_select_related = ["giver", "recipient", "pledge"]
+    raw_id_fields = ["check_in", "commitment"]
+    readonly_fields = [
+        "giver",
+        "recipient",
+        "pledge",
+        "check_in",
+        "commitment",
+        "note",
+        "created_at",
+        "moderated_at",
+    ]
+    fields = [*readonly_fields[:-1], "moderation_status", "moderation_reason", "moderated_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(CheckInLinkUse)
+class CheckInLinkUseAdmin(admin.ModelAdmin):
+    """One-tap check-in links already used: a record, read only."""
+
+    list_display = ["check_in", "used_at"]
+    list_select_related = ["check_in", "check_in__author"]
+    readonly_fields = ["token_digest", "check_in", "used_at"]
+    date_hierarchy = "used_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -28,7 +28,7 @@ from kernel.api import StrictFieldsMixin
 from members.api import MemberRefSerializer
 from pledges import outcomes, selectors, services
 from pledges.filters import PledgeFilter
-from pledges.models import Campaign, CheckIn, Pledge, Signature, Theme
+from pledges.models import Campaign, CheckIn, Pledge, Signature, Thanks, Theme
 
 
 class NoCountPagination(pagination.BasePagination):
@@ -670,3 +670,89 @@ class PledgeDoneView(_PledgeActionView):
             pledge=pledge, member=request.user, outcome=serializer.validated_data["outcome"]
         )
         return Response(SignatureSerializer(signature, context={"request": request}).data)
+
+
+# --- Thanks ----------------------------------------------------------------------------
+
+
+class ThanksSerializer(serializers.ModelSerializer):
+    giver = MemberRefSerializer(read_only=True)
+    recipient = MemberRefSerializer(read_only=True)
+    note = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Thanks
+        fields = [
+            "id",
+            "giver",
+            "recipient",
+            "pledge",
+            "check_in",
+            "commitment",
+            "note",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_note(self, thanks: Thanks) -> str:
+        """A note a moderator hid (or holds back) reads only to the one who wrote it."""
+        request = self.context.get("request")
+        if thanks.is_published or (request and request.user.pk == thanks.giver_id):
+            return thanks.note
+        return ""
+
+
+class ThanksCreateSerializer(StrictFieldsMixin, serializers.Serializer):
+    check_in = serializers.IntegerField(
+        required=False, min_value=1, help_text=gettext_lazy("The check-in you thank them for.")
+    )
+    commitment = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text=gettext_lazy("The commitment marked done you thank them for."),
+    )
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=gettext_lazy("An optional short note, up to 280 characters."),
+    )
+
+
+@extend_schema_view(
+    get=extend_schema(summary="Thanks you received, newest first", tags=["pledges"]),
+    post=extend_schema(
+        summary="Thank a colleague for a check-in or a commitment marked done",
+        tags=["pledges"],
+        request=ThanksCreateSerializer,
+        responses={201: ThanksSerializer},
+        examples=[
+            OpenApiExample(
+                "Thanks for a check-in",
+                value={"check_in": 42, "note": "This made my week."},
+                request_only=True,
+            )
+        ],
+    ),
+)
+class ThanksListCreateView(generics.ListCreateAPIView):
+    permission_classes = [permissions.IsAuthenticated]
+    pagination_class = NoCountPagination
+    filter_backends: list = []
+
+    def get_serializer_class(self):
+        return ThanksCreateSerializer if self.request.method == "POST" else ThanksSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema generator has no member
+            return Thanks.objects.none()
+        return selectors.thanks_received(member=self.request.user).select_related("recipient")
+
+    def create(self, request, *args, **kwargs):
+        serializer = ThanksCreateSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        thanks = services.thanks_give(giver=request.user, **serializer.validated_data)
+        return Response(
+            ThanksSerializer(thanks, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )

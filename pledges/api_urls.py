@@ -16,4 +16,5 @@ urlpatterns = [
     path("pledges/<int:pk>/signers/", api.PledgeSignersView.as_view(), name="pledge-signers"),
     path("pledges/<int:pk>/check-ins/", api.PledgeCheckInsView.as_view(), name="pledge-check-ins"),
     path("pledges/<int:pk>/done/", api.PledgeDoneView.as_view(), name="pledge-done"),
+    path("thanks/", api.ThanksListCreateView.as_view(), name="thanks"),
 ]

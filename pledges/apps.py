@@ -11,7 +11,7 @@ class PledgesConfig(AppConfig):
 
         from communities.moderation import register_moderated
         from pledges import caching, sections, selectors, services
-        from pledges.models import CheckIn, Pledge
+        from pledges.models import CheckIn, Pledge, Thanks
 
         register_moderated(
             Pledge,
@@ -32,6 +32,16 @@ class PledgesConfig(AppConfig):
             author_field="author",
             pages_of=caching.pages_of_check_in,
             visible_to=selectors.can_see_check_in,
+        )
+        register_moderated(
+            Thanks,
+            label="thank-you",
+            url_of=lambda thanks: thanks.get_absolute_url(),
+            text_of=lambda thanks: thanks.note[:200],
+            community_field="pledge__community",
+            author_field="giver",
+            pages_of=caching.pages_of_thanks,
+            visible_to=selectors.can_see_thanks,
         )
         sections.register()
         pre_delete.connect(

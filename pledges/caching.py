@@ -15,3 +15,7 @@ def pages_of_pledge(pledge) -> list[str]:
 
 def pages_of_check_in(check_in) -> list[str]:
     return [caching.pledge(check_in.pledge_id)]
+
+
+def pages_of_thanks(thanks) -> list[str]:
+    return [caching.pledge(thanks.pledge_id)]

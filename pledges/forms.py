@@ -11,7 +11,14 @@ from communities.models import Community
 from communities.selectors import member_community_ids
 from kernel import written
 from pledges import selectors, services
-from pledges.models import OUTCOME_MAX_LENGTH, THRESHOLD_MAX, Campaign, Pledge, Theme
+from pledges.models import (
+    OUTCOME_MAX_LENGTH,
+    THANKS_NOTE_MAX_LENGTH,
+    THRESHOLD_MAX,
+    Campaign,
+    Pledge,
+    Theme,
+)
 
 
 def _with_values(message, **values) -> str:
@@ -174,6 +181,18 @@ class DoneForm(forms.Form):
         help_text=_with_values(
             _("One sentence about what you did and what changed (up to %(max)s characters)."),
             max=OUTCOME_MAX_LENGTH,
+        ),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+
+
+class ThanksForm(forms.Form):
+    note = forms.CharField(
+        label=_("Add a note (optional)"),
+        help_text=_with_values(
+            _("A few words to say what it meant to you (up to %(max)s characters)."),
+            max=THANKS_NOTE_MAX_LENGTH,
         ),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,

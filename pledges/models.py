@@ -396,3 +396,119 @@ class CheckIn(Moderated):
     @property
     def moderation_author(self):
         return self.author
+
+
+THANKS_NOTE_MAX_LENGTH = 280
+
+
+class Thanks(Moderated):
+    """One member thanks a colleague for a check-in or for a commitment they marked done.
+
+    Once per giver and thing thanked, never to oneself. The optional note is member
+    content: it can be flagged and hidden like a comment; a hidden note is not shown,
+    but the thanks still count."""
+
+    giver = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="thanks_given",
+        verbose_name=_("thanked by"),
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="thanks_received",
+        verbose_name=_("thanked"),
+    )
+    pledge = models.ForeignKey(
+        Pledge, on_delete=models.CASCADE, related_name="thanks", verbose_name=_("pledge")
+    )
+    check_in = models.ForeignKey(
+        CheckIn,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="thanks",
+        verbose_name=_("check-in"),
+    )
+    commitment = models.ForeignKey(
+        Signature,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="thanks",
+        verbose_name=_("commitment done"),
+    )
+    note = models.CharField(_("note"), max_length=THANKS_NOTE_MAX_LENGTH, blank=True)
+    created_at = models.DateTimeField(_("thanked at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("thank-you")
+        verbose_name_plural = _("thank-yous")
+        indexes = [
+            # A member's thanks, oldest first: the profile count and the badge's fifth.
+            models.Index(fields=["recipient", "created_at", "id"], name="pledges_thanks_received"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(check_in__isnull=True, commitment__isnull=False)
+                | Q(check_in__isnull=False, commitment__isnull=True),
+                name="pledges_thanks_for_one_thing",
+            ),
+            models.CheckConstraint(
+                condition=~Q(giver=models.F("recipient")), name="pledges_thanks_not_oneself"
+            ),
+            models.UniqueConstraint(
+                fields=["giver", "check_in"],
+                condition=Q(check_in__isnull=False),
+                name="pledges_thanks_once_a_check_in",
+            ),
+            models.UniqueConstraint(
+                fields=["giver", "commitment"],
+                condition=Q(commitment__isnull=False),
+                name="pledges_thanks_once_a_commitment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return gettext("%(giver)s thanked %(recipient)s") % {
+            "giver": self.giver,
+            "recipient": self.recipient,
+        }
+
+    def get_absolute_url(self) -> str:
+        anchor = f"check-in-{self.check_in_id}" if self.check_in_id else "signers"
+        return f"{reverse('pledges:detail', args=[self.pledge_id])}#{anchor}"
+
+    @property
+    def moderation_community(self):
+        return self.pledge.community
+
+    @property
+    def moderation_author(self):
+        return self.giver
+
+
+class CheckInLinkUse(models.Model):
+    """A one-tap check-in link that has been used (pledges/check_in_links.py): the
+    digest of its token, never the token, so the table holds no working credential."""
+
+    token_digest = models.CharField(_("link digest"), max_length=64, unique=True)
+    # Kept when the check-in is deleted, so the link stays used.
+    check_in = models.OneToOneField(
+        CheckIn,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="made_by_link",
+        verbose_name=_("check-in"),
+    )
+    used_at = models.DateTimeField(_("used at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("one-tap check-in link used")
+        verbose_name_plural = _("one-tap check-in links used")
+
+    def __str__(self) -> str:
+        return gettext("Link used for check-in %(check_in)s") % {"check_in": self.check_in_id}

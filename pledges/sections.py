@@ -24,12 +24,19 @@ def profile_pledges(*, request, member) -> Section | None:
     made = list(selectors.pledges_made_by(member=member, viewer=viewer)[:PROFILE_ITEMS])
     signed = list(selectors.signatures_of_member(member=member, viewer=viewer)[:PROFILE_ITEMS])
     is_self = viewer.is_authenticated and viewer.pk == member.pk
-    if not made and not signed and not is_self:
+    thanked = selectors.times_thanked(member=member)
+    if not made and not signed and not thanked and not is_self:
         return None
     return Section(
         title=_("Pledges"),
         template="pledges/_profile_section.jinja",
-        context={"member": member, "made": made, "signed": signed, "is_self": is_self},
+        context={
+            "member": member,
+            "made": made,
+            "signed": signed,
+            "is_self": is_self,
+            "thanked": thanked,
+        },
         order=20,
     )
 

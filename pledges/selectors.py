@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import connection
-from django.db.models import CharField, Q, QuerySet, Value
+from django.db.models import CharField, Count, Q, QuerySet, Value
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +26,7 @@ from pledges.models import (
     CheckIn,
     Pledge,
     Signature,
+    Thanks,
     Theme,
     search_vector,
 )
@@ -339,6 +340,86 @@ def can_see_check_in(user, check_in: CheckIn) -> bool:
     return (
         can_see_pledge(user, check_in.pledge)
         and check_ins_visible_to(user=user, pledge=check_in.pledge).filter(pk=check_in.pk).exists()
+    )
+
+
+def check_in_get_for(*, user, pk: int) -> CheckIn:
+    """One check-in `user` may see, with its pledge, or 404."""
+    check_in = CheckIn.objects.select_related("pledge", "author").filter(pk=pk).first()
+    if check_in is None or not can_see_check_in(user, check_in):
+        raise Http404(_("No such check-in."))
+    return check_in
+
+
+def commitment_get_for(*, user, pk: int) -> Signature:
+    """One commitment (signature) on a pledge `user` may see, with its pledge, or 404."""
+    signature = Signature.objects.select_related("pledge", "member").filter(pk=pk).first()
+    if signature is None or not can_see_pledge(user, signature.pledge):
+        raise Http404(_("No such commitment."))
+    return signature
+
+
+def thanked_ids(*, user, pledge: Pledge) -> tuple[set[int], set[int]]:
+    """(check-in ids, commitment ids) on this pledge `user` has already thanked."""
+    if user is None or not user.is_authenticated:
+        return set(), set()
+    check_ins, commitments = set(), set()
+    for check_in_id, commitment_id in Thanks.objects.filter(giver=user, pledge=pledge).values_list(
+        "check_in_id", "commitment_id"
+    ):
+        if check_in_id:
+            check_ins.add(check_in_id)
+        if commitment_id:
+            commitments.add(commitment_id)
+    return check_ins, commitments
+
+
+def thanks_counts(*, pledge: Pledge) -> tuple[dict[int, int], dict[int, int]]:
+    """How often each check-in and each commitment of the pledge was thanked."""
+    check_ins: dict[int, int] = {}
+    commitments: dict[int, int] = {}
+    rows = (
+        Thanks.objects.filter(pledge=pledge)
+        .values("check_in_id", "commitment_id")
+        .annotate(count=Count("id"))
+    )
+    for row in rows:
+        if row["check_in_id"]:
+            check_ins[row["check_in_id"]] = row["count"]
+        else:
+            commitments[row["commitment_id"]] = row["count"]
+    return check_ins, commitments
+
+
+def thanks_notes_visible_to(*, user, pledge: Pledge) -> QuerySet[Thanks]:
+    """Thank-you notes on a pledge `user` may read: published ones, their own, and
+    (for moderators) the rest; hidden notes are not shown to others."""
+    return (
+        Thanks.objects.filter(pledge=pledge)
+        .exclude(note="")
+        .filter(visible_q(user, author_field="giver", community_field="pledge__community"))
+        .select_related("giver")
+        .order_by("created_at", "id")
+    )
+
+
+def can_see_thanks(user, thanks: Thanks) -> bool:
+    """A thank-you note is seen by those who see its pledge and may read the note."""
+    return (
+        can_see_pledge(user, thanks.pledge)
+        and thanks_notes_visible_to(user=user, pledge=thanks.pledge).filter(pk=thanks.pk).exists()
+    )
+
+
+def times_thanked(*, member) -> int:
+    return Thanks.objects.filter(recipient=member).count()
+
+
+def thanks_received(*, member) -> QuerySet[Thanks]:
+    return (
+        Thanks.objects.filter(recipient=member)
+        .select_related("giver", "pledge")
+        .order_by("-created_at", "-id")
     )
 
 

@@ -24,6 +24,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
+from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -38,16 +39,18 @@ from notifications.models import Kind, Notification
 from notifications.services import notify, notify_many
 from notifications.text import Text
 from pledges import caching as pledge_caching
-from pledges import outcomes, selectors
+from pledges import check_in_links, outcomes, selectors
 from pledges.models import (
     OUTCOME_MAX_LENGTH,
     QUANTITY_MAX,
+    THANKS_NOTE_MAX_LENGTH,
     THRESHOLD_MAX,
     TITLE_MAX_LENGTH,
     Campaign,
     CheckIn,
     Pledge,
     Signature,
+    Thanks,
     Theme,
 )
 from pledges.signals import commitment_done
@@ -833,6 +836,94 @@ def signature_mark_done(*, pledge: Pledge, member, outcome: str) -> Signature:
     return signature
 
 
+# --- Thanks ----------------------------------------------------------------------------
+
+
+def _clean_thanks_note(note: str | None) -> str:
+    note = " ".join((note or "").split())
+    if len(note) > THANKS_NOTE_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "note": [
+                    _("Keep your note to %(max)s characters or fewer.")
+                    % {"max": THANKS_NOTE_MAX_LENGTH}
+                ]
+            }
+        )
+    return note
+
+
+@transaction.atomic
+def thanks_give(
+    *,
+    giver,
+    check_in: CheckIn | int | None = None,
+    commitment: Signature | int | None = None,
+    note: str = "",
+) -> Thanks:
+    """`giver` thanks a colleague for one check-in or one commitment marked done, once,
+    with an optional short note. What the giver cannot see does not exist for them
+    (404); the colleague is told in their notifications."""
+    if giver is None or not giver.is_authenticated:
+        raise PermissionDenied(_("Sign in to thank a colleague."))
+    if (check_in is None) == (commitment is None):
+        raise ValidationError(_("Choose one check-in or one commitment to thank someone for."))
+    if check_in is not None:
+        pk = check_in.pk if isinstance(check_in, CheckIn) else check_in
+        item = CheckIn.objects.select_for_update().filter(pk=pk).first()
+        if item is None or not selectors.can_see_check_in(giver, item):
+            raise Http404(_("No such check-in."))
+        if item.moderation_status != ModerationStatus.PUBLISHED:
+            raise ValidationError(_("This check-in is waiting for a moderator or hidden."))
+        recipient_id, pledge_id = item.author_id, item.pledge_id
+        already = Thanks.objects.filter(giver=giver, check_in=item)
+        fields = {"check_in": item}
+    else:
+        pk = commitment.pk if isinstance(commitment, Signature) else commitment
+        item = Signature.objects.select_for_update().filter(pk=pk).first()
+        if item is None or not selectors.can_see_pledge(giver, item.pledge):
+            raise Http404(_("No such commitment."))
+        if not item.is_done:
+            raise ValidationError(_("You can thank someone once they mark their commitment done."))
+        recipient_id, pledge_id = item.member_id, item.pledge_id
+        already = Thanks.objects.filter(giver=giver, commitment=item)
+        fields = {"commitment": item}
+    if recipient_id == giver.pk:
+        raise ValidationError(_("You cannot thank yourself."))
+    if already.exists():
+        raise ValidationError(_("You have already thanked them for this."))
+    note = _clean_thanks_note(note)
+    thanks = Thanks.objects.create(
+        giver=giver, recipient_id=recipient_id, pledge_id=pledge_id, note=note, **fields
+    )
+    pledge = Pledge.objects.get(pk=pledge_id)
+    recipient = thanks.recipient
+    name = giver.name_for(recipient)
+    sentence = Text(gettext_lazy("I will %(title)s"), title=pledge.title)
+    if check_in is not None:
+        title = Text(
+            gettext_lazy("%(name)s thanked you for your check-in on “%(pledge)s”"),
+            name=name,
+            pledge=sentence,
+        )
+    else:
+        title = Text(
+            gettext_lazy("%(name)s thanked you for doing “%(pledge)s”"),
+            name=name,
+            pledge=sentence,
+        )
+    notify(
+        kind=Kind.THANKS,
+        recipient=recipient,
+        subject=thanks,
+        title=title,
+        body=note,
+        url=thanks.get_absolute_url(),
+    )
+    _pages_changed(pledge)
+    return thanks
+
+
 # --- Counters ------------------------------------------------------------------------
 
 
@@ -1007,6 +1098,8 @@ def nudge_no_check_in(*, signature: Signature, today: date) -> bool:
         body=body,
         url=pledge.get_absolute_url(),
         period=f"{year}-W{week:02d}",
+        # The email's "Check in now" opens a one-tap form that needs no signing in.
+        data={"email_url": check_in_links.link_url(member=signature.member, pledge=pledge)},
     )
     return created
 

@@ -17,4 +17,7 @@ urlpatterns = [
     path("<int:pk>/check-in/", views.check_in, name="check_in"),
     path("<int:pk>/done/", views.done, name="done"),
     path("<int:pk>/withdraw/", views.withdraw, name="withdraw"),
+    path("check-in-link/<str:token>/", views.check_in_link, name="check_in_link"),
+    path("check-ins/<int:pk>/thank/", views.thank_check_in, name="thank_check_in"),
+    path("commitments/<int:pk>/thank/", views.thank_commitment, name="thank_commitment"),
 ]

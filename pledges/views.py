@@ -6,6 +6,7 @@ Views parse, call one service or selector, and render; services hold the rules.
 
 from __future__ import annotations
 
+from allauth.core.internal import ratelimit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -24,9 +25,10 @@ from django_htmx.http import HttpResponseClientRedirect
 from communities.moderation import ModerationStatus
 from kernel import caching, written
 from kernel.web import call_service
-from pledges import outcomes, permissions, sections, selectors, services
+from pledges import check_in_links, outcomes, permissions, sections, selectors, services
+from pledges.check_in_links import LinkRefused
 from pledges.filters import PledgeFilter
-from pledges.forms import CheckInForm, DoneForm, PledgeEditForm, PledgeForm
+from pledges.forms import CheckInForm, DoneForm, PledgeEditForm, PledgeForm, ThanksForm
 from pledges.models import Campaign, Pledge, format_quantity
 
 WALL_PAGE_SIZE = 20
@@ -144,6 +146,8 @@ def _detail_page(request, pledge: Pledge, signature):
         selectors.check_ins_visible_to(user=user, pledge=pledge)[: selectors.CHECK_INS_SHOWN]
     )
     share_url = f"{settings.SITE_URL}{pledge.get_absolute_url()}"
+    thanked_check_ins, thanked_commitments = selectors.thanked_ids(user=user, pledge=pledge)
+    check_in_thanks, commitment_thanks = selectors.thanks_counts(pledge=pledge)
     context = {
         **_sign_panel_context(request, pledge, signature),
         "signatures": selectors.pledge_signatures(pledge=pledge),
@@ -160,6 +164,11 @@ def _detail_page(request, pledge: Pledge, signature):
             request=request, pledge=pledge, signature=signature
         ),
         "outcome": outcomes.outcome_of(pledge=pledge, user=user),
+        "thanked_check_ins": thanked_check_ins,
+        "thanked_commitments": thanked_commitments,
+        "check_in_thanks": check_in_thanks,
+        "commitment_thanks": commitment_thanks,
+        "thanks_notes": list(selectors.thanks_notes_visible_to(user=user, pledge=pledge)),
     }
     return render(request, "pledges/detail.jinja", context)
 
@@ -361,6 +370,159 @@ def done(request, pk: int):
             messages.success(request, _("Well done: your commitment is marked done."))
             return redirect(pledge.get_absolute_url())
     return render(request, "pledges/done.jinja", {"form": form, "pledge": pledge})
+
+
+# --- One-tap check-in links --------------------------------------------------------------
+
+TOO_MANY = "too_many"
+LINK_REFUSALS = {
+    LinkRefused.FORGED: (
+        400,
+        gettext_lazy("This check-in link is not right. It may have been cut short or changed."),
+    ),
+    LinkRefused.EXPIRED: (
+        410,
+        gettext_lazy("This check-in link has expired. Links in our emails work for a few days."),
+    ),
+    LinkRefused.USED: (
+        410,
+        gettext_lazy("This check-in link has already been used. Each link works once."),
+    ),
+    LinkRefused.STALE: (
+        403,
+        gettext_lazy(
+            "This check-in link no longer works, because the account’s password or email "
+            "address changed since it was sent."
+        ),
+    ),
+    TOO_MANY: (
+        429,
+        gettext_lazy("Too many check-in links were tried from your connection. Wait a minute."),
+    ),
+}
+
+
+def _link_refused(request, reason: str):
+    status, message = LINK_REFUSALS[reason]
+    login = f"{reverse('account_login')}?{urlencode({'next': reverse('pledges:mine')})}"
+    return render(
+        request,
+        "pledges/check_in_link_refused.jinja",
+        {"message": message, "login_url": login},
+        status=status,
+    )
+
+
+def check_in_link(request, token: str):
+    """The short check-in form a "how is your pledge going?" email links to: the signed
+    link stands in for signing in, for that member and pledge alone, once."""
+    # Opening the link counts too: a guessed token is tried with a GET. With the cache
+    # down the limit lets requests through rather than failing them.
+    if not ratelimit.consume(
+        request,
+        app="pledges",
+        action="check_in_link",
+        config={"check_in_link": settings.CHECK_IN_LINK_RATE},
+        limit_get=True,
+    ):
+        return _link_refused(request, TOO_MANY)
+    try:
+        link = check_in_links.read(token)
+    except LinkRefused as refused:
+        return _link_refused(request, refused.reason)
+    pledge = link.pledge
+    form = CheckInForm(request.POST if request.method == "POST" else None, unit=pledge.unit)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = call_service(
+                form,
+                check_in_links.check_in_by_link,
+                token=token,
+                note=form.cleaned_data["note"],
+                quantity=form.cleaned_data.get("quantity"),
+                language=form.cleaned_data.get("language"),
+            )
+        except LinkRefused as refused:
+            return _link_refused(request, refused.reason)
+        except PermissionDenied as denied:
+            form.add_error(None, str(denied))
+            created = None
+        if created is not None:
+            return render(
+                request,
+                "pledges/check_in_link_done.jinja",
+                {"pledge": pledge, "check_in": created, "member": link.member},
+            )
+    return render(
+        request,
+        "pledges/check_in_link.jinja",
+        {"form": form, "pledge": pledge, "member": link.member},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+# --- Thanks ------------------------------------------------------------------------------
+
+
+def _thanks_button_context(request, *, kind: str, item, error: str | None = None) -> dict:
+    """What the "Thank" button of one check-in or commitment shows (pledges/_thanks.jinja)."""
+    if kind == "check_in":
+        thanked = selectors.thanked_ids(user=request.user, pledge=item.pledge)[0]
+        counts = selectors.thanks_counts(pledge=item.pledge)[0]
+        colleague = item.author
+    else:
+        thanked = selectors.thanked_ids(user=request.user, pledge=item.pledge)[1]
+        counts = selectors.thanks_counts(pledge=item.pledge)[1]
+        colleague = item.member
+    return {
+        "kind": kind,
+        "item": item,
+        "colleague": colleague,
+        "thanked": item.pk in thanked,
+        "thanks_count": counts.get(item.pk, 0),
+        "thanks_error": error,
+    }
+
+
+def _thank(request, *, kind: str, item):
+    """A plain form post (redirect back to the pledge), an htmx post (the button swaps
+    to "Thanked" in place) or the page with the note form."""
+    form = ThanksForm(request.POST if request.method == "POST" else None)
+    target = {"check_in": item} if kind == "check_in" else {"commitment": item}
+    thanks = None
+    if request.method == "POST" and form.is_valid():
+        thanks = call_service(
+            form, services.thanks_give, giver=request.user, note=form.cleaned_data["note"], **target
+        )
+    if request.htmx and request.method == "POST":
+        error = " ".join(str(e) for e in form.errors.get("note", []) + form.non_field_errors())
+        context = _thanks_button_context(request, kind=kind, item=item, error=error or None)
+        return render(request, "pledges/_thanks.jinja", context, status=200 if thanks else 400)
+    if thanks is not None:
+        messages.success(request, _("Thank you: we have told them."))
+        return redirect(thanks.get_absolute_url())
+    context = {
+        **_thanks_button_context(request, kind=kind, item=item),
+        "form": form,
+        "pledge": item.pledge,
+    }
+    return render(
+        request, "pledges/thank.jinja", context, status=400 if request.method == "POST" else 200
+    )
+
+
+@login_required
+def thank_check_in(request, pk: int):
+    return _thank(
+        request, kind="check_in", item=selectors.check_in_get_for(user=request.user, pk=pk)
+    )
+
+
+@login_required
+def thank_commitment(request, pk: int):
+    return _thank(
+        request, kind="commitment", item=selectors.commitment_get_for(user=request.user, pk=pk)
+    )
 
 
 # --- My pledges and campaigns ------------------------------------------------------------

@@ -474,6 +474,10 @@ CELERY_BEAT_SCHEDULE["pledges-nudge-quiet-signers"] = {
     "task": "pledges.tasks.nudge_quiet_signers",
     "schedule": 60.0 * 60 * 6,
 }
+# The one-tap check-in link in the "how is your pledge going?" email: how many days it
+# works (once), and how many times a minute one address may try such links.
+CHECK_IN_LINK_MAX_AGE_DAYS = env.int("CHECK_IN_LINK_MAX_AGE_DAYS", default=7)
+CHECK_IN_LINK_RATE = env("CHECK_IN_LINK_RATE", default="20/m/ip")
 
 # --- Learning --------------------------------------------------------------
 # Members idle this many days in an unfinished module get a nudge (at most weekly).

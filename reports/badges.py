@@ -22,6 +22,7 @@ from reports import rollups
 from reports.models import Badge, Mobiliser, Scope
 
 TEN = 10
+THANKED_FOR_APPRECIATED = 5
 
 
 @dataclass
@@ -60,6 +61,7 @@ def _earned(*, days: int | None) -> dict[str, Earned]:
     signature = rollups.table_of("pledges", "Signature")
     story = rollups.table_of("stories", "Story")
     enrolment = rollups.table_of("learning", "Enrolment")
+    thanks = rollups.table_of("pledges", "Thanks")
     counted = rollups.COUNTED_PLEDGE
     # Only pledges co-signed on the days recounted can have gained a tenth co-signer.
     signed_then = (
@@ -73,6 +75,12 @@ def _earned(*, days: int | None) -> dict[str, Earned]:
         "PARTITION BY s.pledge_id ORDER BY s.signed_at, s.id) AS position"
         f" FROM {signature} s JOIN {pledge} p ON p.id = s.pledge_id"
         f" WHERE NOT s.is_author AND {counted}{signed_then}) ranked"
+    )
+    # A member's fifth thank-you earns them the badge, however the notes were moderated.
+    thanked = (
+        "(SELECT t.recipient_id, t.created_at, row_number() OVER ("  # noqa: S608  # nosec B608
+        f"PARTITION BY t.recipient_id ORDER BY t.created_at, t.id) AS position FROM {thanks} t)"
+        " thanked"
     )
     return {
         Badge.Kind.FIRST_PLEDGE: Earned(f"{pledge} p", "p.author_id", "p.created_at", counted),
@@ -100,6 +108,12 @@ def _earned(*, days: int | None) -> dict[str, Earned]:
         ),
         Badge.Kind.MODULE_COMPLETED: Earned(
             f"{enrolment} e", "e.member_id", "e.completed_at", "e.completed_at IS NOT NULL"
+        ),
+        Badge.Kind.APPRECIATED: Earned(
+            thanked,
+            "thanked.recipient_id",
+            "thanked.created_at",
+            f"thanked.position = {THANKED_FOR_APPRECIATED}",
         ),
     }
 

@@ -474,6 +474,7 @@ class Badge(models.Model):
         STORY_FEATURED = "story_featured", _("Featured story")
         MODULE_COMPLETED = "module_completed", _("Learner")
         MOBILISER = "mobiliser", _("Mobiliser")
+        APPRECIATED = "appreciated", _("Appreciated")
 
     DESCRIPTIONS = {
         Kind.FIRST_PLEDGE: _("Made a first pledge."),
@@ -483,6 +484,7 @@ class Badge(models.Model):
         Kind.STORY_FEATURED: _("Wrote a story the platform featured."),
         Kind.MODULE_COMPLETED: _("Completed a learning module."),
         Kind.MOBILISER: _("Among the 3% of a community who bring the most people in."),
+        Kind.APPRECIATED: _("Thanked by colleagues five times."),
     }
 
     member = models.ForeignKey(

@@ -115,6 +115,7 @@ TRACKED = [
         fields=("quantity", "moderation_status", "author", "pledge"),
         after=_check_in_commitment,
     ),
+    Tracked("pledges.Thanks", timestamps=("created_at",), fields=("recipient",)),
     Tracked(
         "stories.Story",
         timestamps=("published_at", "featured_at"),

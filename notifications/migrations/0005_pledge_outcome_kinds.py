@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0003_admin_labels_in_welsh'),
+        ('notifications', '0004_digest_attempts'),
     ]
 
     operations = [

@@ -32,6 +32,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from pledges import check_in_links
 from tests.communities import test_permissions as communities_matrix
 from tests.security.access_world import ACTORS, SESSIONS, World, fingerprint, in_savepoint
 
@@ -110,6 +111,13 @@ KWARGS.update(
         **{
             f"pledges:{name}": _pk("pledge")
             for name in ("detail", "edit", "sign", "unsign", "check_in", "done", "withdraw")
+        },
+        "pledges:thank_check_in": _pk("check_in"),
+        "pledges:thank_commitment": lambda w: {
+            "pk": w.pledge.signatures.get(member=w.bob).pk  # Bob's, not marked done
+        },
+        "pledges:check_in_link": lambda w: {
+            "token": check_in_links.make_token(member=w.alice, pledge=w.pledge)
         },
         "api:campaign-detail": _slug("campaign"),
         **{
@@ -332,6 +340,26 @@ WEB = [
         lambda w: {"outcome": "Every patient asked."},
         (MEMBER,),
     ),
+    # Thanks for Alice's check-in: anyone signed in who can see it, except Alice herself.
+    R("pledges:thank_check_in", "get", SIGNED_IN_PAGE),
+    R(
+        "pledges:thank_check_in",
+        "post",
+        (302, 400, 302, 302, 302, 302),
+        acts=(OUTSIDER, ORGANISER, OTHER, ADMIN),
+    ),
+    R("pledges:thank_commitment", "get", SIGNED_IN_PAGE),
+    # Bob has not marked his commitment done: nothing to thank him for yet.
+    R("pledges:thank_commitment", "post", (302, 400, 400, 400, 400, 400)),
+    # Alice's one-tap check-in link is the credential, whoever holds it.
+    R("pledges:check_in_link", "get", PUBLIC),
+    R(
+        "pledges:check_in_link",
+        "post",
+        PUBLIC,
+        lambda w: {"note": "Asked ten more patients."},
+        ("anonymous", *LOGGED_IN),
+    ),
     R("pledges:withdraw", "get", (302, 200, 403, 403, 403, 200)),
     R("pledges:withdraw", "post", (302, 302, 403, 403, 403, 302), acts=(MEMBER, ADMIN)),
     # --- stories
@@ -553,6 +581,14 @@ API = [
     R("api:pledge-sign", "post", (403, 200, 403, 200, 403, 403), acts=(ORGANISER,)),
     R("api:pledge-unsign", "post", (403, 400, 200, 200, 200, 200)),  # the author cannot
     R("api:pledge-signers", "get", API_PUBLIC),
+    R("api:thanks", "get", API_SIGNED_IN),
+    R(
+        "api:thanks",
+        "post",
+        (403, 400, 201, 201, 201, 201),  # Alice cannot thank herself
+        lambda w: {"check_in": w.check_in.pk, "note": "Thank you for asking them."},
+        (OUTSIDER, ORGANISER, OTHER, ADMIN),
+    ),
     R("api:pledge-check-ins", "get", API_PUBLIC),
     R(
         "api:pledge-check-ins",
