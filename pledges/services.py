@@ -161,7 +161,6 @@ def _status_refusal(pledge: Pledge, action: str) -> str:
 # --- Making and editing ------------------------------------------------------------
 
 
-@transaction.atomic
 def _new_pledge_errors(
     *,
     author,
@@ -240,6 +239,7 @@ def _refuse_a_repeat(*, author, title: str, theme: Theme, due_date: date, commun
         )
 
 
+@transaction.atomic
 def pledge_create(
     *,
     author,

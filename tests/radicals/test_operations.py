@@ -140,7 +140,7 @@ def test_home_page_shows_live_totals(client, alice, bob):
     response = client.get(reverse("home"))
 
     assert response.status_code == 200
-    stats = {s["label"]: s["value"] for s in response.context["stats"]}
+    stats = {s.label: s.value for s in response.context["stats"]}
     assert stats["members"] == 2
 
 
