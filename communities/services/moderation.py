@@ -14,10 +14,10 @@ from django.utils.translation import gettext_lazy
 from communities.models import AuditEntry, Community, Flag, Membership
 from communities.moderation import (
     ModerationStatus,
-    can_see,
     content_name,
     moderated_type_for,
 )
+from communities.selectors import can_see
 from communities.services._common import (
     Action,
     _audit,
