@@ -963,93 +963,96 @@ def _signer_ids_by_language(pledge: Pledge, *, only_open: bool = False) -> dict[
 
 
 def notify_threshold_reached(*, pledge: Pledge | int) -> int:
-    return _notify_threshold_reached(
-        Pledge.objects.get(pk=pledge.pk if isinstance(pledge, Pledge) else pledge)
-    )
+    return _notify_threshold_reached(_pledge_of(pledge))
 
 
 def notify_threshold_failed(*, pledge: Pledge | int) -> int:
-    return _notify_threshold_failed(
-        Pledge.objects.get(pk=pledge.pk if isinstance(pledge, Pledge) else pledge)
-    )
+    return _notify_threshold_failed(_pledge_of(pledge))
 
 
 def notify_pledge_lapsed(*, pledge: Pledge | int) -> int:
     """Everyone who has not said how it went is asked to, once the due date has passed."""
-    return _notify_pledge_lapsed(
-        Pledge.objects.get(pk=pledge.pk if isinstance(pledge, Pledge) else pledge)
-    )
+    return _notify_pledge_lapsed(_pledge_of(pledge))
+
+
+def _pledge_of(pledge: Pledge | int) -> Pledge:
+    return Pledge.objects.get(pk=pledge.pk if isinstance(pledge, Pledge) else pledge)
+
+
+def _notify_signers(pledge: Pledge, *, kind: str, words, only_open: bool = False) -> int:
+    """Tell the pledge's signers (only those not done, with `only_open`), each in their
+    own language: `words()` gives the (title, body) in the language active when called."""
+    made = 0
+    for language, ids in _signer_ids_by_language(pledge, only_open=only_open).items():
+        with translation.override(language):
+            title, body = words()
+            made += notify_many(
+                kind=kind,
+                recipient_ids=ids,
+                subject=pledge,
+                title=title,
+                body=body,
+                url=pledge.get_absolute_url(),
+            )
+    return made
 
 
 def _notify_threshold_reached(pledge: Pledge) -> int:
     if pledge.status == Pledge.Status.GATHERING:
         return 0
-    made = 0
-    for language, ids in _signer_ids_by_language(pledge).items():
-        with translation.override(language):
-            made += notify_many(
-                kind=Kind.THRESHOLD_REACHED,
-                recipient_ids=ids,
-                subject=pledge,
-                title=_("A pledge you signed is on"),
-                body=_(
-                    "Enough people signed “%(pledge)s”: it is active for everyone who signed. "
-                    "It is due by %(due)s."
-                )
-                % {"pledge": pledge.sentence, "due": day_text(pledge.due_date)},
-                url=pledge.get_absolute_url(),
+    return _notify_signers(
+        pledge,
+        kind=Kind.THRESHOLD_REACHED,
+        words=lambda: (
+            _("A pledge you signed is on"),
+            _(
+                "Enough people signed “%(pledge)s”: it is active for everyone who signed. "
+                "It is due by %(due)s."
             )
-    return made
+            % {"pledge": pledge.sentence, "due": day_text(pledge.due_date)},
+        ),
+    )
 
 
 def _notify_threshold_failed(pledge: Pledge) -> int:
     if pledge.status != Pledge.Status.FAILED:
         return 0
-    made = 0
-    for language, ids in _signer_ids_by_language(pledge).items():
-        with translation.override(language):
-            made += notify_many(
-                kind=Kind.THRESHOLD_FAILED,
-                recipient_ids=ids,
-                subject=pledge,
-                title=_("A pledge you signed did not reach its threshold"),
-                body=ngettext(
-                    "“%(pledge)s” needed %(num)s other person by %(deadline)s and "
-                    "%(signed)s signed.",
-                    "“%(pledge)s” needed %(num)s other people by %(deadline)s and "
-                    "%(signed)s signed.",
-                    pledge.threshold,
-                )
-                % {
-                    "pledge": pledge.sentence,
-                    "num": pledge.threshold,
-                    "deadline": day_text(pledge.threshold_deadline),
-                    "signed": pledge.co_signer_count,
-                },
-                url=pledge.get_absolute_url(),
+    return _notify_signers(
+        pledge,
+        kind=Kind.THRESHOLD_FAILED,
+        words=lambda: (
+            _("A pledge you signed did not reach its threshold"),
+            ngettext(
+                "“%(pledge)s” needed %(num)s other person by %(deadline)s and %(signed)s signed.",
+                "“%(pledge)s” needed %(num)s other people by %(deadline)s and %(signed)s signed.",
+                pledge.threshold,
             )
-    return made
+            % {
+                "pledge": pledge.sentence,
+                "num": pledge.threshold,
+                "deadline": day_text(pledge.threshold_deadline),
+                "signed": pledge.co_signer_count,
+            },
+        ),
+    )
 
 
 def _notify_pledge_lapsed(pledge: Pledge) -> int:
     if pledge.status != Pledge.Status.COMPLETED:
         return 0
-    made = 0
-    for language, ids in _signer_ids_by_language(pledge, only_open=True).items():
-        with translation.override(language):
-            made += notify_many(
-                kind=Kind.PLEDGE_LAPSED,
-                recipient_ids=ids,
-                subject=pledge,
-                title=_("A pledge you made passed its due date"),
-                body=_(
-                    "“%(pledge)s” was due by %(due)s. Tell everyone how it went by marking "
-                    "your commitment done."
-                )
-                % {"pledge": pledge.sentence, "due": day_text(pledge.due_date)},
-                url=pledge.get_absolute_url(),
+    return _notify_signers(
+        pledge,
+        kind=Kind.PLEDGE_LAPSED,
+        only_open=True,
+        words=lambda: (
+            _("A pledge you made passed its due date"),
+            _(
+                "“%(pledge)s” was due by %(due)s. Tell everyone how it went by marking "
+                "your commitment done."
             )
-    return made
+            % {"pledge": pledge.sentence, "due": day_text(pledge.due_date)},
+        ),
+    )
 
 
 def recount_after_member_deleted(sender, instance, **kwargs) -> None:
