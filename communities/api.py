@@ -20,7 +20,8 @@ from communities import permissions as community_permissions
 from communities import selectors, services
 from communities.filters import AuditEntryFilter
 from communities.models import AuditEntry, Community, Flag, Invitation, Membership
-from communities.moderation import can_see, moderated_type_by_key, moderated_type_for
+from communities.moderation import moderated_type_by_key, moderated_type_for
+from communities.selectors import can_see
 from kernel.api import StrictFieldsMixin
 from members.api import MemberRefSerializer
 from members.models import Organisation, Region, User

@@ -151,26 +151,6 @@ def moderated_types() -> list[ModeratedType]:
     return list(_moderated_types.values())
 
 
-def can_see(*, member, item) -> bool:
-    """Whether `member` may see `item`, by the rule of the app that owns it (drafts,
-    returned stories, community-only pledges and their check-ins stay with their
-    audience). Without a registered rule, the moderation rule alone: published, or the
-    member wrote it, or they moderate it. What a member cannot see they cannot flag."""
-    mtype = moderated_type_for(item)
-    if mtype is not None and mtype.visible_to is not None:
-        return bool(mtype.visible_to(member, item))
-    if member is None or not member.is_authenticated:
-        return item.moderation_status == ModerationStatus.PUBLISHED
-    if member.is_staff or item.moderation_status == ModerationStatus.PUBLISHED:
-        return True
-    author = item.moderation_author
-    if author is not None and author.pk == member.pk:
-        return True
-    from communities.permissions import can_moderate
-
-    return can_moderate(member, item.moderation_community)
-
-
 def flag_url(obj) -> str:
     """Where a member reports this piece of content ("Report this" links)."""
     from django.urls import reverse

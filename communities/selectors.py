@@ -20,6 +20,7 @@ from communities.moderation import (
     ModerationStatus,
     content_name,
     moderated_type_by_key,
+    moderated_type_for,
     moderated_types,
 )
 from members.models import User
@@ -111,6 +112,25 @@ def visible_q(
         if organised:
             condition |= Q(**{f"{community_field}__in": organised})
     return condition
+
+
+def can_see(*, member, item) -> bool:
+    """Whether `member` may see `item`, by the rule of the app that owns it (drafts,
+    returned stories, community-only pledges and their check-ins stay with their
+    audience). Without a registered rule, the moderation rule alone: published, or the
+    member wrote it, or they moderate it. What a member cannot see they cannot flag."""
+    mtype = moderated_type_for(item)
+    if mtype is not None and mtype.visible_to is not None:
+        return bool(mtype.visible_to(member, item))
+    if member is None or not member.is_authenticated:
+        return item.moderation_status == ModerationStatus.PUBLISHED
+    if member.is_staff or item.moderation_status == ModerationStatus.PUBLISHED:
+        return True
+    author = item.moderation_author
+    if author is not None and author.pk == member.pk:
+        return True
+    community = item.moderation_community
+    return community is not None and community.pk in organised_community_ids(member)
 
 
 def communities_active() -> QuerySet[Community]:

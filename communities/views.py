@@ -29,7 +29,8 @@ from communities.forms import (
     ReasonForm,
 )
 from communities.models import Community, Flag, Invitation, Membership
-from communities.moderation import ModerationStatus, can_see, moderated_type_by_key
+from communities.moderation import ModerationStatus, moderated_type_by_key
+from communities.selectors import can_see
 from kernel import caching
 from kernel.ratelimit import rate_limited
 from kernel.web import call_service

@@ -1,6 +1,7 @@
 """Dates and plurals as pages and emails write them (Jinja filters, and email text)."""
 
 from django.utils import dateformat, timezone
+from django.utils.formats import date_format
 
 
 def date(value, fmt: str = "j F Y") -> str:
@@ -13,3 +14,8 @@ def date(value, fmt: str = "j F Y") -> str:
 
 def pluralize(count: int, singular: str = "", plural: str = "s") -> str:
     return singular if count == 1 else plural
+
+
+def day_text(value) -> str:
+    """A date as people read it, in the language being written ("31 March 2027")."""
+    return date_format(value, "j F Y")

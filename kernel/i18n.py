@@ -29,6 +29,11 @@ def supported(code: str | None) -> str | None:
         return None
 
 
+def notice_language(code: str | None) -> str:
+    """The language a member's notices and emails are written in: theirs, else English."""
+    return supported(code) or settings.LANGUAGE_CODE
+
+
 def language_from_request(request: HttpRequest) -> str:
     return supported(request.GET.get(QUERY_PARAMETER)) or translation.get_language_from_request(
         request

@@ -16,9 +16,9 @@ def end_api_tokens_when_credentials_change(sender, instance, created, **kwargs) 
 
 
 def start_idle_clock_at_login(sender, request, user, **kwargs) -> None:
-    """Count a session's idle time from the login (radicals.middleware), so the first
+    """Count a session's idle time from the login (kernel.sessions), so the first
     page after it need not save the session again."""
-    from radicals.middleware import mark_active
+    from kernel.sessions import mark_active
 
     if request is not None and hasattr(request, "session"):
         mark_active(request.session)

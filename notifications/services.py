@@ -76,25 +76,62 @@ def _send_on_commit(notification_id: int) -> None:
 
 _NO_ADDRESS = "The member has no active account or email address."
 
+# --- The email rule: whether and how a notice is emailed ---------------------------------
+# One rule in two forms side by side: SQL for the one statement that makes the rows
+# (notify, notify_many), Python for the send, which may find the member or their
+# preference changed since. tests/notifications test that the two agree.
+EMAIL_STATUS_OF: dict[str, str] = {
+    Delivery.IMMEDIATE: Status.PENDING,
+    Delivery.DIGEST: Status.DIGEST,
+    Delivery.OFF: Status.SKIPPED,
+}
+CAN_BE_EMAILED_SQL = "(member.is_active AND member.email <> '')"
+
+
+def can_be_emailed(member) -> bool:
+    return bool(member.is_active and member.email)
+
+
+def email_status_for(*, member, delivery: str) -> str:
+    """A notice's email status: what the member chose for its kind, if they can be emailed."""
+    return EMAIL_STATUS_OF[delivery] if can_be_emailed(member) else Status.SKIPPED
+
+
+def _email_status_sql(preference: str) -> str:
+    """`email_status_for` in SQL over the member's row and their preference."""
+    whens = " ".join(
+        f"WHEN %(delivery_{n})s THEN %(status_{n})s" for n in range(len(EMAIL_STATUS_OF))
+    )
+    return (
+        f"CASE WHEN NOT {CAN_BE_EMAILED_SQL} THEN %(skipped)s "
+        f"ELSE CASE coalesce(({preference}), %(default_delivery)s) {whens} END END"
+    )
+
+
+def _email_rule_params(kind: str) -> dict:
+    params = {
+        "default_delivery": DEFAULT_DELIVERY[kind],
+        "no_address": _NO_ADDRESS,
+        "skipped": Status.SKIPPED,
+    }
+    for n, (delivery, status) in enumerate(EMAIL_STATUS_OF.items()):
+        params[f"delivery_{n}"] = delivery
+        params[f"status_{n}"] = status
+    return params
+
 
 def _member_row_sql(**overrides: str) -> tuple[str, str]:
     """The columns of a new notification and the SELECT list that makes them from the
     member's row (`member`) and their preference for the kind, the rest parameters."""
     fields = [f for f in Notification._meta.concrete_fields if not f.primary_key]
     # The statuses and deliveries are parameters, never spliced in.
-    cannot_email = "NOT member.is_active OR member.email = ''"
     preference = (
         f"SELECT delivery FROM {NotificationPreference._meta.db_table} "  # noqa: S608  # nosec B608
         "WHERE user_id = member.id AND kind = %(kind)s"
     )
     values = {
-        "email_status": (
-            f"CASE WHEN {cannot_email} THEN %(skipped)s "
-            f"ELSE CASE coalesce(({preference}), %(default_delivery)s) "
-            "WHEN %(off)s THEN %(skipped)s WHEN %(digest)s THEN %(digest_status)s "
-            "ELSE %(pending)s END END"
-        ),
-        "last_error": f"CASE WHEN {cannot_email} THEN %(no_address)s ELSE '' END",
+        "email_status": _email_status_sql(preference),
+        "last_error": f"CASE WHEN NOT {CAN_BE_EMAILED_SQL} THEN %(no_address)s ELSE '' END",
         "recipient_id": "member.id",
         **overrides,
     }
@@ -171,13 +208,7 @@ def notify_many(
         "recipient_ids": ids,
         "key_suffix": f"|{kind}|{subject_part}|{period}",
         "kind": kind,
-        "default_delivery": DEFAULT_DELIVERY[kind],
-        "no_address": _NO_ADDRESS,
-        "off": Delivery.OFF,
-        "digest": Delivery.DIGEST,
-        "skipped": Status.SKIPPED,
-        "digest_status": Status.DIGEST,
-        "pending": Status.PENDING,
+        **_email_rule_params(kind),
         "subject_type_id": ContentType.objects.get_for_model(subject).pk,
         "subject_id": subject.pk,
         "title": title,
@@ -276,13 +307,7 @@ def notify(
     params = {
         "recipient_id": recipient.pk,
         "kind": kind,
-        "default_delivery": DEFAULT_DELIVERY[kind],
-        "no_address": _NO_ADDRESS,
-        "off": Delivery.OFF,
-        "digest": Delivery.DIGEST,
-        "skipped": Status.SKIPPED,
-        "digest_status": Status.DIGEST,
-        "pending": Status.PENDING,
+        **_email_rule_params(kind),
         "idempotency_key": key,
         "subject_type_id": (
             ContentType.objects.get_for_model(subject).pk if subject is not None else None
@@ -424,14 +449,15 @@ def _hold_back(notification: Notification, *, delivery: str, sent_today: int) ->
     send lock, so `sent_today` cannot change under it."""
     pk = notification.pk
     recipient = notification.recipient
-    if not recipient.is_active or not recipient.email:
+    if not can_be_emailed(recipient):
         notification.email_status = Status.SKIPPED
         notification.last_error = _NO_ADDRESS
         notification.save(update_fields=["email_status", "last_error"])
         return Outcome("skipped", pk)
     # The preference may have changed since the row was made (an unsubscribe, say).
-    if delivery != Delivery.IMMEDIATE:
-        notification.email_status = Status.SKIPPED if delivery == Delivery.OFF else Status.DIGEST
+    status = email_status_for(member=recipient, delivery=delivery)
+    if status != Status.PENDING:
+        notification.email_status = status
         notification.save(update_fields=["email_status"])
         return Outcome(notification.email_status, pk)
     if sent_today >= settings.NOTIFICATIONS_EMAIL_DAILY_CAP:
@@ -813,9 +839,11 @@ def send_digest(*, recipient_id: int, day: date, now: datetime | None = None) ->
             return Outcome("empty")
         recipient = rows[0].recipient
         preferences = selectors.preferences_for(user=recipient)
-        turned_off = [n.pk for n in rows if preferences[n.kind] == Delivery.OFF]
-        if not recipient.is_active or not recipient.email:
-            turned_off = [n.pk for n in rows]
+        turned_off = [
+            n.pk
+            for n in rows
+            if email_status_for(member=recipient, delivery=preferences[n.kind]) == Status.SKIPPED
+        ]
         if turned_off:
             Notification.objects.filter(pk__in=turned_off).update(email_status=Status.SKIPPED)
         rows = [n for n in rows if n.pk not in set(turned_off)]

@@ -21,11 +21,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.db import transaction
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from pledges.models import CheckIn, CheckInLinkUse, Pledge
+from pledges.models import CheckInLinkUse, Pledge
 
 SALT = "pledges.check_in_links"
 
@@ -100,23 +99,3 @@ def read(token: str) -> Link:
     if pledge is None:
         raise LinkRefused(LinkRefused.FORGED)
     return Link(member=member, pledge=pledge, digest=digest)
-
-
-@transaction.atomic
-def check_in_by_link(
-    *, token: str, note: str, quantity=None, language: str | None = None
-) -> CheckIn:
-    """Use the link once: a check-in on its pledge, as its member, through the check-in
-    service (whose rules and messages apply). The pledge row is locked first, so two
-    posts of the same link one after the other make one check-in."""
-    from pledges import services
-
-    link = read(token)
-    Pledge.objects.select_for_update().filter(pk=link.pledge.pk).first()
-    if CheckInLinkUse.objects.filter(token_digest=link.digest).exists():
-        raise LinkRefused(LinkRefused.USED)
-    check_in = services.check_in_create(
-        pledge=link.pledge, author=link.member, note=note, quantity=quantity, language=language
-    )
-    CheckInLinkUse.objects.create(token_digest=link.digest, check_in=check_in)
-    return check_in

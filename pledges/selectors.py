@@ -8,7 +8,7 @@ it (`visible_q`). Every list selector starts from `pledges_visible_to`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django.db import connection
 from django.db.models import CharField, Count, Q, QuerySet, Value
@@ -541,21 +541,3 @@ def active_past_due_ids(*, today: date) -> QuerySet:
     return Pledge.objects.filter(status=Pledge.Status.ACTIVE, due_date__lt=today).values_list(
         "id", flat=True
     )
-
-
-def signatures_due_soon(*, today: date, days: int) -> QuerySet[Signature]:
-    return Signature.objects.filter(
-        pledge__status=Pledge.Status.ACTIVE,
-        pledge__due_date__gte=today,
-        pledge__due_date__lte=today + timedelta(days=days),
-        done_at__isnull=True,
-    ).select_related("pledge", "member")
-
-
-def signatures_quiet_since(*, cutoff) -> QuerySet[Signature]:
-    """Open commitments of active pledges with no check-in since `cutoff`."""
-    return Signature.objects.filter(
-        Q(last_check_in_at__lt=cutoff) | Q(last_check_in_at__isnull=True, signed_at__lt=cutoff),
-        pledge__status=Pledge.Status.ACTIVE,
-        done_at__isnull=True,
-    ).select_related("pledge", "member")

@@ -26,14 +26,14 @@ from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.http import Http404
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 
 from communities.moderation import ModerationStatus, initial_status_for
 from communities.permissions import can_post_in
 from kernel import caching, written
-from kernel.i18n import supported
+from kernel.formats import day_text
+from kernel.i18n import notice_language
 from kernel.queue import enqueue
 from notifications.models import Kind, Notification
 from notifications.services import notify, notify_many
@@ -48,6 +48,7 @@ from pledges.models import (
     TITLE_MAX_LENGTH,
     Campaign,
     CheckIn,
+    CheckInLinkUse,
     Pledge,
     Signature,
     Thanks,
@@ -67,11 +68,6 @@ NOTE_MAX_LENGTH = 2000
 
 
 _SAYS_I_WILL = re.compile(r"^(i will|i'll|i’ll)\b[\s.…]*", re.IGNORECASE)
-
-
-def _day(value: date) -> str:
-    """A date as people read it, in the language being written ("31 March 2027")."""
-    return date_format(value, "j F Y")
 
 
 def clean_title(title: str | None) -> str:
@@ -201,8 +197,8 @@ def _new_pledge_errors(
             )
             % {
                 "campaign": campaign,
-                "start": _day(campaign.starts_on),
-                "end": _day(campaign.ends_on),
+                "start": day_text(campaign.starts_on),
+                "end": day_text(campaign.ends_on),
             }
         ]
     if visibility not in Pledge.Visibility.values:
@@ -361,7 +357,7 @@ def validate_pledge_changes(*, pledge: Pledge, changes: dict) -> dict:
                     "The due date must be on or after the deadline for others to join "
                     "(%(deadline)s)."
                 )
-                % {"deadline": _day(pledge.threshold_deadline)}
+                % {"deadline": day_text(pledge.threshold_deadline)}
             ]
     _raise_if(errors)
     return changes
@@ -532,13 +528,13 @@ def tell_author_about_co_signers(*, pledge: Pledge | int, day: date) -> bool:
     ).count()
     if count == 0:
         return False
-    with translation.override(_language_of(pledge.author.language)):
+    with translation.override(notice_language(pledge.author.language)):
         title = _("New co-signers on your pledge")
         body = ngettext(
             "%(num)s person has co-signed “%(pledge)s” on %(day)s.",
             "%(num)s people have co-signed “%(pledge)s” on %(day)s.",
             count,
-        ) % {"num": count, "pledge": pledge.sentence, "day": _day(day)}
+        ) % {"num": count, "pledge": pledge.sentence, "day": day_text(day)}
     notify(
         kind=Kind.NEW_CO_SIGNERS,
         recipient=get_user_model()(pk=pledge.author_id),
@@ -607,7 +603,7 @@ def pledge_fail_threshold(*, pledge: Pledge | int, today: date | None = None) ->
     if pledge.threshold_deadline is None or pledge.threshold_deadline >= today:
         raise ValidationError(
             _("The deadline for others to join (%(deadline)s) has not passed yet.")
-            % {"deadline": _day(pledge.threshold_deadline) if pledge.threshold_deadline else ""}
+            % {"deadline": day_text(pledge.threshold_deadline) if pledge.threshold_deadline else ""}
         )
     now = timezone.now()
     pledge.status = Pledge.Status.FAILED
@@ -948,11 +944,6 @@ def pledge_recount(*, pledge: Pledge | int) -> Pledge:
 # --- Notifications to everyone who signed ---------------------------------------------
 
 
-def _language_of(code: str | None) -> str:
-    """The language a member's notices are written in: theirs, else English."""
-    return supported(code) or settings.LANGUAGE_CODE
-
-
 def _signer_ids_by_language(pledge: Pledge, *, only_open: bool = False) -> dict[str, list[int]]:
     """Everyone who signed, grouped by the language their notices are written in."""
     signatures = Signature.objects.filter(pledge=pledge)
@@ -960,7 +951,7 @@ def _signer_ids_by_language(pledge: Pledge, *, only_open: bool = False) -> dict[
         signatures = signatures.filter(done_at__isnull=True)
     groups: dict[str, list[int]] = {}
     for member_id, language in signatures.values_list("member_id", "member__language"):
-        groups.setdefault(_language_of(language), []).append(member_id)
+        groups.setdefault(notice_language(language), []).append(member_id)
     return groups
 
 
@@ -972,136 +963,96 @@ def _signer_ids_by_language(pledge: Pledge, *, only_open: bool = False) -> dict[
 
 
 def notify_threshold_reached(*, pledge: Pledge | int) -> int:
-    return _notify_threshold_reached(
-        Pledge.objects.get(pk=pledge.pk if isinstance(pledge, Pledge) else pledge)
-    )
+    return _notify_threshold_reached(_pledge_of(pledge))
 
 
 def notify_threshold_failed(*, pledge: Pledge | int) -> int:
-    return _notify_threshold_failed(
-        Pledge.objects.get(pk=pledge.pk if isinstance(pledge, Pledge) else pledge)
-    )
+    return _notify_threshold_failed(_pledge_of(pledge))
 
 
 def notify_pledge_lapsed(*, pledge: Pledge | int) -> int:
     """Everyone who has not said how it went is asked to, once the due date has passed."""
-    return _notify_pledge_lapsed(
-        Pledge.objects.get(pk=pledge.pk if isinstance(pledge, Pledge) else pledge)
-    )
+    return _notify_pledge_lapsed(_pledge_of(pledge))
+
+
+def _pledge_of(pledge: Pledge | int) -> Pledge:
+    return Pledge.objects.get(pk=pledge.pk if isinstance(pledge, Pledge) else pledge)
+
+
+def _notify_signers(pledge: Pledge, *, kind: str, words, only_open: bool = False) -> int:
+    """Tell the pledge's signers (only those not done, with `only_open`), each in their
+    own language: `words()` gives the (title, body) in the language active when called."""
+    made = 0
+    for language, ids in _signer_ids_by_language(pledge, only_open=only_open).items():
+        with translation.override(language):
+            title, body = words()
+            made += notify_many(
+                kind=kind,
+                recipient_ids=ids,
+                subject=pledge,
+                title=title,
+                body=body,
+                url=pledge.get_absolute_url(),
+            )
+    return made
 
 
 def _notify_threshold_reached(pledge: Pledge) -> int:
     if pledge.status == Pledge.Status.GATHERING:
         return 0
-    made = 0
-    for language, ids in _signer_ids_by_language(pledge).items():
-        with translation.override(language):
-            made += notify_many(
-                kind=Kind.THRESHOLD_REACHED,
-                recipient_ids=ids,
-                subject=pledge,
-                title=_("A pledge you signed is on"),
-                body=_(
-                    "Enough people signed “%(pledge)s”: it is active for everyone who signed. "
-                    "It is due by %(due)s."
-                )
-                % {"pledge": pledge.sentence, "due": _day(pledge.due_date)},
-                url=pledge.get_absolute_url(),
+    return _notify_signers(
+        pledge,
+        kind=Kind.THRESHOLD_REACHED,
+        words=lambda: (
+            _("A pledge you signed is on"),
+            _(
+                "Enough people signed “%(pledge)s”: it is active for everyone who signed. "
+                "It is due by %(due)s."
             )
-    return made
+            % {"pledge": pledge.sentence, "due": day_text(pledge.due_date)},
+        ),
+    )
 
 
 def _notify_threshold_failed(pledge: Pledge) -> int:
     if pledge.status != Pledge.Status.FAILED:
         return 0
-    made = 0
-    for language, ids in _signer_ids_by_language(pledge).items():
-        with translation.override(language):
-            made += notify_many(
-                kind=Kind.THRESHOLD_FAILED,
-                recipient_ids=ids,
-                subject=pledge,
-                title=_("A pledge you signed did not reach its threshold"),
-                body=ngettext(
-                    "“%(pledge)s” needed %(num)s other person by %(deadline)s and "
-                    "%(signed)s signed.",
-                    "“%(pledge)s” needed %(num)s other people by %(deadline)s and "
-                    "%(signed)s signed.",
-                    pledge.threshold,
-                )
-                % {
-                    "pledge": pledge.sentence,
-                    "num": pledge.threshold,
-                    "deadline": _day(pledge.threshold_deadline),
-                    "signed": pledge.co_signer_count,
-                },
-                url=pledge.get_absolute_url(),
+    return _notify_signers(
+        pledge,
+        kind=Kind.THRESHOLD_FAILED,
+        words=lambda: (
+            _("A pledge you signed did not reach its threshold"),
+            ngettext(
+                "“%(pledge)s” needed %(num)s other person by %(deadline)s and %(signed)s signed.",
+                "“%(pledge)s” needed %(num)s other people by %(deadline)s and %(signed)s signed.",
+                pledge.threshold,
             )
-    return made
+            % {
+                "pledge": pledge.sentence,
+                "num": pledge.threshold,
+                "deadline": day_text(pledge.threshold_deadline),
+                "signed": pledge.co_signer_count,
+            },
+        ),
+    )
 
 
 def _notify_pledge_lapsed(pledge: Pledge) -> int:
     if pledge.status != Pledge.Status.COMPLETED:
         return 0
-    made = 0
-    for language, ids in _signer_ids_by_language(pledge, only_open=True).items():
-        with translation.override(language):
-            made += notify_many(
-                kind=Kind.PLEDGE_LAPSED,
-                recipient_ids=ids,
-                subject=pledge,
-                title=_("A pledge you made passed its due date"),
-                body=_(
-                    "“%(pledge)s” was due by %(due)s. Tell everyone how it went by marking "
-                    "your commitment done."
-                )
-                % {"pledge": pledge.sentence, "due": _day(pledge.due_date)},
-                url=pledge.get_absolute_url(),
+    return _notify_signers(
+        pledge,
+        kind=Kind.PLEDGE_LAPSED,
+        only_open=True,
+        words=lambda: (
+            _("A pledge you made passed its due date"),
+            _(
+                "“%(pledge)s” was due by %(due)s. Tell everyone how it went by marking "
+                "your commitment done."
             )
-    return made
-
-
-def nudge_due_soon(*, signature: Signature) -> bool:
-    pledge = signature.pledge
-    with translation.override(_language_of(signature.member.language)):
-        title = _("A pledge you made is due soon")
-        body = _(
-            "“%(pledge)s” is due by %(due)s. Post a check-in, or mark it done when you have "
-            "done it."
-        ) % {"pledge": pledge.sentence, "due": _day(pledge.due_date)}
-    _notification, created = notify(
-        kind=Kind.PLEDGE_DUE_SOON,
-        recipient=signature.member,
-        subject=pledge,
-        title=title,
-        body=body,
-        url=pledge.get_absolute_url(),
-        period=f"due:{pledge.due_date.isoformat()}",
+            % {"pledge": pledge.sentence, "due": day_text(pledge.due_date)},
+        ),
     )
-    return created
-
-
-def nudge_no_check_in(*, signature: Signature, today: date) -> bool:
-    pledge = signature.pledge
-    year, week, _weekday = today.isocalendar()
-    with translation.override(_language_of(signature.member.language)):
-        title = _("How is your pledge going?")
-        body = _(
-            "You have not checked in on “%(pledge)s” for a while. A line about your progress "
-            "keeps everyone going."
-        ) % {"pledge": pledge.sentence}
-    _notification, created = notify(
-        kind=Kind.NO_CHECK_IN,
-        recipient=signature.member,
-        subject=pledge,
-        title=title,
-        body=body,
-        url=pledge.get_absolute_url(),
-        period=f"{year}-W{week:02d}",
-        # The email's "Check in now" opens a one-tap form that needs no signing in.
-        data={"email_url": check_in_links.link_url(member=signature.member, pledge=pledge)},
-    )
-    return created
 
 
 def recount_after_member_deleted(sender, instance, **kwargs) -> None:
@@ -1302,3 +1253,21 @@ def pledge_story_told(
             period=f"story:{story_id}",
         )
     return len(ids)
+
+
+@transaction.atomic
+def check_in_by_link(
+    *, token: str, note: str, quantity=None, language: str | None = None
+) -> CheckIn:
+    """Use the link once: a check-in on its pledge, as its member, through the check-in
+    service (whose rules and messages apply). The pledge row is locked first, so two
+    posts of the same link one after the other make one check-in."""
+    link = check_in_links.read(token)
+    Pledge.objects.select_for_update().filter(pk=link.pledge.pk).first()
+    if CheckInLinkUse.objects.filter(token_digest=link.digest).exists():
+        raise check_in_links.LinkRefused(check_in_links.LinkRefused.USED)
+    check_in = check_in_create(
+        pledge=link.pledge, author=link.member, note=note, quantity=quantity, language=language
+    )
+    CheckInLinkUse.objects.create(token_digest=link.digest, check_in=check_in)
+    return check_in

@@ -8,13 +8,13 @@ redelivered after a crash) changes nothing more.
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import date
 
 from celery import shared_task
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from pledges import selectors, services
+from pledges import nudges, selectors, services
 
 logger = logging.getLogger(__name__)
 
@@ -25,8 +25,6 @@ RETRY = {
     "retry_backoff_max": 600,
     "max_retries": 5,
 }
-DUE_SOON_DAYS = 3
-QUIET_DAYS = 14
 
 
 @shared_task(**RETRY)
@@ -77,19 +75,13 @@ def complete_due_pledges() -> int:
 
 @shared_task(**RETRY)
 def nudge_due_soon() -> int:
-    """Everyone with an open commitment to a pledge due within a few days, once per due date."""
-    today = timezone.localdate()
-    signatures = selectors.signatures_due_soon(today=today, days=DUE_SOON_DAYS)
-    return sum(services.nudge_due_soon(signature=s) for s in signatures.iterator(chunk_size=500))
+    """Everyone with an open commitment to a pledge due within a few days, once per due
+    date (pledges/nudges.py)."""
+    return nudges.send_due_soon()
 
 
 @shared_task(**RETRY)
 def nudge_quiet_signers() -> int:
-    """Signers of active pledges with no check-in for a fortnight, at most once a week."""
-    today = timezone.localdate()
-    cutoff = timezone.now() - timedelta(days=QUIET_DAYS)
-    signatures = selectors.signatures_quiet_since(cutoff=cutoff)
-    return sum(
-        services.nudge_no_check_in(signature=s, today=today)
-        for s in signatures.iterator(chunk_size=500)
-    )
+    """Signers of active pledges with no check-in for a fortnight, at most once a week
+    (pledges/nudges.py)."""
+    return nudges.send_quiet()

@@ -436,7 +436,7 @@ def check_in_link(request, token: str):
         try:
             created = call_service(
                 form,
-                check_in_links.check_in_by_link,
+                services.check_in_by_link,
                 token=token,
                 note=form.cleaned_data["note"],
                 quantity=form.cleaned_data.get("quantity"),

@@ -90,7 +90,7 @@ def cache_status() -> str:
 
 
 def broker_status() -> str:
-    from radicals.celery import app
+    from celery import current_app as app
 
     try:
         with app.connection_for_write() as connection:

@@ -175,7 +175,7 @@ MIDDLEWARE = [
     "kernel.i18n.MemberLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Sessions unused for SESSION_IDLE_MINUTES are logged out, with a message.
-    "radicals.middleware.IdleSessionTimeoutMiddleware",
+    "kernel.sessions.IdleSessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
@@ -601,7 +601,7 @@ SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=60 * 60 * 24 * 14)
-# A session unused for this many minutes is logged out (radicals.middleware); staff and
+# A session unused for this many minutes is logged out (kernel.sessions); staff and
 # superusers, who can do more harm, after the shorter STAFF_SESSION_IDLE_MINUTES.
 SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=60)
 STAFF_SESSION_IDLE_MINUTES = env.int("STAFF_SESSION_IDLE_MINUTES", default=15)

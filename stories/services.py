@@ -21,7 +21,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from communities.models import AuditEntry, Community, Membership
+from communities.models import AuditEntry, Community
 from communities.moderation import ModerationStatus, initial_status_for
 from communities.permissions import can_post_in
 from kernel import caching, written
@@ -500,12 +500,9 @@ def _audit_approval(*, story: Story, actor, note: str) -> None:
     """Approving a story is an organiser's moderation act: it goes on the community's
     audit log and counts towards the author's approved posts, exactly as approving
     other pre-moderated content does, so newcomers graduate from review."""
-    from communities.services import target_label
+    from communities.services import post_approved, target_label
 
-    if story.community_id is not None:
-        Membership.objects.filter(community=story.community, member=story.author).update(
-            posts_approved=F("posts_approved") + 1
-        )
+    post_approved(community=story.community, author=story.author)
     AuditEntry.objects.create(
         actor=actor,
         action=AuditEntry.Action.CONTENT_APPROVED,

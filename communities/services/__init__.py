@@ -33,6 +33,7 @@ from communities.services.membership import (
     membership_request,
     organiser_appoint,
     organiser_remove,
+    post_approved,
 )
 from communities.services.moderation import (
     author_warn,
@@ -77,5 +78,6 @@ __all__ = [
     "membership_request",
     "organiser_appoint",
     "organiser_remove",
+    "post_approved",
     "target_label",
 ]

@@ -365,35 +365,17 @@ def member_remove(*, community: Community, member, actor, reason: str) -> Member
     membership.status = Membership.Status.REMOVED
     membership.role = Membership.Role.MEMBER
     membership.save(update_fields=["status", "role"])
-    _community_changed(community)
-    _forget_cached_ids(member)
-    _recount_members(community)
-    _resolve_flags(
-        target=member,
+    _member_sent_away(
         community=community,
-        actor=actor,
-        status=Flag.Status.ACTIONED,
-        member_target=True,
-    )
-    entry = _audit(
+        member=member,
+        membership=membership,
         actor=actor,
         action=Action.MEMBER_REMOVED,
-        community=community,
-        target=member,
         reason=reason,
-    )
-    with _in_language_of(member):
-        title = _("The organisers of %(community)s removed you from the community") % {
-            "community": community.name
-        }
-    notify(
-        kind=Kind.MEMBERSHIP_DECIDED,
-        recipient=member,
-        subject=membership,
-        title=title,
-        body=reason,
-        url=_community_url(community),
-        period=f"audit-{entry.pk}",
+        title=lambda: (
+            _("The organisers of %(community)s removed you from the community")
+            % {"community": community.name}
+        ),
     )
     return membership
 
@@ -423,6 +405,38 @@ def member_ban(
     membership.role = Membership.Role.MEMBER
     membership.banned_until = until
     membership.save(update_fields=["status", "role", "banned_until"])
+    _member_sent_away(
+        community=community,
+        member=member,
+        membership=membership,
+        actor=actor,
+        action=Action.MEMBER_BANNED,
+        reason=reason,
+        details={"until": until.isoformat() if until else None},
+        title=lambda: (
+            _("You are banned from %(community)s until %(date)s")
+            % {"community": community.name, "date": _date(until)}
+            if until
+            else _("You are banned from %(community)s indefinitely") % {"community": community.name}
+        ),
+    )
+    return membership
+
+
+def _member_sent_away(
+    *,
+    community: Community,
+    member,
+    membership: Membership,
+    actor,
+    action,
+    reason,
+    title,
+    details=None,
+) -> None:
+    """What follows removing or banning a member: the community's pages and counts, the
+    flags about them actioned, the audit entry, and the member told why, in their
+    language (`title` is called in it)."""
     _community_changed(community)
     _forget_cached_ids(member)
     _recount_members(community)
@@ -435,29 +449,23 @@ def member_ban(
     )
     entry = _audit(
         actor=actor,
-        action=Action.MEMBER_BANNED,
+        action=action,
         community=community,
         target=member,
         reason=reason,
-        details={"until": until.isoformat() if until else None},
+        details=details,
     )
     with _in_language_of(member):
-        title = (
-            _("You are banned from %(community)s until %(date)s")
-            % {"community": community.name, "date": _date(until)}
-            if until
-            else _("You are banned from %(community)s indefinitely") % {"community": community.name}
-        )
+        words = title()
     notify(
         kind=Kind.MEMBERSHIP_DECIDED,
         recipient=member,
         subject=membership,
-        title=title,
+        title=words,
         body=reason,
         url=_community_url(community),
         period=f"audit-{entry.pk}",
     )
-    return membership
 
 
 def ban_until_from_days(days: int | None) -> datetime | None:
@@ -580,3 +588,14 @@ def invitation_accept(*, token: str, member) -> Membership:
     if problem:
         raise ValidationError(problem)
     return membership_join(community=invitation.community, member=member, invitation=invitation)
+
+
+def post_approved(*, community: Community | None, author) -> None:
+    """One more of the author's posts approved in the community: a newcomer whose posts
+    are held for review is trusted once enough are approved (premoderate_first_posts).
+    Approving any kind of content (pledges, check-ins, stories) counts the same way."""
+    if community is None or author is None:
+        return
+    Membership.objects.filter(community=community, member=author).update(
+        posts_approved=F("posts_approved") + 1
+    )

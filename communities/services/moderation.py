@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -14,10 +13,10 @@ from django.utils.translation import gettext_lazy
 from communities.models import AuditEntry, Community, Flag, Membership
 from communities.moderation import (
     ModerationStatus,
-    can_see,
     content_name,
     moderated_type_for,
 )
+from communities.selectors import can_see
 from communities.services._common import (
     Action,
     _audit,
@@ -27,6 +26,7 @@ from communities.services._common import (
     _require_moderator,
     _resolve_flags,
 )
+from communities.services.membership import post_approved
 from kernel import caching
 from members.models import User
 from notifications.models import Kind
@@ -287,11 +287,7 @@ def content_approve(*, item, actor, reason: str = ""):
             _("This %(what)s was hidden: restore it instead.") % {"what": mtype.name}
         )
     _set_status(item, ModerationStatus.PUBLISHED, reason)
-    author = item.moderation_author
-    if community is not None and author is not None:
-        Membership.objects.filter(community=community, member=author).update(
-            posts_approved=F("posts_approved") + 1
-        )
+    post_approved(community=community, author=item.moderation_author)
     entry = _audit(
         actor=actor,
         action=Action.CONTENT_APPROVED,

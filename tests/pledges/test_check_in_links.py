@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from notifications.models import Delivery, Kind, Notification, NotificationPreference
 from notifications.services import deliver_notification
-from pledges import check_in_links, services
+from pledges import check_in_links, nudges, services
 from pledges.models import CheckIn, CheckInLinkUse
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,7 @@ def test_the_nudge_email_carries_a_one_tap_link(bob, bobs_signature, active_pled
     )
     from django.utils import timezone
 
-    services.nudge_no_check_in(signature=bobs_signature, today=timezone.localdate())
+    nudges.nudge_no_check_in(signature=bobs_signature, today=timezone.localdate())
     notice = Notification.objects.get(recipient=bob, kind=Kind.NO_CHECK_IN)
     assert notice.url == active_pledge.get_absolute_url()  # the app links to the pledge
     deliver_notification(notification_id=notice.pk)

@@ -365,7 +365,7 @@ def test_the_api_answers_in_the_readers_language(story, alice, charlie):
 
 def test_notices_go_out_in_each_recipients_language(alice, bob, charlie, theme):
     from notifications.models import Kind, Notification
-    from pledges import services
+    from pledges import nudges, services
 
     type(bob).objects.filter(pk=bob.pk).update(language="cy")
     pledge = services.pledge_create(
@@ -387,7 +387,7 @@ def test_notices_go_out_in_each_recipients_language(alice, bob, charlie, theme):
     assert "I will ask every patient what matters" in reached[charlie.pk].body
 
     signature = pledge.signatures.select_related("member", "pledge").get(member=bob)
-    assert services.nudge_no_check_in(signature=signature, today=timezone.localdate())
+    assert nudges.nudge_no_check_in(signature=signature, today=timezone.localdate())
     nudge = Notification.objects.get(kind=Kind.NO_CHECK_IN, recipient=bob)
     assert nudge.title == "Sut mae eich addewid yn mynd?"
 

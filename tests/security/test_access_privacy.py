@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from communities import services as community_services
 from communities.models import AuditEntry, Flag
-from communities.moderation import ModerationStatus, can_see
+from communities.moderation import ModerationStatus
+from communities.selectors import can_see
 from members import services as member_services
 from members.models import User
 from members.permissions import hides_identity_from

@@ -12,8 +12,8 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from kernel.sessions import LAST_ACTIVITY_KEY
 from members import services
-from radicals.middleware import LAST_ACTIVITY_KEY
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
