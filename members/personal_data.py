@@ -121,6 +121,11 @@ HOLDINGS: list[Holding] = [
         description=_("Pledges you signed (your own included), with your outcome."),
     ),
     Holding("pledges.CheckIn", ("author",), description=_("Your check-ins on pledges.")),
+    Holding(
+        "pledges.Thanks",
+        ("giver", "recipient"),
+        description=_("Thanks you gave colleagues and thanks they gave you, with their notes."),
+    ),
     # --- stories ---------------------------------------------------------------------------
     Holding("stories.Story", ("author",), description=_("Stories you wrote.")),
     Holding("stories.CoAuthor", ("member",), description=_("Stories you were asked to co-author.")),

@@ -32,7 +32,7 @@ from communities.models import Community, Invitation, Membership
 from learning import services as learning_services
 from learning.models import Enrolment, LessonProgress, Module
 from members.models import User
-from pledges.models import Campaign, CheckIn, Pledge, Signature, Theme
+from pledges.models import Campaign, CheckIn, Pledge, Signature, Thanks, Theme
 from reports import services
 from reports.models import Attribution, InviteEmail
 from stories.models import Story
@@ -113,6 +113,13 @@ OUTCOMES = [
     "We kept it going and it is now part of the routine.",
     "Harder than I thought, but I did it and learnt a lot.",
     "Our sister ward has started doing the same.",
+]
+THANKS_NOTES = [
+    "This made my week.",
+    "Thank you for keeping us all going.",
+    "Seeing your check-ins got me walking too.",
+    "The ward noticed. Thank you.",
+    "Brilliant work, keep it up.",
 ]
 CHECK_IN_NOTES = [
     "Good week: kept to it on every shift.",
@@ -219,6 +226,7 @@ class _Generator:
         self._recruit(movement.members, movement.mobilisers)
         self._communities(movement.members)
         movement.pledges = self._pledges(movement.members, movement.mobilisers)
+        self._thanks()
         self._stories(movement.pledges)
         self._learning(movement.members)
         return movement
@@ -516,6 +524,7 @@ class _Generator:
         Pledge.objects.bulk_create(pledges)
         Signature.objects.bulk_create(signatures)
         CheckIn.objects.bulk_create(check_ins)
+        self.signatures, self.check_ins = signatures, check_ins
         Attribution.objects.bulk_create(
             Attribution(
                 inviter_id=recruiter,
@@ -592,6 +601,61 @@ class _Generator:
                 )
                 signature.last_check_in_at = max(signature.last_check_in_at or at, at)
         return made
+
+    # --- Kindness ------------------------------------------------------------------------
+
+    def _thanks(self) -> None:
+        """Colleagues on the same pledge thank each other for check-ins and for
+        commitments done, some with a note; the most active are thanked often enough
+        to be Appreciated."""
+        rng = self.rng
+        signers: dict[int, list[int]] = {}
+        for signature in self.signatures:
+            signers.setdefault(signature.pledge_id, []).append(signature.member_id)
+        made: list[Thanks] = []
+        given: set[tuple] = set()
+
+        def thank(giver: int, recipient: int, pledge_id: int, at, **thing) -> None:
+            key = (giver, *thing.items())
+            if giver == recipient or key in given:
+                return
+            given.add(key)
+            note = rng.choice(THANKS_NOTES) if rng.random() < 0.4 else ""
+            made.append(
+                Thanks(
+                    giver_id=giver,
+                    recipient_id=recipient,
+                    pledge_id=pledge_id,
+                    note=note,
+                    created_at=min(at + datetime.timedelta(hours=rng.randint(1, 30)), self.now),
+                    **thing,
+                )
+            )
+
+        for check_in in self.check_ins:
+            colleagues = signers.get(check_in.pledge_id, [])
+            for giver in rng.sample(colleagues, k=min(len(colleagues), rng.randint(0, 3))):
+                if rng.random() < 0.5:
+                    thank(
+                        giver,
+                        check_in.author_id,
+                        check_in.pledge_id,
+                        check_in.created_at,
+                        check_in_id=check_in.pk,
+                    )
+        for signature in self.signatures:
+            if signature.done_at is None:
+                continue
+            colleagues = signers.get(signature.pledge_id, [])
+            for giver in rng.sample(colleagues, k=min(len(colleagues), rng.randint(0, 2))):
+                thank(
+                    giver,
+                    signature.member_id,
+                    signature.pledge_id,
+                    signature.done_at,
+                    commitment_id=signature.pk,
+                )
+        Thanks.objects.bulk_create(made)
 
     # --- Stories and learning ------------------------------------------------------------
 

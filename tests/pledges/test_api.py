@@ -137,7 +137,7 @@ def test_themes_and_campaigns_with_their_totals(api_client, alice, theme):
     campaigns = api_client.get(reverse("api:campaigns")).json()["results"]
     one = api_client.get(reverse("api:campaign-detail", args=["mile"])).json()
 
-    assert [t["slug"] for t in themes] == ["patient-experience"]
+    assert "patient-experience" in [t["slug"] for t in themes]
     assert campaigns[0]["slug"] == "mile"
     assert one["pledge_count"] == 1 and one["unit"] == "miles" and one["target"] == 10
 

@@ -130,7 +130,11 @@ def own_words(story, *people):
         for item in story.values()
         if hasattr(item, "get_absolute_url")
     ]
-    return tuple(words + links) + tuple(person.display_name for person in people)
+    # Theme names are words admins choose (the defaults come with the migrations).
+    from pledges.models import Theme
+
+    themes = list(Theme.objects.values_list("name", flat=True))
+    return tuple(words + links + themes) + tuple(person.display_name for person in people)
 
 
 def _without_choice_values(html: str) -> str:
