@@ -9,6 +9,7 @@ NPM_STAMP := node_modules/.installed
 MO_STAMP := locale/.compiled
 PO_FILES := $(wildcard locale/*/LC_MESSAGES/*.po)
 PYTEST_ARGS ?=
+TEST_WORKERS ?= auto
 
 .PHONY: install run test lint format audit bench bench-data profile clean-embedded stop-embedded messages
 
@@ -38,7 +39,7 @@ run: install
 	$(PY) -m radicals.dev
 
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
