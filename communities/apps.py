@@ -7,6 +7,6 @@ class CommunitiesConfig(AppConfig):
 
     def ready(self) -> None:
         from communities.services._common import forget_erased_member
-        from members.signals import member_erased
+        from kernel.signals import member_erased
 
         member_erased.connect(forget_erased_member, dispatch_uid="communities-forget-erased-member")

@@ -26,6 +26,7 @@ from rest_framework.authtoken.models import Token
 
 from kernel import caching
 from kernel.queue import enqueue
+from kernel.signals import member_erased
 from members import personal_data
 from members.models import (
     FORMER_MEMBER,
@@ -37,7 +38,6 @@ from members.models import (
     User,
 )
 from members.permissions import can_edit_profile
-from members.signals import member_erased
 from members.validators import validate_display_name
 
 logger = logging.getLogger(__name__)
@@ -306,9 +306,6 @@ def account_erase(*, member: User) -> ErasureRecord:
 def _scrub(member: User, *, erased_at) -> None:
     from allauth.usersessions.models import UserSession
 
-    from notifications import services as notification_services
-    from notifications.tokens import ALL_SCOPE
-
     for session in UserSession.objects.filter(user=member):
         session.end()
     api_tokens_end(member=member)
@@ -320,10 +317,6 @@ def _scrub(member: User, *, erased_at) -> None:
                     transaction.on_commit(lambda path=path: path.unlink(missing_ok=True))
             model = holding.model_class()
             model._default_manager.filter(pk__in=holding.rows_of(member).values("pk")).delete()
-    # Nothing is ever emailed to an erased account again, whatever kind is added later
-    # (its address is undeliverable anyway).
-    notification_services.unsubscribe(member=member, scope=ALL_SCOPE)
-
     names = [member.display_name, member.email]
     member.email = erased_email(member.pk)
     member.display_name = FORMER_MEMBER
@@ -341,8 +334,7 @@ def _scrub(member: User, *, erased_at) -> None:
     member.groups.clear()
     member.user_permissions.clear()
     # Other members' notifications and the audit log named them: they say "a former
-    # member" now; the events themselves stay.
-    notification_services.names_forget(member=member, names=names)
+    # member" now (kernel.signals.member_erased); the events themselves stay.
     member_erased.send(sender=User, member=member, names=names)
 
 

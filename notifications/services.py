@@ -1055,3 +1055,13 @@ def names_forget(*, member, names: Iterable[str]) -> int:
         notification.save(update_fields=["title", "body", "data"])
         changed += 1
     return changed
+
+
+def forget_erased_member(sender, *, member, names, **kwargs) -> None:
+    """kernel.signals.member_erased: nothing is ever emailed to an erased account again,
+    whatever kind is added later (its address is undeliverable anyway), and other
+    members' notices that named them say "a former member"."""
+    from notifications.tokens import ALL_SCOPE
+
+    unsubscribe(member=member, scope=ALL_SCOPE)
+    names_forget(member=member, names=names)

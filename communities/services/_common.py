@@ -221,5 +221,5 @@ def audit_labels_forget(*, member, names) -> int:
 
 
 def forget_erased_member(sender, *, member, names, **kwargs) -> None:
-    """members.signals.member_erased: the audit log forgets the member's name."""
+    """kernel.signals.member_erased: the audit log forgets the member's name."""
     audit_labels_forget(member=member, names=names)

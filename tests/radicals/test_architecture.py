@@ -26,7 +26,7 @@ PACKAGES = [
 # What each may import, besides itself and Django's and other libraries' modules.
 MAY_IMPORT = {
     "kernel": set(),
-    "members": {"kernel", "notifications"},
+    "members": {"kernel"},
     "notifications": {"kernel"},
     "communities": {"kernel", "members", "notifications"},
     "pledges": {"kernel", "members", "notifications", "communities"},
