@@ -165,8 +165,8 @@ class PledgeSerializer(serializers.ModelSerializer):
     sentence = serializers.CharField(read_only=True)
     author = MemberRefSerializer(read_only=True)
     theme = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    campaign = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    community = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    campaign = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    community = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     unit = serializers.CharField(read_only=True)
     url = serializers.SerializerMethodField()
 

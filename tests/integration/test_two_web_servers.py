@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -28,7 +29,10 @@ BASE_DIR = Path(settings.BASE_DIR)
 def _database_url() -> str:
     db = connections["default"].settings_dict
     credentials = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    host = db["HOST"] or "127.0.0.1"
+    if host.startswith("/"):  # a socket directory (the embedded server), as embedded.py says it
+        return f"postgresql://{credentials}@/{db['NAME']}?host={quote(host)}"
+    return f"postgres://{credentials}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 class WebServer:

@@ -8,6 +8,7 @@ without the binary these tests are skipped."""
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -56,6 +57,14 @@ def _direct() -> psycopg2.extensions.connection:
     return direct
 
 
+def _unprivileged_user(host: str | None) -> str:
+    """Who PgBouncer runs as: the owner of the server's socket directory when it talks
+    to the server through one (the embedded server's is private to its user)."""
+    if host and host.startswith("/"):
+        return pwd.getpwuid(os.stat(host).st_uid).pw_name
+    return "nobody"
+
+
 @pytest.fixture
 def pgbouncer(tmp_path, settings):
     """PgBouncer in transaction mode in front of the test database, and Django's
@@ -76,7 +85,7 @@ def pgbouncer(tmp_path, settings):
         "default_pool_size = 4\nmax_client_conn = 50\n"
         "ignore_startup_parameters = extra_float_digits,options\n"
         # PgBouncer will not run as root: it drops to an unprivileged user.
-        + ("user = nobody\n" if os.geteuid() == 0 else "")
+        + (f"user = {_unprivileged_user(db['HOST'])}\n" if os.geteuid() == 0 else "")
     )
     log = tmp_path / "pgbouncer.log"
     with log.open("wb") as output:
