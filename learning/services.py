@@ -25,9 +25,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from kernel.formats import day_text
 from learning import codes
 from learning.models import (
     AttemptAnswer,
@@ -41,12 +41,6 @@ from learning.models import (
     QuizAttempt,
 )
 from notifications.services import notify
-
-
-def _human_date(value: datetime.date) -> str:
-    """A date as people write it, in the active language ("3 December 2026")."""
-    return date_format(value, "j F Y")
-
 
 # --- Authoring ---------------------------------------------------------------
 
@@ -121,7 +115,7 @@ def enrol(*, member, module: Module, cohort: Cohort | None = None) -> Enrolment:
                         "%(wave)s closed on %(date)s. Choose another wave or learn at your "
                         "own pace."
                     )
-                    % {"wave": cohort.name, "date": _human_date(cohort.ends_on)}
+                    % {"wave": cohort.name, "date": day_text(cohort.ends_on)}
                 }
             )
     enrolment, created = Enrolment.objects.select_for_update().get_or_create(
@@ -164,11 +158,11 @@ def cohort_window_problem(cohort: Cohort | None, today: datetime.date | None = N
         return _(
             "%(wave)s starts on %(date)s. You can read the lessons now; marking them done "
             "and the quiz open on that day."
-        ) % {"wave": cohort.name, "date": _human_date(cohort.starts_on)}
+        ) % {"wave": cohort.name, "date": day_text(cohort.starts_on)}
     if today > cohort.ends_on:
         return _("%(wave)s closed on %(date)s. Carry on at your own pace to finish the module.") % {
             "wave": cohort.name,
-            "date": _human_date(cohort.ends_on),
+            "date": day_text(cohort.ends_on),
         }
     return ""
 

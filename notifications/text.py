@@ -28,7 +28,7 @@ from django.conf import settings
 from django.utils import formats, timezone, translation
 from django.utils.functional import Promise
 
-from kernel.i18n import supported
+from kernel.i18n import notice_language
 
 TEXTS = "texts"  # the key in Notification.data that holds the other languages' words
 DATE_FORMAT = "j F Y"
@@ -73,7 +73,7 @@ def is_translatable(value: Any) -> bool:
 def language_of(member) -> str:
     """The language to write to a member in: the one they chose, else English. A stored
     code the site no longer speaks falls back to English too."""
-    return supported(getattr(member, "language", "")) or settings.LANGUAGE_CODE
+    return notice_language(getattr(member, "language", ""))
 
 
 def other_languages() -> list[str]:

@@ -16,7 +16,7 @@ from communities import permissions
 from communities.models import AuditEntry, Community, Flag, Invitation, Membership
 from communities.moderation import moderated_type_for
 from kernel import caching
-from kernel.i18n import supported
+from kernel.i18n import notice_language
 from members.models import User
 
 Action = AuditEntry.Action
@@ -34,9 +34,7 @@ def _date(value: datetime) -> str:
 
 def _in_language_of(member):
     """Words for `member` (a notification's title) in their language, else English."""
-    return translation.override(
-        supported(getattr(member, "language", "")) or settings.LANGUAGE_CODE
-    )
+    return translation.override(notice_language(getattr(member, "language", "")))
 
 
 def _forget_cached_ids(user) -> None:
