@@ -84,9 +84,9 @@ def pledge_get_for(*, user, pk: int, related: bool = True) -> Pledge:
     and checked with `can_see_pledge`, so the query stays a primary-key read."""
     queryset = Pledge.objects.filter(pk=pk)
     if related:
-        queryset = queryset.select_related(
-            *WALL_SELECT_RELATED, "author__region", "author__organisation__region"
-        )
+        # Only the rows a pledge's page shows: each further join costs PostgreSQL
+        # planning time on every read (eight tables took 3 ms to plan, six 0.7 ms).
+        queryset = queryset.select_related(*WALL_SELECT_RELATED)
     pledge = queryset.first()
     if pledge is None or not can_see_pledge(user, pledge):
         raise Http404(_("No such pledge."))

@@ -55,19 +55,6 @@ def _community_href(community) -> str:
 # --- The wall ------------------------------------------------------------------------
 
 
-def _selected_filters(request, choices: dict) -> tuple:
-    """The select filters' values that are among their choices (any other shows as
-    "Any …"): the key of the cached filter form, so made-up values add no copies."""
-    allowed = {kind: {slug for slug, _name in pairs} for kind, pairs in choices.items()}
-    allowed["status"] = {value for value, _label in Pledge.Status.choices}
-    allowed["sort"] = {value for value, _label in selectors.Sort.CHOICES}
-    allowed["language"] = written.codes()
-    return tuple(
-        (name, request.GET.get(name, "") if request.GET.get(name, "") in values else "")
-        for name, values in sorted(allowed.items())
-    )
-
-
 def wall(request):
     # Always bound, so the default order and the hiding of withdrawn pledges apply.
     filterset = PledgeFilter(request.GET, queryset=selectors.pledge_wall(user=request.user))
@@ -95,7 +82,6 @@ def wall(request):
         "language_choices": written.choices(),
         "sort_choices": selectors.Sort.CHOICES,
         "values": {name: request.GET.get(name, "") for name in filterset.filters},
-        "selected": _selected_filters(request, choices),
         "previous_url": _page_url(request, page.number - 1) if page.has_previous else None,
         "next_url": _page_url(request, page.number + 1) if page.has_next else None,
         "filtered": any(request.GET.get(name) for name in filterset.filters if name != "sort"),

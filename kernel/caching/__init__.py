@@ -26,9 +26,6 @@ anonymous page      a whole rendered page (200, no cookie   page name, host, pat
 subject generation  a random token per subject:             `generation:pledge:<id>`,                24 h                                 `changed(*subjects)`, written after the        read by the anonymous page cache only
 (subjects.py)       `pledge:<id>`, `community:<id>`,        `generation:community:<id>`,                                                  transaction commits, whichever layers are on
                     `people` (members' names)               `generation:people`
-fragment            a rendered piece of a template with     fragment name, the `vary` values         `fragments.FRAGMENTS[name]`          its lifetime                                   every request with the same vary values;
-(fragments.py)      nothing personal and no CSRF token:                                              (wall filters: 120 s)                                                               never holds anything personal
-                    the wall's filter selects
 memo (memo.py)      a rendered piece of a template, in      memo name (`memo.MEMOS`) and every       until pushed out of the process's    never stale: a change changes the key           anyone whose values are the same; CSRF
                     this process (header, pledge card,      value the piece shows                    20,000 entries (least recently                                                      fields are filled in per request
                     sign buttons)                                                                    used); TEMPLATE_MEMO off switches it
@@ -54,9 +51,9 @@ Who calls what
 Benchmarks and statistics
     * With settings.BENCHMARK_VIEWS on, a request with the header
       `X-Radicals-Page-Cache: off` reads and writes no page cache layer (anonymous copies,
-      fragments, memo) while it is answered (kernel.caching.switch).
-    * With settings.CACHE_STATS on, each layer ("anonymous-page", "fragment", "memo",
-      "data") counts hits and misses; `stats.snapshot()` and `stats.reset()`
+      memo) while it is answered (kernel.caching.switch).
+    * With settings.CACHE_STATS on, each layer ("anonymous-page", "memo", "data")
+      counts hits and misses; `stats.snapshot()` and `stats.reset()`
       (kernel.caching.stats).
 
 Not caches

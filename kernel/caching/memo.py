@@ -1,14 +1,13 @@
 """`{% memo key %}…{% endmemo %}`: a rendered piece of a template remembered, in this
 process, under a key made of everything the piece depends on.
 
-Unlike `{% cache %}` (kernel.caching.fragments: Redis, shared, expires after some
-seconds), a memo never goes stale, because its key holds every value the piece reads:
-a pledge card is remembered under the pledge's id and every field it shows (title,
-dates, status, counts), its author's name settings and the viewer's relation to the
-author. When any of them changes the key changes, and the old entry ages out of a
-bounded least-recently-used store. This is for small pieces drawn many times over
-(cards in a list, the page header), where rendering the NHS.UK macros costs far more
-than building the key.
+Unlike a cache in Redis that expires after some seconds, a memo never goes stale,
+because its key holds every value the piece reads: a pledge card is remembered under
+the pledge's id and every field it shows (title, dates, status, counts), its author's
+name settings and the viewer's relation to the author. When any of them changes the
+key changes, and the old entry ages out of a bounded least-recently-used store. This
+is for small pieces drawn many times over (cards in a list, the page header), where
+rendering the NHS.UK macros costs far more than building the key.
 
 Each memo's key starts with one of the names in `MEMOS` (`("pledge_card", pledge.pk,
 …)`), so two memos never share an entry, and the active language is always part of the

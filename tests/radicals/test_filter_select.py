@@ -1,0 +1,62 @@
+"""The wall's filter selects write the NHS.UK select component's markup themselves
+(`radicals.jinja2.filter_select`): held here to what the component's own macro writes
+for the same choices."""
+
+import re
+
+import pytest
+from django.template import engines
+
+from radicals.jinja2 import filter_select
+
+COMPONENT = (
+    '{% from "nhsuk/components/select/macro.jinja" import select %}'
+    '{% set items = [{"value": "", "text": empty}] %}'
+    "{% for option_value, option_text in options %}"
+    '{% do items.append({"value": option_value, "text": option_text, '
+    '"selected": value == option_value}) %}{% endfor %}'
+    '{{ select({"id": "filter-" ~ name, "name": name, '
+    '"label": {"text": label, "classes": "nhsuk-label--s"}, '
+    '"items": items, "classes": "radicals-filter-select"}) }}'
+)
+
+
+def _normalised(html: str) -> str:
+    """Without the whitespace HTML ignores: between tags and before a tag's end."""
+    html = re.sub(r">\s+<", "><", str(html).strip())
+    html = re.sub(r"\s+>", ">", html)
+    return re.sub(r"\s+", " ", html)
+
+
+@pytest.mark.parametrize(
+    "options, value",
+    [
+        ([("active", "Active"), ("completed", "Completed")], "completed"),
+        ([("active", "Active"), ("completed", "Completed")], ""),
+        ([("active", "Active")], None),
+        ([("a-b", "Tom & Jerry's <ward>"), ('x"y', 'Quote " here')], 'x"y'),
+        ([(f"org-{n}", f"Organisation {n}") for n in range(300)], "org-150"),
+        ([("active", "Active")], "made-up"),
+        ([], "anything"),
+    ],
+)
+def test_the_filter_select_writes_the_components_markup(options, value):
+    context = {"name": "community", "label": "Community & ward", "options": options}
+    context.update(value=value, empty="Any community")
+    theirs = engines["jinja2"].from_string(COMPONENT).render(context)
+
+    ours = filter_select(context["name"], context["label"], options, value, context["empty"])
+
+    assert _normalised(ours) == _normalised(theirs)
+
+
+def test_options_are_escaped_and_the_value_is_chosen():
+    html = filter_select("theme", "Theme", [("a", "<b>"), ("b", "B")], "b", "Any theme")
+
+    assert '<option value="a">&lt;b&gt;</option>' in html
+    assert '<option value="b" selected>B</option>' in html
+    assert html.count("selected") == 1
+
+
+def test_a_value_that_is_not_a_choice_chooses_nothing():
+    assert "selected" not in filter_select("theme", "Theme", [("a", "A")], "zzz", "Any")
