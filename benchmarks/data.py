@@ -180,7 +180,7 @@ class Table:
         extra_names, extra_values = [], []
         for model_field in self.model._meta.concrete_fields:
             column = model_field.column
-            if column in named:
+            if column in named or model_field.generated:
                 continue
             if model_field.has_default():
                 value = model_field.get_default()

@@ -80,14 +80,14 @@ def data_counts() -> dict[str, int]:
 def _words_no_pledge_holds(cursor, candidates: list[str]) -> list[str]:
     """The candidates, once PostgreSQL confirms that no pledge's title or description
     holds any of them (one count over the GIN index, all words OR-ed together)."""
-    from benchmarks.views import SEARCH_EXPRESSION
+    from benchmarks.views import SEARCH_DOCUMENT
     from kernel import written
 
     query, texts = written.query_sql()
     held = _scalar(
         cursor,
         "SELECT count(*) FROM pledges_pledge WHERE "  # noqa: S608  # nosec B608
-        + SEARCH_EXPRESSION.format(a="pledges_pledge")
+        + SEARCH_DOCUMENT.format(a="pledges_pledge")
         + " @@ "
         + query,
         [" OR ".join(candidates)] * texts,

@@ -26,8 +26,8 @@ from kernel import written
 from pledges.selectors import (
     MAX_PAGE,
     SEARCH_MAX_PAGE,
-    SEARCH_WALK_ROWS,
-    SEARCH_WALK_ROWS_PER_RESULT,
+    first_walk,
+    further_walk,
     page_number,
 )
 
@@ -59,7 +59,7 @@ PAGE_IDS_SQL = """
 """
 SEARCH_WALK_SQL = """
     SELECT s.id FROM (
-        SELECT p.id, p.title, p.description, p.language FROM pledges_pledge p
+        SELECT p.id, p.search_document FROM pledges_pledge p
         WHERE {visible} AND {status}
         ORDER BY p.created_at DESC, p.id DESC LIMIT %(window)s) s
     WHERE {document} @@ {query}
@@ -79,27 +79,11 @@ MEMBER_VISIBLE = """(p.visibility = 'public' OR p.author_id = %(me)s
         OR (p.visibility = 'community' AND p.community_id = ANY(%(communities)s)))
     AND (p.moderation_status = 'published' OR p.author_id = %(me)s
         OR p.community_id = ANY(%(organised)s))"""
-# The wall's own document and query (kernel/written.py): each pledge read in its
-# language's configuration, the words looked for in every configuration.
-SEARCH_EXPRESSION = (
-    "to_tsvector(" + written.config_sql("{a}.language") + ","
-    " COALESCE({a}.title, '') || ' ' || COALESCE({a}.description, ''))"
-)
+# The wall's own document and query (kernel/written.py): each pledge's stored document
+# (Pledge.search_document, read in its language's configuration), the words looked for
+# in every configuration.
+SEARCH_DOCUMENT = "{a}.search_document"
 SEARCH_QUERY = written.query_sql("%(q)s")[0]
-_search_document: list[str] = []  # found once per process
-
-
-def _search_document_sql() -> str:
-    """The search document's SQL with `{a}` for the table's alias."""
-    if not _search_document:
-        found = _rows(
-            """SELECT attname FROM pg_attribute
-               WHERE attrelid = 'pledges_pledge'::regclass AND NOT attisdropped
-                 AND atttypid = 'tsvector'::regtype ORDER BY attnum LIMIT 1""",
-            [],
-        )
-        _search_document.append(f'{{a}}."{found[0][0]}"' if found else SEARCH_EXPRESSION)
-    return _search_document[0]
 
 
 def _rows(sql: str, params: list | dict) -> list[tuple]:
@@ -135,15 +119,20 @@ def _search_ids(fragments: dict, params: dict, *, needed: int) -> list[int]:
     """The ids of the first `needed` matches, as pledges.selectors._search_ids finds them."""
     if not any(character.isalnum() for character in params["q"]):
         return []
-    document = _search_document_sql()
+    document = SEARCH_DOCUMENT
     params = {**params, "needed": needed}
-    params["window"] = max(SEARCH_WALK_ROWS, needed * SEARCH_WALK_ROWS_PER_RESULT)
-    walked = _rows(
-        SEARCH_WALK_SQL.format(document=document.format(a="s"), query=SEARCH_QUERY, **fragments),
-        params,
+    walk_sql = SEARCH_WALK_SQL.format(
+        document=document.format(a="s"), query=SEARCH_QUERY, **fragments
     )
+    params["window"] = first_walk(needed)
+    walked = _rows(walk_sql, params)
     if len(walked) >= needed:
         return [row[0] for row in walked]
+    further = further_walk(needed, window=params["window"], found=len(walked))
+    if further:
+        walked = _rows(walk_sql, {**params, "window": further})
+        if len(walked) >= needed:
+            return [row[0] for row in walked]
     found = _rows(
         SEARCH_INDEX_SQL.format(document=document.format(a="p"), query=SEARCH_QUERY, **fragments),
         params,

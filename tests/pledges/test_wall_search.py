@@ -90,6 +90,53 @@ def test_a_common_word_is_answered_by_the_walk_alone(client):
     assert "OFFSET 0) m" not in searched[0]
 
 
+def _sparse_word(count: int) -> list[Pledge]:
+    """`count` pledges, every other one (newest first) holding "kindness"."""
+    made = [
+        aged(n, title=f"I will {'show kindness' if n % 2 == 0 else 'walk at lunch'} {n}")
+        for n in range(count)
+    ]
+    return [pledge for pledge in made if "kindness" in pledge.title]
+
+
+def test_a_word_too_sparse_for_the_first_walk_is_found_by_a_longer_one(client, short_walk):
+    kind = _sparse_word(50)
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(WALL, {"q": "kindness"})
+
+    searched = [sql for sql in pledge_queries(captured) if "websearch_to_tsquery" in sql]
+    assert titles(response) == [p.title for p in kind[:20]]
+    assert len(searched) == 2  # two walks, no index query
+    assert "LIMIT 3" in searched[0]
+    assert "LIMIT 3" not in searched[1] and "OFFSET 0) m" not in searched[1]
+    # Three pledges held two matches: the second walk goes 3 x 21 / 2 x 1.5 = 48 deep.
+    assert "LIMIT 48" in searched[1]
+
+
+def test_a_word_whose_walk_would_be_too_long_is_read_from_the_index(
+    client, short_walk, monkeypatch
+):
+    monkeypatch.setattr(selectors, "SEARCH_WALK_MAX_ROWS", 20)
+    kind = _sparse_word(50)
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(WALL, {"q": "kindness"})
+
+    searched = [sql for sql in pledge_queries(captured) if "websearch_to_tsquery" in sql]
+    assert titles(response) == [p.title for p in kind[:20]]
+    assert len(searched) == 2
+    assert "OFFSET 0) m ORDER BY" in searched[1]
+
+
+@pytest.mark.parametrize(
+    ("needed", "window", "found", "further"),
+    [(21, 2000, 0, None), (21, 2000, 10, 6300), (201, 2000, 1, None), (201, 2000, 21, 28_715), (201, 2000, 20, None)],
+)
+def test_how_far_a_second_walk_goes(needed, window, found, further):
+    assert selectors.further_walk(needed, window=window, found=found) == further
+
+
 def test_search_pages_never_overlap_across_the_walk_and_the_index(client, short_walk):
     matching = [aged(n, title=f"I will share handover notes {n}") for n in range(25)]
 
