@@ -131,7 +131,13 @@ def test_a_word_whose_walk_would_be_too_long_is_read_from_the_index(
 
 @pytest.mark.parametrize(
     ("needed", "window", "found", "further"),
-    [(21, 2000, 0, None), (21, 2000, 10, 6300), (201, 2000, 1, None), (201, 2000, 21, 28_715), (201, 2000, 20, None)],
+    [
+        (21, 2000, 0, None),
+        (21, 2000, 10, 6300),
+        (201, 2000, 1, None),
+        (201, 2000, 21, 28_715),
+        (201, 2000, 20, None),
+    ],
 )
 def test_how_far_a_second_walk_goes(needed, window, found, further):
     assert selectors.further_walk(needed, window=window, found=found) == further
