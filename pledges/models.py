@@ -263,6 +263,12 @@ class Pledge(Moderated):
         return reverse("pledges:detail", args=[self.pk])
 
     @property
+    def status_label(self) -> str:
+        """`get_status_display()` without its cost: Django hashes every choice's
+        translated label on each call, which a page of twenty cards felt."""
+        return self.Status(self.status).label if self.status in self.Status else self.status
+
+    @property
     def sentence(self) -> str:
         # Translators: a pledge as it reads; %(title)s is what the member typed.
         return gettext("I will %(title)s") % {"title": self.title}

@@ -132,8 +132,7 @@ def _detail_page(request, pledge: Pledge, signature):
         selectors.check_ins_visible_to(user=user, pledge=pledge)[: selectors.CHECK_INS_SHOWN]
     )
     share_url = f"{settings.SITE_URL}{pledge.get_absolute_url()}"
-    thanked_check_ins, thanked_commitments = selectors.thanked_ids(user=user, pledge=pledge)
-    check_in_thanks, commitment_thanks = selectors.thanks_counts(pledge=pledge)
+    thanks = selectors.thanks_on(pledge=pledge, user=user)
     context = {
         **_sign_panel_context(request, pledge, signature),
         "signatures": selectors.pledge_signatures(pledge=pledge),
@@ -150,10 +149,10 @@ def _detail_page(request, pledge: Pledge, signature):
             request=request, pledge=pledge, signature=signature
         ),
         "outcome": outcomes.outcome_of(pledge=pledge, user=user),
-        "thanked_check_ins": thanked_check_ins,
-        "thanked_commitments": thanked_commitments,
-        "check_in_thanks": check_in_thanks,
-        "commitment_thanks": commitment_thanks,
+        "thanked_check_ins": thanks.thanked_check_ins,
+        "thanked_commitments": thanks.thanked_commitments,
+        "check_in_thanks": thanks.check_in_counts,
+        "commitment_thanks": thanks.commitment_counts,
         "thanks_notes": list(selectors.thanks_notes_visible_to(user=user, pledge=pledge)),
     }
     return render(request, "pledges/detail.jinja", context)
@@ -452,13 +451,12 @@ def check_in_link(request, token: str):
 
 def _thanks_button_context(request, *, kind: str, item, error: str | None = None) -> dict:
     """What the "Thank" button of one check-in or commitment shows (pledges/_thanks.jinja)."""
+    thanks = selectors.thanks_on(pledge=item.pledge, user=request.user)
     if kind == "check_in":
-        thanked = selectors.thanked_ids(user=request.user, pledge=item.pledge)[0]
-        counts = selectors.thanks_counts(pledge=item.pledge)[0]
+        thanked, counts = thanks.thanked_check_ins, thanks.check_in_counts
         colleague = item.author
     else:
-        thanked = selectors.thanked_ids(user=request.user, pledge=item.pledge)[1]
-        counts = selectors.thanks_counts(pledge=item.pledge)[1]
+        thanked, counts = thanks.thanked_commitments, thanks.commitment_counts
         colleague = item.member
     return {
         "kind": kind,

@@ -53,6 +53,30 @@ def test_alice_thanks_bob_for_his_commitment_done(alice, bob, bobs_done):
     assert thanks.commitment == bobs_done
 
 
+def test_the_pledge_page_counts_thanks_and_knows_whose_in_one_query(
+    alice, bob, charlie, bobs_done, bobs_check_in, django_assert_num_queries
+):
+    from django.contrib.auth.models import AnonymousUser
+
+    from pledges import selectors
+
+    services.thanks_give(giver=alice, check_in=bobs_check_in)
+    services.thanks_give(giver=charlie, check_in=bobs_check_in)
+    services.thanks_give(giver=charlie, commitment=bobs_done)
+    pledge = bobs_check_in.pledge
+
+    with django_assert_num_queries(1):
+        for_alice = selectors.thanks_on(pledge=pledge, user=alice)
+    for_visitor = selectors.thanks_on(pledge=pledge, user=AnonymousUser())
+
+    assert for_alice.check_in_counts == {bobs_check_in.pk: 2}
+    assert for_alice.commitment_counts == {bobs_done.pk: 1}
+    assert for_alice.thanked_check_ins == {bobs_check_in.pk}
+    assert for_alice.thanked_commitments == set()
+    assert for_visitor.check_in_counts == for_alice.check_in_counts
+    assert for_visitor.thanked_check_ins == set() == for_visitor.thanked_commitments
+
+
 def test_it_refuses_a_second_thanks_for_the_same_thing(alice, bobs_check_in):
     services.thanks_give(giver=alice, check_in=bobs_check_in)
     with pytest.raises(ValidationError, match="already thanked"):

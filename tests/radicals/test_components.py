@@ -7,7 +7,7 @@ import re
 import pytest
 from django.template import engines
 
-from radicals.jinja2 import filter_select
+from radicals.components import filter_select, tag
 
 COMPONENT = (
     '{% from "nhsuk/components/select/macro.jinja" import select %}'
@@ -60,3 +60,26 @@ def test_options_are_escaped_and_the_value_is_chosen():
 
 def test_a_value_that_is_not_a_choice_chooses_nothing():
     assert "selected" not in filter_select("theme", "Theme", [("a", "A")], "zzz", "Any")
+
+
+TAG = (
+    '{% from "nhsuk/components/tag/macro.jinja" import tag %}'
+    '{{ tag({"text": text, "colour": colour}) }}'
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "colour"),
+    [
+        ("Active", "blue"),
+        ("Waiting for approval", "orange"),
+        ("Tom & Jerry's <ward>", "aqua-green"),
+        ("  spaced  ", "grey"),
+        ("No colour given", None),
+        ("A colour the component does not have", "mauve"),
+    ],
+)
+def test_the_tag_writes_the_components_markup(text, colour):
+    theirs = engines["jinja2"].from_string(TAG).render({"text": text, "colour": colour})
+
+    assert _normalised(tag(text, colour)) == _normalised(theirs)
