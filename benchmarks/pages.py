@@ -303,8 +303,10 @@ def no_match_latency(base: str, fixtures, *, count: int) -> dict:
     """`count` searches for words no pledge holds, one after another, signed in, every
     page cache off: p50 and max. A search slower than NO_MATCH_TIMEOUT, or one the
     server's statement timeout cancelled (an error page), stops the check: a slow plan
-    must not hold the run for minutes."""
+    must not hold the run for minutes. It starts when the server is idle again: the
+    co-sign's open loop before it can leave a queue of requests behind."""
     address = urlsplit(base)
+    server.wait_idle(base)
     latencies, stopped = [], ""
     for number in range(count):
         word = fixtures.missing_words[number % len(fixtures.missing_words)]
