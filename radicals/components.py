@@ -22,6 +22,43 @@ def tag(text, colour: str | None = None) -> Markup:
     return Markup(f'<strong class="{classes}">\n  {escape(str(text).strip())}\n</strong>')  # noqa: S704 # nosec B704
 
 
+SUMMARY_LIST_PARAMS = frozenset({"rows", "classes"})
+SUMMARY_LIST_PART = frozenset({"text", "html"})
+
+
+def _summary_list_part(part, row_number: int, name: str) -> str:
+    if not isinstance(part, dict) or set(part) - SUMMARY_LIST_PART:
+        raise ValueError(f"Row {row_number} of a summary list: its {name} takes only text or html.")
+    if part.get("html") is not None:
+        return str(part["html"]).strip()
+    return str(escape(str(part.get("text") or "").strip()))
+
+
+def summary_list(params: dict) -> Markup:
+    """The NHS.UK summary list (`summaryList({"rows": …, "classes": …})`) for rows of a
+    key and a value, each text or html: a pledge's and a community's page each show
+    one. Rows with actions, cards and borders are the component macro's to draw, and
+    are refused here rather than drawn wrongly."""
+    if set(params) - SUMMARY_LIST_PARAMS:
+        raise ValueError("This summary list takes only rows and classes.")
+    classes = "nhsuk-summary-list" + (f" {params['classes']}" if params.get("classes") else "")
+    rows = []
+    for number, row in enumerate(params.get("rows") or [], start=1):
+        if set(row) - {"key", "value"}:
+            raise ValueError(f"Row {number} of a summary list takes only a key and a value.")
+        key = _summary_list_part(row.get("key"), number, "key")
+        value = _summary_list_part(row.get("value"), number, "value")
+        rows.append(
+            '  <div class="nhsuk-summary-list__row">\n'
+            f'    <dt class="nhsuk-summary-list__key">\n      {key}\n    </dt>\n'
+            f'    <dd class="nhsuk-summary-list__value">\n      {value}\n    </dd>\n'
+            "  </div>"
+        )
+    body = "\n".join(rows)
+    # Keys and values are escaped above, or html the template marked safe.
+    return Markup(f'<dl class="{escape(classes)}">\n{body}\n</dl>')  # noqa: S704 # nosec B704
+
+
 def filter_select(name: str, label: str, options, value, empty: str) -> Markup:
     """An NHS.UK select (`nhsuk/components/select`) with a small label, written as the
     component's template writes it, in one plain loop: the wall's filters list hundreds

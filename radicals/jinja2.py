@@ -113,6 +113,7 @@ def environment(**options) -> Environment:
         hint_for=hint_for,
         filter_select=components.filter_select,
         nhsuk_tag=components.tag,
+        nhsuk_summary_list=components.summary_list,
         widget_attrs=widget_attrs,
         now=timezone.now,
         settings_debug=settings.DEBUG,

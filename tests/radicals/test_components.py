@@ -6,8 +6,9 @@ import re
 
 import pytest
 from django.template import engines
+from markupsafe import Markup
 
-from radicals.components import filter_select, tag
+from radicals.components import filter_select, summary_list, tag
 
 COMPONENT = (
     '{% from "nhsuk/components/select/macro.jinja" import select %}'
@@ -83,3 +84,52 @@ def test_the_tag_writes_the_components_markup(text, colour):
     theirs = engines["jinja2"].from_string(TAG).render({"text": text, "colour": colour})
 
     assert _normalised(tag(text, colour)) == _normalised(theirs)
+
+
+SUMMARY_LIST = (
+    '{% from "nhsuk/components/summary-list/macro.jinja" import summaryList %}'
+    "{{ summaryList(params) }}"
+)
+LINK = Markup('<a href="/pledges/?theme=walking">Walking &amp; <em>moving</em></a>')
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"rows": [{"key": {"text": "Made by"}, "value": {"text": "Alice <Ward 7>"}}]},
+        {
+            "rows": [
+                {"key": {"text": "Theme"}, "value": {"html": LINK}},
+                {"key": {"text": "Due by"}, "value": {"text": "4 December 2026"}},
+                {"key": {"html": Markup("<span lang='cy'>Thema</span>")}, "value": {"text": "x"}},
+            ],
+            "classes": "nhsuk-u-margin-bottom-0",
+        },
+        {
+            "rows": [
+                {
+                    "key": {"text": "Organisers"},
+                    "value": {"html": Markup("<ul>\n<li>A</li>\n</ul>")},
+                }
+            ]
+        },
+        {"rows": []},
+    ],
+)
+def test_the_summary_list_writes_the_components_markup(params):
+    theirs = engines["jinja2"].from_string(SUMMARY_LIST).render({"params": params})
+
+    assert _normalised(summary_list(params)) == _normalised(theirs)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"rows": [{"key": {"text": "A"}, "value": {"text": "B"}, "actions": {"items": []}}]},
+        {"rows": [], "card": {"title": {"text": "Card"}}},
+        {"rows": [{"key": "A", "value": {"text": "B"}}]},
+    ],
+)
+def test_the_summary_list_refuses_what_only_the_component_draws(params):
+    with pytest.raises(ValueError, match="summary list"):
+        summary_list(params)
