@@ -59,6 +59,143 @@ def summary_list(params: dict) -> Markup:
     return Markup(f'<dl class="{escape(classes)}">\n{body}\n</dl>')  # noqa: S704 # nosec B704
 
 
+NHS_LOGO = (
+    '<svg class="nhsuk-header__logo" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 80"'
+    ' height="40" width="100" focusable="false" role="img" aria-label="NHS">\n'
+    "          <title>NHS</title>\n"
+    '          <path fill="currentcolor" d="M200 0v80H0V0h200Zm-27.5 5.5c-14.5 0-29 5-29 22 0'
+    " 10.2 7.7 13.5 14.7 16.3l.7.3c5.4 2 10.1 3.9 10.1 8.4 0 6.5-8.5 7.5-14 7.5s-12.5-1.5-16-3.5"
+    "L135 70c5.5 2 13.5 3.5 20 3.5 15.5 0 32-4.5 32-22.5 0-19.5-25.5-16.5-25.5-25.5 0-5.5 5.5-6.5"
+    " 12.5-6.5a35 35 0 0 1 14.5 3l4-13.5c-4.5-2-12-3-20-3Zm-131 2h-22l-14 65H22l9-45h.5"
+    "l13.5 45h21.5l14-65H64l-9 45h-.5l-13-45Zm63 0h-18l-13 65h17l6-28H117l-5.5 28H129"
+    "l13.5-65H125L119.5 32h-20l5"
+    '-24.5Z"/>\n'
+    "        </svg>"
+)
+USER_ICON = (
+    '<svg class="nhsuk-icon nhsuk-icon--user" xmlns="http://www.w3.org/2000/svg"'
+    ' viewBox="0 0 24 24" width="16" height="16" focusable="false" aria-hidden="true">'
+    '<path d="M12 1a11 11 0 1 1 0 22 11 11 0 0 1 0-22Zm0 2a9 9 0 0 0-5 16.5V18a4 4 0 0 1 4-4h2a4'
+    ' 4 0 0 1 4 4v1.5A9 9 0 0 0 12 3Zm0 3a3.5 3.5 0 1 1-3.5 3.5A3.4 3.4 0 0 1 12 6Z"/></svg>'
+)
+HEADER_PARAMS = {
+    "": {"service", "logo", "account", "navigation"},
+    "service": {"text", "href"},
+    "logo": {"ariaLabel"},
+    "account": {"items", "ariaLabel"},
+    "navigation": {"items", "ariaLabel", "toggleMenuVisuallyHiddenText", "toggleMenuText"},
+    "account item": {"href", "text", "html", "icon"},
+    "navigation item": {"href", "text", "html", "current", "active"},
+}
+
+
+def _refuse_unknown(kind: str, given) -> None:
+    unknown = set(given or {}) - HEADER_PARAMS[kind]
+    if unknown:
+        raise ValueError(f"This header does not draw {kind or 'the'} {sorted(unknown)}.")
+
+
+def _text_or_html(item: dict) -> str:
+    if item.get("html"):
+        return str(item["html"]).strip()
+    return str(escape(str(item.get("text") or "").strip()))
+
+
+def header(params: dict) -> Markup:
+    """The NHS.UK header (`header({...})`) as the page chrome uses it: the NHS logo and
+    the service name as one link home, the account links and the navigation with its
+    "More" toggle. On every page; its macro costs 2-4 ms. Search, organisations,
+    colours and account forms are the macro's to draw, and are refused here."""
+    _refuse_unknown("", params)
+    service, logo = params.get("service") or {}, params.get("logo") or {}
+    account, navigation = params.get("account") or {}, params.get("navigation") or {}
+    for kind, given in (("service", service), ("logo", logo)):
+        _refuse_unknown(kind, given)
+    _refuse_unknown("account", account)
+    _refuse_unknown("navigation", navigation)
+    if not (service.get("text") and service.get("href")):
+        raise ValueError("This header draws the service name as the link home.")
+    label = logo.get("ariaLabel") or f"NHS {service['text']} homepage"
+    parts = [
+        '<header class="nhsuk-header" data-module="nhsuk-header" role="banner">\n'
+        '  <div class="nhsuk-header__container nhsuk-width-container">\n'
+        '    <div class="nhsuk-header__service">\n'
+        f'      <a class="nhsuk-header__service-logo" href="{escape(service["href"])}"'
+        f' aria-label="{escape(label)}">\n'
+        f"        {NHS_LOGO}\n"
+        f'<span class="nhsuk-header__service-name">{escape(str(service["text"]).strip())}</span>\n'
+        "      </a>\n"
+        "    </div>\n"
+    ]
+    if account:
+        account_label = escape(account.get("ariaLabel") or "Account")
+        parts.append(
+            f'    <nav class="nhsuk-header__account" aria-label="{account_label}">\n'
+            '      <ul class="nhsuk-header__account-list">\n'
+        )
+        for item in account.get("items") or []:
+            if not item:
+                continue
+            _refuse_unknown("account item", item)
+            content = (USER_ICON + "\n            " if item.get("icon") else "") + _text_or_html(
+                item
+            )
+            if item.get("href"):
+                content = (
+                    f'<a class="nhsuk-header__account-link" href="{escape(item["href"])}">\n'
+                    f"            {content}\n          </a>"
+                )
+            parts.append(
+                '        <li class="nhsuk-header__account-item">\n'
+                f"          {content}\n        </li>\n"
+            )
+        parts.append("      </ul>\n    </nav>\n")
+    parts.append("  </div>\n")
+    items = [item for item in navigation.get("items") or [] if item]
+    if items:
+        navigation_label = escape(navigation.get("ariaLabel") or "Menu")
+        parts.append(
+            f'  <nav class="nhsuk-header__navigation" aria-label="{navigation_label}">\n'
+            '    <div class="nhsuk-header__navigation-container nhsuk-width-container">\n'
+            '      <ul class="nhsuk-header__navigation-list">\n'
+        )
+        for item in items:
+            _refuse_unknown("navigation item", item)
+            marked = item.get("active") or item.get("current")
+            content = _text_or_html(item)
+            if marked:
+                fallback = "nhsuk-header__navigation-item-current-fallback"
+                content = f'<strong class="{fallback}">{content}</strong>'
+            current = (
+                ' aria-current="page"'
+                if item.get("current")
+                else (' aria-current="true"' if marked else "")
+            )
+            if item.get("href"):
+                inner = (
+                    f'<a class="nhsuk-header__navigation-link" href="{escape(item["href"])}"'
+                    f"{current}>{content}</a>"
+                )
+            else:
+                inner = f'<span class="nhsuk-header__navigation-text"{current}>{content}</span>'
+            item_class = "nhsuk-header__navigation-item" + (
+                " nhsuk-header__navigation-item--current" if marked else ""
+            )
+            parts.append(f'        <li class="{item_class}">\n          {inner}\n        </li>\n')
+        hidden_text = navigation.get("toggleMenuVisuallyHiddenText") or "Browse"
+        parts.append(
+            '        <li class="nhsuk-header__menu" hidden>\n'
+            '          <button class="nhsuk-header__menu-toggle nhsuk-header__navigation-link"'
+            ' id="toggle-menu" aria-expanded="false">\n'
+            f'            <span class="nhsuk-u-visually-hidden">{escape(hidden_text)} </span>'
+            f"{escape(navigation.get('toggleMenuText') or 'More')}\n"
+            "          </button>\n        </li>\n      </ul>\n    </div>\n  </nav>\n"
+        )
+    parts.append("</header>")
+    # Every value in it is escaped above, or html the template marked safe.
+    return Markup("".join(parts))  # noqa: S704 # nosec B704
+
+
 def filter_select(name: str, label: str, options, value, empty: str) -> Markup:
     """An NHS.UK select (`nhsuk/components/select`) with a small label, written as the
     component's template writes it, in one plain loop: the wall's filters list hundreds

@@ -114,6 +114,7 @@ def environment(**options) -> Environment:
         filter_select=components.filter_select,
         nhsuk_tag=components.tag,
         nhsuk_summary_list=components.summary_list,
+        nhsuk_header=components.header,
         widget_attrs=widget_attrs,
         now=timezone.now,
         settings_debug=settings.DEBUG,

@@ -8,7 +8,7 @@ import pytest
 from django.template import engines
 from markupsafe import Markup
 
-from radicals.components import filter_select, summary_list, tag
+from radicals.components import filter_select, header, summary_list, tag
 
 COMPONENT = (
     '{% from "nhsuk/components/select/macro.jinja" import select %}'
@@ -133,3 +133,76 @@ def test_the_summary_list_writes_the_components_markup(params):
 def test_the_summary_list_refuses_what_only_the_component_draws(params):
     with pytest.raises(ValueError, match="summary list"):
         summary_list(params)
+
+
+HEADER = '{% from "nhsuk/components/header/macro.jinja" import header %}{{ header(params) }}'
+NAVIGATION = {
+    "items": [
+        {"text": "Pledges", "href": "/pledges/", "current": True},
+        {"text": "Communities", "href": "/communities/", "current": False},
+        {"text": "Moderation (3)", "href": "/moderation/", "active": True},
+        {"text": "Plain & <text>", "current": False},
+    ],
+    "ariaLabel": "Menu",
+    "toggleMenuVisuallyHiddenText": "Browse",
+    "toggleMenuText": "More",
+}
+SIGNED_IN = [
+    {"href": "/members/7/", "text": "Alice O'Brien & <co>", "icon": True},
+    {
+        "href": "/notifications/",
+        "html": Markup('Notifications<span class="radicals-count">3</span>'),
+    },
+    {"href": "/members/7/edit/", "text": "Settings"},
+    {
+        "html": Markup(
+            '<form action="/accounts/logout/" method="post"><button>Log out</button></form>'
+        )
+    },
+]
+VISITOR = [
+    {"href": "/accounts/login/", "text": "Log in", "icon": True},
+    {"href": "/accounts/signup/", "text": "Create an account"},
+]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {
+            "service": {"text": "Radicals", "href": "/"},
+            "logo": {"ariaLabel": "NHS Radicals home page"},
+            "account": {"items": SIGNED_IN, "ariaLabel": "Account"},
+            "navigation": NAVIGATION,
+        },
+        {
+            "service": {"text": "Radicals", "href": "/"},
+            "logo": {"ariaLabel": "Tudalen hafan GIG Radicals"},
+            "account": {"items": VISITOR, "ariaLabel": "Cyfrif"},
+            "navigation": {**NAVIGATION, "items": NAVIGATION["items"][:2]},
+        },
+        {"service": {"text": "Radicals", "href": "/"}, "logo": {"ariaLabel": "Home"}},
+        {"service": {"text": "Radicals", "href": "/"}, "navigation": {"items": []}},
+    ],
+)
+def test_the_header_writes_the_components_markup(params):
+    theirs = engines["jinja2"].from_string(HEADER).render({"params": params})
+
+    assert _normalised(header(params)) == _normalised(theirs)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"service": {"text": "Radicals", "href": "/"}, "search": {"action": "/search/"}},
+        {"service": {"text": "Radicals", "href": "/"}, "organisation": {"name": "Trust"}},
+        {"service": {"text": "Radicals"}},
+        {
+            "service": {"text": "Radicals", "href": "/"},
+            "account": {"items": [{"action": "/logout/", "text": "Log out"}]},
+        },
+    ],
+)
+def test_the_header_refuses_what_only_the_component_draws(params):
+    with pytest.raises(ValueError, match="header"):
+        header(params)
