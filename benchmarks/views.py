@@ -26,9 +26,8 @@ from kernel import written
 from pledges.selectors import (
     MAX_PAGE,
     SEARCH_MAX_PAGE,
-    first_walk,
-    further_walk,
     page_number,
+    search_ids_by,
 )
 
 BARE_BODY = b"<!DOCTYPE html><html lang=en><title>Radicals</title><p>Hello.</p></html>"
@@ -116,28 +115,21 @@ def _memberships(request) -> tuple[list[int], list[int]]:
 
 
 def _search_ids(fragments: dict, params: dict, *, needed: int) -> list[int]:
-    """The ids of the first `needed` matches, as pledges.selectors._search_ids finds them."""
-    if not any(character.isalnum() for character in params["q"]):
-        return []
-    document = SEARCH_DOCUMENT
+    """The ids of the first `needed` matches, asked for in the order
+    pledges.selectors._search_ids asks (`search_ids_by`)."""
     params = {**params, "needed": needed}
     walk_sql = SEARCH_WALK_SQL.format(
-        document=document.format(a="s"), query=SEARCH_QUERY, **fragments
+        document=SEARCH_DOCUMENT.format(a="s"), query=SEARCH_QUERY, **fragments
     )
-    params["window"] = first_walk(needed)
-    walked = _rows(walk_sql, params)
-    if len(walked) >= needed:
-        return [row[0] for row in walked]
-    further = further_walk(needed, window=params["window"], found=len(walked))
-    if further:
-        walked = _rows(walk_sql, {**params, "window": further})
-        if len(walked) >= needed:
-            return [row[0] for row in walked]
-    found = _rows(
-        SEARCH_INDEX_SQL.format(document=document.format(a="p"), query=SEARCH_QUERY, **fragments),
-        params,
+    index_sql = SEARCH_INDEX_SQL.format(
+        document=SEARCH_DOCUMENT.format(a="p"), query=SEARCH_QUERY, **fragments
     )
-    return [row[0] for row in found]
+    return search_ids_by(
+        params["q"],
+        needed=needed,
+        walk=lambda window: [row[0] for row in _rows(walk_sql, {**params, "window": window})],
+        index=lambda: [row[0] for row in _rows(index_sql, params)],
+    )
 
 
 @require_GET

@@ -260,18 +260,31 @@ def _search_ids(queryset: QuerySet[Pledge], *, text: str, needed: int) -> list[i
        at once and only those are sorted. (Left to itself, the planner walks the whole
        wall for a word its statistics do not know, testing a million rows.)
     """
+    return search_ids_by(
+        text,
+        needed=needed,
+        walk=lambda window: _walk_matches(queryset, text=text, needed=needed, window=window),
+        index=lambda: _indexed_matches(queryset, text=text, needed=needed),
+    )
+
+
+def search_ids_by(text: str, *, needed: int, walk, index) -> list[int]:
+    """The order in which a search asks for its ids (see `_search_ids`): `walk(window)`
+    tests the newest `window` pledges and gives at most `needed` matching ids, `index()`
+    gives the first `needed` from the GIN index. The benchmark's SQL floor asks its own
+    SQL in the same order through this function."""
     if not any(character.isalnum() for character in text):
         return []  # punctuation and symbols only: nothing a pledge could match
     window = first_walk(needed)
-    walked = _walk_matches(queryset, text=text, needed=needed, window=window)
+    walked = walk(window)
     if len(walked) >= needed:
         return walked
     further = further_walk(needed, window=window, found=len(walked))
     if further:
-        walked = _walk_matches(queryset, text=text, needed=needed, window=further)
+        walked = walk(further)
         if len(walked) >= needed:
             return walked
-    return _indexed_matches(queryset, text=text, needed=needed)
+    return index()
 
 
 def first_walk(needed: int) -> int:

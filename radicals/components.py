@@ -22,16 +22,27 @@ def tag(text, colour: str | None = None) -> Markup:
     return Markup(f'<strong class="{classes}">\n  {escape(str(text).strip())}\n</strong>')  # noqa: S704 # nosec B704
 
 
-SUMMARY_LIST_PARAMS = frozenset({"rows", "classes"})
-SUMMARY_LIST_PART = frozenset({"text", "html"})
+def _refuse_unknown(given, allowed, message: str) -> None:
+    """What only the component's macro draws is refused, not drawn wrongly."""
+    if not isinstance(given, dict) or set(given) - set(allowed):
+        raise ValueError(message)
+
+
+def _text_or_html(part: dict) -> str:
+    """A part given as `text` (escaped here) or `html` (marked safe by the template),
+    html first, as the components' templates choose."""
+    if part.get("html"):
+        return str(part["html"]).strip()
+    return str(escape(str(part.get("text") or "").strip()))
 
 
 def _summary_list_part(part, row_number: int, name: str) -> str:
-    if not isinstance(part, dict) or set(part) - SUMMARY_LIST_PART:
-        raise ValueError(f"Row {row_number} of a summary list: its {name} takes only text or html.")
-    if part.get("html") is not None:
-        return str(part["html"]).strip()
-    return str(escape(str(part.get("text") or "").strip()))
+    _refuse_unknown(
+        part,
+        {"text", "html"},
+        f"Row {row_number} of a summary list: its {name} takes only text or html.",
+    )
+    return _text_or_html(part)
 
 
 def summary_list(params: dict) -> Markup:
@@ -39,13 +50,13 @@ def summary_list(params: dict) -> Markup:
     key and a value, each text or html: a pledge's and a community's page each show
     one. Rows with actions, cards and borders are the component macro's to draw, and
     are refused here rather than drawn wrongly."""
-    if set(params) - SUMMARY_LIST_PARAMS:
-        raise ValueError("This summary list takes only rows and classes.")
+    _refuse_unknown(params, {"rows", "classes"}, "This summary list takes only rows and classes.")
     classes = "nhsuk-summary-list" + (f" {params['classes']}" if params.get("classes") else "")
     rows = []
     for number, row in enumerate(params.get("rows") or [], start=1):
-        if set(row) - {"key", "value"}:
-            raise ValueError(f"Row {number} of a summary list takes only a key and a value.")
+        _refuse_unknown(
+            row, {"key", "value"}, f"Row {number} of a summary list takes only a key and a value."
+        )
         key = _summary_list_part(row.get("key"), number, "key")
         value = _summary_list_part(row.get("value"), number, "value")
         rows.append(
@@ -89,16 +100,13 @@ HEADER_PARAMS = {
 }
 
 
-def _refuse_unknown(kind: str, given) -> None:
-    unknown = set(given or {}) - HEADER_PARAMS[kind]
-    if unknown:
-        raise ValueError(f"This header does not draw {kind or 'the'} {sorted(unknown)}.")
-
-
-def _text_or_html(item: dict) -> str:
-    if item.get("html"):
-        return str(item["html"]).strip()
-    return str(escape(str(item.get("text") or "").strip()))
+def _header_part(kind: str, given) -> None:
+    unknown = sorted(set(given or {}) - HEADER_PARAMS[kind])
+    _refuse_unknown(
+        given or {},
+        HEADER_PARAMS[kind],
+        f"This header does not draw {kind or 'the'} {unknown}.",
+    )
 
 
 def header(params: dict) -> Markup:
@@ -106,13 +114,16 @@ def header(params: dict) -> Markup:
     the service name as one link home, the account links and the navigation with its
     "More" toggle. On every page; its macro costs 2-4 ms. Search, organisations,
     colours and account forms are the macro's to draw, and are refused here."""
-    _refuse_unknown("", params)
+    _header_part("", params)
     service, logo = params.get("service") or {}, params.get("logo") or {}
     account, navigation = params.get("account") or {}, params.get("navigation") or {}
-    for kind, given in (("service", service), ("logo", logo)):
-        _refuse_unknown(kind, given)
-    _refuse_unknown("account", account)
-    _refuse_unknown("navigation", navigation)
+    for kind, given in (
+        ("service", service),
+        ("logo", logo),
+        ("account", account),
+        ("navigation", navigation),
+    ):
+        _header_part(kind, given)
     if not (service.get("text") and service.get("href")):
         raise ValueError("This header draws the service name as the link home.")
     label = logo.get("ariaLabel") or f"NHS {service['text']} homepage"
@@ -136,7 +147,7 @@ def header(params: dict) -> Markup:
         for item in account.get("items") or []:
             if not item:
                 continue
-            _refuse_unknown("account item", item)
+            _header_part("account item", item)
             content = (USER_ICON + "\n            " if item.get("icon") else "") + _text_or_html(
                 item
             )
@@ -160,7 +171,7 @@ def header(params: dict) -> Markup:
             '      <ul class="nhsuk-header__navigation-list">\n'
         )
         for item in items:
-            _refuse_unknown("navigation item", item)
+            _header_part("navigation item", item)
             marked = item.get("active") or item.get("current")
             content = _text_or_html(item)
             if marked:

@@ -146,7 +146,7 @@ def test_counts_go_to_redis_at_most_about_once_a_second_in_one_pipeline(counting
 
 
 def test_the_hash_is_kept_under_the_caches_key_prefix(counting):
-    stats.count("fragment", hit=True)
+    stats.count("data", hit=True)
     stats.flush()
 
     assert _keys(cache.make_key("cache-stats")) != []
