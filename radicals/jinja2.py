@@ -10,12 +10,12 @@ from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoad
 from markupsafe import Markup
 
 from communities.moderation import flag_url
-from kernel import i18n, written
+from kernel import components, i18n, written
 from kernel.caching.memo import CSRF_SENTINEL, csrf_fill
 from kernel.formats import date, pluralize
 from kernel.markdown import render_markdown
 from members.permissions import hides_identity_from
-from radicals import components
+from pledges import cards
 
 
 def url(name: str, *args, **kwargs) -> str:
@@ -115,6 +115,13 @@ def environment(**options) -> Environment:
         nhsuk_tag=components.tag,
         nhsuk_summary_list=components.summary_list,
         nhsuk_header=components.header,
+        nhsuk_footer=components.footer,
+        nhsuk_skip_link=components.skip_link,
+        nhsuk_pagination=components.pagination,
+        pledge_card=cards.pledge_card,
+        pledge_status_tag=cards.status_tag,
+        moderation_tag=cards.moderation_tag,
+        signer_summary=cards.signer_summary,
         widget_attrs=widget_attrs,
         now=timezone.now,
         settings_debug=settings.DEBUG,

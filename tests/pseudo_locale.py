@@ -166,7 +166,10 @@ def unmarked_english(html: str, *, allowed: tuple[str, ...] = ()) -> list[str]:
         text = innermost.sub(" ", text)
     found = []
     for line in text.splitlines():
-        words = {word.lower() for word in re.findall(r"[A-Za-z]+", line)}
+        # Letters glued to digits are a token's (a CSRF or export token), not a word.
+        words = {
+            word.lower() for word in re.findall(r"(?<![A-Za-z0-9])[A-Za-z]+(?![A-Za-z0-9])", line)
+        }
         if words & ENGLISH_WORDS:
             found.append(line.strip())
     return found

@@ -27,8 +27,8 @@ subject generation  a random token per subject:             `generation:pledge:<
 (subjects.py)       `pledge:<id>`, `community:<id>`,        `generation:community:<id>`,                                                  transaction commits, whichever layers are on
                     `people` (members' names)               `generation:people`
 memo (memo.py)      a rendered piece of a template, in      memo name (`memo.MEMOS`) and every       until pushed out of the process's    never stale: a change changes the key           anyone whose values are the same; CSRF
-                    this process (header, pledge card,      value the piece shows                    20,000 entries (least recently                                                      fields are filled in per request
-                    sign buttons)                                                                    used); TEMPLATE_MEMO off switches it
+                    this process (header, sign buttons)     value the piece shows                    20,000 entries (least recently                                                      fields are filled in per request
+                                                                                                     used); TEMPLATE_MEMO off switches it
 data (data.py)      a value worked out by a query, named    data name (`data.DATA`) and `vary`       `data.DATA[name]`: reports.totals   its lifetime (reports.totals: served ≤ 29 min   code, never a page as such: only values
                     in `data.DATA`: platform totals, wall                                            300 s, filter choices 120 s,         more while one request counts again)           that are the same for everyone
                     filter choices, a scope's totals,                                                reports.totals 60 s, modules 300 s

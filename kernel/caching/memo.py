@@ -2,14 +2,16 @@
 process, under a key made of everything the piece depends on.
 
 Unlike a cache in Redis that expires after some seconds, a memo never goes stale,
-because its key holds every value the piece reads: a pledge card is remembered under
-the pledge's id and every field it shows (title, dates, status, counts), its author's
-name settings and the viewer's relation to the author. When any of them changes the
-key changes, and the old entry ages out of a bounded least-recently-used store. This
-is for small pieces drawn many times over (cards in a list, the page header), where
-rendering the NHS.UK macros costs far more than building the key.
+because its key holds every value the piece reads: the page header is remembered under
+the member's id and name, their unread count and the navigation. When any of them
+changes the key changes, and the old entry ages out of a bounded least-recently-used
+store. This is for small pieces drawn on every page (the header, the sign buttons),
+where rendering the NHS.UK macros costs far more than building the key.
+Pieces drawn many times over a page with values of their own (a pledge's card), the
+footer and the skip link are written in Python instead (pledges/cards.py,
+kernel/components.py), which is cheaper than any key.
 
-Each memo's key starts with one of the names in `MEMOS` (`("pledge_card", pledge.pk,
+Each memo's key starts with one of the names in `MEMOS` (`("header", member.pk,
 …)`), so two memos never share an entry, and the active language is always part of the
 key. A memo must not hold a CSRF token (put `CSRF_SENTINEL` where it goes and wrap the
 memo in the `csrf_fill` filter) or anything its key does not name.
@@ -32,10 +34,6 @@ CSRF_SENTINEL = Markup("<!--radicals:csrf-field-->")
 # Every memo's name, with what its key must hold besides.
 MEMOS: dict[str, str] = {
     "header": "the member's id and name, their unread count, the navigation",
-    "skip_link": "nothing but the language: the link is the same on every page",
-    "footer": "nothing but the language: the footer is the same on every page",
-    "pledge_card": "every field the card shows, its author's name settings, the viewer's "
-    "relation to the author",
     "sign_button": "nothing: the button is the same for everyone",
     "unsign_button": "nothing: the button is the same for everyone",
 }

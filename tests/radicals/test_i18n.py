@@ -131,6 +131,13 @@ def test_the_unmarked_string_check_finds_english_left_outside_the_catalogue(clie
     assert unmarked_english(html.replace("⟦Log in⟧", "Log in")) != []
 
 
+def test_the_unmarked_string_check_reads_words_not_tokens():
+    from tests.pseudo_locale import unmarked_english
+
+    assert unmarked_english("<p>Zm7p97You1B1JVhMsDvv88UuTHB4OCR</p>") == []
+    assert unmarked_english("<p>⟦Tudalen⟧ 2 with you</p>") == ["2 with you"]
+
+
 def test_every_catalogue_is_complete():
     from radicals.i18n import problems
 

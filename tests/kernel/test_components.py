@@ -1,5 +1,5 @@
 """The wall's filter selects write the NHS.UK select component's markup themselves
-(`radicals.jinja2.filter_select`): held here to what the component's own macro writes
+(`kernel.components.filter_select`): held here to what the component's own macro writes
 for the same choices."""
 
 import re
@@ -8,7 +8,15 @@ import pytest
 from django.template import engines
 from markupsafe import Markup
 
-from radicals.components import filter_select, header, summary_list, tag
+from kernel.components import (
+    filter_select,
+    footer,
+    header,
+    pagination,
+    skip_link,
+    summary_list,
+    tag,
+)
 
 COMPONENT = (
     '{% from "nhsuk/components/select/macro.jinja" import select %}'
@@ -206,3 +214,109 @@ def test_the_header_writes_the_components_markup(params):
 def test_the_header_refuses_what_only_the_component_draws(params):
     with pytest.raises(ValueError, match="header"):
         header(params)
+
+
+PAGINATION = (
+    '{% from "nhsuk/components/pagination/macro.jinja" import pagination %}{{ pagination(params) }}'
+)
+PREVIOUS_HTML = Markup('Previous<span class="nhsuk-u-visually-hidden"> page</span>')
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {
+            "previous": {"href": "/pledges/?q=tea&page=1", "html": PREVIOUS_HTML},
+            "next": {"href": "/pledges/?q=tea&page=3", "html": Markup("Next")},
+            "ariaLabel": "Pledge pages",
+        },
+        {"previous": {"href": None, "html": PREVIOUS_HTML}, "next": {"href": "?page=2"}},
+        {"previous": {"href": "?page=1", "text": "Previous <page>"}, "next": None},
+        {"previous": None, "next": None, "ariaLabel": "Tudalennau"},
+    ],
+)
+def test_the_pagination_writes_the_components_markup(params):
+    theirs = engines["jinja2"].from_string(PAGINATION).render({"params": params})
+
+    assert _normalised(pagination(params)) == _normalised(theirs)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"items": [{"number": 1, "href": "?page=1"}]},
+        {"previous": {"href": "?page=1", "label": "Older stories"}},
+        {"previous": "?page=1"},
+    ],
+)
+def test_the_pagination_refuses_what_only_the_component_draws(params):
+    with pytest.raises(ValueError, match="previous"):
+        pagination(params)
+
+
+FOOTER = '{% from "nhsuk/components/footer/macro.jinja" import footer %}{{ footer(params) }}'
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {
+            "navigation": [
+                {
+                    "items": [
+                        {"href": "/", "text": "About Radicals"},
+                        {"href": "/accessibility/", "text": "Accessibility & you"},
+                        {"href": "/api/docs/", "html": Markup("API <abbr>docs</abbr>")},
+                    ]
+                }
+            ],
+            "copyright": {"text": "Radicals, open source under the MIT licence"},
+        },
+        {"copyright": {"html": Markup("<p>© <strong>Radicals</strong></p>")}},
+        {"navigation": [{"items": []}]},
+        {},
+    ],
+)
+def test_the_footer_writes_the_components_markup(params):
+    theirs = engines["jinja2"].from_string(FOOTER).render({"params": params})
+
+    assert _normalised(footer(params)) == _normalised(theirs)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"navigation": [{"items": []}, {"items": []}]},
+        {"navigation": [{"heading": "More", "items": []}]},
+        {"meta": {"items": [{"href": "/", "text": "Home"}]}},
+        {"copyright": "Radicals"},
+    ],
+)
+def test_the_footer_refuses_what_only_the_component_draws(params):
+    with pytest.raises(ValueError, match="footer"):
+        footer(params)
+
+
+SKIP_LINK = (
+    '{% from "nhsuk/components/skip-link/macro.jinja" import skipLink %}{{ skipLink(params) }}'
+)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"href": "#maincontent", "text": "Skip to main content"},
+        {"href": "#main", "text": "Neidio i’r prif gynnwys & <mwy>"},
+        {"html": Markup("Skip <em>now</em>")},
+        {},
+    ],
+)
+def test_the_skip_link_writes_the_components_markup(params):
+    theirs = engines["jinja2"].from_string(SKIP_LINK).render({"params": params})
+
+    assert _normalised(skip_link(params)) == _normalised(theirs)
+
+
+def test_the_skip_link_refuses_what_only_the_component_draws():
+    with pytest.raises(ValueError, match="skip link"):
+        skip_link({"href": "#main", "classes": "extra"})

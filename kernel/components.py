@@ -1,7 +1,7 @@
 """NHS.UK components written in Python, for the few places a page draws them many
 times over, where calling the component's Jinja macro (nhsuk-frontend-jinja) costs
 more than the rest of the page: each writes exactly the component's markup, and
-tests/radicals/test_components.py holds it to the macro's own output case by case.
+tests/kernel/test_components.py holds it to the macro's own output case by case.
 Everywhere else the pages call the components' macros."""
 
 from __future__ import annotations
@@ -212,7 +212,7 @@ def filter_select(name: str, label: str, options, value, empty: str) -> Markup:
     component's template writes it, in one plain loop: the wall's filters list hundreds
     of organisations and communities, where the component's macro costs about 30 µs an
     option (15 ms a page). The first option, `empty`, has the value ""; the one equal to
-    `value` is chosen. tests/radicals/test_components.py holds the markup to the
+    `value` is chosen. tests/kernel/test_components.py holds the markup to the
     component's."""
     chosen = None if value is None else str(value)
     options_html = [f'<option value="">{escape(empty)}</option>']
@@ -230,4 +230,125 @@ def filter_select(name: str, label: str, options, value, empty: str) -> Markup:
         "  </label>\n"
         f'  <select class="nhsuk-select radicals-filter-select" id="{select_id}" '
         f'name="{escape(name)}">\n  ' + "\n  ".join(options_html) + "\n  </select>\n</div>"
+    )
+
+
+ARROW_PATHS = {
+    "left": "M10.7 6.3c.4.4.4 1 0 1.4L7.4 11H19a1 1 0 0 1 0 2H7.4l3.3 3.3c.4.4.4 1 0 1.4a1 1"
+    " 0 0 1-1.4 0l-5-5A1 1 0 0 1 4 12c0-.3.1-.5.3-.7l5-5a1 1 0 0 1 1.4 0Z",
+    "right": "m14.7 6.3 5 5c.2.2.3.4.3.7 0 .3-.1.5-.3.7l-5 5a1 1 0 0 1-1.4-1.4l3.3-3.3H5a1 1 0 0 1"
+    " 0-2h11.6l-3.3-3.3a1 1 0 1 1 1.4-1.4Z",
+}
+
+
+def _arrow(direction: str) -> str:
+    return (
+        f'<svg class="nhsuk-icon nhsuk-icon--arrow-{direction}" xmlns="http://www.w3.org/2000/svg"'
+        ' viewBox="0 0 24 24" width="16" height="16" focusable="false" aria-hidden="true">'
+        f'<path d="{ARROW_PATHS[direction]}"/></svg>'
+    )
+
+
+def pagination(params: dict) -> Markup:
+    """The NHS.UK pagination (`pagination({...})`) as lists use it: a previous and a next
+    link, each text or html, either left out when it has no `href`. Every paged list
+    draws it; its macro costs about 1.5 ms. Numbered pages and page labels are the
+    macro's to draw, and are refused here."""
+    _refuse_unknown(
+        params, {"previous", "next", "ariaLabel"}, "This pagination draws previous and next."
+    )
+    label = params.get("ariaLabel") or "Pagination"
+    items = []
+    for name, rel, modifier, arrow, fallback in (
+        ("previous", "prev", "prev", "left", "Previous"),
+        ("next", "next", "next", "right", "Next"),
+    ):
+        link = params.get(name) or {}
+        _refuse_unknown(
+            link, {"href", "text", "html"}, f"The {name} link takes href, text or html."
+        )
+        if not link.get("href"):
+            continue
+        title = _text_or_html(link) or (
+            f'{fallback}<span class="nhsuk-u-visually-hidden"> page</span>'
+        )
+        items.append(
+            f'    <li class="nhsuk-pagination-item--{name}">\n'
+            f'      <a class="nhsuk-pagination__link nhsuk-pagination__link--{modifier}"'
+            f' href="{escape(link["href"])}" rel="{rel}">\n'
+            f'        <span class="nhsuk-pagination__title">\n          {title}\n        </span>\n'
+            f"        {_arrow(arrow)}\n"
+            "      </a>\n"
+            "    </li>\n"
+        )
+    # Every value in it is escaped above, or html the template marked safe.
+    return Markup(  # noqa: S704 # nosec B704
+        f'<nav class="nhsuk-pagination" role="navigation" aria-label="{escape(label)}">\n'
+        '  <ul class="nhsuk-list nhsuk-pagination__list">\n' + "".join(items) + "  </ul>\n</nav>"
+    )
+
+
+def footer(params: dict) -> Markup:
+    """The NHS.UK footer (`footer({...})`) as the page chrome uses it: one column of links
+    and the copyright line. On every page; its macro costs about 1 ms. Headings, more
+    columns and meta links are the macro's to draw, and are refused here."""
+    _refuse_unknown(params, {"navigation", "copyright"}, "This footer draws links and copyright.")
+    navigation = params.get("navigation") or []
+    if len(navigation) > 1:
+        raise ValueError("This footer draws one column of links.")
+    links, has_items = [], False
+    for column in navigation:
+        _refuse_unknown(column, {"items"}, "This footer's column takes only items.")
+        has_items = bool(column.get("items"))
+        for item in column.get("items") or []:
+            if not item:
+                continue
+            _refuse_unknown(
+                item, {"href", "text", "html"}, "A footer link takes href, text or html."
+            )
+            links.append(
+                '          <li class="nhsuk-footer__list-item">\n'
+                '            <a class="nhsuk-footer__list-item-link"'
+                f' href="{escape(item.get("href") or "")}">{_text_or_html(item)}</a>\n'
+                "          </li>\n"
+            )
+    columns = (
+        '    <div class="nhsuk-footer__navigation nhsuk-grid-row">\n'
+        '      <div class="nhsuk-grid-column-one-quarter">\n'
+        + (
+            '        <ul class="nhsuk-footer__list">\n' + "".join(links) + "        </ul>\n"
+            if has_items
+            else ""
+        )
+        + "      </div>\n    </div>\n"
+        if navigation
+        else ""
+    )
+    copyright_ = params.get("copyright") or {}
+    _refuse_unknown(copyright_, {"text", "html"}, "The footer's copyright takes text or html.")
+    copyright_html = (
+        str(copyright_["html"]).strip()
+        if copyright_.get("html")
+        else f'<p class="nhsuk-body-s">{escape(copyright_.get("text") or "© NHS England")}</p>'
+    )
+    # Every value in it is escaped above, or html the template marked safe.
+    return Markup(  # noqa: S704 # nosec B704
+        '<footer class="nhsuk-footer" role="contentinfo">\n'
+        '  <div class="nhsuk-width-container">\n'
+        f"{columns}"
+        '    <div class="nhsuk-footer__meta">\n'
+        f"      {copyright_html}\n"
+        "    </div>\n  </div>\n</footer>"
+    )
+
+
+def skip_link(params: dict) -> Markup:
+    """The NHS.UK skip link (`skipLink({...})`): on every page, first. Classes, ids and
+    attributes are the macro's to draw, and are refused here."""
+    _refuse_unknown(params, {"href", "text", "html"}, "This skip link takes href, text or html.")
+    text = _text_or_html(params) or "Skip to main content"
+    href = escape(params.get("href") or "#maincontent")
+    # Every value in it is escaped above, or html the template marked safe.
+    return Markup(  # noqa: S704 # nosec B704
+        f'<a class="nhsuk-skip-link" data-module="nhsuk-skip-link" href="{href}">\n  {text}\n</a>'
     )
