@@ -16,6 +16,7 @@ from kernel.formats import date, pluralize
 from kernel.markdown import render_markdown
 from members.permissions import hides_identity_from
 from pledges import cards
+from stories import cards as story_cards
 
 
 def url(name: str, *args, **kwargs) -> str:
@@ -122,6 +123,9 @@ def environment(**options) -> Environment:
         pledge_status_tag=cards.status_tag,
         moderation_tag=cards.moderation_tag,
         signer_summary=cards.signer_summary,
+        story_list=story_cards.story_list,
+        story_byline=story_cards.byline,
+        story_status_tag=story_cards.status_tag,
         widget_attrs=widget_attrs,
         now=timezone.now,
         settings_debug=settings.DEBUG,

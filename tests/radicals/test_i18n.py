@@ -208,3 +208,41 @@ def test_a_member_chooses_their_language_on_their_profile(client, alice):
     client.post(url, {"display_name": "Alice Ahmed", "name_visibility": "public", "language": "cy"})
     alice.refresh_from_db()
     assert alice.language == "cy"
+
+
+TRANSLATING_CALLS = {"gettext", "ngettext", "pgettext", "gettext_lazy", "ngettext_lazy", "_"}
+
+
+def _calls_inside_fstrings(source: str) -> list[int]:
+    """Lines where a string is translated inside an f-string, where extraction cannot
+    see it (its words would silently leave the catalogues)."""
+    import ast
+
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.JoinedStr):
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.Call):
+                    name = getattr(inner.func, "id", getattr(inner.func, "attr", ""))
+                    if name in TRANSLATING_CALLS:
+                        lines.append(inner.lineno)
+    return lines
+
+
+def test_no_string_is_translated_inside_an_f_string():
+    from pathlib import Path
+
+    from radicals.i18n import APPS, BASE_DIR
+
+    found = {}
+    for owner in [*APPS, "radicals", "kernel"]:
+        for path in Path(BASE_DIR, owner).rglob("*.py"):
+            lines = _calls_inside_fstrings(path.read_text())
+            if lines:
+                found[str(path.relative_to(BASE_DIR))] = lines
+    assert found == {}
+
+
+def test_the_f_string_check_finds_a_translation_inside_one():
+    assert _calls_inside_fstrings("x = f\"<b>{gettext('Outcome:')}</b>\"") == [1]
+    assert _calls_inside_fstrings('label = gettext("Outcome:")\nx = f"<b>{label}</b>"') == []
