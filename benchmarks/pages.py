@@ -34,7 +34,7 @@ PAGES = (
     ("community page", "community"),
     ("home", "home"),
 )
-CACHE_LAYERS = ("anonymous-page", "memo", "data")
+CACHE_LAYERS = ("anonymous-page", "data")
 STATS_FLUSH_SECONDS = 1.5  # the app flushes its counters to Redis about once a second
 FLOOR_GOAL = 0.5  # cache off ÷ floor
 LAYER_GAIN_GOAL = 1.5  # as configured ÷ cache off

@@ -43,7 +43,6 @@ JINJA_OPTIONS = {
             "jinja2.ext.do",
             "jinja2.ext.loopcontrols",
             "jinja2.ext.i18n",
-            "kernel.caching.memo.MemoExtension",
         ]
     ),
     "newstyle_gettext": "true",

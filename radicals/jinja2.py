@@ -11,7 +11,6 @@ from markupsafe import Markup
 
 from communities.moderation import flag_url
 from kernel import components, i18n, written
-from kernel.caching.memo import CSRF_SENTINEL, csrf_fill
 from kernel.formats import date, pluralize
 from kernel.markdown import render_markdown
 from members.permissions import hides_identity_from
@@ -88,7 +87,6 @@ def environment(**options) -> Environment:
             "jinja2.ext.do",
             "jinja2.ext.loopcontrols",
             "jinja2.ext.i18n",
-            "kernel.caching.memo.MemoExtension",
         ],
         **{k: v for k, v in options.items() if k != "autoescape"},
     )
@@ -106,7 +104,6 @@ def environment(**options) -> Environment:
         url=url,
         static=static,
         csrf_hidden=csrf_hidden,
-        CSRF_SENTINEL=CSRF_SENTINEL,
         flag_url=flag_url,
         hides_identity_from=hides_identity_from,
         field_kind=field_kind,
@@ -137,6 +134,5 @@ def environment(**options) -> Environment:
         naturaltime=humanize.naturaltime,
         naturalday=humanize.naturalday,
         pluralize=pluralize,
-        csrf_fill=csrf_fill,
     )
     return env

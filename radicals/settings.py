@@ -658,9 +658,6 @@ ANONYMOUS_PAGE_CACHE_SECONDS = env.int("ANONYMOUS_PAGE_CACHE_SECONDS", default=0
 # show drops the copy at once (kernel.caching.changed); the seconds bound only what is
 # not dropped (the community's rolled-up totals, a theme's name).
 ANONYMOUS_PURGED_PAGE_CACHE_SECONDS = env.int("ANONYMOUS_PURGED_PAGE_CACHE_SECONDS", default=300)
-# Small pieces of templates remembered in each process under everything they show
-# (kernel.caching.memo); off renders them every time.
-TEMPLATE_MEMO = env.bool("TEMPLATE_MEMO", default=True)
 # Count every cache layer's hits and misses into Redis (kernel.caching.stats).
 CACHE_STATS = env.bool("CACHE_STATS", default=False)
 # Sessions live in the database: signing in and staying signed in never depend on

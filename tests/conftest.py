@@ -78,13 +78,9 @@ def _clean_cache():
 @pytest.fixture
 def pseudo_welsh(settings, tmp_path_factory):
     """Welsh pages whose every marked string reads ⟦English⟧ (tests/pseudo_locale.py)."""
-    from kernel.caching.memo import STORE
     from tests.pseudo_locale import write_catalogue
 
-    STORE.clear()
     settings.LOCALE_PATHS = [str(write_catalogue(tmp_path_factory.mktemp("pseudo")))]
-    yield
-    STORE.clear()
 
 
 @pytest.fixture(autouse=True)

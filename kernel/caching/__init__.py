@@ -5,12 +5,12 @@ row in the table below, and imports it from `kernel.caching`.
 
 Backend
     Django's cache, `radicals.cache.RedisCache` (settings.CACHES["default"]), under the
-    key prefix CACHE_KEY_PREFIX. The memo alone lives in the process.
+    key prefix CACHE_KEY_PREFIX.
 
 Keys
     `<layer>:<name>:<digest>`, the digest over the language
     (`django.utils.translation.get_language()`) and everything the value varies on,
-    normalised (kernel.caching.keys); in the memo, the tuple (language, name, values).
+    normalised (kernel.caching.keys).
     Subject generations hold no content, so one generation serves every language.
 
 ==================  ======================================  =======================================  ===================================  =============================================  ===========================================
@@ -26,9 +26,6 @@ anonymous page      a whole rendered page (200, no cookie   page name, host, pat
 subject generation  a random token per subject:             `generation:pledge:<id>`,                24 h                                 `changed(*subjects)`, written after the        read by the anonymous page cache only
 (subjects.py)       `pledge:<id>`, `community:<id>`,        `generation:community:<id>`,                                                  transaction commits, whichever layers are on
                     `people` (members' names)               `generation:people`
-memo (memo.py)      a rendered piece of a template, in      memo name (`memo.MEMOS`) and every       until pushed out of the process's    never stale: a change changes the key           anyone whose values are the same; CSRF
-                    this process (header, sign buttons)     value the piece shows                    20,000 entries (least recently                                                      fields are filled in per request
-                                                                                                     used); TEMPLATE_MEMO off switches it
 data (data.py)      a value worked out by a query, named    data name (`data.DATA`) and `vary`       `data.DATA[name]`: reports.totals   its lifetime (reports.totals: served ≤ 29 min   code, never a page as such: only values
                     in `data.DATA`: platform totals, wall                                            300 s, filter choices 120 s,         more while one request counts again)           that are the same for everyone
                     filter choices, a scope's totals,                                                reports.totals 60 s, modules 300 s
@@ -50,11 +47,19 @@ Who calls what
 
 Benchmarks and statistics
     * With settings.BENCHMARK_VIEWS on, a request with the header
-      `X-Radicals-Page-Cache: off` reads and writes no page cache layer (anonymous copies,
-      memo) while it is answered (kernel.caching.switch).
-    * With settings.CACHE_STATS on, each layer ("anonymous-page", "memo", "data")
+      `X-Radicals-Page-Cache: off` reads and writes no anonymous page copy while it is
+      answered (kernel.caching.switch).
+    * With settings.CACHE_STATS on, each layer ("anonymous-page", "data")
       counts hits and misses; `stats.snapshot()` and `stats.reset()`
       (kernel.caching.stats).
+
+Layers that did not pay, and went
+    A layer stays only while the benchmark under a day's traffic (docs/benchmarks.md)
+    shows it gives at least 1.5× on its page. Gone for that reason: the per-member page
+    copies, the pages shared by members with holes for each one, cached fragments, and
+    the in-process template memo (0.93–1.20× on the pages that used it; the pieces it
+    kept, the header, footer, skip link and cards, are written in Python instead, cheaper
+    than its key).
 
 Not caches
     Markers kept in the same Redis with a lifetime, which say that something was done

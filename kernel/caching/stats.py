@@ -1,6 +1,6 @@
 """Hits and misses of every cache layer, when settings.CACHE_STATS is on.
 
-Each process counts per layer ("anonymous-page", "memo", "data") and adds
+Each process counts per layer ("anonymous-page", "data") and adds
 its counts into one Redis hash, `cache-stats` under the cache's key prefix, at most
 about once a second, with one pipelined HINCRBY per field. `snapshot()` adds this
 process's last counts first and reads the hash; `reset()` empties both. When Redis is
@@ -14,7 +14,7 @@ import time
 
 from django.conf import settings
 
-LAYERS = ("anonymous-page", "memo", "data")
+LAYERS = ("anonymous-page", "data")
 FLUSH_SECONDS = 1.0
 HASH_NAME = "cache-stats"
 

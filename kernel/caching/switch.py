@@ -1,7 +1,7 @@
 """Whether this request may use the page cache layers at all.
 
 With settings.BENCHMARK_VIEWS on, a request carrying `X-Radicals-Page-Cache: off`
-bypasses every page cache layer (anonymous copies, memo): nothing is read
+bypasses the page cache layer (anonymous copies): nothing is read
 from them and nothing written to them while it is answered, so a benchmark can compare
 a page with and without them on the same server. The page cache middleware marks the
 request for its whole duration (a context variable, so the template tags, which see no

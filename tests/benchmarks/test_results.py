@@ -25,24 +25,23 @@ def _figure(hit_rates) -> dict:
 
 def test_hit_rates_are_hits_over_lookups_for_every_layer():
     counts = {}
-    pages.add_counts(counts, {"anonymous-page": {"hit": 3, "miss": 1}, "memo": {"hit": 5}})
+    pages.add_counts(counts, {"anonymous-page": {"hit": 3, "miss": 1}, "data": {"hit": 5}})
     pages.add_counts(counts, {"anonymous-page": {"hit": 1, "miss": 3}})
 
     assert pages.hit_rates(counts) == {
         "anonymous-page": 0.5,
-        "data": None,
-        "memo": 1.0,
+        "data": 1.0,
     }
 
 
 def test_the_table_shows_each_way_the_ratios_and_the_hit_rates():
-    rates = {"anonymous-page": None, "data": 0.75, "memo": 0.5}
+    rates = {"anonymous-page": None, "data": 0.75}
     table = run.markdown({"figures": [_figure(rates)]})
 
     row = next(line for line in table.splitlines() if line.startswith("| pledge detail"))
     assert "| 900 req/s | 400 req/s | 1,000 req/s |" in row
     assert "| 40% no | 2.25× **yes** |" in row
-    assert "data 75%, memo 50% |" in row
+    assert "| data 75% |" in row
 
 
 def test_the_table_says_when_the_app_cannot_count_its_cache_hits():

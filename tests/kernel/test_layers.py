@@ -1,4 +1,4 @@
-"""The other layers of kernel.caching: named data caches, fragments, the memo, and the
+"""The other layers of kernel.caching: named data caches, the benchmark switch, and the
 hit-and-miss statistics every layer keeps when CACHE_STATS is on."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import translation
 
-from kernel.caching import cached_value, data, memo, stats, switch
+from kernel.caching import cached_value, data, stats, switch
 
 
 @pytest.fixture
@@ -68,44 +68,36 @@ def test_made_up_filter_values_on_the_wall_add_nothing_to_the_cache(client):
     assert [key for key in added if "cache-stats" not in key and "ratelimit" not in key] == []
 
 
-# --- memo -------------------------------------------------------------------------------
+# --- the benchmark switch ---------------------------------------------------------------
 
 
-def _render_memo(name: str, body: str) -> str:
-    from django.template import engines
-
-    template = engines["jinja2"].from_string("{% memo (name, 1) %}" + body + "{% endmemo %}")
-    return template.render({"name": name})
-
-
-def test_a_memo_holds_its_rendering_per_language():
-    memo.STORE.clear()
-    first = _render_memo("sign_button", "{{ range(3)|list }}")
-    with translation.override("cy"):
-        _render_memo("sign_button", "{{ range(3)|list }}")
-
-    assert first == "[0, 1, 2]"
-    assert len(memo.STORE) == 2
-
-
-def test_a_memo_the_contract_does_not_name_is_refused():
-    with pytest.raises(KeyError, match="not a memo"):
-        _render_memo("my_own_memo", "x")
-
-
-def test_the_benchmark_switch_bypasses_the_memo(settings):
+def test_the_benchmark_switch_marks_the_request_for_its_whole_duration(settings):
     settings.BENCHMARK_VIEWS = True
-    memo.STORE.clear()
     request = RequestFactory().get("/", HTTP_X_RADICALS_PAGE_CACHE="off")
     token = switch.begin(request)
     try:
-        _render_memo("sign_button", "off")
         assert switch.bypassed()
     finally:
         switch.end(token)
 
-    assert len(memo.STORE) == 0
     assert not switch.bypassed()
+
+
+def test_the_benchmark_switch_is_ignored_outside_the_benchmark(settings):
+    settings.BENCHMARK_VIEWS = False
+    token = switch.begin(RequestFactory().get("/", HTTP_X_RADICALS_PAGE_CACHE="off"))
+    try:
+        assert not switch.bypassed()
+    finally:
+        switch.end(token)
+
+
+def test_no_template_memo_is_left():
+    from django.template import engines
+    from jinja2 import TemplateSyntaxError
+
+    with pytest.raises(TemplateSyntaxError, match="unknown tag 'memo'"):
+        engines["jinja2"].from_string('{% memo ("header",) %}x{% endmemo %}')
 
 
 # --- statistics -------------------------------------------------------------------------
@@ -119,7 +111,7 @@ def test_every_layer_counts_hits_and_misses(counting):
     found = stats.snapshot()
 
     assert found["data"] == {"hit": 2, "miss": 1}
-    assert set(found) == {"anonymous-page", "memo", "data"}
+    assert set(found) == {"anonymous-page", "data"}
 
 
 def test_counts_go_to_redis_at_most_about_once_a_second_in_one_pipeline(counting, monkeypatch):
@@ -136,13 +128,13 @@ def test_counts_go_to_redis_at_most_about_once_a_second_in_one_pipeline(counting
     stats.flush()
     executed.clear()
     for _ in range(500):
-        stats.count("memo", hit=True)
-        stats.count("memo", hit=False)
+        stats.count("data", hit=True)
+        stats.count("data", hit=False)
 
     assert len(executed) <= 1  # within the same second: at most one write
     stats.flush()
     assert executed[-1] == 2  # one HINCRBY per field, pipelined
-    assert stats.snapshot()["memo"] == {"hit": 500, "miss": 500}
+    assert stats.snapshot()["data"] == {"hit": 500, "miss": 500}
 
 
 def test_the_hash_is_kept_under_the_caches_key_prefix(counting):

@@ -921,7 +921,6 @@ def caches_on(request, settings) -> bool:
     on = request.param == "caches on"
     settings.ANONYMOUS_PAGE_CACHE_SECONDS = 60 if on else 0
     settings.ANONYMOUS_PURGED_PAGE_CACHE_SECONDS = 300 if on else 0
-    settings.TEMPLATE_MEMO = on
     settings.BENCHMARK_VIEWS = True  # so a request can ask for the page without them
     return on
 
@@ -955,7 +954,6 @@ def test_each_page_the_cache_keeps_is_each_persons_own_page_with_the_caches_on(
     names is checked here too, first asked for by the more privileged."""
     settings.ANONYMOUS_PAGE_CACHE_SECONDS = 60
     settings.ANONYMOUS_PURGED_PAGE_CACHE_SECONDS = 300
-    settings.TEMPLATE_MEMO = True
     settings.BENCHMARK_VIEWS = True
     monkeypatch.setitem(KWARGS, name, CACHED_PAGE_KWARGS[name])
     row = Row(name, "get", (200,) * len(ACTORS))

@@ -27,7 +27,6 @@ REAL_NAME = "Dana Quietly-Hidden"
 def every_cache_on(settings):
     settings.ANONYMOUS_PAGE_CACHE_SECONDS = 60
     settings.ANONYMOUS_PURGED_PAGE_CACHE_SECONDS = 300
-    settings.TEMPLATE_MEMO = True
     return settings
 
 
