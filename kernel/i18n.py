@@ -34,6 +34,13 @@ def notice_language(code: str | None) -> str:
     return supported(code) or settings.LANGUAGE_CODE
 
 
+def in_language_of(member):
+    """`with in_language_of(member):` words written for `member` (a notice, an email) in
+    their language, else English: a notice reads in its recipient's language, not in the
+    language of whoever caused it."""
+    return translation.override(notice_language(getattr(member, "language", "")))
+
+
 def language_from_request(request: HttpRequest) -> str:
     return supported(request.GET.get(QUERY_PARAMETER)) or translation.get_language_from_request(
         request

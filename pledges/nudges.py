@@ -18,11 +18,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kernel.formats import day_text
-from kernel.i18n import notice_language
+from kernel.i18n import in_language_of
 from notifications.models import Kind
 from notifications.services import notify
 from pledges import check_in_links
@@ -69,7 +69,7 @@ def send_quiet(*, today: date | None = None) -> int:
 
 def nudge_due_soon(*, signature: Signature) -> bool:
     pledge = signature.pledge
-    with translation.override(notice_language(signature.member.language)):
+    with in_language_of(signature.member):
         title = _("A pledge you made is due soon")
         body = _(
             "“%(pledge)s” is due by %(due)s. Post a check-in, or mark it done when you have "
@@ -90,7 +90,7 @@ def nudge_due_soon(*, signature: Signature) -> bool:
 def nudge_no_check_in(*, signature: Signature, today: date) -> bool:
     pledge = signature.pledge
     year, week, _weekday = today.isocalendar()
-    with translation.override(notice_language(signature.member.language)):
+    with in_language_of(signature.member):
         title = _("How is your pledge going?")
         body = _(
             "You have not checked in on “%(pledge)s” for a while. A line about your progress "

@@ -33,7 +33,7 @@ from communities.moderation import ModerationStatus, initial_status_for
 from communities.permissions import can_post_in
 from kernel import caching, written
 from kernel.formats import day_text
-from kernel.i18n import notice_language
+from kernel.i18n import in_language_of, notice_language
 from kernel.queue import enqueue
 from notifications.models import Kind, Notification
 from notifications.services import notify, notify_many
@@ -528,7 +528,7 @@ def tell_author_about_co_signers(*, pledge: Pledge | int, day: date) -> bool:
     ).count()
     if count == 0:
         return False
-    with translation.override(notice_language(pledge.author.language)):
+    with in_language_of(pledge.author):
         title = _("New co-signers on your pledge")
         body = ngettext(
             "%(num)s person has co-signed “%(pledge)s” on %(day)s.",

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -24,7 +23,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from communities.models import AuditEntry, Community
 from communities.moderation import ModerationStatus, initial_status_for
 from communities.permissions import can_post_in
-from kernel import caching, written
+from kernel import caching, i18n, written
 from notifications.models import Kind
 from notifications.services import notify
 from pledges.models import Campaign, Pledge
@@ -305,7 +304,7 @@ def in_language_of(member, message, **params) -> str:
     """`message` (a lazy translation) with `params`, in `member`'s language (English when
     they chose none): a notification reads in its recipient's language, not in the
     language of whoever caused it."""
-    with translation.override(getattr(member, "language", "") or settings.LANGUAGE_CODE):
+    with i18n.in_language_of(member):
         return str(message) % params if params else str(message)
 
 

@@ -16,7 +16,6 @@ from communities import permissions
 from communities.models import AuditEntry, Community, Flag, Invitation, Membership
 from communities.moderation import moderated_type_for
 from kernel import caching
-from kernel.i18n import notice_language
 from members.models import User
 
 Action = AuditEntry.Action
@@ -30,11 +29,6 @@ REQUEST_AGAIN_AFTER = timedelta(days=30)
 
 def _date(value: datetime) -> str:
     return dateformat.format(timezone.localtime(value), "j F Y")
-
-
-def _in_language_of(member):
-    """Words for `member` (a notification's title) in their language, else English."""
-    return translation.override(notice_language(getattr(member, "language", "")))
 
 
 def _forget_cached_ids(user) -> None:

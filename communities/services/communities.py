@@ -16,10 +16,10 @@ from communities.services._common import (
     _community_changed,
     _community_url,
     _forget_cached_ids,
-    _in_language_of,
     _recount_members,
     _require_moderator,
 )
+from kernel.i18n import in_language_of
 from members.models import Organisation, Region
 from notifications.models import Kind
 from notifications.services import notify
@@ -209,7 +209,7 @@ def community_decide(*, community: Community, actor, approve: bool, reason: str 
         reason=reason,
     )
     if community.requested_by is not None:
-        with _in_language_of(community.requested_by):
+        with in_language_of(community.requested_by):
             title = (
                 _("%(community)s is open: you are its organiser")
                 if approve

@@ -24,7 +24,6 @@ from communities.services._common import (
     _community_url,
     _date,
     _forget_cached_ids,
-    _in_language_of,
     _keep_one_organiser,
     _lock_membership,
     _lock_organisers,
@@ -33,6 +32,7 @@ from communities.services._common import (
     _require_moderator,
     _resolve_flags,
 )
+from kernel.i18n import in_language_of
 from notifications.models import Kind
 from notifications.services import notify
 
@@ -166,7 +166,7 @@ def membership_request(*, community: Community, member, message: str = "") -> Me
     _community_changed(community)
     manage_url = reverse("communities:manage", args=[community.slug])
     for organiser in _organiser_users(community):
-        with _in_language_of(organiser):
+        with in_language_of(organiser):
             title = (
                 _("%(member)s asked to join %(community)s")
                 % {"member": member.display_name, "community": community.name}
@@ -267,7 +267,7 @@ def membership_decide(
         target=membership.member,
         reason=reason,
     )
-    with _in_language_of(membership.member):
+    with in_language_of(membership.member):
         title = (
             _("Welcome to %(community)s: your request to join was approved")
             if approve
@@ -455,7 +455,7 @@ def _member_sent_away(
         reason=reason,
         details=details,
     )
-    with _in_language_of(member):
+    with in_language_of(member):
         words = title()
     notify(
         kind=Kind.MEMBERSHIP_DECIDED,

@@ -22,12 +22,12 @@ from communities.services._common import (
     _audit,
     _clean_reason,
     _community_url,
-    _in_language_of,
     _require_moderator,
     _resolve_flags,
 )
 from communities.services.membership import post_approved
 from kernel import caching
+from kernel.i18n import in_language_of
 from members.models import User
 from notifications.models import Kind
 from notifications.services import notify
@@ -127,7 +127,7 @@ def _tell_author(*, item, mtype, title: str, reason: str, entry: AuditEntry) -> 
     author = item.moderation_author
     if author is None:
         return
-    with _in_language_of(author):
+    with in_language_of(author):
         title = str(title) % {"what": mtype.name}
     notify(
         kind=Kind.CONTENT_MODERATED,
@@ -407,7 +407,7 @@ def author_warn(*, target, actor, reason: str, community: Community | None = Non
         reason=reason,
         details={"flags": flags},
     )
-    with _in_language_of(recipient):
+    with in_language_of(recipient):
         where = community.name if community else "Radicals"
         if is_member:
             title = _("A warning from the moderators of %(where)s") % {"where": where}

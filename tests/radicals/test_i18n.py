@@ -246,3 +246,17 @@ def test_no_string_is_translated_inside_an_f_string():
 def test_the_f_string_check_finds_a_translation_inside_one():
     assert _calls_inside_fstrings("x = f\"<b>{gettext('Outcome:')}</b>\"") == [1]
     assert _calls_inside_fstrings('label = gettext("Outcome:")\nx = f"<b>{label}</b>"') == []
+
+
+def test_words_for_a_member_are_in_their_language_else_english():
+    from types import SimpleNamespace
+
+    from django.utils import translation
+
+    from kernel.i18n import in_language_of
+
+    for stored, expected in (("cy", "cy"), ("", "en-gb"), ("fr", "en-gb"), (None, "en-gb")):
+        with in_language_of(SimpleNamespace(language=stored)):
+            assert translation.get_language() == expected
+    with in_language_of(None):
+        assert translation.get_language() == "en-gb"
