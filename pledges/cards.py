@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 
 from kernel import written
 from kernel.components import tag
-from kernel.formats import date
+from kernel.formats import date, sentence
 from members.permissions import hides_identity_from
 
 STATUS_COLOURS = {
@@ -28,13 +28,6 @@ STATUS_COLOURS = {
     "failed": "red",
     "withdrawn": "grey",
 }
-
-
-def _words(translated: str, **values) -> Markup:
-    """A translated sentence with its values escaped into it, as `{{ _(message, **values)
-    }}` writes it in a template. The caller calls gettext on the literal, so the
-    catalogues' extraction finds it."""
-    return Markup(translated) % values  # noqa: S704 # nosec B704 - msgids are ours
 
 
 def status_tag(pledge) -> Markup:
@@ -58,13 +51,13 @@ def signer_summary(pledge) -> Markup:
         ngettext("%(count)s person has signed", "%(count)s people have signed", pledge.signer_count)
     ) % {"count": count_html, "num": pledge.signer_count}
     if pledge.status == "gathering" and pledge.threshold:
-        text += ", " + _words(
+        text += ", " + sentence(
             gettext("%(count)s more needed by %(date)s"),
             count=intcomma(pledge.signers_still_needed),
             date=date(pledge.threshold_deadline),
         )
     if pledge.done_count:
-        text += ", " + _words(gettext("%(count)s done"), count=intcomma(pledge.done_count))
+        text += ", " + sentence(gettext("%(count)s done"), count=intcomma(pledge.done_count))
     return text
 
 
@@ -72,12 +65,12 @@ def _byline(pledge, viewer) -> Markup:
     author = pledge.author
     name = author.name_for(viewer)
     if author.organisation_id and not hides_identity_from(member=author, viewer=viewer):
-        return _words(
+        return sentence(
             gettext("By %(name)s, %(organisation)s."),
             name=name,
             organisation=author.organisation.name,
         )
-    return _words(gettext("By %(name)s."), name=name)
+    return sentence(gettext("By %(name)s."), name=name)
 
 
 def pledge_card(pledge, viewer, heading_level: int = 2) -> Markup:
@@ -85,22 +78,22 @@ def pledge_card(pledge, viewer, heading_level: int = 2) -> Markup:
     linking to the pledge's page. Reads the pledge's author and their organisation,
     theme, campaign and community: select them with the pledges."""
     heading_level = int(heading_level)
-    sentence = _words(gettext("I will %(title)s"), title=written.own_words(pledge, pledge.title))
+    heading = sentence(gettext("I will %(title)s"), title=written.own_words(pledge, pledge.title))
     if pledge.threshold and pledge.status == "gathering":
-        sentence += Markup(" …") + pledge.threshold_sentence
+        heading += Markup(" …") + pledge.threshold_sentence
     placed = escape(pledge.theme.name if pledge.theme_id else "")
     if pledge.campaign_id:
         placed += " · " + pledge.campaign.name
     if pledge.community_id:
         placed += " · " + pledge.community.name
-    due = _words(gettext("Due by %(date)s."), date=date(pledge.due_date))
+    due = sentence(gettext("Due by %(date)s."), date=date(pledge.due_date))
     # Every value is escaped above, by Markup's own formatting.
     return Markup(  # noqa: S704 # nosec B704
         '<li class="nhsuk-card nhsuk-card--clickable radicals-pledge-card">\n'
         '  <div class="nhsuk-card__content">\n'
         f'    <h{heading_level} class="nhsuk-card__heading nhsuk-heading-s">\n'
         f'      <a class="nhsuk-card__link" href="{escape(pledge.get_absolute_url())}">'
-        f"{sentence}</a>\n"
+        f"{heading}</a>\n"
         f"    </h{heading_level}>\n"
         f'    <p class="nhsuk-body-s nhsuk-u-margin-bottom-2">{status_tag(pledge)}'
         f" {moderation_tag(pledge)}\n"

@@ -15,14 +15,7 @@ from markupsafe import Markup, escape
 
 from kernel import written
 from kernel.components import tag
-from kernel.formats import date
-
-
-def _words(translated: str, **values) -> Markup:
-    """A translated sentence with its values escaped into it, as `{{ _(message, **values)
-    }}` writes it in a template. The caller calls gettext on the literal, so the
-    catalogues' extraction finds it."""
-    return Markup(translated) % values  # noqa: S704 # nosec B704 - msgids are ours
+from kernel.formats import date, sentence
 
 
 def byline(story, viewer, co_authors) -> Markup:
@@ -32,12 +25,12 @@ def byline(story, viewer, co_authors) -> Markup:
     author = story.author.name_for(viewer)
     names = [co_author.member.name_for(viewer) for co_author in co_authors or ()]
     if not names:
-        return _words(gettext("By %(author)s"), author=author)
+        return sentence(gettext("By %(author)s"), author=author)
     if len(names) == 1:
-        return _words(
+        return sentence(
             gettext("By %(author)s with %(co_author)s"), author=author, co_author=names[0]
         )
-    return _words(
+    return sentence(
         gettext("By %(author)s with %(co_authors)s and %(last)s"),
         author=author,
         co_authors=", ".join(names[:-1]),
