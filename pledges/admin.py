@@ -24,10 +24,10 @@ from pledges.models import Campaign, CheckIn, CheckInLinkUse, Pledge, Signature,
 
 @admin.register(Theme)
 class ThemeAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "is_active"]
+    list_display = ["name", "name_cy", "slug", "is_active"]
     list_filter = ["is_active"]
     list_editable = ["is_active"]
-    search_fields = ["name", "description"]
+    search_fields = ["name", "name_cy", "description"]
     prepopulated_fields = {"slug": ["name"]}
 
 

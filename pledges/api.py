@@ -136,7 +136,7 @@ class NoCountPagination(pagination.BasePagination):
 class ThemeSerializer(serializers.ModelSerializer):
     class Meta:
         model = Theme
-        fields = ["id", "name", "slug", "description"]
+        fields = ["id", "name", "name_cy", "slug", "description"]
 
 
 class CampaignSerializer(serializers.ModelSerializer):

@@ -81,7 +81,7 @@ def pledge_card(pledge, viewer, heading_level: int = 2) -> Markup:
     heading = sentence(gettext("I will %(title)s"), title=written.own_words(pledge, pledge.title))
     if pledge.threshold and pledge.status == "gathering":
         heading += Markup(" …") + pledge.threshold_sentence
-    placed = escape(pledge.theme.name if pledge.theme_id else "")
+    placed = escape(pledge.theme.local_name if pledge.theme_id else "")
     if pledge.campaign_id:
         placed += " · " + pledge.campaign.name
     if pledge.community_id:

@@ -17,7 +17,7 @@ from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -51,6 +51,16 @@ class Theme(models.Model):
     """What a pledge is about ("Patient experience", "Safety"…), a list admins keep."""
 
     name = models.CharField(_("name"), max_length=80, unique=True)
+    name_cy = models.CharField(
+        _("name in Welsh"),
+        max_length=80,
+        blank=True,
+        default="",
+        # Also in the database, so code that knows no Welsh name (a deploy rolling out,
+        # an earlier migration's data step) can still add a theme.
+        db_default="",
+        help_text=_("Shown on Welsh pages; while it is empty they show the English name."),
+    )
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     description = models.CharField(_("description"), max_length=300, blank=True)
     is_active = models.BooleanField(
@@ -65,7 +75,13 @@ class Theme(models.Model):
         verbose_name_plural = _("themes")
 
     def __str__(self) -> str:
-        return self.name
+        return self.local_name
+
+    @property
+    def local_name(self) -> str:
+        """The theme's name in the language of the page: its Welsh name on a Welsh page
+        when it has one, else its name."""
+        return self.name_cy if self.name_cy and translation.get_language() == "cy" else self.name
 
 
 class Campaign(models.Model):

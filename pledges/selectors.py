@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection
-from django.db.models import CharField, Count, Q, QuerySet, Value
+from django.db.models import CharField, Count, F, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -546,15 +547,24 @@ def _read_filter_choices() -> dict[str, list[tuple[str, str]]]:
     from communities.selectors import communities_active
     from members.models import Organisation, Region
 
-    def labelled(queryset, kind: str):
+    def labelled(queryset, kind: str, label=None):
         return (
             queryset.order_by()
-            .annotate(choice_kind=Value(kind, output_field=CharField()))
-            .values_list("choice_kind", "slug", "name")
+            .annotate(
+                choice_kind=Value(kind, output_field=CharField()),
+                label=label if label is not None else F("name"),
+            )
+            .values_list("choice_kind", "slug", "label")
         )
 
+    # Themes by their Welsh names on Welsh pages (the data cache keeps one copy a language).
+    theme_label = (
+        Coalesce(NullIf("name_cy", Value("")), "name")
+        if translation.get_language() == "cy"
+        else F("name")
+    )
     rows = (
-        labelled(Theme.objects.all(), "theme")
+        labelled(Theme.objects.all(), "theme", theme_label)
         .union(
             labelled(Campaign.objects.all(), "campaign"),
             labelled(communities_active(), "community"),
@@ -562,7 +572,7 @@ def _read_filter_choices() -> dict[str, list[tuple[str, str]]]:
             labelled(Region.objects.all(), "region"),
             all=True,
         )
-        .order_by("choice_kind", "name")
+        .order_by("choice_kind", "label")
     )
     choices = {kind: [] for kind in ("theme", "campaign", "community", "organisation", "region")}
     for kind, slug, name in rows:

@@ -271,7 +271,7 @@ def _names(scope: str, ids: list[int]) -> dict[int, tuple[str, str]]:
             from django.urls import reverse
 
             link = reverse("communities:detail", args=[obj.slug])
-        found[obj.pk] = (obj.name, link)
+        found[obj.pk] = (getattr(obj, "local_name", obj.name), link)
     return found
 
 
