@@ -141,6 +141,14 @@ def _text(name: str):
     return F(name)
 
 
+def _theme_name() -> object:
+    """A pledge's theme as the file's language names it: its Welsh name in a Welsh file
+    when it has one (pledges.models.Theme.local_name), else its name."""
+    if translation.get_language() == "cy":
+        return Coalesce(NullIf(F("theme__name_cy"), Value("")), F("theme__name"))
+    return F("theme__name")
+
+
 @dataclass
 class Column:
     header: str
@@ -219,7 +227,7 @@ def _pledges(spec: ExportSpec) -> Dataset:
         _ours(_("Made on"), _local("created_at")),
         Column(_("I will"), _text("title")),
         _ours(_("Status"), _label("status", Pledge.Status.choices)),
-        Column(_("Theme"), _text("theme__name")),
+        Column(_("Theme"), _theme_name()),
         Column(_("Campaign"), _text("campaign__name")),
         Column(_("Community"), _text("community__name")),
         _ours(_("Due by"), _date("due_date")),

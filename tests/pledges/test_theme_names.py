@@ -93,3 +93,19 @@ def test_the_default_themes_come_with_their_welsh_names():
 
     names = dict(Theme.objects.values_list("slug", "name_cy"))
     assert names == {"patient-experience": "Profiad cleifion", "safety": "Diogelwch cleifion"}
+
+
+def test_a_welsh_export_names_themes_in_welsh(wellbeing):
+    from reports import exports
+
+    PledgeFactory(theme=wellbeing)
+    PledgeFactory(theme=ThemeFactory(name="Digital first", slug="digital-first"))
+
+    def themes(language: str) -> set[str]:
+        spec = exports.ExportSpec(dataset="pledges", language=language)
+        header, *rows = exports.rows(spec)
+        column = header.index("Thema" if language == "cy" else "Theme")
+        return {row[column] for row in rows}
+
+    assert themes("en-gb") == {"Wellbeing at work", "Digital first"}
+    assert themes("cy") == {"Llesiant yn y gwaith", "Digital first"}
