@@ -66,12 +66,15 @@ def pytest_configure(config):
 @pytest.fixture(autouse=True)
 def _clean_cache():
     from kernel import queue
+    from kernel.caching import subjects
     from radicals.cache import reset_breakers
 
-    # No test inherits an earlier test's cache or broker failure.
+    # No test inherits an earlier test's cache or broker failure, nor the changes its
+    # rolled-back test transaction left waiting for a commit.
     reset_breakers()
     queue.reset()
     cache.clear()
+    subjects._pending_subjects().clear()
     yield
 
 
