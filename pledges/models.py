@@ -15,7 +15,8 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
@@ -82,6 +83,15 @@ class Theme(models.Model):
         """The theme's name in the language of the page: its Welsh name on a Welsh page
         when it has one, else its name."""
         return self.name_cy if self.name_cy and translation.get_language() == "cy" else self.name
+
+    @staticmethod
+    def local_name_sql(prefix: str = ""):
+        """`local_name` as a query expression, for rows read without their Theme objects
+        (the wall's filter choices, exports); `prefix` reaches the theme ("theme__")."""
+        name = F(f"{prefix}name")
+        if translation.get_language() == "cy":
+            return Coalesce(NullIf(F(f"{prefix}name_cy"), Value("")), name)
+        return name
 
 
 class Campaign(models.Model):

@@ -13,9 +13,8 @@ from datetime import date
 
 from django.db import connection
 from django.db.models import CharField, Count, F, Q, QuerySet, Value
-from django.db.models.functions import Coalesce, NullIf
 from django.http import Http404
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -558,13 +557,8 @@ def _read_filter_choices() -> dict[str, list[tuple[str, str]]]:
         )
 
     # Themes by their Welsh names on Welsh pages (the data cache keeps one copy a language).
-    theme_label = (
-        Coalesce(NullIf("name_cy", Value("")), "name")
-        if translation.get_language() == "cy"
-        else F("name")
-    )
     rows = (
-        labelled(Theme.objects.all(), "theme", theme_label)
+        labelled(Theme.objects.all(), "theme", Theme.local_name_sql())
         .union(
             labelled(Campaign.objects.all(), "campaign"),
             labelled(communities_active(), "community"),

@@ -141,14 +141,6 @@ def _text(name: str):
     return F(name)
 
 
-def _theme_name() -> object:
-    """A pledge's theme as the file's language names it: its Welsh name in a Welsh file
-    when it has one (pledges.models.Theme.local_name), else its name."""
-    if translation.get_language() == "cy":
-        return Coalesce(NullIf(F("theme__name_cy"), Value("")), F("theme__name"))
-    return F("theme__name")
-
-
 @dataclass
 class Column:
     header: str
@@ -208,7 +200,7 @@ def _email(spec: ExportSpec, header: str, name: str) -> list[Column]:
 
 
 def _pledges(spec: ExportSpec) -> Dataset:
-    from pledges.models import Pledge
+    from pledges.models import Pledge, Theme
 
     queryset = Pledge.objects.filter(moderation_status="published")
     if spec.community:
@@ -227,7 +219,7 @@ def _pledges(spec: ExportSpec) -> Dataset:
         _ours(_("Made on"), _local("created_at")),
         Column(_("I will"), _text("title")),
         _ours(_("Status"), _label("status", Pledge.Status.choices)),
-        Column(_("Theme"), _theme_name()),
+        Column(_("Theme"), Theme.local_name_sql("theme__")),
         Column(_("Campaign"), _text("campaign__name")),
         Column(_("Community"), _text("community__name")),
         _ours(_("Due by"), _date("due_date")),

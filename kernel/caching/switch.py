@@ -4,8 +4,8 @@ With settings.BENCHMARK_VIEWS on, a request carrying `X-Radicals-Page-Cache: off
 bypasses the page cache layer (anonymous copies): nothing is read
 from them and nothing written to them while it is answered, so a benchmark can compare
 a page with and without them on the same server. The page cache middleware marks the
-request for its whole duration (a context variable, so the template tags, which see no
-request, can ask too).
+request for its whole duration (a context variable, so code that sees no request can
+ask too).
 """
 
 from __future__ import annotations
