@@ -48,6 +48,16 @@ def search_vector() -> SearchVector:
     return written.search_vector("title", "description")
 
 
+def _forget_themes_and_campaigns() -> None:
+    """The kept copy of every theme and campaign (pledges.lookups) is dropped when one
+    of them is saved or deleted: explicitly here, as every write of either goes through
+    these models (the admin, the services, the data migrations' own models excepted,
+    which run before any copy is kept)."""
+    from pledges import lookups
+
+    lookups.forget()
+
+
 class Theme(models.Model):
     """What a pledge is about ("Patient experience", "Safety"…), a list admins keep."""
 
@@ -77,6 +87,15 @@ class Theme(models.Model):
 
     def __str__(self) -> str:
         return self.local_name
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        _forget_themes_and_campaigns()
+
+    def delete(self, *args, **kwargs):
+        deleted = super().delete(*args, **kwargs)
+        _forget_themes_and_campaigns()
+        return deleted
 
     @property
     def local_name(self) -> str:
@@ -130,12 +149,47 @@ class Campaign(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        _forget_themes_and_campaigns()
+
     def get_absolute_url(self) -> str:
         return reverse("pledges:campaign", args=[self.slug])
+
+    def delete(self, *args, **kwargs):
+        deleted = super().delete(*args, **kwargs)
+        _forget_themes_and_campaigns()
+        return deleted
 
     def is_open(self, today=None) -> bool:
         today = today or timezone.localdate()
         return self.starts_on <= today <= self.ends_on
+
+
+class PledgeQuerySet(models.QuerySet):
+    def with_theme_and_campaign(self) -> PledgeQuerySet:
+        """Rows that carry their theme and campaign, put on them from the kept copy of
+        both small tables once the rows are read, with no join (pledges.lookups)."""
+        clone = self._chain()
+        clone._theme_and_campaign = True
+        return clone
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._theme_and_campaign = getattr(self, "_theme_and_campaign", False)
+        return clone
+
+    def _fetch_all(self) -> None:
+        fetched = self._result_cache is not None
+        super()._fetch_all()
+        if (
+            not fetched
+            and getattr(self, "_theme_and_campaign", False)
+            and self._iterable_class is models.query.ModelIterable
+        ):
+            from pledges import lookups
+
+            lookups.attach(self._result_cache)
 
 
 class Pledge(Moderated):
@@ -221,6 +275,8 @@ class Pledge(Moderated):
         _("threshold missed at"), null=True, blank=True, editable=False
     )
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True, editable=False)
+
+    objects = PledgeQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

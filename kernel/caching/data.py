@@ -36,6 +36,11 @@ DATA: dict[str, DataCache] = {
         60, "a scope's rolled-up totals (platform, community, campaign)", stale_grace=60 * 29
     ),
     "reports.modules-available": DataCache(300, "how many learning modules are published"),
+    "pledges.themes-and-campaigns": DataCache(
+        300,
+        "every theme's and campaign's row, put on the pledges a page shows "
+        "(joining the two small tables cost PostgreSQL more planning than the read)",
+    ),
 }
 
 
@@ -69,3 +74,16 @@ def forget_value(name: str, *, vary: tuple = ()) -> None:
     from django.core.cache import cache
 
     cache.delete(data_key(name, vary))
+
+
+def forget_value_everywhere(name: str, *, vary: tuple = ()) -> None:
+    """`forget_value` in every language the site speaks (keys carry the language)."""
+    from django.conf import settings
+    from django.core.cache import cache
+    from django.utils import translation
+
+    keys_to_drop = []
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            keys_to_drop.append(data_key(name, vary))
+    cache.delete_many(keys_to_drop)

@@ -196,6 +196,7 @@ def test_a_search_costs_two_queries_more_than_the_wall_at_most_however_many_matc
     queries({})  # the filter choices are cached from here on
     plain, few_rare, few_common = queries({}), queries({"q": "zebra"}), queries({"q": "lunch"})
     PledgeFactory.create_batch(30, title="I will walk at lunch")
+    queries({"q": "lunch"})  # new themes: the kept themes and campaigns are read again, once
     many_rare, many_common = queries({"q": "zebra"}), queries({"q": "lunch"})
 
     # The wall reads its page in one query; a search reads the walk, the index when the

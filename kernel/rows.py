@@ -1,0 +1,49 @@
+"""Model instances from rows read with hand-written SQL.
+
+Most reads go through the ORM. A few of the hottest, whose rule is simple (a
+community's published stories), are read with one hand-written statement, because
+building the ORM query and its prefetches cost several times the query itself
+(docs/benchmarks.md). Those reads name each model's columns with `columns()` and turn
+each row back into instances with `build()`, which gives what the ORM would have: the
+same fields, each value through the field's own conversion from the database.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from django.db import DEFAULT_DB_ALIAS, connection
+
+
+@cache
+def _shape(model) -> tuple:
+    """(fields, their attribute names, the key's index, (index, field) pairs to convert)."""
+    fields = tuple(model._meta.concrete_fields)
+    converted = tuple(
+        (index, field) for index, field in enumerate(fields) if hasattr(field, "from_db_value")
+    )
+    return fields, [field.attname for field in fields], fields.index(model._meta.pk), converted
+
+
+def columns(model, alias: str) -> str:
+    """`alias."column", …` for every concrete field of `model`, in field order."""
+    quote = connection.ops.quote_name
+    return ", ".join(f"{alias}.{quote(field.column)}" for field in _shape(model)[0])
+
+
+def width(model) -> int:
+    """How many columns `columns(model, …)` names."""
+    return len(_shape(model)[0])
+
+
+def build(model, row, start: int = 0):
+    """The `model` instance in `row` from column `start` (as named by `columns`), or
+    None where an outer join found no row (its key is NULL)."""
+    fields, names, key, converted = _shape(model)
+    values = list(row[start : start + len(fields)])
+    if values[key] is None:
+        return None
+    for index, field in converted:
+        if values[index] is not None:
+            values[index] = field.from_db_value(values[index], None, connection)
+    return model.from_db(DEFAULT_DB_ALIAS, names, values)

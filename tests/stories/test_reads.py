@@ -1,0 +1,110 @@
+"""A community's stories read with hand-written SQL (stories/reads.py) give what the
+ORM's feed gives: the same stories in the same order, with the same fields, author,
+organisation, tags, accepted co-authors and count of published comments."""
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from members.models import User
+from stories import reads, selectors
+from stories.cards import story_list
+from stories.models import Story
+from tests.factories import (
+    CoAuthorFactory,
+    CommentFactory,
+    CommunityFactory,
+    OrganisationFactory,
+    StoryFactory,
+    TagFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _at(days: int):
+    return timezone.now() - datetime.timedelta(days=days)
+
+
+@pytest.fixture
+def community():
+    community = CommunityFactory(name="Ward 4")
+    organised = UserFactory(display_name="Org Person", organisation=OrganisationFactory())
+    unattached = UserFactory(display_name="No Org", organisation=None)
+    featured = StoryFactory(
+        community=community, author=unattached, is_featured=True, published_at=_at(9)
+    )
+    newest = StoryFactory(community=community, author=organised, published_at=_at(1))
+    older = StoryFactory(community=community, author=organised, published_at=_at(5))
+    same_time = StoryFactory(community=community, author=unattached, published_at=_at(5))
+    StoryFactory(community=community, published_at=_at(2), moderation_status="hidden")
+    StoryFactory(community=community, status="draft", published_at=None)
+    StoryFactory(community=CommunityFactory(), published_at=_at(1))
+    newest.tags.add(TagFactory(name="safety"), TagFactory(name="handover"))
+    older.tags.add(TagFactory(name="falls"))
+    CoAuthorFactory(story=newest, member=UserFactory(display_name="Bea"))
+    CoAuthorFactory(story=newest, member=UserFactory(display_name="Cal", erased_at=_at(1)))
+    CoAuthorFactory(story=newest, member=UserFactory(display_name="Invited"), status="invited")
+    CommentFactory.create_batch(2, story=newest)
+    CommentFactory(story=newest, moderation_status="hidden")
+    CommentFactory(story=featured)
+    StoryFactory.create_batch(2, community=community, published_at=_at(20))
+    assert same_time.pk and featured.pk
+    return community
+
+
+def _shape(story: Story) -> tuple:
+    fields = tuple(getattr(story, f.attname) for f in Story._meta.concrete_fields)
+    author = story.author
+    return (
+        fields,
+        tuple(getattr(author, f.attname) for f in User._meta.concrete_fields),
+        author.organisation.name if author.organisation_id else None,
+        story.community.pk,
+        story.comment_count,
+        [tag.name for tag in story.tags.all()],
+        [(c.pk, c.member.pk, c.member.display_name) for c in story.accepted_co_authors],
+    )
+
+
+@pytest.mark.parametrize("limit", [1, 5, 10])
+def test_it_reads_what_the_orm_feed_reads(community, limit):
+    expected = list(
+        selectors.story_feed(user=AnonymousUser(), with_pledges=False).filter(community=community)[
+            :limit
+        ]
+    )
+    found = reads.community_stories(community=community, limit=limit)
+
+    assert [_shape(story) for story in found] == [_shape(story) for story in expected]
+    assert found[0].is_featured
+
+
+def test_its_cards_are_the_orm_feeds_cards(community):
+    viewer = UserFactory()
+    expected = selectors.story_feed(user=viewer, with_pledges=False).filter(community=community)
+
+    assert story_list(reads.community_stories(community=community, limit=5), viewer) == (
+        story_list(list(expected[:5]), viewer)
+    )
+
+
+def test_three_statements_and_no_more_while_the_cards_are_drawn(community):
+    with CaptureQueriesContext(connection) as captured:
+        stories = reads.community_stories(community=community, limit=5)
+        story_list(stories, AnonymousUser())
+
+    assert len(captured.captured_queries) == 3
+
+
+def test_a_community_without_stories_reads_one_statement():
+    quiet = CommunityFactory()
+    with CaptureQueriesContext(connection) as captured:
+        assert reads.community_stories(community=quiet, limit=5) == []
+
+    assert len(captured.captured_queries) == 1
