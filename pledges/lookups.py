@@ -43,6 +43,7 @@ def attach(pledges: Iterable) -> None:
     read again."""
     from kernel.caching import cached_value
     from kernel.caching.data import forget_value
+
     # The models by name: pledges.models calls this module as its rows are read.
     Pledge, Theme, Campaign = (
         apps.get_model("pledges", name) for name in ("Pledge", "Theme", "Campaign")
