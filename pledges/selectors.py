@@ -418,7 +418,6 @@ class ThanksOnPledge:
 def thanks_on(*, pledge: Pledge, user) -> ThanksOnPledge:
     """`ThanksOnPledge` in one query: the pledge's thanks grouped by what they thank,
     each group saying whether `user` gave one of them."""
-    summary = ThanksOnPledge({}, {}, set(), set())
     mine = Q(giver=user) if user is not None and user.is_authenticated else Q(pk__in=[])
     rows = (
         Thanks.objects.filter(pledge=pledge)
@@ -426,6 +425,12 @@ def thanks_on(*, pledge: Pledge, user) -> ThanksOnPledge:
         .values_list("check_in_id", "commitment_id")
         .annotate(count=Count("id"), given=Count("id", filter=mine))
     )
+    return _thanks_summary(rows)
+
+
+def _thanks_summary(rows) -> ThanksOnPledge:
+    """`ThanksOnPledge` from (check-in id, commitment id, count, given by the viewer) rows."""
+    summary = ThanksOnPledge({}, {}, set(), set())
     for check_in_id, commitment_id, count, given in rows:
         if check_in_id:
             summary.check_in_counts[check_in_id] = count
@@ -436,6 +441,28 @@ def thanks_on(*, pledge: Pledge, user) -> ThanksOnPledge:
             if given:
                 summary.thanked_commitments.add(commitment_id)
     return summary
+
+
+@dataclass
+class PledgePageLists:
+    signatures: list[Signature]
+    check_ins: list[CheckIn]
+    thanks_notes: list[Thanks]
+    thanks: ThanksOnPledge
+
+
+def pledge_page_lists(*, pledge: Pledge, user) -> PledgePageLists:
+    """What a pledge's page lists, for `user`: its first SIGNERS_SHOWN signers
+    (`pledge_signatures`), its newest CHECK_INS_SHOWN check-ins `user` may see
+    (`check_ins_visible_to`), the thank-you notes they may read
+    (`thanks_notes_visible_to`) and `thanks_on`, in four hand-written statements
+    (pledges.reads: through the ORM each cost several times its SQL)."""
+    from pledges import reads
+
+    signers, check_ins, notes, thanked = reads.pledge_page(
+        pledge=pledge, viewer=user, signers=SIGNERS_SHOWN, check_ins=CHECK_INS_SHOWN
+    )
+    return PledgePageLists(signers, check_ins, notes, _thanks_summary(thanked))
 
 
 def thanks_notes_visible_to(*, user, pledge: Pledge) -> QuerySet[Thanks]:

@@ -128,15 +128,13 @@ def _detail_page(request, pledge: Pledge, signature):
     user = request.user
     if signature is not None:
         signature.pledge = pledge
-    check_ins = list(
-        selectors.check_ins_visible_to(user=user, pledge=pledge)[: selectors.CHECK_INS_SHOWN]
-    )
+    lists = selectors.pledge_page_lists(pledge=pledge, user=user)
     share_url = f"{settings.SITE_URL}{pledge.get_absolute_url()}"
-    thanks = selectors.thanks_on(pledge=pledge, user=user)
+    thanks = lists.thanks
     context = {
         **_sign_panel_context(request, pledge, signature),
-        "signatures": selectors.pledge_signatures(pledge=pledge),
-        "check_ins": check_ins,
+        "signatures": lists.signatures,
+        "check_ins": lists.check_ins,
         "check_in_form": CheckInForm(unit=pledge.unit)
         if permissions.can_check_in(user, pledge, signature)
         else None,
@@ -153,7 +151,7 @@ def _detail_page(request, pledge: Pledge, signature):
         "thanked_commitments": thanks.thanked_commitments,
         "check_in_thanks": thanks.check_in_counts,
         "commitment_thanks": thanks.commitment_counts,
-        "thanks_notes": list(selectors.thanks_notes_visible_to(user=user, pledge=pledge)),
+        "thanks_notes": lists.thanks_notes,
     }
     return render(request, "pledges/detail.jinja", context)
 

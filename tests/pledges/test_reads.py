@@ -105,3 +105,100 @@ def test_the_cards_need_no_further_query(pledges, community, alice):
             pledge_card(pledge, alice)
 
     assert len(captured.captured_queries) == 1
+
+
+# --- A pledge's page ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def busy_pledge(community, writer, alice, bob, charlie):
+    """A pledge in `community` (organised by Alice) with signers, check-ins and thanks
+    in every moderation state, some of them Charlie's own."""
+    from pledges.models import CheckIn, Signature, Thanks
+
+    pledge = PledgeFactory(author=writer, community=community, campaign=CampaignFactory())
+    signatures = [Signature.objects.get(pledge=pledge, member=writer)]
+    for member in (bob, charlie, UserFactory(organisation=None)):
+        signatures.append(Signature.objects.create(pledge=pledge, member=member))
+    check_ins = [
+        CheckIn.objects.create(pledge=pledge, author=author, note=f"note {n}", **state)
+        for n, (author, state) in enumerate(
+            [
+                (writer, {}),
+                (bob, {}),
+                (charlie, {"moderation_status": "pending"}),
+                (bob, {"moderation_status": "hidden"}),
+            ]
+        )
+    ]
+    Thanks.objects.create(
+        giver=bob, recipient=writer, pledge=pledge, check_in=check_ins[0], note="Brilliant"
+    )
+    Thanks.objects.create(giver=charlie, recipient=writer, pledge=pledge, check_in=check_ins[0])
+    Thanks.objects.create(
+        giver=charlie,
+        recipient=bob,
+        pledge=pledge,
+        check_in=check_ins[1],
+        note="Waiting",
+        moderation_status="pending",
+    )
+    Thanks.objects.create(
+        giver=writer,
+        recipient=bob,
+        pledge=pledge,
+        commitment=signatures[1],
+        note="Hidden note",
+        moderation_status="hidden",
+    )
+    return pledge
+
+
+def _fields(item) -> tuple:
+    return tuple(getattr(item, f.attname) for f in type(item)._meta.concrete_fields)
+
+
+@pytest.mark.parametrize("who", ["visitor", "alice", "bob", "charlie", "writer", "admin_user"])
+def test_a_pledges_page_lists_what_each_selector_gives(request, busy_pledge, who):
+    viewer = AnonymousUser() if who == "visitor" else request.getfixturevalue(who)
+    lists = selectors.pledge_page_lists(pledge=busy_pledge, user=viewer)
+
+    assert [(_fields(s), _fields(s.member)) for s in lists.signatures] == [
+        (_fields(s), _fields(s.member)) for s in selectors.pledge_signatures(pledge=busy_pledge)
+    ]
+    expected_check_ins = selectors.check_ins_visible_to(user=viewer, pledge=busy_pledge)[
+        : selectors.CHECK_INS_SHOWN
+    ]
+    assert [(_fields(c), _fields(c.author)) for c in lists.check_ins] == [
+        (_fields(c), _fields(c.author)) for c in expected_check_ins
+    ]
+    expected_notes = selectors.thanks_notes_visible_to(user=viewer, pledge=busy_pledge)
+    assert [(_fields(t), _fields(t.giver)) for t in lists.thanks_notes] == [
+        (_fields(t), _fields(t.giver)) for t in expected_notes
+    ]
+    assert lists.thanks == selectors.thanks_on(pledge=busy_pledge, user=viewer)
+    assert len(lists.signatures) == 4 and lists.check_ins and lists.thanks.check_in_counts
+
+
+def test_the_page_lists_hold_to_their_limits(busy_pledge, alice, monkeypatch):
+    monkeypatch.setattr(selectors, "SIGNERS_SHOWN", 2)
+    monkeypatch.setattr(selectors, "CHECK_INS_SHOWN", 3)
+
+    lists = selectors.pledge_page_lists(pledge=busy_pledge, user=alice)
+
+    assert [s.member_id for s in lists.signatures] == [
+        s.member_id for s in selectors.pledge_signatures(pledge=busy_pledge, limit=2)
+    ]
+    assert len(lists.check_ins) == 3
+
+
+def test_a_pledges_page_reads_its_lists_in_four_statements(busy_pledge, bob):
+    selectors.pledge_page_lists(pledge=busy_pledge, user=bob)  # bob's communities, kept
+    with CaptureQueriesContext(connection) as captured:
+        lists = selectors.pledge_page_lists(pledge=busy_pledge, user=bob)
+        names = [c.author.name_for(bob) for c in lists.check_ins]
+        names += [t.giver.name_for(bob) for t in lists.thanks_notes]
+        pledges = {id(item.pledge) for item in (*lists.check_ins, *lists.signatures)}
+
+    assert len(captured.captured_queries) == 4
+    assert names and pledges == {id(busy_pledge)}
