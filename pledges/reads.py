@@ -30,7 +30,7 @@ def _statement() -> str:
     pledge, user = Pledge._meta.db_table, User._meta.db_table
     # Table and column names from the models; every value is a parameter.
     return (
-        f"SELECT {rows.columns(Pledge, 'p')}, {rows.columns(User, 'u')}, "  # noqa: S608 # nosec B608
+        f"SELECT {rows.columns(Pledge, 'p')}, {rows.columns(User, 'u')}, "  # noqa: S608  # nosec B608
         f"{rows.columns(Organisation, 'o')} "
         f"FROM {pledge} p JOIN {user} u ON u.id = p.author_id "
         f"LEFT JOIN {Organisation._meta.db_table} o ON o.id = u.organisation_id "
@@ -95,26 +95,26 @@ def _page_statements() -> dict[str, str]:
     # Table and column names from the models; every value is a parameter.
     return {
         "signers": (
-            f"SELECT {rows.columns(Signature, 's')}, {rows.columns(User, 'u')} "  # noqa: S608 # nosec B608
+            f"SELECT {rows.columns(Signature, 's')}, {rows.columns(User, 'u')} "  # noqa: S608  # nosec B608
             f"FROM {Signature._meta.db_table} s JOIN {user} u ON u.id = s.member_id "
             "WHERE s.pledge_id = %(pledge)s ORDER BY s.signed_at, s.id LIMIT %(limit)s"
         ),
         "check_ins": (
-            f"SELECT {rows.columns(CheckIn, 'c')}, {rows.columns(User, 'u')} "  # noqa: S608 # nosec B608
+            f"SELECT {rows.columns(CheckIn, 'c')}, {rows.columns(User, 'u')} "  # noqa: S608  # nosec B608
             f"FROM {CheckIn._meta.db_table} c JOIN {user} u ON u.id = c.author_id "
             "WHERE c.pledge_id = %(pledge)s AND (%(everything)s "
             "OR c.moderation_status = %(published)s OR c.author_id = %(member)s) "
             "ORDER BY c.created_at DESC, c.id DESC LIMIT %(limit)s"
         ),
         "notes": (
-            f"SELECT {rows.columns(Thanks, 't')}, {rows.columns(User, 'u')} "  # noqa: S608 # nosec B608
+            f"SELECT {rows.columns(Thanks, 't')}, {rows.columns(User, 'u')} "  # noqa: S608  # nosec B608
             f"FROM {Thanks._meta.db_table} t JOIN {user} u ON u.id = t.giver_id "
             "WHERE t.pledge_id = %(pledge)s AND t.note <> '' AND (%(everything)s "
             "OR t.moderation_status = %(published)s OR t.giver_id = %(member)s) "
             "ORDER BY t.created_at, t.id"
         ),
         "thanked": (
-            "SELECT check_in_id, commitment_id, count(*), "  # noqa: S608 # nosec B608
+            "SELECT check_in_id, commitment_id, count(*), "  # noqa: S608  # nosec B608
             "count(*) FILTER (WHERE giver_id = %(member)s) "
             f"FROM {Thanks._meta.db_table} WHERE pledge_id = %(pledge)s "
             "GROUP BY check_in_id, commitment_id"

@@ -29,7 +29,7 @@ def _statements() -> tuple[str, str, str]:
     through = Story.tags.through._meta.db_table
     # Table and column names from the models; every value is a parameter.
     stories = (
-        f"SELECT {rows.columns(Story, 's')}, {rows.columns(User, 'u')}, "  # noqa: S608 # nosec B608
+        f"SELECT {rows.columns(Story, 's')}, {rows.columns(User, 'u')}, "  # noqa: S608  # nosec B608
         f"{rows.columns(Organisation, 'o')}, "
         f"(SELECT count(*) FROM {comment} c WHERE c.story_id = s.id "
         "AND c.moderation_status = %(published)s) "
@@ -41,12 +41,12 @@ def _statements() -> tuple[str, str, str]:
         "ORDER BY s.is_featured DESC, s.published_at DESC, s.id DESC LIMIT %(limit)s"
     )
     tags = (
-        f"SELECT st.story_id, {rows.columns(Tag, 't')} FROM {through} st "  # noqa: S608 # nosec B608
+        f"SELECT st.story_id, {rows.columns(Tag, 't')} FROM {through} st "  # noqa: S608  # nosec B608
         f"JOIN {Tag._meta.db_table} t ON t.id = st.tag_id "
         "WHERE st.story_id = ANY(%(ids)s) ORDER BY t.name, t.id"
     )
     co_authors = (
-        f"SELECT {rows.columns(CoAuthor, 'ca')}, {rows.columns(User, 'm')} "  # noqa: S608 # nosec B608
+        f"SELECT {rows.columns(CoAuthor, 'ca')}, {rows.columns(User, 'm')} "  # noqa: S608  # nosec B608
         f"FROM {CoAuthor._meta.db_table} ca JOIN {user} m ON m.id = ca.member_id "
         "WHERE ca.story_id = ANY(%(ids)s) AND ca.status = %(accepted)s "
         "ORDER BY ca.invited_at, ca.id"
