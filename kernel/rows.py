@@ -31,9 +31,9 @@ def columns(model, alias: str) -> str:
     return ", ".join(f"{alias}.{quote(field.column)}" for field in _shape(model)[0])
 
 
-def width(model) -> int:
-    """How many columns `columns(model, …)` names."""
-    return len(_shape(model)[0])
+def width(*models) -> int:
+    """How many columns `columns(model, …)` names for each of `models`, together."""
+    return sum(len(_shape(model)[0]) for model in models)
 
 
 def build(model, row, start: int = 0):
@@ -47,3 +47,13 @@ def build(model, row, start: int = 0):
         if values[index] is not None:
             values[index] = field.from_db_value(values[index], None, connection)
     return model.from_db(DEFAULT_DB_ALIAS, names, values)
+
+
+def build_each(row, *models) -> list:
+    """One instance of each of `models` (or None), from `row`'s columns as named by
+    `columns` for each model in turn."""
+    built, start = [], 0
+    for model in models:
+        built.append(build(model, row, start))
+        start += width(model)
+    return built

@@ -7,8 +7,8 @@ against 2.2 ms a read). So reads of pledges ask for them with
 `Pledge.objects….with_theme_and_campaign()`, and `attach()` puts them on the rows
 from every theme's and campaign's row, kept in the data cache
 "pledges.themes-and-campaigns" (kernel.caching). Saving or deleting a theme or a
-campaign forgets that copy once the transaction commits (`forget()`); a row the copy
-does not hold yet is read from the database.
+campaign forgets that copy at once and again once the transaction commits (`forget()`,
+called by `models.KeptInLookups`); a row the copy does not hold has it read again.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.apps import apps
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 
 CACHE_NAME = "pledges.themes-and-campaigns"
 
@@ -34,7 +34,7 @@ def _read_tables() -> dict:
 
 
 def _build(model, names: list[str], rows: dict[int, tuple], wanted: set) -> dict:
-    return {pk: model.from_db("default", names, rows[pk]) for pk in wanted if pk in rows}
+    return {pk: model.from_db(DEFAULT_DB_ALIAS, names, rows[pk]) for pk in wanted if pk in rows}
 
 
 def attach(pledges: Iterable) -> None:

@@ -48,17 +48,29 @@ def search_vector() -> SearchVector:
     return written.search_vector("title", "description")
 
 
-def _forget_themes_and_campaigns() -> None:
+class KeptInLookups:
     """The kept copy of every theme and campaign (pledges.lookups) is dropped when one
     of them is saved or deleted: explicitly here, as every write of either goes through
     these models (the admin, the services, the data migrations' own models excepted,
     which run before any copy is kept)."""
-    from pledges import lookups
 
-    lookups.forget()
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        self._forget_kept_lookups()
+
+    def delete(self, *args, **kwargs):
+        deleted = super().delete(*args, **kwargs)
+        self._forget_kept_lookups()
+        return deleted
+
+    @staticmethod
+    def _forget_kept_lookups() -> None:
+        from pledges import lookups
+
+        lookups.forget()
 
 
-class Theme(models.Model):
+class Theme(KeptInLookups, models.Model):
     """What a pledge is about ("Patient experience", "Safety"…), a list admins keep."""
 
     name = models.CharField(_("name"), max_length=80, unique=True)
@@ -88,15 +100,6 @@ class Theme(models.Model):
     def __str__(self) -> str:
         return self.local_name
 
-    def save(self, *args, **kwargs) -> None:
-        super().save(*args, **kwargs)
-        _forget_themes_and_campaigns()
-
-    def delete(self, *args, **kwargs):
-        deleted = super().delete(*args, **kwargs)
-        _forget_themes_and_campaigns()
-        return deleted
-
     @property
     def local_name(self) -> str:
         """The theme's name in the language of the page: its Welsh name on a Welsh page
@@ -113,7 +116,7 @@ class Theme(models.Model):
         return name
 
 
-class Campaign(models.Model):
+class Campaign(KeptInLookups, models.Model):
     """A time-boxed drive for pledges, such as Change Day, run by admins."""
 
     name = models.CharField(_("name"), max_length=120, unique=True)
@@ -149,17 +152,8 @@ class Campaign(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs) -> None:
-        super().save(*args, **kwargs)
-        _forget_themes_and_campaigns()
-
     def get_absolute_url(self) -> str:
         return reverse("pledges:campaign", args=[self.slug])
-
-    def delete(self, *args, **kwargs):
-        deleted = super().delete(*args, **kwargs)
-        _forget_themes_and_campaigns()
-        return deleted
 
     def is_open(self, today=None) -> bool:
         today = today or timezone.localdate()

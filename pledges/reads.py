@@ -61,16 +61,13 @@ def community_pledges(*, community, viewer, limit: int) -> list[Pledge]:
         "published": ModerationStatus.PUBLISHED,
         "limit": limit,
     }
-    user_at = rows.width(Pledge)
-    organisation_at = user_at + rows.width(User)
     with connection.cursor() as cursor:
         cursor.execute(_statement(), parameters)
         found = cursor.fetchall()
     pledges = []
     for row in found:
-        pledge = rows.build(Pledge, row)
-        author = rows.build(User, row, user_at)
-        author.organisation = rows.build(Organisation, row, organisation_at)
+        pledge, author, organisation = rows.build_each(row, Pledge, User, Organisation)
+        author.organisation = organisation
         pledge.author = author
         pledge.community = community
         pledges.append(pledge)
@@ -125,11 +122,10 @@ def _page_statements() -> dict[str, str]:
 def _with_people(cursor, model, statement: str, parameters: dict, person: str, pledge) -> list:
     """Each row's `model` instance, its `person` (a member) and the pledge in hand."""
     cursor.execute(statement, parameters)
-    person_at = rows.width(model)
     found = []
     for row in cursor.fetchall():
-        item = rows.build(model, row)
-        setattr(item, person, rows.build(User, row, person_at))
+        item, member = rows.build_each(row, model, User)
+        setattr(item, person, member)
         item.pledge = pledge
         found.append(item)
     return found

@@ -59,9 +59,7 @@ def community_stories(*, community, limit: int) -> list[Story]:
     author, organisation, tags, accepted co-authors (`accepted_co_authors`) and
     `comment_count`, and the community in hand."""
     stories_sql, tags_sql, co_authors_sql = _statements()
-    user_at = rows.width(Story)
-    organisation_at = user_at + rows.width(User)
-    count_at = organisation_at + rows.width(Organisation)
+    count_at = rows.width(Story, User, Organisation)
     with connection.cursor() as cursor:
         cursor.execute(
             stories_sql,
@@ -77,9 +75,8 @@ def community_stories(*, community, limit: int) -> list[Story]:
             return []
         stories = []
         for row in found:
-            story = rows.build(Story, row)
-            author = rows.build(User, row, user_at)
-            author.organisation = rows.build(Organisation, row, organisation_at)
+            story, author, organisation = rows.build_each(row, Story, User, Organisation)
+            author.organisation = organisation
             story.author = author
             story.community = community
             story.comment_count = row[count_at]
@@ -92,10 +89,9 @@ def community_stories(*, community, limit: int) -> list[Story]:
         for row in cursor.fetchall():
             tags[row[0]].append(rows.build(Tag, row, 1))
         cursor.execute(co_authors_sql, {"ids": ids, "accepted": CoAuthor.Status.ACCEPTED})
-        member_at = rows.width(CoAuthor)
         for row in cursor.fetchall():
-            co_author = rows.build(CoAuthor, row)
-            co_author.member = rows.build(User, row, member_at)
+            co_author, member = rows.build_each(row, CoAuthor, User)
+            co_author.member = member
             story = by_id[co_author.story_id]
             co_author.story = story
             story.accepted_co_authors.append(co_author)
