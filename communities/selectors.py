@@ -9,11 +9,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.db.models import BigIntegerField, Q, QuerySet, Value
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from communities import reads
 from communities.models import AuditEntry, Community, Flag, Invitation, Membership
 from communities.moderation import (
     ModeratedType,
@@ -152,10 +152,12 @@ def communities_list(*, q: str = "") -> QuerySet[Community]:
 
 
 def community_for(*, slug: str, user) -> Community:
-    """An active community, or (for its requester and admins) one waiting or declined."""
-    community = get_object_or_404(
-        Community.objects.select_related("organisation", "region", "requested_by"), slug=slug
-    )
+    """An active community, or (for its requester and admins) one waiting or declined.
+    Read with its organisation, region and requester by one hand-written statement
+    (`communities.reads`): every community page starts here."""
+    community = reads.community_by_slug(slug)
+    if community is None:
+        raise Http404(gettext("No such community."))
     if community.status == Community.Status.ACTIVE:
         return community
     if (
@@ -182,16 +184,10 @@ def communities_requested_by(user) -> QuerySet[Community]:
 
 
 def membership_and_organisers(user, community: Community) -> tuple[Membership | None, list[User]]:
-    """`membership_of` and `organisers_of` for a community's page, in one query."""
+    """`membership_of` and `organisers_of` for a community's page, in one hand-written
+    statement (`communities.reads`)."""
     signed_in = user is not None and user.is_authenticated
-    condition = Q(role=Membership.Role.ORGANISER, status=Membership.Status.ACTIVE)
-    if signed_in:
-        condition |= Q(member=user)
-    rows = list(
-        Membership.objects.filter(condition, community=community)
-        .select_related("member")
-        .order_by("member__display_name", "member_id")
-    )
+    rows = reads.community_memberships(community, member_id=user.pk if signed_in else None)
     membership = next(
         (m for m in rows if signed_in and m.member_id == user.pk),
         None,

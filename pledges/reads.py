@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from functools import cache
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
 
+from communities.models import Community
 from communities.moderation import ModerationStatus
 from communities.selectors import member_community_ids, organised_community_ids
 from kernel import rows
@@ -170,3 +172,77 @@ def pledge_page(*, pledge, viewer, signers: int, check_ins: int) -> tuple:
         cursor.execute(statements["thanked"], parameters)
         thanked = cursor.fetchall()
     return first_signers, listed, notes, thanked
+
+
+# --- A page of the wall and of the API list -----------------------------------------------
+#
+# `selectors.wall_page` finds a page's ids on the pledge table alone (the viewer's rule,
+# the filters, the search), then reads those rows with their authors, organisations and
+# communities. Through the ORM, building and compiling that second query, with its three
+# joins, cost several times its SQL; here it is one statement around the ids (the ORM's
+# own compiled subquery, or the list a search found), in the wall's order.
+# `tests/pledges/test_reads.py` holds it to the ORM's rows.
+
+
+def _order_sql(ordering) -> str | None:
+    """`p."column" [DESC], …` for an ordering of the pledge's own field names, or None
+    when it names anything else (an expression, a related field, a random order)."""
+    parts = []
+    for name in ordering:
+        if not isinstance(name, str) or name == "?":
+            return None
+        field_name = name.removeprefix("-")
+        field_name = "id" if field_name == "pk" else field_name
+        try:
+            field = Pledge._meta.get_field(field_name)
+        except FieldDoesNotExist:
+            return None
+        if not getattr(field, "concrete", False) or field.is_relation:
+            return None
+        descending = " DESC" if name.startswith("-") else ""
+        parts.append(f"p.{connection.ops.quote_name(field.column)}{descending}")
+    return ", ".join(parts) or None
+
+
+@cache
+def _wall_columns() -> str:
+    return (
+        f"{rows.columns(Pledge, 'p')}, {rows.columns(User, 'u')}, "
+        f"{rows.columns(Organisation, 'o')}, {rows.columns(Community, 'c')} "
+        f"FROM {Pledge._meta.db_table} p JOIN {User._meta.db_table} u ON u.id = p.author_id "
+        f"LEFT JOIN {Organisation._meta.db_table} o ON o.id = u.organisation_id "
+        f"LEFT JOIN {Community._meta.db_table} c ON c.id = p.community_id "
+    )
+
+
+def wall_rows(ids, *, ordering) -> list[Pledge] | None:
+    """The pledges `ids` names (a sliced `values("id")` queryset or a list of ids) in
+    `ordering`, each with its author, organisation, community, theme and campaign: what
+    `Pledge.objects.filter(pk__in=ids)` with `WALL_SELECT_RELATED` and
+    `with_theme_and_campaign()` gives. None when `ordering` is not one this read can
+    write (the caller then asks the ORM)."""
+    order_sql = _order_sql(ordering)
+    if order_sql is None:
+        return None
+    if isinstance(ids, list):
+        where, parameters = "p.id = ANY(%s)", [ids]
+    else:
+        ids_sql, ids_parameters = ids.query.sql_with_params()
+        where, parameters = f"p.id IN ({ids_sql})", list(ids_parameters)
+    # The columns, tables and order come from the models, the ids' SQL is the ORM's
+    # own; every value is a parameter.
+    statement = f"SELECT {_wall_columns()}WHERE {where} ORDER BY {order_sql}"  # noqa: S608  # nosec B608
+    with connection.cursor() as cursor:
+        cursor.execute(statement, parameters)
+        found = cursor.fetchall()
+    pledges = []
+    for row in found:
+        pledge, author, organisation, community = rows.build_each(
+            row, Pledge, User, Organisation, Community
+        )
+        author.organisation = organisation
+        pledge.author = author
+        pledge.community = community
+        pledges.append(pledge)
+    lookups.attach(pledges)
+    return pledges

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 from datetime import date
 
 from django.db import connection
@@ -244,10 +245,9 @@ def wall_page(
         rows_of = rows_of.with_theme_and_campaign()
     if not text:
         ids = queryset.values("id")[offset:needed]
-        rows = list(rows_of.filter(pk__in=ids))
     else:
         ids = _search_ids(queryset, text=text, needed=needed)[offset:]
-        rows = list(rows_of.filter(pk__in=ids)) if ids else []
+    rows = _wall_rows(queryset, rows_of, ids) if not isinstance(ids, list) or ids else []
     return Page(
         items=rows[:size],
         number=number,
@@ -255,6 +255,26 @@ def wall_page(
         has_next=len(rows) > size and number < last_page,
         last_page=last_page,
     )
+
+
+def _wall_rows(queryset: QuerySet[Pledge], rows_of: QuerySet[Pledge], ids) -> list[Pledge]:
+    """The rows of a wall page's `ids`: read by hand (`pledges.reads.wall_rows`) when
+    the wall asks for what a card shows, else through the ORM (`rows_of`)."""
+    from pledges import reads
+
+    if (
+        getattr(queryset, "_theme_and_campaign", False)
+        and queryset.query.select_related == _wall_select_related()
+    ):
+        found = reads.wall_rows(ids, ordering=rows_of.query.order_by or Pledge._meta.ordering)
+        if found is not None:
+            return found
+    return list(rows_of.filter(pk__in=ids))
+
+
+@cache
+def _wall_select_related() -> dict:
+    return Pledge.objects.select_related(*WALL_SELECT_RELATED).query.select_related
 
 
 def _search_ids(queryset: QuerySet[Pledge], *, text: str, needed: int) -> list[int]:

@@ -66,7 +66,7 @@ def _shape(pledge: Pledge) -> tuple:
         pledge.author.organisation.name if pledge.author.organisation_id else None,
         pledge.theme.name,
         pledge.campaign.name if pledge.campaign_id else None,
-        pledge.community.pk,
+        pledge.community.pk if pledge.community_id else None,
     )
 
 
@@ -202,3 +202,71 @@ def test_a_pledges_page_reads_its_lists_in_four_statements(busy_pledge, bob):
 
     assert len(captured.captured_queries) == 4
     assert names and pledges == {id(busy_pledge)}
+
+
+# --- A page of the wall ---------------------------------------------------------------
+
+
+def _orm_rows(ids, ordering) -> list[Pledge]:
+    return list(
+        Pledge.objects.select_related(*selectors.WALL_SELECT_RELATED)
+        .with_theme_and_campaign()
+        .order_by(*ordering)
+        .filter(pk__in=ids)
+    )
+
+
+@pytest.fixture
+def wall_pledges(pledges):
+    """The community's pledges, and one with no community whose author has no
+    organisation."""
+    return [*pledges, PledgeFactory(community=None, author=UserFactory(organisation=None))]
+
+
+@pytest.mark.parametrize("sort", list(selectors.Sort.ORDERS))
+@pytest.mark.parametrize("as_list", [True, False])
+def test_a_wall_pages_rows_are_the_orms(wall_pledges, sort, as_list):
+    ordering = selectors.Sort.ORDERS[sort]
+    chosen = Pledge.objects.order_by(*ordering).values("id")[2:14]
+    ids = [row["id"] for row in chosen] if as_list else chosen
+    expected = _orm_rows(ids, ordering)
+    found = reads.wall_rows(ids, ordering=ordering)
+    assert len(expected) == 12
+    assert [_shape(p) for p in found] == [_shape(p) for p in expected]
+
+
+def test_a_wall_pages_rows_follow_the_default_order(wall_pledges):
+    ids = [p.pk for p in wall_pledges]
+    found = reads.wall_rows(ids, ordering=Pledge._meta.ordering)
+    assert [p.pk for p in found] == [p.pk for p in Pledge.objects.filter(pk__in=ids)]
+
+
+@pytest.mark.parametrize("ordering", [("?",), ("author__display_name", "id"), ("nonsense",)])
+def test_an_order_it_cannot_write_is_left_to_the_orm(wall_pledges, ordering):
+    assert reads.wall_rows([wall_pledges[0].pk], ordering=ordering) is None
+
+
+def test_the_wall_reads_its_rows_by_hand_and_each_card_needs_no_further_query(
+    wall_pledges, monkeypatch, bob
+):
+    calls = []
+    real = reads.wall_rows
+    monkeypatch.setattr(reads, "wall_rows", lambda *a, **k: calls.append(1) or real(*a, **k))
+    queryset = selectors.apply_sort(selectors.pledge_wall(user=bob), selectors.Sort.NEWEST)
+    expected = list(queryset[:20])
+    page = selectors.wall_page(queryset, page=1, size=20)
+    assert calls == [1]
+    assert [_shape(p) for p in page.items] == [_shape(p) for p in expected]
+    with CaptureQueriesContext(connection) as queries:
+        for pledge in page.items:
+            pledge_card(pledge, bob)
+    assert len(queries) == 0
+
+
+def test_the_wall_asks_the_orm_when_its_rows_are_not_a_cards(wall_pledges, monkeypatch, bob):
+    calls = []
+    monkeypatch.setattr(reads, "wall_rows", lambda *a, **k: calls.append(1))
+    queryset = selectors.pledges_visible_to(bob).order_by("-created_at", "-id")
+    page = selectors.wall_page(queryset, page=1, size=5)
+    assert calls == []
+    assert [p.pk for p in page.items] == [p.pk for p in queryset[:5]]
