@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cache
 from datetime import date
+from functools import cache
 
 from django.db import connection
 from django.db.models import CharField, Count, F, Q, QuerySet, Value
