@@ -9,6 +9,9 @@ from django.template import engines
 from markupsafe import Markup
 
 from kernel.components import (
+    action_link,
+    back_link,
+    button,
     filter_select,
     footer,
     header,
@@ -16,6 +19,7 @@ from kernel.components import (
     skip_link,
     summary_list,
     tag,
+    text_input,
 )
 
 COMPONENT = (
@@ -320,3 +324,107 @@ def test_the_skip_link_writes_the_components_markup(params):
 def test_the_skip_link_refuses_what_only_the_component_draws():
     with pytest.raises(ValueError, match="skip link"):
         skip_link({"href": "#main", "classes": "extra"})
+
+
+MACROS = {
+    "back link": ("back-link", "backLink", back_link),
+    "action link": ("action-link", "actionLink", action_link),
+    "button": ("button", "button", button),
+    "input": ("input", "input", text_input),
+}
+
+
+def _theirs(component: str, params: dict) -> str:
+    folder, name, _ours = MACROS[component]
+    source = (
+        f'{{% from "nhsuk/components/{folder}/macro.jinja" import {name} as component %}}'
+        "{{ component(params) }}"
+    )
+    return engines["jinja2"].from_string(source).render({"params": params})
+
+
+LINKS = [
+    {"href": "/pledges/", "text": "All pledges"},
+    {"href": "/pledges/7/?a=1&b=2", "text": "Yn ôl i’r <addewid> & mwy"},
+    {"href": "/x", "html": Markup("Back to <em>the pledge</em>")},
+    {"href": "#top", "text": "Top"},
+]
+
+
+@pytest.mark.parametrize("component", ["back link", "action link"])
+@pytest.mark.parametrize("params", LINKS)
+def test_the_links_write_the_components_markup(component, params):
+    ours = MACROS[component][2]
+    assert _normalised(ours(params)) == _normalised(_theirs(component, params))
+
+
+def test_a_back_link_with_no_text_says_back():
+    assert _normalised(back_link({"href": "/"})) == _normalised(_theirs("back link", {"href": "/"}))
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"text": "Show pledges", "variant": "secondary"},
+        {"text": "I’ll do it too", "attributes": {"id": "sign-button"}},
+        {
+            "text": "Remove my signature",
+            "variant": "secondary",
+            "attributes": {"id": "sign-button"},
+        },
+        {"text": "Join <Leeds> & “Bradford”"},
+        {"html": Markup("Join <span>now</span>")},
+        {"text": "Odd", "variant": "not-a-variant"},
+        {"text": "Post a check-in", "classes": "nhsuk-button--secondary"},
+        {"text": "Save", "classes": ""},
+        {"text": "Stop", "classes": "nhsuk-button--secondary nhsuk-button--small"},
+        {"text": "Both", "variant": "warning", "classes": "nhsuk-button--secondary"},
+        {"text": "Both", "variant": "warning", "classes": "radicals-wide"},
+        {"text": "Warn", "variant": "warning", "attributes": {"data-x": 'a"b'}},
+    ],
+)
+def test_the_button_writes_the_components_markup(params):
+    assert _normalised(button(params)) == _normalised(_theirs("button", params))
+
+
+SEARCH = {
+    "id": "filter-q",
+    "name": "q",
+    "type": "search",
+    "label": {"text": "Search", "classes": "nhsuk-label--s"},
+    "attributes": {"maxlength": "200"},
+}
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {**SEARCH, "value": "walking"},
+        {**SEARCH, "value": '"quoted" <b>& more'},
+        {**SEARCH, "value": ""},
+        {**SEARCH, "value": None},
+        {"id": "name", "name": "name", "label": {"text": "Your name"}},
+        {"id": "chwilio", "name": "q", "label": {"text": "Chwilio ’r wal"}, "value": "cerdded"},
+    ],
+)
+def test_the_text_input_writes_the_components_markup(params):
+    assert _normalised(text_input(params)) == _normalised(_theirs("input", params))
+
+
+@pytest.mark.parametrize(
+    "ours, params, match",
+    [
+        (back_link, {"href": "/", "classes": "x"}, "back link"),
+        (action_link, {"href": "/", "openInNewWindow": True}, "action link"),
+        (back_link, {"text": "Nowhere"}, "back link"),
+        (action_link, {"href": "", "text": "Nowhere"}, "action link"),
+        (button, {"text": "Go", "href": "/x"}, "button"),
+        (button, {"text": "Go", "attributes": {"disabled": True}}, "Attributes"),
+        (text_input, {"name": "q", "hint": {"text": "Words"}}, "input"),
+        (text_input, {"name": "q", "label": {"text": "Q", "isPageHeading": True}}, "label"),
+        (text_input, {"name": "q", "errorMessage": {"text": "Wrong"}}, "input"),
+    ],
+)
+def test_each_refuses_what_only_the_component_draws(ours, params, match):
+    with pytest.raises(ValueError, match=match):
+        ours(params)
