@@ -1,6 +1,7 @@
 """Dates and plurals as pages and emails write them (Jinja filters, and email text)."""
 
 from django.utils import dateformat, timezone
+from django.utils.dates import MONTHS
 from django.utils.formats import date_format
 from markupsafe import Markup
 
@@ -10,6 +11,10 @@ def date(value, fmt: str = "j F Y") -> str:
         return ""
     if hasattr(value, "tzinfo") and value.tzinfo is not None:
         value = timezone.localtime(value)
+    if fmt == "j F Y":
+        # What dateformat writes for it ("4 December 2026", the month in the language
+        # being written), without parsing the format: cards write two dates each.
+        return f"{value.day} {MONTHS[value.month]} {value.year:04d}"
     return dateformat.format(value, fmt)
 
 
