@@ -205,14 +205,34 @@ def _order_sql(ordering) -> str | None:
 
 
 @cache
-def _wall_columns() -> str:
+def _card_columns() -> str:
+    """A pledge's columns with its author's, their organisation's and its community's
+    (`rows.build_each(row, Pledge, User, Organisation, Community)`)."""
     return (
         f"{rows.columns(Pledge, 'p')}, {rows.columns(User, 'u')}, "
-        f"{rows.columns(Organisation, 'o')}, {rows.columns(Community, 'c')} "
-        f"FROM {Pledge._meta.db_table} p JOIN {User._meta.db_table} u ON u.id = p.author_id "
-        f"LEFT JOIN {Organisation._meta.db_table} o ON o.id = u.organisation_id "
-        f"LEFT JOIN {Community._meta.db_table} c ON c.id = p.community_id "
+        f"{rows.columns(Organisation, 'o')}, {rows.columns(Community, 'c')}"
     )
+
+
+@cache
+def _card_tables() -> str:
+    return (
+        f"{Pledge._meta.db_table} p JOIN {User._meta.db_table} u ON u.id = p.author_id "
+        f"LEFT JOIN {Organisation._meta.db_table} o ON o.id = u.organisation_id "
+        f"LEFT JOIN {Community._meta.db_table} c ON c.id = p.community_id"
+    )
+
+
+def _card_pledge(row) -> Pledge:
+    """The pledge in `row` (as `_card_columns` names it) with its author, their
+    organisation and its community on it."""
+    pledge, author, organisation, community = rows.build_each(
+        row, Pledge, User, Organisation, Community
+    )
+    author.organisation = organisation
+    pledge.author = author
+    pledge.community = community
+    return pledge
 
 
 def wall_rows(ids, *, ordering) -> list[Pledge] | None:
@@ -231,18 +251,45 @@ def wall_rows(ids, *, ordering) -> list[Pledge] | None:
         where, parameters = f"p.id IN ({ids_sql})", list(ids_parameters)
     # The columns, tables and order come from the models, the ids' SQL is the ORM's
     # own; every value is a parameter.
-    statement = f"SELECT {_wall_columns()}WHERE {where} ORDER BY {order_sql}"  # noqa: S608  # nosec B608
+    statement = f"SELECT {_card_columns()} FROM {_card_tables()} WHERE {where} ORDER BY {order_sql}"  # noqa: S608  # nosec B608
     with connection.cursor() as cursor:
         cursor.execute(statement, parameters)
-        found = cursor.fetchall()
-    pledges = []
-    for row in found:
-        pledge, author, organisation, community = rows.build_each(
-            row, Pledge, User, Organisation, Community
-        )
-        author.organisation = organisation
-        pledge.author = author
-        pledge.community = community
-        pledges.append(pledge)
+        pledges = [_card_pledge(row) for row in cursor.fetchall()]
     lookups.attach(pledges)
     return pledges
+
+
+# --- A pledge's page: the pledge, and the viewer's signature -------------------------------
+
+
+@cache
+def _pledge_statement() -> str:
+    # Table and column names from the models; every value is a parameter.
+    return (
+        f"SELECT {_card_columns()}, {rows.columns(Signature, 's')} "  # noqa: S608  # nosec B608
+        f"FROM {_card_tables()} LEFT JOIN {Signature._meta.db_table} s "
+        "ON s.pledge_id = p.id AND s.member_id = %(member)s WHERE p.id = %(pk)s"
+    )
+
+
+def pledge_and_signature(
+    pk: int, *, member_id: int | None
+) -> tuple[Pledge | None, Signature | None]:
+    """The pledge `pk` with its author, organisation, community, theme and campaign (as
+    `pledge_get_for` reads it), and `member_id`'s signature of it: (None, None) when
+    there is no such pledge, and no signature for a visitor or a member who has not
+    signed. A pledge's page reads both first, in one statement here."""
+    lowest, highest = connection.ops.integer_field_range(Pledge._meta.pk.get_internal_type())
+    if not lowest <= pk <= highest:
+        return None, None  # no key is that large (the ORM answers such a read so too)
+    with connection.cursor() as cursor:
+        cursor.execute(_pledge_statement(), {"pk": pk, "member": member_id})
+        found = cursor.fetchone()
+    if found is None:
+        return None, None
+    pledge = _card_pledge(found)
+    lookups.attach([pledge])
+    signature = rows.build(Signature, found, rows.width(Pledge, User, Organisation, Community))
+    if signature is not None:
+        signature.pledge = pledge
+    return pledge, signature

@@ -385,6 +385,18 @@ def pledge_signatures(*, pledge: Pledge, limit: int = SIGNERS_SHOWN) -> list[Sig
     )
 
 
+def pledge_and_signature_for(*, user, pk: int) -> tuple[Pledge, Signature | None]:
+    """`pledge_get_for(user=user, pk=pk)` and the viewer's `signature_of` it, for a
+    pledge's page: one hand-written statement (`pledges.reads`), held by tests to both."""
+    from pledges import reads
+
+    signed_in = user is not None and user.is_authenticated
+    pledge, signature = reads.pledge_and_signature(pk, member_id=user.pk if signed_in else None)
+    if pledge is None or not can_see_pledge(user, pledge):
+        raise Http404(_("No such pledge."))
+    return pledge, signature
+
+
 def signature_of(*, user, pledge: Pledge) -> Signature | None:
     if user is None or not user.is_authenticated:
         return None

@@ -270,3 +270,73 @@ def test_the_wall_asks_the_orm_when_its_rows_are_not_a_cards(wall_pledges, monke
     page = selectors.wall_page(queryset, page=1, size=5)
     assert calls == []
     assert [p.pk for p in page.items] == [p.pk for p in queryset[:5]]
+
+
+# --- A pledge's page: the pledge and the viewer's signature -------------------------------
+
+
+def _signature_shape(signature) -> tuple | None:
+    if signature is None:
+        return None
+    from pledges.models import Signature
+
+    return tuple(getattr(signature, f.attname) for f in Signature._meta.concrete_fields)
+
+
+def _orm_answer(viewer, pk):
+    from django.http import Http404
+
+    try:
+        pledge = selectors.pledge_get_for(user=viewer, pk=pk)
+    except Http404:
+        return "404"
+    return _shape(pledge), _signature_shape(selectors.signature_of(user=viewer, pledge=pledge))
+
+
+def _read_answer(viewer, pk):
+    from django.http import Http404
+
+    try:
+        pledge, signature = selectors.pledge_and_signature_for(user=viewer, pk=pk)
+    except Http404:
+        return "404"
+    if signature is not None:
+        assert signature.pledge is pledge
+    return _shape(pledge), _signature_shape(signature)
+
+
+@pytest.mark.parametrize("who", ["visitor", "alice", "bob", "charlie", "writer", "admin_user"])
+def test_a_pledge_and_the_viewers_signature_are_what_the_orm_gives(request, wall_pledges, who):
+    from pledges.models import Signature
+
+    viewer = AnonymousUser() if who == "visitor" else request.getfixturevalue(who)
+    if who in ("bob", "charlie"):
+        for pledge in wall_pledges[::3]:
+            Signature.objects.get_or_create(pledge=pledge, member=viewer)
+    answers = [(_read_answer(viewer, p.pk), _orm_answer(viewer, p.pk)) for p in wall_pledges]
+    assert all(ours == theirs for ours, theirs in answers)
+    seen = [ours for ours, _theirs in answers if ours != "404"]
+    assert seen
+    if who in ("visitor", "bob", "charlie"):
+        assert len(seen) < len(wall_pledges)  # some are pending, hidden or for members
+    if who in ("bob", "charlie", "writer"):
+        assert any(signature is not None for _pledge, signature in seen)
+
+
+@pytest.mark.parametrize("pk", [0, -1, 10**6, 2**63, 10**30])
+def test_no_such_pledge_is_not_found(wall_pledges, bob, pk):
+    from django.http import Http404
+
+    with pytest.raises(Http404):
+        selectors.pledge_and_signature_for(user=bob, pk=pk)
+    assert reads.pledge_and_signature(pk, member_id=bob.pk) == (None, None)
+
+
+def test_a_pledges_page_reads_the_pledge_and_signature_in_one_statement(wall_pledges, writer):
+    pledge = wall_pledges[0]
+    selectors.pledge_and_signature_for(user=writer, pk=pledge.pk)  # keeps the themes
+    with CaptureQueriesContext(connection) as queries:
+        found, signature = selectors.pledge_and_signature_for(user=writer, pk=pledge.pk)
+        pledge_card(found, writer)
+    assert len(queries) == 1
+    assert signature.member_id == writer.pk and signature.is_author

@@ -264,7 +264,7 @@ def test_the_pledge_page_query_count_does_not_grow_with_signers_or_check_ins(
 @pytest.mark.parametrize("viewer", ["alice", "bob", "charlie"])
 def test_the_pledge_page_reads_the_pledge_once(request, client_for, pledge, viewer):
     """The author, a signer and a member with no part each get the page from one read
-    of the pledge's row (with its author, theme and community)."""
+    of the pledge's row (with its author, community and their signature)."""
     services.pledge_sign(pledge=pledge, member=request.getfixturevalue("bob"))
     client = client_for(request.getfixturevalue(viewer))
 
@@ -274,10 +274,18 @@ def test_the_pledge_page_reads_the_pledge_once(request, client_for, pledge, view
     reads = [
         q["sql"]
         for q in captured.captured_queries
-        if q["sql"].startswith('SELECT "pledges_pledge"."id"')
-        and f'WHERE "pledges_pledge"."id" = {pledge.pk}' in q["sql"]
+        if q["sql"].startswith(('SELECT "pledges_pledge"."id"', 'SELECT p."id"'))
+        and (
+            f'WHERE "pledges_pledge"."id" = {pledge.pk}' in q["sql"]
+            or f"WHERE p.id = {pledge.pk}" in q["sql"]
+        )
     ]
     assert len(reads) == 1
+    # The viewer's signature comes with it (pledges.reads.pledge_and_signature).
+    assert "pledges_signature s" in reads[0]
+    assert not [
+        q for q in captured.captured_queries if q["sql"].startswith('SELECT "pledges_signature"')
+    ]
 
 
 def test_registered_page_sections_show_on_the_pledge_page(client, pledge):
