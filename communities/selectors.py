@@ -57,9 +57,20 @@ def _load_community_ids(user) -> None:
     row in, with its status (so asking about a community they never joined costs
     nothing), the ones they are an active member of (organisers included) and the ones
     they organise."""
-    rows = list(
-        Membership.objects.filter(member=user).values_list("community_id", "status", "role")
+    remember_community_ids(
+        user, Membership.objects.filter(member=user).values_list("community_id", "status", "role")
     )
+
+
+def community_ids_known(user) -> bool:
+    """Whether `user`'s memberships are already read for this request."""
+    return hasattr(user, "_membership_statuses")
+
+
+def remember_community_ids(user, rows) -> None:
+    """Keep `user`'s (community id, status, role) membership rows, all of them, for the
+    request (`_load_community_ids`; the page header reads them with its own count)."""
+    rows = list(rows)
     user._membership_statuses = {community_id: status for community_id, status, _ in rows}
     active = [(c, role) for c, status, role in rows if status == Membership.Status.ACTIVE]
     user._member_community_ids = [community_id for community_id, _role in active]

@@ -1,0 +1,100 @@
+"""The page header's unread count reads the member's communities in the same statement
+when the page has not yet asked about them (radicals.context_processors): what it keeps
+for the request is what `communities.selectors` would have read, the count is
+`unread_count`'s, and a signed-in page spends one round trip on both."""
+
+import pytest
+from django.db import connection
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from communities import selectors as community_selectors
+from members.models import User
+from notifications import selectors as notification_selectors
+from notifications import services
+from notifications.models import Kind
+from radicals.context_processors import HeaderCounts
+from tests.factories import CommunityFactory, MembershipFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _unread(member, count: int) -> None:
+    for number in range(count):
+        services.notify(
+            kind=Kind.PLEDGE_DUE_SOON,
+            recipient=member,
+            period=str(number),
+            title=f"Your pledge is due soon ({number})",
+            url="/pledges/7/",
+        )
+
+
+def _known(user) -> tuple:
+    return (
+        dict(user._membership_statuses),
+        list(user._member_community_ids),
+        list(user._organised_community_ids),
+    )
+
+
+def _counts(member) -> tuple[dict, User]:
+    fresh = User.objects.get(pk=member.pk)
+    request = RequestFactory().get("/")
+    request.user = fresh
+    return HeaderCounts(request).values, fresh
+
+
+@pytest.mark.parametrize("unread", [0, 3])
+@pytest.mark.parametrize("kinds", ["none", "organiser", "mixed"])
+def test_the_count_and_the_communities_are_what_each_read_gives(unread, kinds):
+    member = UserFactory()
+    _unread(member, unread)
+    _unread(UserFactory(), 1)  # someone else's
+    if kinds in ("organiser", "mixed"):
+        MembershipFactory(member=member, role="organiser")
+    if kinds == "mixed":
+        MembershipFactory(member=member)
+        MembershipFactory(member=member, status="pending")
+        MembershipFactory(member=member, status="banned")
+        CommunityFactory()
+
+    values, seen = _counts(member)
+
+    expected = User.objects.get(pk=member.pk)
+    community_selectors._load_community_ids(expected)
+    assert _known(seen) == _known(expected)
+    assert values["unread"] == notification_selectors.unread_count(user=member) == unread
+    if kinds == "none":
+        assert values["moderation"] == 0
+
+
+def test_communities_already_read_are_not_read_again(alice):
+    MembershipFactory(member=alice)
+    _unread(alice, 2)
+    fresh = User.objects.get(pk=alice.pk)
+    community_selectors.member_community_ids(fresh)
+    request = RequestFactory().get("/")
+    request.user = fresh
+
+    with CaptureQueriesContext(connection) as queries:
+        assert HeaderCounts(request).values["unread"] == 2
+
+    assert len(queries) == 1
+    assert "communities_membership" not in queries[0]["sql"]
+
+
+def test_a_signed_in_page_reads_the_count_and_communities_in_one_statement(client_for, alice):
+    MembershipFactory(member=alice)
+    _unread(alice, 2)
+    client = client_for(alice)
+
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(reverse("home")).content.decode()
+
+    assert '(2<span class="nhsuk-u-visually-hidden"> unread</span>)' in body
+    membership_reads = [q["sql"] for q in queries if "communities_membership" in q["sql"]]
+    notification_reads = [q["sql"] for q in queries if "notifications_notification" in q["sql"]]
+    assert len(notification_reads) == 1
+    assert membership_reads == notification_reads
