@@ -22,7 +22,7 @@ from notifications.services import notify
 from pledges.models import Pledge, Signature
 from pledges.outcomes import StoryLink
 from pledges.selectors import check_ins_visible_to, pledges_visible_to, signature_of
-from stories import selectors
+from stories import reads, selectors
 from stories.models import BODY_MAX_LENGTH, OUTCOME_MAX_LENGTH, SUMMARY_MAX_LENGTH, Story
 from stories.services import in_language_of
 
@@ -153,9 +153,7 @@ def pledge_section(*, request, pledge: Pledge, signature=None) -> Section | None
     done and who has not told it yet, the invitation to tell it."""
     # Most pledges have no story yet: one read of the link table's pledge index says
     # so, and only a pledge with stories pays for the feed's query and its prefetches.
-    told = list(
-        Story.pledges.through.objects.filter(pledge_id=pledge.pk).values_list("story_id", flat=True)
-    )
+    told = reads.story_ids_about(pledge.pk)
     stories = (
         list(
             selectors.story_feed(user=request.user, with_pledges=False).filter(pk__in=told)[

@@ -102,3 +102,22 @@ def community_stories(*, community, limit: int) -> list[Story]:
         queryset._prefetch_done = True
         story._prefetched_objects_cache = {"tags": queryset}
     return stories
+
+
+# --- The stories told about a pledge ---------------------------------------------------------
+#
+# Every pledge's page asks whether any story tells about it (most have none): one read of
+# the link table's pledge index, which through the ORM cost about three times its SQL.
+
+
+@cache
+def _told_statement() -> str:
+    # Table name from the model; the pledge is a parameter.
+    return f"SELECT story_id FROM {Story.pledges.through._meta.db_table} WHERE pledge_id = %s"  # noqa: S608  # nosec B608
+
+
+def story_ids_about(pledge_id: int) -> list[int]:
+    """The ids of every story linked to the pledge, whatever its state."""
+    with connection.cursor() as cursor:
+        cursor.execute(_told_statement(), [pledge_id])
+        return [row[0] for row in cursor.fetchall()]

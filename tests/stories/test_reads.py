@@ -108,3 +108,25 @@ def test_a_community_without_stories_reads_one_statement():
         assert reads.community_stories(community=quiet, limit=5) == []
 
     assert len(captured.captured_queries) == 1
+
+
+def test_the_stories_about_a_pledge_are_every_linked_story(community):
+    from tests.factories import PledgeFactory
+
+    pledge, other = PledgeFactory(), PledgeFactory()
+    told = [
+        StoryFactory(),
+        StoryFactory(status="draft"),
+        StoryFactory(moderation_status="hidden"),
+    ]
+    for story in told:
+        story.pledges.add(pledge)
+    StoryFactory().pledges.add(other)
+
+    found = reads.story_ids_about(pledge.pk)
+
+    expected = Story.pledges.through.objects.filter(pledge_id=pledge.pk).values_list(
+        "story_id", flat=True
+    )
+    assert sorted(found) == sorted(expected) == sorted(s.pk for s in told)
+    assert reads.story_ids_about(PledgeFactory().pk) == []
