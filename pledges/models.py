@@ -23,7 +23,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from communities.moderation import Moderated
-from kernel import written
+from kernel import paths, written
 
 # What the wall's default filter and visibility rule read, kept in its indexes.
 WALL_RULE_COLUMNS = ["status", "visibility", "moderation_status", "author", "community"]
@@ -336,7 +336,7 @@ class Pledge(Moderated):
         return self.sentence
 
     def get_absolute_url(self) -> str:
-        return reverse("pledges:detail", args=[self.pk])
+        return paths.path_for("pledges:detail", self.pk)
 
     @property
     def status_label(self) -> str:
