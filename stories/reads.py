@@ -16,6 +16,7 @@ from functools import cache
 
 from django.db import connection
 
+from communities.models import Community
 from communities.moderation import ModerationStatus
 from kernel import rows
 from members.models import Organisation, User
@@ -54,11 +55,29 @@ def _statements() -> tuple[str, str, str]:
     return stories, tags, co_authors
 
 
+@cache
+def _featured_statement() -> str:
+    story, comment = Story._meta.db_table, Comment._meta.db_table
+    # Table and column names from the models; every value is a parameter.
+    return (
+        f"SELECT {rows.columns(Story, 's')}, {rows.columns(User, 'u')}, "  # noqa: S608  # nosec B608
+        f"{rows.columns(Organisation, 'o')}, {rows.columns(Community, 'c')}, "
+        f"(SELECT count(*) FROM {comment} cm WHERE cm.story_id = s.id "
+        "AND cm.moderation_status = %(published)s) "
+        f"FROM {story} s JOIN {User._meta.db_table} u ON u.id = s.author_id "
+        f"LEFT JOIN {Organisation._meta.db_table} o ON o.id = u.organisation_id "
+        f"LEFT JOIN {Community._meta.db_table} c ON c.id = s.community_id "
+        "WHERE s.is_featured AND s.status = %(story_published)s "
+        "AND s.moderation_status = %(published)s "
+        "ORDER BY s.featured_at DESC, s.id DESC LIMIT %(limit)s"
+    )
+
+
 def community_stories(*, community, limit: int) -> list[Story]:
     """The community's published stories, featured first, then newest, each with its
     author, organisation, tags, accepted co-authors (`accepted_co_authors`) and
     `comment_count`, and the community in hand."""
-    stories_sql, tags_sql, co_authors_sql = _statements()
+    stories_sql = _statements()[0]
     count_at = rows.width(Story, User, Organisation)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -82,9 +101,18 @@ def community_stories(*, community, limit: int) -> list[Story]:
             story.comment_count = row[count_at]
             story.accepted_co_authors = []
             stories.append(story)
-        by_id = {story.pk: story for story in stories}
-        ids = list(by_id)
-        tags: dict[int, list[Tag]] = {pk: [] for pk in ids}
+    _with_tags_and_co_authors(stories)
+    return stories
+
+
+def _with_tags_and_co_authors(stories: list[Story]) -> None:
+    """Put each story's tags (as `prefetch_related("tags")` leaves them) and accepted
+    co-authors (`accepted_co_authors`) on it: two statements, for all of them."""
+    _stories_sql, tags_sql, co_authors_sql = _statements()
+    by_id = {story.pk: story for story in stories}
+    ids = list(by_id)
+    tags: dict[int, list[Tag]] = {pk: [] for pk in ids}
+    with connection.cursor() as cursor:
         cursor.execute(tags_sql, {"ids": ids})
         for row in cursor.fetchall():
             tags[row[0]].append(rows.build(Tag, row, 1))
@@ -101,6 +129,35 @@ def community_stories(*, community, limit: int) -> list[Story]:
         queryset._result_cache = tags[story.pk]
         queryset._prefetch_done = True
         story._prefetched_objects_cache = {"tags": queryset}
+
+
+def featured_stories(*, limit: int) -> list[Story]:
+    """The newest featured published stories (`selectors.featured_stories`), each with
+    its author, organisation, community, tags, accepted co-authors and `comment_count`."""
+    count_at = rows.width(Story, User, Organisation, Community)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _featured_statement(),
+            {
+                "story_published": Story.Status.PUBLISHED,
+                "published": ModerationStatus.PUBLISHED,
+                "limit": limit,
+            },
+        )
+        found = cursor.fetchall()
+    stories = []
+    for row in found:
+        story, author, organisation, community = rows.build_each(
+            row, Story, User, Organisation, Community
+        )
+        author.organisation = organisation
+        story.author = author
+        story.community = community
+        story.comment_count = row[count_at]
+        story.accepted_co_authors = []
+        stories.append(story)
+    if stories:
+        _with_tags_and_co_authors(stories)
     return stories
 
 

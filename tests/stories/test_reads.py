@@ -65,7 +65,7 @@ def _shape(story: Story) -> tuple:
         fields,
         tuple(getattr(author, f.attname) for f in User._meta.concrete_fields),
         author.organisation.name if author.organisation_id else None,
-        story.community.pk,
+        story.community.pk if story.community_id else None,
         story.comment_count,
         [tag.name for tag in story.tags.all()],
         [(c.pk, c.member.pk, c.member.display_name) for c in story.accepted_co_authors],
@@ -130,3 +130,55 @@ def test_the_stories_about_a_pledge_are_every_linked_story(community):
     )
     assert sorted(found) == sorted(expected) == sorted(s.pk for s in told)
     assert reads.story_ids_about(PledgeFactory().pk) == []
+
+
+# --- Home's featured stories ------------------------------------------------------------
+
+
+@pytest.fixture
+def featured(community):
+    """Featured stories at different times, in a community or none, and a featured one
+    that was hidden."""
+    made = []
+    for days, extra in [
+        (3, {}),
+        (1, {"community": community}),
+        (7, {"author": UserFactory(organisation=None)}),
+        (2, {}),
+        (5, {"community": CommunityFactory()}),
+    ]:
+        made.append(StoryFactory(is_featured=True, featured_at=_at(days), **extra))
+    StoryFactory(is_featured=True, featured_at=_at(0), moderation_status="hidden")
+    made[0].tags.add(TagFactory(name="listening"))
+    CoAuthorFactory(story=made[1], member=UserFactory(display_name="Dee"))
+    CommentFactory.create_batch(3, story=made[3])
+    return made
+
+
+def _orm_featured(limit: int) -> list[Story]:
+    return list(
+        selectors.story_feed(user=AnonymousUser(), with_pledges=False)
+        .filter(is_featured=True)
+        .order_by("-featured_at", "-id")[:limit]
+    )
+
+
+@pytest.mark.parametrize("limit", [1, 3, 10])
+def test_the_featured_stories_are_the_orm_feeds(featured, limit):
+    found = selectors.featured_stories(user=UserFactory(), limit=limit)
+
+    assert [_shape(story) for story in found] == [_shape(story) for story in _orm_featured(limit)]
+    assert len(found) == min(limit, 6)  # the community fixture's featured story too
+
+
+def test_the_featured_cards_need_three_statements():
+    StoryFactory(is_featured=True, featured_at=_at(1))
+    with CaptureQueriesContext(connection) as captured:
+        story_list(reads.featured_stories(limit=3), AnonymousUser())
+    assert len(captured.captured_queries) == 3
+
+
+def test_no_featured_story_reads_one_statement():
+    with CaptureQueriesContext(connection) as captured:
+        assert reads.featured_stories(limit=3) == []
+    assert len(captured.captured_queries) == 1
