@@ -15,8 +15,15 @@ def _objects(data: bytes) -> dict[int, bytes]:
 
 
 def _stream(body: bytes) -> bytes:
-    match = re.search(rb"stream\r?\n(.*?)\r?\nendstream", body, re.S)
-    raw = match.group(1)
+    """A stream object's data, decompressed: exactly /Length bytes after `stream`, as a
+    PDF reader takes them (compressed data may itself end in a carriage return, which
+    reading up to the end-of-line before `endstream` would cut off)."""
+    start = re.search(rb"stream\r?\n", body)
+    length = re.search(rb"/Length\s+(\d+)(?=\s*/|\s*>>)", body[: start.start()])
+    if length:
+        raw = body[start.end() : start.end() + int(length.group(1))]
+    else:
+        raw = re.search(rb"stream\r?\n(.*?)\r?\nendstream", body, re.S).group(1)
     return zlib.decompress(raw) if b"/FlateDecode" in body else raw
 
 
