@@ -66,13 +66,7 @@ def community_pledges(*, community, viewer, limit: int) -> list[Pledge]:
     with connection.cursor() as cursor:
         cursor.execute(_statement(), parameters)
         found = cursor.fetchall()
-    pledges = []
-    for row in found:
-        pledge, author, organisation = rows.build_each(row, Pledge, User, Organisation)
-        author.organisation = organisation
-        pledge.author = author
-        pledge.community = community
-        pledges.append(pledge)
+    pledges = [_card_pledge(row, community=community) for row in found]
     lookups.attach(pledges)
     return pledges
 
@@ -223,12 +217,17 @@ def _card_tables() -> str:
     )
 
 
-def _card_pledge(row) -> Pledge:
-    """The pledge in `row` (as `_card_columns` names it) with its author, their
-    organisation and its community on it."""
-    pledge, author, organisation, community = rows.build_each(
-        row, Pledge, User, Organisation, Community
-    )
+def _card_pledge(row, *, community=None) -> Pledge:
+    """The pledge in `row` with its author, their organisation and its community on it:
+    `community` when the read has it in hand (the row then holds the pledge's, author's
+    and organisation's columns), else the one read with it (as `_card_columns` names
+    them)."""
+    if community is None:
+        pledge, author, organisation, community = rows.build_each(
+            row, Pledge, User, Organisation, Community
+        )
+    else:
+        pledge, author, organisation = rows.build_each(row, Pledge, User, Organisation)
     author.organisation = organisation
     pledge.author = author
     pledge.community = community

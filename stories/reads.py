@@ -78,7 +78,6 @@ def community_stories(*, community, limit: int) -> list[Story]:
     author, organisation, tags, accepted co-authors (`accepted_co_authors`) and
     `comment_count`, and the community in hand."""
     stories_sql = _statements()[0]
-    count_at = rows.width(Story, User, Organisation)
     with connection.cursor() as cursor:
         cursor.execute(
             stories_sql,
@@ -92,17 +91,28 @@ def community_stories(*, community, limit: int) -> list[Story]:
         found = cursor.fetchall()
         if not found:
             return []
-        stories = []
-        for row in found:
-            story, author, organisation = rows.build_each(row, Story, User, Organisation)
-            author.organisation = organisation
-            story.author = author
-            story.community = community
-            story.comment_count = row[count_at]
-            story.accepted_co_authors = []
-            stories.append(story)
+        stories = [_card_story(row, community=community) for row in found]
     _with_tags_and_co_authors(stories)
     return stories
+
+
+def _card_story(row, *, community=None) -> Story:
+    """The story in `row` with its author, their organisation, its community and
+    `comment_count` on it (its `accepted_co_authors` to come): `community` when the read
+    has it in hand (the row then holds the story's, author's and organisation's columns
+    and the count), else the one read with it (`_featured_statement`)."""
+    if community is None:
+        models = (Story, User, Organisation, Community)
+        story, author, organisation, community = rows.build_each(row, *models)
+    else:
+        models = (Story, User, Organisation)
+        story, author, organisation = rows.build_each(row, *models)
+    author.organisation = organisation
+    story.author = author
+    story.community = community
+    story.comment_count = row[rows.width(*models)]
+    story.accepted_co_authors = []
+    return story
 
 
 def _with_tags_and_co_authors(stories: list[Story]) -> None:
@@ -134,7 +144,6 @@ def _with_tags_and_co_authors(stories: list[Story]) -> None:
 def featured_stories(*, limit: int) -> list[Story]:
     """The newest featured published stories (`selectors.featured_stories`), each with
     its author, organisation, community, tags, accepted co-authors and `comment_count`."""
-    count_at = rows.width(Story, User, Organisation, Community)
     with connection.cursor() as cursor:
         cursor.execute(
             _featured_statement(),
@@ -145,17 +154,7 @@ def featured_stories(*, limit: int) -> list[Story]:
             },
         )
         found = cursor.fetchall()
-    stories = []
-    for row in found:
-        story, author, organisation, community = rows.build_each(
-            row, Story, User, Organisation, Community
-        )
-        author.organisation = organisation
-        story.author = author
-        story.community = community
-        story.comment_count = row[count_at]
-        story.accepted_co_authors = []
-        stories.append(story)
+    stories = [_card_story(row) for row in found]
     if stories:
         _with_tags_and_co_authors(stories)
     return stories
