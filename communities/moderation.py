@@ -153,16 +153,16 @@ def moderated_types() -> list[ModeratedType]:
 
 def flag_url(obj) -> str:
     """Where a member reports this piece of content ("Report this" links)."""
-    from django.urls import reverse
+    from kernel import paths
 
-    return reverse("communities:flag", args=[obj._meta.label_lower, obj.pk])
+    return paths.path("communities:flag", obj._meta.label_lower, obj.pk)
 
 
 def moderate_url(obj) -> str:
     """Where a moderator acts on this piece of content."""
-    from django.urls import reverse
+    from kernel import paths
 
-    return reverse("communities:moderate", args=[obj._meta.label_lower, obj.pk])
+    return paths.path("communities:moderate", obj._meta.label_lower, obj.pk)
 
 
 def initial_status_for(*, author, community) -> str:

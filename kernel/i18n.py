@@ -100,7 +100,7 @@ def _path_without_lang(request: HttpRequest) -> str:
 
 def language_links(request: HttpRequest) -> list[dict]:
     """The header's switch: one link a language, the current one marked."""
-    from django.urls import reverse
+    from kernel import paths
 
     current = translation.get_language()
     here = _path_without_lang(request)
@@ -110,7 +110,7 @@ def language_links(request: HttpRequest) -> list[dict]:
             "lang": html_lang(code),
             "name": name,
             "current": code == current,
-            "href": reverse("set-language", args=[code]) + "?" + urlencode({"next": here}),
+            "href": paths.path("set-language", code) + "?" + urlencode({"next": here}),
         }
         for code, name in settings.LANGUAGES
     ]

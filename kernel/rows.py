@@ -57,3 +57,29 @@ def build_each(row, *models) -> list:
         built.append(build(model, row, start))
         start += width(model)
     return built
+
+
+# Field types whose values JSON carries as the database gives them to the ORM.
+_JSON_SAFE = frozenset(
+    {"AutoField", "BigAutoField", "IntegerField", "BigIntegerField", "PositiveIntegerField",
+     "PositiveSmallIntegerField", "SmallIntegerField", "CharField", "SlugField", "TextField",
+     "BooleanField", "ForeignKey"}
+)  # fmt: skip
+
+
+def json_array(model, alias: str) -> str:
+    """`json_build_array(alias."column", …)` of every concrete field of `model`, in field
+    order, for a subquery that gathers a row's related rows into one JSON value (read
+    back with `build(model, values)`). Only for models whose fields JSON carries
+    unchanged (whole numbers, text, true or false): a date or a decimal would come
+    back as text."""
+    fields = _shape(model)[0]
+    unsafe = [field.name for field in fields if field.get_internal_type() not in _JSON_SAFE]
+    if unsafe:
+        raise ValueError(
+            f"{model.__name__}'s {', '.join(unsafe)} would not come back from JSON unchanged."
+        )
+    quote = connection.ops.quote_name
+    return (
+        "json_build_array(" + ", ".join(f"{alias}.{quote(field.column)}" for field in fields) + ")"
+    )

@@ -17,7 +17,6 @@ from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, NullIf
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -153,7 +152,7 @@ class Campaign(KeptInLookups, models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("pledges:campaign", args=[self.slug])
+        return paths.path("pledges:campaign", self.slug)
 
     def is_open(self, today=None) -> bool:
         today = today or timezone.localdate()
@@ -567,7 +566,7 @@ class Thanks(Moderated):
 
     def get_absolute_url(self) -> str:
         anchor = f"check-in-{self.check_in_id}" if self.check_in_id else "signers"
-        return f"{reverse('pledges:detail', args=[self.pledge_id])}#{anchor}"
+        return f"{paths.path_for('pledges:detail', self.pledge_id)}#{anchor}"
 
     @property
     def moderation_community(self):

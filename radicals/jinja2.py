@@ -3,14 +3,13 @@
 from django.conf import settings
 from django.contrib.humanize.templatetags import humanize
 from django.middleware.csrf import get_token
-from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone, translation
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
 from markupsafe import Markup
 
 from communities.moderation import flag_url
-from kernel import components, i18n, written
+from kernel import components, i18n, paths, written
 from kernel.formats import date, pluralize
 from kernel.markdown import render_markdown
 from members.permissions import hides_identity_from
@@ -19,7 +18,9 @@ from stories import cards as story_cards
 
 
 def url(name: str, *args, **kwargs) -> str:
-    return reverse(name, args=args or None, kwargs=kwargs or None)
+    if kwargs:
+        return reverse(name, args=args or None, kwargs=kwargs)
+    return paths.path(name, *args)
 
 
 def csrf_hidden(request) -> Markup:
@@ -102,7 +103,7 @@ def environment(**options) -> Environment:
         lang_of=written.lang_attribute,
         own_words=written.own_words,
         url=url,
-        static=static,
+        static=paths.static_path,
         csrf_hidden=csrf_hidden,
         flag_url=flag_url,
         hides_identity_from=hides_identity_from,

@@ -9,11 +9,10 @@ use; every value is escaped. tests/stories/test_cards.py holds the markup.
 
 from __future__ import annotations
 
-from django.urls import reverse
 from django.utils.translation import gettext, ngettext
 from markupsafe import Markup, escape
 
-from kernel import written
+from kernel import paths, written
 from kernel.components import tag
 from kernel.formats import date, sentence
 
@@ -95,7 +94,7 @@ def story_card(story, viewer, heading_level: int = 2, show_status: bool = False)
             + "".join(f"{tag(t.name, 'blue')} " for t in tags)
             + "</p>\n    "
         )
-    url = escape(reverse("stories:detail", args=[story.slug]))
+    url = escape(paths.path("stories:detail", story.slug))
     # Every value is escaped above, by Markup's own formatting or by escape().
     return Markup(  # noqa: S704 # nosec B704
         '<div class="nhsuk-card nhsuk-card--clickable radicals-story-card">\n'

@@ -16,13 +16,12 @@ from django.contrib.postgres.search import SearchVector
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from communities.moderation import Moderated
-from kernel import written
+from kernel import paths, written
 
 TITLE_MAX_LENGTH = 150
 SUMMARY_MAX_LENGTH = 500
@@ -192,7 +191,7 @@ class Story(Moderated):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("stories:detail", args=[self.slug])
+        return paths.path("stories:detail", self.slug)
 
     @property
     def is_public(self) -> bool:

@@ -5,9 +5,11 @@ author (and their organisation), tags, accepted co-authors and count of publishe
 comments. Through the ORM that read, its annotated count and its two prefetches cost
 about 7 ms a page, of which the SQL was under 2 ms: building the queries was the rest
 (docs/benchmarks.md). Its rule is simple (published, moderation let it stand, in this
-community: what everyone may read), so it is three statements here, turned back into
-the same instances the ORM gives (`kernel.rows`). `tests/stories/test_reads.py` holds
-it to `selectors.story_feed(…).filter(community=…)`, the ORM's answer.
+community: what everyone may read), so it is hand-written here and turned back into the
+same instances the ORM gives (`kernel.rows`): one statement for the stories with their
+comment counts and tags, and one more for their co-authors only when a story has any.
+`tests/stories/test_reads.py` holds it to `selectors.story_feed(…).filter(community=…)`,
+the ORM's answer.
 """
 
 from __future__ import annotations
@@ -24,16 +26,34 @@ from stories.models import CoAuthor, Comment, Story, Tag
 
 
 @cache
-def _statements() -> tuple[str, str, str]:
-    story, comment = Story._meta.db_table, Comment._meta.db_table
-    user, organisation = User._meta.db_table, Organisation._meta.db_table
-    through = Story.tags.through._meta.db_table
+def _story_extras() -> str:
+    """The columns every story statement ends with, after the story's, author's and
+    organisation's (and community's): its count of published comments, its tags (as
+    JSON: `[[id, name, slug], …]`, by name) and whether it has an accepted co-author,
+    so the tags cost no statement of their own and the co-authors one only when some
+    story has them."""
+    comment, co_author = Comment._meta.db_table, CoAuthor._meta.db_table
+    through, tag = Story.tags.through._meta.db_table, Tag._meta.db_table
+    # Table and column names from the models; every value is a parameter.
+    return (
+        f"(SELECT count(*) FROM {comment} cm WHERE cm.story_id = s.id "  # noqa: S608  # nosec B608
+        "AND cm.moderation_status = %(published)s), "
+        f"(SELECT coalesce(json_agg({rows.json_array(Tag, 't')} ORDER BY t.name, t.id), "
+        f"'[]') FROM {through} st JOIN {tag} t ON t.id = st.tag_id "
+        "WHERE st.story_id = s.id), "
+        f"EXISTS (SELECT 1 FROM {co_author} ca WHERE ca.story_id = s.id "
+        "AND ca.status = %(accepted)s)"
+    )
+
+
+@cache
+def _statements() -> tuple[str, str]:
+    story, user = Story._meta.db_table, User._meta.db_table
+    organisation = Organisation._meta.db_table
     # Table and column names from the models; every value is a parameter.
     stories = (
         f"SELECT {rows.columns(Story, 's')}, {rows.columns(User, 'u')}, "  # noqa: S608  # nosec B608
-        f"{rows.columns(Organisation, 'o')}, "
-        f"(SELECT count(*) FROM {comment} c WHERE c.story_id = s.id "
-        "AND c.moderation_status = %(published)s) "
+        f"{rows.columns(Organisation, 'o')}, {_story_extras()} "
         f"FROM {story} s JOIN {user} u ON u.id = s.author_id "
         f"LEFT JOIN {organisation} o ON o.id = u.organisation_id "
         "WHERE s.community_id = %(community)s AND s.status = %(story_published)s "
@@ -41,29 +61,23 @@ def _statements() -> tuple[str, str, str]:
         # The order of `story_feed`, which the community's feed index holds.
         "ORDER BY s.is_featured DESC, s.published_at DESC, s.id DESC LIMIT %(limit)s"
     )
-    tags = (
-        f"SELECT st.story_id, {rows.columns(Tag, 't')} FROM {through} st "  # noqa: S608  # nosec B608
-        f"JOIN {Tag._meta.db_table} t ON t.id = st.tag_id "
-        "WHERE st.story_id = ANY(%(ids)s) ORDER BY t.name, t.id"
-    )
     co_authors = (
         f"SELECT {rows.columns(CoAuthor, 'ca')}, {rows.columns(User, 'm')} "  # noqa: S608  # nosec B608
         f"FROM {CoAuthor._meta.db_table} ca JOIN {user} m ON m.id = ca.member_id "
         "WHERE ca.story_id = ANY(%(ids)s) AND ca.status = %(accepted)s "
         "ORDER BY ca.invited_at, ca.id"
     )
-    return stories, tags, co_authors
+    return stories, co_authors
 
 
 @cache
 def _featured_statement() -> str:
-    story, comment = Story._meta.db_table, Comment._meta.db_table
+    story = Story._meta.db_table
     # Table and column names from the models; every value is a parameter.
     return (
         f"SELECT {rows.columns(Story, 's')}, {rows.columns(User, 'u')}, "  # noqa: S608  # nosec B608
         f"{rows.columns(Organisation, 'o')}, {rows.columns(Community, 'c')}, "
-        f"(SELECT count(*) FROM {comment} cm WHERE cm.story_id = s.id "
-        "AND cm.moderation_status = %(published)s) "
+        f"{_story_extras()} "
         f"FROM {story} s JOIN {User._meta.db_table} u ON u.id = s.author_id "
         f"LEFT JOIN {Organisation._meta.db_table} o ON o.id = u.organisation_id "
         f"LEFT JOIN {Community._meta.db_table} c ON c.id = s.community_id "
@@ -73,91 +87,82 @@ def _featured_statement() -> str:
     )
 
 
+def _parameters(**values) -> dict:
+    return {
+        "story_published": Story.Status.PUBLISHED,
+        "published": ModerationStatus.PUBLISHED,
+        "accepted": CoAuthor.Status.ACCEPTED,
+        **values,
+    }
+
+
 def community_stories(*, community, limit: int) -> list[Story]:
     """The community's published stories, featured first, then newest, each with its
     author, organisation, tags, accepted co-authors (`accepted_co_authors`) and
     `comment_count`, and the community in hand."""
-    stories_sql = _statements()[0]
     with connection.cursor() as cursor:
-        cursor.execute(
-            stories_sql,
-            {
-                "community": community.pk,
-                "story_published": Story.Status.PUBLISHED,
-                "published": ModerationStatus.PUBLISHED,
-                "limit": limit,
-            },
-        )
+        cursor.execute(_statements()[0], _parameters(community=community.pk, limit=limit))
         found = cursor.fetchall()
-        if not found:
-            return []
-        stories = [_card_story(row, community=community) for row in found]
-    _with_tags_and_co_authors(stories)
+    return _card_stories(found, community=community)
+
+
+def _card_stories(found, *, community=None) -> list[Story]:
+    """The stories in `found` (rows of `_statements()[0]` when `community` is given,
+    else of `_featured_statement`), each with its author, their organisation, its
+    community, `comment_count`, tags and accepted co-authors on it."""
+    models = (Story, User, Organisation)
+    if community is None:
+        models = (*models, Community)
+    extras = rows.width(*models)
+    stories, with_co_authors = [], []
+    for row in found:
+        built = rows.build_each(row, *models)
+        story, author, organisation = built[:3]
+        author.organisation = organisation
+        story.author = author
+        story.community = community if community is not None else built[3]
+        story.comment_count = row[extras]
+        _put_tags(story, [rows.build(Tag, values) for values in row[extras + 1]])
+        story.accepted_co_authors = []
+        if row[extras + 2]:
+            with_co_authors.append(story)
+        stories.append(story)
+    if with_co_authors:
+        _put_co_authors(with_co_authors)
     return stories
 
 
-def _card_story(row, *, community=None) -> Story:
-    """The story in `row` with its author, their organisation, its community and
-    `comment_count` on it (its `accepted_co_authors` to come): `community` when the read
-    has it in hand (the row then holds the story's, author's and organisation's columns
-    and the count), else the one read with it (`_featured_statement`)."""
-    if community is None:
-        models = (Story, User, Organisation, Community)
-        story, author, organisation, community = rows.build_each(row, *models)
-    else:
-        models = (Story, User, Organisation)
-        story, author, organisation = rows.build_each(row, *models)
-    author.organisation = organisation
-    story.author = author
-    story.community = community
-    story.comment_count = row[rows.width(*models)]
-    story.accepted_co_authors = []
-    return story
+def _put_tags(story: Story, tags: list[Tag]) -> None:
+    """The story's tags as `prefetch_related("tags")` leaves them: `story.tags.all()`
+    reads no more."""
+    queryset = story.tags.get_queryset()
+    queryset._result_cache = tags
+    queryset._prefetch_done = True
+    story._prefetched_objects_cache = {"tags": queryset}
 
 
-def _with_tags_and_co_authors(stories: list[Story]) -> None:
-    """Put each story's tags (as `prefetch_related("tags")` leaves them) and accepted
-    co-authors (`accepted_co_authors`) on it: two statements, for all of them."""
-    _stories_sql, tags_sql, co_authors_sql = _statements()
+def _put_co_authors(stories: list[Story]) -> None:
+    """Each story's accepted co-authors (`accepted_co_authors`), with their members: one
+    statement for all of them."""
     by_id = {story.pk: story for story in stories}
-    ids = list(by_id)
-    tags: dict[int, list[Tag]] = {pk: [] for pk in ids}
     with connection.cursor() as cursor:
-        cursor.execute(tags_sql, {"ids": ids})
-        for row in cursor.fetchall():
-            tags[row[0]].append(rows.build(Tag, row, 1))
-        cursor.execute(co_authors_sql, {"ids": ids, "accepted": CoAuthor.Status.ACCEPTED})
-        for row in cursor.fetchall():
-            co_author, member = rows.build_each(row, CoAuthor, User)
-            co_author.member = member
-            story = by_id[co_author.story_id]
-            co_author.story = story
-            story.accepted_co_authors.append(co_author)
-    for story in stories:
-        # As `prefetch_related("tags")` leaves them: `story.tags.all()` reads no more.
-        queryset = story.tags.get_queryset()
-        queryset._result_cache = tags[story.pk]
-        queryset._prefetch_done = True
-        story._prefetched_objects_cache = {"tags": queryset}
+        cursor.execute(_statements()[1], _parameters(ids=list(by_id)))
+        found = cursor.fetchall()
+    for row in found:
+        co_author, member = rows.build_each(row, CoAuthor, User)
+        co_author.member = member
+        story = by_id[co_author.story_id]
+        co_author.story = story
+        story.accepted_co_authors.append(co_author)
 
 
 def featured_stories(*, limit: int) -> list[Story]:
     """The newest featured published stories (`selectors.featured_stories`), each with
     its author, organisation, community, tags, accepted co-authors and `comment_count`."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            _featured_statement(),
-            {
-                "story_published": Story.Status.PUBLISHED,
-                "published": ModerationStatus.PUBLISHED,
-                "limit": limit,
-            },
-        )
+        cursor.execute(_featured_statement(), _parameters(limit=limit))
         found = cursor.fetchall()
-    stories = [_card_story(row) for row in found]
-    if stories:
-        _with_tags_and_co_authors(stories)
-    return stories
+    return _card_stories(found)
 
 
 # --- The stories told about a pledge ---------------------------------------------------------

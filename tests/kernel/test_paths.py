@@ -1,5 +1,5 @@
-"""A list's links to its rows' pages (kernel.paths) are the paths reverse() writes, for
-every key, URL configuration and script prefix."""
+"""The paths pages link to (kernel.paths) are the paths reverse() writes, for every
+argument, URL configuration and script prefix, and its errors where it refuses one."""
 
 import pytest
 from django.test import override_settings
@@ -43,8 +43,96 @@ def _page(request, pk):
 urlpatterns = [
     path("elsewhere/<int:pk>/page/", _page, name="numbered"),
     path("named/<slug:slug>/", _page, name="named"),
+    path("any/<str:word>/and/<int:pk>/", _page, name="worded"),
+    path("fixed/", _page, name="fixed"),
     re_path(r"^letters/(?P<code>[a-z]+)/$", _page, name="letters"),
+    re_path(r"^dotted/(?P<version>[a-z0-9.]+)/$", _page, name="dotted"),
+    re_path(r"^hex/(?P<key>[0-9a-f]+)/$", _page, name="hex"),
 ]
+
+
+def _both(name, *args):
+    """(reverse()'s answer or error, kernel.paths's answer or error)."""
+    answers = []
+    for write in (lambda: reverse(name, args=args or None), lambda: paths.path(name, *args)):
+        try:
+            answers.append(write())
+        except NoReverseMatch as error:
+            answers.append(type(error))
+    return tuple(answers)
+
+
+ARGUMENTS = [
+    7,
+    0,
+    -3,
+    True,
+    "walk-a-mile_2",
+    "Ward4",
+    "cy",
+    "a.b~c",
+    "two words",
+    "über",
+    "a/b",
+    "",
+    "100%",
+    "?x=1",
+    3.5,
+    None,
+]
+
+
+@override_settings(ROOT_URLCONF=__name__)
+@pytest.mark.parametrize("name", ["numbered", "named", "letters", "dotted", "hex"])
+@pytest.mark.parametrize("argument", ARGUMENTS)
+def test_one_argument_is_written_as_reverse_writes_it_or_refused_as_it_refuses(name, argument):
+    wrote, found = _both(name, argument)
+    assert found == wrote
+
+
+@override_settings(ROOT_URLCONF=__name__)
+@pytest.mark.parametrize("word", ["pledges.pledge", "walk-a-mile", "a b", "x/y", 4])
+@pytest.mark.parametrize("key", [12, -1, "12", "twelve"])
+def test_two_arguments_are_written_as_reverse_writes_them(word, key):
+    wrote, found = _both("worded", word, key)
+    assert found == wrote
+
+
+@override_settings(ROOT_URLCONF=__name__)
+def test_a_path_without_arguments_and_a_wrong_number_of_them():
+    assert paths.path("fixed") == reverse("fixed") == "/fixed/"
+    assert _both("fixed", 3) == (NoReverseMatch, NoReverseMatch)
+    assert _both("worded", "only-one") == (NoReverseMatch, NoReverseMatch)
+    assert _both("no-such-page") == (NoReverseMatch, NoReverseMatch)
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("home", ()),
+        ("pledges:wall", ()),
+        ("set-language", ("cy",)),
+        ("stories:detail", ("night-shift-handover",)),
+        ("communities:detail", ("ward-4",)),
+        ("communities:flag", ("pledges.pledge", 12)),
+        ("members:profile", (5,)),
+    ],
+)
+def test_the_sites_own_paths_are_reverses(name, args):
+    assert paths.path(name, *args) == reverse(name, args=args or None)
+
+
+def test_a_static_files_address_is_statics():
+    from django.templatetags.static import static
+
+    assert paths.static_path("css/radicals.css") == static("css/radicals.css")
+    set_script_prefix("/radicals/")
+    try:
+        assert paths.static_path("css/radicals.css") == static("css/radicals.css")
+    finally:
+        clear_script_prefix()
+    with override_settings(STATIC_URL="/elsewhere/"):
+        assert paths.static_path("css/radicals.css") == "/elsewhere/css/radicals.css"
 
 
 @override_settings(ROOT_URLCONF=__name__)

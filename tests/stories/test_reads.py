@@ -94,12 +94,33 @@ def test_its_cards_are_the_orm_feeds_cards(community):
     )
 
 
-def test_three_statements_and_no_more_while_the_cards_are_drawn(community):
+def test_two_statements_and_no_more_while_the_cards_are_drawn(community):
+    """The stories with their counts and tags, then the co-authors (a story has some)."""
     with CaptureQueriesContext(connection) as captured:
         stories = reads.community_stories(community=community, limit=5)
         story_list(stories, AnonymousUser())
 
-    assert len(captured.captured_queries) == 3
+    assert len(captured.captured_queries) == 2
+
+
+def test_stories_without_co_authors_need_one_statement_with_their_tags():
+    quiet = CommunityFactory()
+    tagged = StoryFactory(community=quiet, published_at=_at(1))
+    tagged.tags.add(TagFactory(name="nights"), TagFactory(name="audit"))
+    StoryFactory(community=quiet, published_at=_at(2))
+    # An invitation not yet accepted is no co-author.
+    CoAuthorFactory(story=tagged, status="invited")
+
+    with CaptureQueriesContext(connection) as captured:
+        stories = reads.community_stories(community=quiet, limit=5)
+        story_list(stories, AnonymousUser())
+
+    assert len(captured.captured_queries) == 1
+    assert [[tag.name for tag in story.tags.all()] for story in stories] == [
+        ["audit", "nights"],
+        [],
+    ]
+    assert [story.accepted_co_authors for story in stories] == [[], []]
 
 
 def test_a_community_without_stories_reads_one_statement():
@@ -171,11 +192,17 @@ def test_the_featured_stories_are_the_orm_feeds(featured, limit):
     assert len(found) == min(limit, 6)  # the community fixture's featured story too
 
 
-def test_the_featured_cards_need_three_statements():
-    StoryFactory(is_featured=True, featured_at=_at(1))
+def test_the_featured_cards_need_one_statement_without_co_authors():
+    StoryFactory(is_featured=True, featured_at=_at(1)).tags.add(TagFactory(name="falls"))
     with CaptureQueriesContext(connection) as captured:
         story_list(reads.featured_stories(limit=3), AnonymousUser())
-    assert len(captured.captured_queries) == 3
+    assert len(captured.captured_queries) == 1
+
+
+def test_the_featured_cards_need_two_statements_with_co_authors(featured):
+    with CaptureQueriesContext(connection) as captured:
+        story_list(reads.featured_stories(limit=3), AnonymousUser())
+    assert len(captured.captured_queries) == 2
 
 
 def test_no_featured_story_reads_one_statement():
