@@ -5,7 +5,14 @@ from django.contrib.humanize.templatetags import humanize
 from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils import timezone, translation
-from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
+from jinja2 import (
+    ChainableUndefined,
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    pass_eval_context,
+)
 from markupsafe import Markup
 
 from communities.moderation import flag_url
@@ -15,6 +22,41 @@ from kernel.markdown import render_markdown
 from members.permissions import hides_identity_from
 from pledges import cards
 from stories import cards as story_cards
+
+
+# The template's words, as Jinja's own new-style gettext callables give them (the
+# message translated, marked safe where the template escapes, then formatted with the
+# values given by name, escaped), called straight from the template: Jinja's own go
+# through `_` to `gettext` to the catalogue, three calls where one does, and a page
+# writes fifty words and more. tests/radicals/test_jinja_gettext.py holds them to Jinja's.
+def _formatted(eval_ctx, text: str, variables: dict):
+    if eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704 # nosec B704 - a catalogue's msgstr, ours
+    return text % variables if variables or "%" in text else text
+
+
+@pass_eval_context
+def template_gettext(eval_ctx, message: str, /, **variables):
+    return _formatted(eval_ctx, translation.gettext(message), variables)
+
+
+@pass_eval_context
+def template_ngettext(eval_ctx, singular: str, plural: str, number, /, **variables):
+    variables.setdefault("num", number)
+    return _formatted(eval_ctx, translation.ngettext(singular, plural, number), variables)
+
+
+@pass_eval_context
+def template_pgettext(eval_ctx, context: str, message: str, /, **variables):
+    variables.setdefault("context", context)
+    return _formatted(eval_ctx, translation.pgettext(context, message), variables)
+
+
+@pass_eval_context
+def template_npgettext(eval_ctx, context: str, singular: str, plural: str, number, /, **variables):
+    variables.setdefault("context", context)
+    variables.setdefault("num", number)
+    return _formatted(eval_ctx, translation.npgettext(context, singular, plural, number), variables)
 
 
 def url(name: str, *args, **kwargs) -> str:
@@ -94,6 +136,13 @@ def environment(**options) -> Environment:
     # `{{ _("…") }}`, `{% trans %}…{% endtrans %}`: Django's catalogues, with
     # new-style gettext (arguments by name, escaped; a literal % is written %%).
     env.install_gettext_translations(translation, newstyle=True)
+    env.globals.update(
+        _=template_gettext,
+        gettext=template_gettext,
+        ngettext=template_ngettext,
+        pgettext=template_pgettext,
+        npgettext=template_npgettext,
+    )
     env.policies["ext.i18n.trimmed"] = True
     env.globals.update(
         get_language=translation.get_language,
