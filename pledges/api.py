@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 from communities.models import Community
 from communities.moderation import ModerationStatus
 from kernel import written
-from kernel.api import StrictFieldsMixin
+from kernel.api import Rows, StrictFieldsMixin
 from members.api import MemberRefSerializer
 from pledges import outcomes, selectors, services
 from pledges.filters import PledgeFilter
@@ -205,6 +205,10 @@ class PledgeSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         path = pledge.get_absolute_url()
         return request.build_absolute_uri(path) if request else path
+
+
+# The list's rows, as PledgeSerializer writes them (kernel.api.Rows).
+PLEDGE_ROWS = Rows(PledgeSerializer)
 
 
 class MySignatureSerializer(serializers.ModelSerializer):
@@ -486,7 +490,9 @@ class PledgeListCreateView(generics.ListCreateAPIView):
         if not filterset.is_valid():
             raise serializers.ValidationError(filterset.errors)
         items = self.paginator.paginate_filterset(filterset, request)
-        return self.get_paginated_response(self.get_serializer(items, many=True).data)
+        return self.get_paginated_response(
+            PLEDGE_ROWS.write(items, context=self.get_serializer_context())
+        )
 
     def create(self, request, *args, **kwargs):
         serializer = PledgeCreateSerializer(data=request.data, context={"request": request})
