@@ -273,3 +273,18 @@ def test_the_admin_shows_the_outcome_of_a_pledge_that_is_over(
     page = client_for(admin_user).get(reverse("admin:pledges_pledge_change", args=[pledge_met.pk]))
 
     assert "This pledge passed its due date. 1 of the 3 people who signed" in page.content.decode()
+
+
+def test_an_outcome_without_a_story_asks_only_the_link_table(
+    pledge_met, alice, bob, charlie, django_assert_num_queries
+):
+    from stories.pledge_links import story_for_outcome
+
+    pledge = everyone_done(pledge_met, alice, bob, charlie)
+    with django_assert_num_queries(1) as captured:
+        assert story_for_outcome(pledge=pledge, user=bob) is None
+    assert "stories_story_pledges" in captured.captured_queries[0]["sql"]
+
+    story = tell_story(alice, pledge)
+    found = story_for_outcome(pledge=pledge, user=bob)
+    assert found is not None and found.url == story.get_absolute_url()
