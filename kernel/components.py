@@ -208,6 +208,21 @@ def header(params: dict) -> Markup:
     return Markup("".join(parts))  # noqa: S704 # nosec B704
 
 
+def _escaped_options(options) -> list[tuple]:
+    """(value, value escaped, text escaped) for each (value, text) option: escaped in
+    one pass over them all, joined by a NUL (which no text from the database holds),
+    where escaping each of the wall's 500 options in turn cost half a millisecond."""
+    options = list(options)
+    parts = [str(part) for option in options for part in option[:2]]
+    escaped = str(escape("\0".join(parts))).split("\0")
+    if len(escaped) != len(parts):  # a NUL in a value or text: escape each instead
+        escaped = [str(escape(part)) for part in parts]
+    return [
+        (option[0], escaped[2 * index], escaped[2 * index + 1])
+        for index, option in enumerate(options)
+    ]
+
+
 def filter_select(name: str, label: str, options, value, empty: str) -> Markup:
     """An NHS.UK select (`nhsuk/components/select`) with a small label, written as the
     component's template writes it, in one plain loop: the wall's filters list hundreds
@@ -217,11 +232,9 @@ def filter_select(name: str, label: str, options, value, empty: str) -> Markup:
     component's."""
     chosen = None if value is None else str(value)
     options_html = [f'<option value="">{escape(empty)}</option>']
-    for option_value, option_text in options:
+    for option_value, escaped_value, escaped_text in _escaped_options(options):
         selected = " selected" if chosen is not None and str(option_value) == chosen else ""
-        options_html.append(
-            f'<option value="{escape(option_value)}"{selected}>{escape(option_text)}</option>'
-        )
+        options_html.append(f'<option value="{escaped_value}"{selected}>{escaped_text}</option>')
     select_id = escape(f"filter-{name}")
     # Every value in it is escaped above or here.
     return Markup(  # noqa: S704 # nosec B704

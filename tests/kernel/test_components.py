@@ -51,6 +51,8 @@ def _normalised(html: str) -> str:
         ([(f"org-{n}", f"Organisation {n}") for n in range(300)], "org-150"),
         ([("active", "Active")], "made-up"),
         ([], "anything"),
+        ([(1, "One"), (2, 2)], 2),
+        ([("nul\0value", "a NUL\0<here>"), ("b", "B")], "b"),
     ],
 )
 def test_the_filter_select_writes_the_components_markup(options, value):
