@@ -1,5 +1,6 @@
 """Dates and plurals as pages and emails write them (Jinja filters, and email text)."""
 
+from django.contrib.humanize.templatetags import humanize
 from django.utils import dateformat, timezone
 from django.utils.dates import MONTHS
 from django.utils.formats import date_format
@@ -16,6 +17,16 @@ def date(value, fmt: str = "j F Y") -> str:
         # being written), without parsing the format: cards write two dates each.
         return f"{value.day} {MONTHS[value.month]} {value.year:04d}"
     return dateformat.format(value, fmt)
+
+
+def intcomma(value) -> str:
+    """`humanize.intcomma`: a number with its thousands grouped as the language writes
+    them ("1,234"). A whole number under a thousand has nothing to group and is written
+    straight: most counts a card shows, where the locale's number formatting cost 4 µs
+    a number, three numbers a card."""
+    if type(value) is int and -1000 < value < 1000:
+        return str(value)
+    return humanize.intcomma(value)
 
 
 def pluralize(count: int, singular: str = "", plural: str = "s") -> str:

@@ -341,7 +341,10 @@ class Pledge(Moderated):
     def status_label(self) -> str:
         """`get_status_display()` without its cost: Django hashes every choice's
         translated label on each call, which a page of twenty cards felt."""
-        return self.Status(self.status).label if self.status in self.Status else self.status
+        try:
+            return self.Status(self.status).label
+        except ValueError:  # a status no choice names
+            return self.status
 
     @property
     def sentence(self) -> str:

@@ -16,7 +16,7 @@ from jinja2 import (
 from markupsafe import Markup
 
 from communities.moderation import flag_url
-from kernel import components, i18n, paths, written
+from kernel import components, formats, i18n, paths, written
 from kernel.formats import date, pluralize
 from kernel.markdown import render_markdown
 from members.permissions import hides_identity_from
@@ -184,7 +184,7 @@ def environment(**options) -> Environment:
     env.filters.update(
         markdown=render_markdown,
         date=date,
-        intcomma=humanize.intcomma,
+        intcomma=formats.intcomma,
         naturaltime=humanize.naturaltime,
         naturalday=humanize.naturalday,
         pluralize=pluralize,

@@ -33,3 +33,28 @@ def test_other_formats_and_nothing():
     day = datetime.date(2027, 2, 3)
     assert date(day, "Y-m-d") == "2027-02-03"
     assert date(None) == ""
+
+
+NUMBERS = [
+    *range(-1001, 1002),
+    999_999,
+    1_000_000,
+    -12_345,
+    True,
+    1.5,
+    "1234",
+    "not a number",
+    None,
+]
+
+
+@pytest.mark.parametrize("language", [code for code, _name in settings.LANGUAGES])
+def test_a_number_is_grouped_as_humanize_groups_it(language):
+    from django.contrib.humanize.templatetags import humanize
+
+    from kernel.formats import intcomma
+
+    with translation.override(language):
+        for number in NUMBERS:
+            assert intcomma(number) == humanize.intcomma(number), number
+    assert intcomma(1234) == "1,234"

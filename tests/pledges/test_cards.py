@@ -150,3 +150,14 @@ def test_every_word_on_a_card_is_translated(gathering, pseudo_welsh):
 def test_a_card_reads_nothing_more_than_its_pledge(gathering, django_assert_num_queries):
     with django_assert_num_queries(0):
         pledge_card(gathering, AnonymousUser())
+
+
+@pytest.mark.parametrize("language", ["en-gb", "cy"])
+def test_a_status_reads_as_its_choice_and_an_unknown_one_as_itself(language):
+    with translation.override(language):
+        for value, label in Pledge.Status.choices:
+            assert str(Pledge(status=value).status_label) == str(label)
+            assert (
+                str(Pledge(status=value).status_label) == Pledge(status=value).get_status_display()
+            )
+        assert Pledge(status="paused").status_label == "paused"
