@@ -62,15 +62,17 @@ def _load_community_ids(user) -> None:
     # One short statement on the (member, community) index, written by hand: through
     # the ORM, building it cost more than running it, on every signed-in page.
     with connection.cursor() as cursor:
-        cursor.execute(_membership_rows_statement(), [user.pk])
+        cursor.execute(membership_rows_sql(), {"member": user.pk})
         remember_community_ids(user, cursor.fetchall())
 
 
 @functools.cache
-def _membership_rows_statement() -> str:
+def membership_rows_sql() -> str:
+    """The (community id, status, role) rows `remember_community_ids` keeps, as SQL, for
+    the member `%(member)s`: the page header reads them inside its own statement too."""
     # The table's name from the model; the member is a parameter.
     table = Membership._meta.db_table
-    return f"SELECT community_id, status, role FROM {table} WHERE member_id = %s"  # noqa: S608  # nosec B608
+    return f"SELECT community_id, status, role FROM {table} WHERE member_id = %(member)s"  # noqa: S608  # nosec B608
 
 
 def community_ids_known(user) -> bool:

@@ -38,15 +38,17 @@ def unread_count(*, user) -> int:
     if user is None or not user.is_authenticated:
         return 0
     with connection.cursor() as cursor:
-        cursor.execute(_unread_statement(), [user.pk])
+        cursor.execute(unread_count_sql(), {"member": user.pk})
         return cursor.fetchone()[0]
 
 
 @functools.cache
-def _unread_statement() -> str:
+def unread_count_sql() -> str:
+    """`unread_count` as SQL, one row of one column, for the member `%(member)s`: the
+    page header reads it inside its own statement too."""
     # The table's name from the model; the member is a parameter.
     table = Notification._meta.db_table
-    return f"SELECT count(*) FROM {table} WHERE recipient_id = %s AND read_at IS NULL"  # noqa: S608  # nosec B608
+    return f"SELECT count(*) FROM {table} WHERE recipient_id = %(member)s AND read_at IS NULL"  # noqa: S608  # nosec B608
 
 
 def preferences_for(*, user) -> dict[str, str]:

@@ -10,7 +10,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from notifications.selectors import unread_count
+from notifications.selectors import unread_count, unread_count_sql
 
 _NAV = [
     (_("Pledges"), "pledges:wall", False),
@@ -79,15 +79,12 @@ class HeaderCounts:
 
 @functools.cache
 def _header_statement() -> str:
-    from django.apps import apps
+    from communities.selectors import membership_rows_sql
 
-    notifications = apps.get_model("notifications", "Notification")._meta.db_table
-    memberships = apps.get_model("communities", "Membership")._meta.db_table
-    # Table names from the models; the member is a parameter.
+    # The two reads' own SQL, one beside the other; the member is a parameter.
     return (
-        "SELECT n.unread, m.community_id, m.status, m.role FROM (SELECT count(*) AS unread "  # noqa: S608  # nosec B608
-        f"FROM {notifications} WHERE recipient_id = %(me)s AND read_at IS NULL) n "
-        f"LEFT JOIN {memberships} m ON m.member_id = %(me)s"
+        f"SELECT n.unread, m.community_id, m.status, m.role FROM ({unread_count_sql()}) "  # noqa: S608  # nosec B608
+        f"AS n(unread) LEFT JOIN ({membership_rows_sql()}) AS m ON true"
     )
 
 
@@ -103,7 +100,7 @@ def _unread_with_memberships(user) -> int:
     if community_ids_known(user):
         return unread_count(user=user)
     with connection.cursor() as cursor:
-        cursor.execute(_header_statement(), {"me": user.pk})
+        cursor.execute(_header_statement(), {"member": user.pk})
         found = cursor.fetchall()
     remember_community_ids(user, [row[1:] for row in found if row[1] is not None])
     return found[0][0]
