@@ -15,14 +15,16 @@ from functools import cache
 from django.db import connection
 
 from communities.models import Community, Membership
-from kernel import rows
+from kernel import prepared, rows
 from members.models import Organisation, Region, User
 
 
 @cache
 def _statements() -> dict[str, str]:
     user = User._meta.db_table
-    # Table and column names from the models; every value is a parameter.
+    organiser = prepared.constant(Membership.Role.ORGANISER)
+    active = prepared.constant(Membership.Status.ACTIVE)
+    # Table and column names from the models; every other value is a parameter.
     return {
         "community": (
             f"SELECT {rows.columns(Community, 'c')}, {rows.columns(Organisation, 'o')}, "  # noqa: S608  # nosec B608
@@ -36,8 +38,10 @@ def _statements() -> dict[str, str]:
         "memberships": (
             f"SELECT {rows.columns(Membership, 'm')}, {rows.columns(User, 'u')} "  # noqa: S608  # nosec B608
             f"FROM {Membership._meta.db_table} m JOIN {user} u ON u.id = m.member_id "
-            "WHERE m.community_id = %(community)s AND ((m.role = %(organiser)s "
-            "AND m.status = %(active)s) OR m.member_id = %(member)s) "
+            # The role and status written in: the organisers' partial index serves
+            # the prepared statement's plan only for values it knows (kernel.prepared).
+            f"WHERE m.community_id = %(community)s AND ((m.role = {organiser} "
+            f"AND m.status = {active}) OR m.member_id = %(member)s) "
             "ORDER BY u.display_name, m.member_id"
         ),
     }
@@ -48,7 +52,7 @@ def community_by_slug(slug: str) -> Community | None:
     requester, as `select_related("organisation", "region", "requested_by")` gives
     it; None when there is none."""
     with connection.cursor() as cursor:
-        cursor.execute(_statements()["community"], {"slug": slug})
+        prepared.execute(cursor, "community_by_slug", _statements()["community"], {"slug": slug})
         found = cursor.fetchone()
     if found is None:
         return None
@@ -64,14 +68,9 @@ def community_by_slug(slug: str) -> Community | None:
 def community_memberships(community: Community, *, member_id: int | None) -> list[Membership]:
     """The community's active organisers' memberships and `member_id`'s own (in any
     status), each with its member, by the members' names."""
-    parameters = {
-        "community": community.pk,
-        "organiser": Membership.Role.ORGANISER,
-        "active": Membership.Status.ACTIVE,
-        "member": member_id,
-    }
+    parameters = {"community": community.pk, "member": member_id}
     with connection.cursor() as cursor:
-        cursor.execute(_statements()["memberships"], parameters)
+        prepared.execute(cursor, "community_memberships", _statements()["memberships"], parameters)
         found = cursor.fetchall()
     memberships = []
     for row in found:

@@ -25,6 +25,7 @@ from communities.moderation import (
     moderated_type_for,
     moderated_types,
 )
+from kernel import prepared
 from members.models import User
 
 
@@ -62,7 +63,7 @@ def _load_community_ids(user) -> None:
     # One short statement on the (member, community) index, written by hand: through
     # the ORM, building it cost more than running it, on every signed-in page.
     with connection.cursor() as cursor:
-        cursor.execute(membership_rows_sql(), {"member": user.pk})
+        prepared.execute(cursor, "membership_rows", membership_rows_sql(), {"member": user.pk})
         remember_community_ids(user, cursor.fetchall())
 
 

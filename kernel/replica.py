@@ -63,6 +63,9 @@ _READ_ONLY_STATEMENTS = (
     "FETCH",
     "CLOSE",
     "EXPLAIN",
+    # kernel.prepared prepares and runs reads only, under names of its own.
+    "PREPARE RADICALS_READ_",
+    "EXECUTE RADICALS_READ_",
 )
 
 # Inside reads_from_replica(): heavy reads may go to the replica.

@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
+from kernel import prepared
 from notifications.models import (
     DEFAULT_DELIVERY,
     Digest,
@@ -38,7 +39,7 @@ def unread_count(*, user) -> int:
     if user is None or not user.is_authenticated:
         return 0
     with connection.cursor() as cursor:
-        cursor.execute(unread_count_sql(), {"member": user.pk})
+        prepared.execute(cursor, "unread_count", unread_count_sql(), {"member": user.pk})
         return cursor.fetchone()[0]
 
 

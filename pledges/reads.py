@@ -21,29 +21,39 @@ from django.db import connection
 from communities.models import Community
 from communities.moderation import ModerationStatus
 from communities.selectors import member_community_ids, organised_community_ids
-from kernel import rows
+from kernel import prepared, rows
 from members.models import Organisation, User
 from pledges import lookups
 from pledges.models import CheckIn, Pledge, Signature, Thanks
 
 
 @cache
-def _statement() -> str:
+def _statement(limit: int) -> str:
     pledge, user = Pledge._meta.db_table, User._meta.db_table
-    # Table and column names from the models; every value is a parameter.
+    withdrawn, published = (
+        prepared.constant(Pledge.Status.WITHDRAWN),
+        prepared.constant(ModerationStatus.PUBLISHED),
+    )
+    public, community_only = (
+        prepared.constant(Pledge.Visibility.PUBLIC),
+        prepared.constant(Pledge.Visibility.COMMUNITY),
+    )
+    # Table and column names from the models, choices' values and the limit (written in
+    # so that the prepared statement's generic plan can be costed: kernel.prepared);
+    # every other value is a parameter.
     return (
         f"SELECT {rows.columns(Pledge, 'p')}, {rows.columns(User, 'u')}, "  # noqa: S608  # nosec B608
         f"{rows.columns(Organisation, 'o')} "
         f"FROM {pledge} p JOIN {user} u ON u.id = p.author_id "
         f"LEFT JOIN {Organisation._meta.db_table} o ON o.id = u.organisation_id "
-        "WHERE p.community_id = %(community)s AND p.status <> %(withdrawn)s "
+        f"WHERE p.community_id = %(community)s AND p.status <> {withdrawn} "
         # `pledges_visible_to` for this community: its audience…
-        "AND (%(everything)s OR p.visibility = %(public)s OR p.author_id = %(member)s "
-        "OR (%(belongs)s AND p.visibility = %(community_only)s)) "
+        f"AND (%(everything)s OR p.visibility = {public} OR p.author_id = %(member)s "
+        f"OR (%(belongs)s AND p.visibility = {community_only})) "
         # …and what moderation lets them see.
-        "AND (%(everything)s OR p.moderation_status = %(published)s "
+        f"AND (%(everything)s OR p.moderation_status = {published} "
         "OR p.author_id = %(member)s OR %(organises)s) "
-        "ORDER BY p.created_at DESC, p.id DESC LIMIT %(limit)s"
+        f"ORDER BY p.created_at DESC, p.id DESC LIMIT {prepared.constant(limit)}"
     )
 
 
@@ -53,18 +63,13 @@ def community_pledges(*, community, viewer, limit: int) -> list[Pledge]:
     signed_in = viewer is not None and viewer.is_authenticated
     parameters = {
         "community": community.pk,
-        "withdrawn": Pledge.Status.WITHDRAWN,
         "everything": signed_in and viewer.is_staff,
-        "public": Pledge.Visibility.PUBLIC,
-        "community_only": Pledge.Visibility.COMMUNITY,
         "member": viewer.pk if signed_in else None,
         "belongs": signed_in and community.pk in member_community_ids(viewer),
         "organises": signed_in and community.pk in organised_community_ids(viewer),
-        "published": ModerationStatus.PUBLISHED,
-        "limit": limit,
     }
     with connection.cursor() as cursor:
-        cursor.execute(_statement(), parameters)
+        prepared.execute(cursor, f"community_pledges_{limit}", _statement(limit), parameters)
         found = cursor.fetchall()
     pledges = [_card_pledge(row, community=community) for row in found]
     lookups.attach(pledges)
@@ -115,9 +120,10 @@ def _page_statements() -> dict[str, str]:
     }
 
 
-def _with_people(cursor, model, statement: str, parameters: dict, person: str, pledge) -> list:
-    """Each row's `model` instance, its `person` (a member) and the pledge in hand."""
-    cursor.execute(statement, parameters)
+def _with_people(cursor, model, name: str, parameters: dict, person: str, pledge) -> list:
+    """Each row of the page's read `name`: its `model` instance, its `person` (a member)
+    and the pledge in hand."""
+    prepared.execute(cursor, f"pledge_page_{name}", _page_statements()[name], parameters)
     found = []
     for row in cursor.fetchall():
         item, member = rows.build_each(row, model, User)
@@ -149,7 +155,7 @@ def pledge_page(*, pledge, viewer, signers: int, check_ins: int) -> tuple:
         first_signers = _with_people(
             cursor,
             Signature,
-            statements["signers"],
+            "signers",
             parameters | {"limit": signers},
             "member",
             pledge,
@@ -157,13 +163,13 @@ def pledge_page(*, pledge, viewer, signers: int, check_ins: int) -> tuple:
         listed = _with_people(
             cursor,
             CheckIn,
-            statements["check_ins"],
+            "check_ins",
             parameters | {"limit": check_ins},
             "author",
             pledge,
         )
-        notes = _with_people(cursor, Thanks, statements["notes"], parameters, "giver", pledge)
-        cursor.execute(statements["thanked"], parameters)
+        notes = _with_people(cursor, Thanks, "notes", parameters, "giver", pledge)
+        prepared.execute(cursor, "pledge_page_thanked", statements["thanked"], parameters)
         thanked = cursor.fetchall()
     return first_signers, listed, notes, thanked
 
@@ -282,7 +288,9 @@ def pledge_and_signature(
     if not lowest <= pk <= highest:
         return None, None  # no key is that large (the ORM answers such a read so too)
     with connection.cursor() as cursor:
-        cursor.execute(_pledge_statement(), {"pk": pk, "member": member_id})
+        prepared.execute(
+            cursor, "pledge_and_signature", _pledge_statement(), {"pk": pk, "member": member_id}
+        )
         found = cursor.fetchone()
     if found is None:
         return None, None

@@ -96,11 +96,12 @@ def _unread_with_memberships(user) -> int:
     from django.db import connection
 
     from communities.selectors import community_ids_known, remember_community_ids
+    from kernel import prepared
 
     if community_ids_known(user):
         return unread_count(user=user)
     with connection.cursor() as cursor:
-        cursor.execute(_header_statement(), {"member": user.pk})
+        prepared.execute(cursor, "page_header", _header_statement(), {"member": user.pk})
         found = cursor.fetchall()
     remember_community_ids(user, [row[1:] for row in found if row[1] is not None])
     return found[0][0]

@@ -57,6 +57,9 @@ DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default=None)}
 # (psycopg2 never prepares; the driver's server-side binding stays off).
 DATABASE_POOLED = env.bool("DATABASE_POOLED", default=False)
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASE_POOLED
+# The hottest hand-written reads are prepared once per connection (kernel/prepared.py),
+# which a pooler in transaction mode cannot carry: off by default behind one.
+DATABASE_PREPARED_READS = env.bool("DATABASE_PREPARED_READS", default=not DATABASE_POOLED)
 
 # A read replica (a streaming standby of the primary), for the heavy reads only: report
 # dashboards, exports, open data, the network (kernel/replica.py). Unset: one database.

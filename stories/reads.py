@@ -20,9 +20,14 @@ from django.db import connection
 
 from communities.models import Community
 from communities.moderation import ModerationStatus
-from kernel import rows
+from kernel import prepared, rows
 from members.models import Organisation, User
 from stories.models import CoAuthor, Comment, Story, Tag
+
+# The choices a story statement reads, written into its text (see `_story_extras`).
+_PUBLISHED = prepared.constant(ModerationStatus.PUBLISHED)
+_PUBLISHED_STORY = prepared.constant(Story.Status.PUBLISHED)
+_ACCEPTED = prepared.constant(CoAuthor.Status.ACCEPTED)
 
 
 @cache
@@ -34,46 +39,58 @@ def _story_extras() -> str:
     story has them."""
     comment, co_author = Comment._meta.db_table, CoAuthor._meta.db_table
     through, tag = Story.tags.through._meta.db_table, Tag._meta.db_table
-    # Table and column names from the models; every value is a parameter.
+    # Table and column names from the models, and choices' values (`prepared.constant`,
+    # so the plan can use the feed's partial index); every other value is a parameter.
     return (
         f"(SELECT count(*) FROM {comment} cm WHERE cm.story_id = s.id "  # noqa: S608  # nosec B608
-        "AND cm.moderation_status = %(published)s), "
+        f"AND cm.moderation_status = {_PUBLISHED}), "
         f"(SELECT coalesce(json_agg({rows.json_array(Tag, 't')} ORDER BY t.name, t.id), "
         f"'[]') FROM {through} st JOIN {tag} t ON t.id = st.tag_id "
         "WHERE st.story_id = s.id), "
         f"EXISTS (SELECT 1 FROM {co_author} ca WHERE ca.story_id = s.id "
-        "AND ca.status = %(accepted)s)"
+        f"AND ca.status = {_ACCEPTED})"
     )
 
 
 @cache
-def _statements() -> tuple[str, str]:
+def _stories_statement(limit: int) -> str:
+    """A community's `limit` newest published stories. The choices and the limit are
+    written in (`prepared.constant`): PostgreSQL keeps a generic plan for a prepared
+    statement only when it costs no more than the plans for the values at hand, and
+    it can cost neither the feed's partial index nor a `LIMIT` it does not know."""
     story, user = Story._meta.db_table, User._meta.db_table
     organisation = Organisation._meta.db_table
-    # Table and column names from the models; every value is a parameter.
-    stories = (
+    # Table and column names from the models, and choices' values and the limit
+    # (`prepared.constant`); every other value is a parameter.
+    return (
         f"SELECT {rows.columns(Story, 's')}, {rows.columns(User, 'u')}, "  # noqa: S608  # nosec B608
         f"{rows.columns(Organisation, 'o')}, {_story_extras()} "
         f"FROM {story} s JOIN {user} u ON u.id = s.author_id "
         f"LEFT JOIN {organisation} o ON o.id = u.organisation_id "
-        "WHERE s.community_id = %(community)s AND s.status = %(story_published)s "
-        "AND s.moderation_status = %(published)s "
+        f"WHERE s.community_id = %(community)s AND s.status = {_PUBLISHED_STORY} "
+        f"AND s.moderation_status = {_PUBLISHED} "
         # The order of `story_feed`, which the community's feed index holds.
-        "ORDER BY s.is_featured DESC, s.published_at DESC, s.id DESC LIMIT %(limit)s"
+        "ORDER BY s.is_featured DESC, s.published_at DESC, s.id DESC "
+        f"LIMIT {prepared.constant(limit)}"
     )
-    co_authors = (
-        f"SELECT {rows.columns(CoAuthor, 'ca')}, {rows.columns(User, 'm')} "  # noqa: S608  # nosec B608
-        f"FROM {CoAuthor._meta.db_table} ca JOIN {user} m ON m.id = ca.member_id "
-        "WHERE ca.story_id = ANY(%(ids)s) AND ca.status = %(accepted)s "
-        "ORDER BY ca.invited_at, ca.id"
-    )
-    return stories, co_authors
 
 
 @cache
-def _featured_statement() -> str:
+def _co_authors_statement() -> str:
+    # Table and column names from the models, and a choice's value; the ids are a parameter.
+    return (
+        f"SELECT {rows.columns(CoAuthor, 'ca')}, {rows.columns(User, 'm')} "  # noqa: S608  # nosec B608
+        f"FROM {CoAuthor._meta.db_table} ca JOIN {User._meta.db_table} m ON m.id = ca.member_id "
+        f"WHERE ca.story_id = ANY(%(ids)s) AND ca.status = {_ACCEPTED} "
+        "ORDER BY ca.invited_at, ca.id"
+    )
+
+
+@cache
+def _featured_statement(limit: int) -> str:
     story = Story._meta.db_table
-    # Table and column names from the models; every value is a parameter.
+    # Table and column names from the models, choices' values and the limit, written in
+    # as for a community's stories (`_stories_statement`).
     return (
         f"SELECT {rows.columns(Story, 's')}, {rows.columns(User, 'u')}, "  # noqa: S608  # nosec B608
         f"{rows.columns(Organisation, 'o')}, {rows.columns(Community, 'c')}, "
@@ -81,19 +98,10 @@ def _featured_statement() -> str:
         f"FROM {story} s JOIN {User._meta.db_table} u ON u.id = s.author_id "
         f"LEFT JOIN {Organisation._meta.db_table} o ON o.id = u.organisation_id "
         f"LEFT JOIN {Community._meta.db_table} c ON c.id = s.community_id "
-        "WHERE s.is_featured AND s.status = %(story_published)s "
-        "AND s.moderation_status = %(published)s "
-        "ORDER BY s.featured_at DESC, s.id DESC LIMIT %(limit)s"
+        f"WHERE s.is_featured AND s.status = {_PUBLISHED_STORY} "
+        f"AND s.moderation_status = {_PUBLISHED} "
+        f"ORDER BY s.featured_at DESC, s.id DESC LIMIT {prepared.constant(limit)}"
     )
-
-
-def _parameters(**values) -> dict:
-    return {
-        "story_published": Story.Status.PUBLISHED,
-        "published": ModerationStatus.PUBLISHED,
-        "accepted": CoAuthor.Status.ACCEPTED,
-        **values,
-    }
 
 
 def community_stories(*, community, limit: int) -> list[Story]:
@@ -101,13 +109,18 @@ def community_stories(*, community, limit: int) -> list[Story]:
     author, organisation, tags, accepted co-authors (`accepted_co_authors`) and
     `comment_count`, and the community in hand."""
     with connection.cursor() as cursor:
-        cursor.execute(_statements()[0], _parameters(community=community.pk, limit=limit))
+        prepared.execute(
+            cursor,
+            f"community_stories_{limit}",
+            _stories_statement(limit),
+            {"community": community.pk},
+        )
         found = cursor.fetchall()
     return _card_stories(found, community=community)
 
 
 def _card_stories(found, *, community=None) -> list[Story]:
-    """The stories in `found` (rows of `_statements()[0]` when `community` is given,
+    """The stories in `found` (rows of `_stories_statement` when `community` is given,
     else of `_featured_statement`), each with its author, their organisation, its
     community, `comment_count`, tags and accepted co-authors on it."""
     models = (Story, User, Organisation)
@@ -146,7 +159,7 @@ def _put_co_authors(stories: list[Story]) -> None:
     statement for all of them."""
     by_id = {story.pk: story for story in stories}
     with connection.cursor() as cursor:
-        cursor.execute(_statements()[1], _parameters(ids=list(by_id)))
+        prepared.execute(cursor, "story_co_authors", _co_authors_statement(), {"ids": list(by_id)})
         found = cursor.fetchall()
     for row in found:
         co_author, member = rows.build_each(row, CoAuthor, User)
@@ -160,7 +173,7 @@ def featured_stories(*, limit: int) -> list[Story]:
     """The newest featured published stories (`selectors.featured_stories`), each with
     its author, organisation, community, tags, accepted co-authors and `comment_count`."""
     with connection.cursor() as cursor:
-        cursor.execute(_featured_statement(), _parameters(limit=limit))
+        prepared.execute(cursor, f"featured_stories_{limit}", _featured_statement(limit), {})
         found = cursor.fetchall()
     return _card_stories(found)
 
@@ -180,5 +193,5 @@ def _told_statement() -> str:
 def story_ids_about(pledge_id: int) -> list[int]:
     """The ids of every story linked to the pledge, whatever its state."""
     with connection.cursor() as cursor:
-        cursor.execute(_told_statement(), [pledge_id])
+        prepared.execute(cursor, "stories_about_pledge", _told_statement(), [pledge_id])
         return [row[0] for row in cursor.fetchall()]
