@@ -48,9 +48,7 @@ def test_positional_placeholders_are_numbered_in_order():
 def test_a_percent_sign_stays_written_for_psycopg2():
     parsed = prepared.statement("test_percent", "SELECT 'a%%b' LIKE %(pattern)s")
     assert parsed.text == "SELECT 'a%%b' LIKE $1"
-    assert _run("test_percent", "SELECT 'a%%b' LIKE %(pattern)s", {"pattern": "a%%"}) == [
-        (True,)
-    ]
+    assert _run("test_percent", "SELECT 'a%%b' LIKE %(pattern)s", {"pattern": "a%%"}) == [(True,)]
 
 
 @pytest.mark.parametrize(
@@ -148,9 +146,7 @@ def test_behind_a_pooler_every_read_is_sent_as_its_text(alice):
     sql = "SELECT email FROM members_user WHERE id = %(member)s"
     with CaptureQueriesContext(connection) as captured:
         assert _run("test_pooled", sql, {"member": alice.pk}) == [(alice.email,)]
-    assert captured.captured_queries[0]["sql"] == (
-        f"SELECT email FROM members_user WHERE id = {alice.pk}"
-    )
+    assert captured.captured_queries[0]["sql"] == sql.replace("%(member)s", str(alice.pk))
     assert not any(name.startswith("radicals_read_test_pooled") for name in _held_names())
 
 

@@ -20,6 +20,7 @@ import psycopg2
 import pytest
 from django.core import mail
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from kernel.locks import job_lock
 from notifications import services as notification_services
@@ -107,6 +108,7 @@ def pgbouncer(tmp_path, settings):
     connection.close()
     db.update(HOST="127.0.0.1", PORT=str(port), DISABLE_SERVER_SIDE_CURSORS=True)
     settings.DATABASE_POOLED = True
+    settings.DATABASE_PREPARED_READS = False  # as DATABASE_POOLED's default makes it
     settings.REPORTS_EXPORT_INLINE_ROWS = -1
     settings.MEDIA_ROOT = str(tmp_path / "media")
     try:
@@ -145,6 +147,20 @@ def test_a_co_sign_goes_through_the_pooler(pgbouncer):
     assert signature.pk
     assert pledge.signatures.filter(member=bob).exists()
     assert _advisory_locks_held() == 0
+
+
+def test_a_pledges_page_reads_through_the_pooler_unprepared(pgbouncer, client):
+    """The reads kernel.prepared would prepare go as text: a statement prepared on one
+    server connection would be asked for on another."""
+    pledge = PledgeFactory()
+    bob = UserFactory()
+    client.force_login(bob)
+    with CaptureQueriesContext(connection) as captured:
+        for _ in range(3):  # each read its own transaction, on whichever server connection
+            assert client.get(pledge.get_absolute_url()).status_code == 200
+    sent = [query["sql"] for query in captured.captured_queries]
+    assert any("pledges_signature" in sql for sql in sent)  # the page's own reads
+    assert not [sql for sql in sent if sql.startswith(("PREPARE", "EXECUTE"))]
 
 
 @pytest.mark.parametrize("format", ["csv", "xlsx"])
