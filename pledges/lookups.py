@@ -1,9 +1,11 @@
-"""Themes and campaigns put on the pledges a page shows, without joining them.
+"""Themes and campaigns put on the pledges the ORM reads, without joining them.
 
 A pledge's card and page name its theme and campaign. Joining those two small tables
 to every read of pledges cost PostgreSQL more time planning the query than reading it
 (a pledge read by its key: 1.1 ms planning with them, 0.5 ms without; in the ORM 3.6
-against 2.2 ms a read). So reads of pledges ask for them with
+against 2.2 ms a read). The busiest reads are hand-written and prepared
+(`pledges.reads`, kernel.prepared): planned once, they join both tables, which costs
+less than this copy. The ORM's reads of pledges ask for them with
 `Pledge.objects….with_theme_and_campaign()`, and `attach()` puts them on the rows
 from every theme's and campaign's row, kept in the data cache
 "pledges.themes-and-campaigns" (kernel.caching). Saving or deleting a theme or a

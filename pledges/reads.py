@@ -6,13 +6,14 @@ visibility rule's conditions, four joins) cost more than the query (docs/benchma
 For one community the rule reduces to a few conditions whose answers for this member
 are known before the query (are they a member of it, do they organise it), so it is one
 statement here, turned back into the instances the ORM gives (`kernel.rows`), with
-their themes and campaigns put on them as `with_theme_and_campaign()` does.
+their themes and campaigns joined (as `with_theme_and_campaign()` gives them).
 `tests/pledges/test_reads.py` holds it to `selectors.pledges_visible_to(…)` for
 visitors, members, authors, organisers and admins.
 """
 
 from __future__ import annotations
 
+import zlib
 from functools import cache
 
 from django.core.exceptions import FieldDoesNotExist
@@ -23,13 +24,11 @@ from communities.moderation import ModerationStatus
 from communities.selectors import member_community_ids, organised_community_ids
 from kernel import prepared, rows
 from members.models import Organisation, User
-from pledges import lookups
-from pledges.models import CheckIn, Pledge, Signature, Thanks
+from pledges.models import Campaign, CheckIn, Pledge, Signature, Thanks, Theme
 
 
 @cache
 def _statement(limit: int) -> str:
-    pledge, user = Pledge._meta.db_table, User._meta.db_table
     withdrawn, published = (
         prepared.constant(Pledge.Status.WITHDRAWN),
         prepared.constant(ModerationStatus.PUBLISHED),
@@ -42,10 +41,8 @@ def _statement(limit: int) -> str:
     # so that the prepared statement's generic plan can be costed: kernel.prepared);
     # every other value is a parameter.
     return (
-        f"SELECT {rows.columns(Pledge, 'p')}, {rows.columns(User, 'u')}, "  # noqa: S608  # nosec B608
-        f"{rows.columns(Organisation, 'o')} "
-        f"FROM {pledge} p JOIN {user} u ON u.id = p.author_id "
-        f"LEFT JOIN {Organisation._meta.db_table} o ON o.id = u.organisation_id "
+        f"SELECT {_card_columns(with_community=False)} "  # noqa: S608  # nosec B608
+        f"FROM {_card_tables(with_community=False)} "
         f"WHERE p.community_id = %(community)s AND p.status <> {withdrawn} "
         # `pledges_visible_to` for this community: its audience…
         f"AND (%(everything)s OR p.visibility = {public} OR p.author_id = %(member)s "
@@ -71,9 +68,7 @@ def community_pledges(*, community, viewer, limit: int) -> list[Pledge]:
     with connection.cursor() as cursor:
         prepared.execute(cursor, f"community_pledges_{limit}", _statement(limit), parameters)
         found = cursor.fetchall()
-    pledges = [_card_pledge(row, community=community) for row in found]
-    lookups.attach(pledges)
-    return pledges
+    return [_card_pledge(row, community=community) for row in found]
 
 
 # --- A pledge's page ---------------------------------------------------------------------
@@ -205,39 +200,60 @@ def _order_sql(ordering) -> str | None:
 
 
 @cache
-def _card_columns() -> str:
-    """A pledge's columns with its author's, their organisation's and its community's
-    (`rows.build_each(row, Pledge, User, Organisation, Community)`)."""
+def _card_columns(*, with_community: bool = True) -> str:
+    """A pledge's columns with its author's, their organisation's, its community's
+    (unless the read has the community in hand), its theme's and its campaign's, as
+    `_card_pledge` reads them."""
+    community = f"{rows.columns(Community, 'c')}, " if with_community else ""
     return (
         f"{rows.columns(Pledge, 'p')}, {rows.columns(User, 'u')}, "
-        f"{rows.columns(Organisation, 'o')}, {rows.columns(Community, 'c')}"
+        f"{rows.columns(Organisation, 'o')}, {community}"
+        f"{rows.columns(Theme, 'th')}, {rows.columns(Campaign, 'cp')}"
     )
 
 
 @cache
-def _card_tables() -> str:
+def _card_tables(*, with_community: bool = True) -> str:
+    """The tables of `_card_columns`. The theme and campaign are joined: prepared
+    (kernel.prepared), the joins cost no planning, and they cost less than the copy of
+    every theme and campaign (pledges.lookups) that the reads planned afresh each time
+    were given instead."""
+    community = (
+        f"LEFT JOIN {Community._meta.db_table} c ON c.id = p.community_id "
+        if with_community
+        else ""
+    )
     return (
         f"{Pledge._meta.db_table} p JOIN {User._meta.db_table} u ON u.id = p.author_id "
-        f"LEFT JOIN {Organisation._meta.db_table} o ON o.id = u.organisation_id "
-        f"LEFT JOIN {Community._meta.db_table} c ON c.id = p.community_id"
+        f"LEFT JOIN {Organisation._meta.db_table} o ON o.id = u.organisation_id {community}"
+        f"LEFT JOIN {Theme._meta.db_table} th ON th.id = p.theme_id "
+        f"LEFT JOIN {Campaign._meta.db_table} cp ON cp.id = p.campaign_id"
     )
 
 
 def _card_pledge(row, *, community=None) -> Pledge:
-    """The pledge in `row` with its author, their organisation and its community on it:
-    `community` when the read has it in hand (the row then holds the pledge's, author's
-    and organisation's columns), else the one read with it (as `_card_columns` names
-    them)."""
+    """The pledge in `row` with its author, their organisation, its community, theme
+    and campaign on it: `community` when the read has it in hand (the row then holds no
+    community's columns), else the one read with it (as `_card_columns` names them)."""
     if community is None:
-        pledge, author, organisation, community = rows.build_each(
-            row, Pledge, User, Organisation, Community
+        pledge, author, organisation, community, theme, campaign = rows.build_each(
+            row, *_CARD_MODELS
         )
     else:
-        pledge, author, organisation = rows.build_each(row, Pledge, User, Organisation)
+        pledge, author, organisation, theme, campaign = rows.build_each(
+            row, Pledge, User, Organisation, Theme, Campaign
+        )
     author.organisation = organisation
     pledge.author = author
     pledge.community = community
+    # As select_related would: the row is the pledge's own theme and campaign (or none).
+    Pledge.theme.field.set_cached_value(pledge, theme)
+    Pledge.campaign.field.set_cached_value(pledge, campaign)
     return pledge
+
+
+# What a card's row holds, model by model (`_card_columns`).
+_CARD_MODELS = (Pledge, User, Organisation, Community, Theme, Campaign)
 
 
 def wall_rows(ids, *, ordering) -> list[Pledge] | None:
@@ -245,23 +261,27 @@ def wall_rows(ids, *, ordering) -> list[Pledge] | None:
     `ordering`, each with its author, organisation, community, theme and campaign: what
     `Pledge.objects.filter(pk__in=ids)` with `WALL_SELECT_RELATED` and
     `with_theme_and_campaign()` gives. None when `ordering` is not one this read can
-    write (the caller then asks the ORM)."""
+    write (the caller then asks the ORM).
+
+    The ids are read first (a queryset's own statement), then their rows by one
+    prepared statement per order (kernel.prepared): put inside one statement, the
+    ids' query and the rows' five joins were planned together on every page."""
     order_sql = _order_sql(ordering)
     if order_sql is None:
         return None
-    if isinstance(ids, list):
-        where, parameters = "p.id = ANY(%s)", [ids]
-    else:
-        ids_sql, ids_parameters = ids.query.sql_with_params()
-        where, parameters = f"p.id IN ({ids_sql})", list(ids_parameters)
-    # The columns, tables and order come from the models, the ids' SQL is the ORM's
-    # own; every value is a parameter.
-    statement = f"SELECT {_card_columns()} FROM {_card_tables()} WHERE {where} ORDER BY {order_sql}"  # noqa: S608  # nosec B608
+    if not isinstance(ids, list):
+        ids = [row["id"] for row in ids]
+    if not ids:
+        return []
+    # The columns, tables and order come from the models; the ids are a parameter.
+    statement = (
+        f"SELECT {_card_columns()} FROM {_card_tables()} "  # noqa: S608  # nosec B608
+        f"WHERE p.id = ANY(%s) ORDER BY {order_sql}"
+    )
+    name = f"wall_rows_{zlib.crc32(order_sql.encode()):08x}"
     with connection.cursor() as cursor:
-        cursor.execute(statement, parameters)
-        pledges = [_card_pledge(row) for row in cursor.fetchall()]
-    lookups.attach(pledges)
-    return pledges
+        prepared.execute(cursor, name, statement, [ids])
+        return [_card_pledge(row) for row in cursor.fetchall()]
 
 
 # --- A pledge's page: the pledge, and the viewer's signature -------------------------------
@@ -295,8 +315,7 @@ def pledge_and_signature(
     if found is None:
         return None, None
     pledge = _card_pledge(found)
-    lookups.attach([pledge])
-    signature = rows.build(Signature, found, rows.width(Pledge, User, Organisation, Community))
+    signature = rows.build(Signature, found, rows.width(*_CARD_MODELS))
     if signature is not None:
         signature.pledge = pledge
     return pledge, signature

@@ -30,8 +30,8 @@ data (data.py)      a value worked out by a query, named    data name (`data.DAT
                     in `data.DATA`: platform totals, wall                                            300 s, filter choices 120 s,         more while one request counts again); the      that are the same for everyone
                     filter choices, a scope's totals,                                                reports.totals 60 s, modules 300 s,  themes and campaigns also by saving or
                     modules available, every theme's and                                             themes and campaigns 300 s           deleting one (now and after the commit), and
-                    campaign's row (put on pledges as                                                                                     by a pledge whose theme or campaign the copy
-                    they are read: pledges.lookups)                                                                                       does not hold
+                    campaign's row (put on pledges the                                                                                    by a pledge whose theme or campaign the copy
+                    ORM reads: pledges.lookups)                                                                                           does not hold
 ==================  ======================================  =======================================  ===================================  =============================================  ===========================================
 
 Who calls what
