@@ -13,16 +13,45 @@ from __future__ import annotations
 from functools import cache
 
 from django.db import DEFAULT_DB_ALIAS, connection
+from django.db.models import Model
+from django.db.models.base import ModelState
+from django.db.models.signals import post_init, pre_init
 
 
 @cache
 def _shape(model) -> tuple:
-    """(fields, their attribute names, the key's index, (index, field) pairs to convert)."""
+    """(fields, their attribute names, the key's index, (index, field) pairs to convert,
+    whether its instances are Django's own: `__init__` and `from_db` not overridden)."""
     fields = tuple(model._meta.concrete_fields)
     converted = tuple(
         (index, field) for index, field in enumerate(fields) if hasattr(field, "from_db_value")
     )
-    return fields, [field.attname for field in fields], fields.index(model._meta.pk), converted
+    plain = (
+        model.__init__ is Model.__init__
+        and getattr(model.from_db, "__func__", None) is Model.from_db.__func__
+    )
+    return (
+        fields,
+        [field.attname for field in fields],
+        fields.index(model._meta.pk),
+        converted,
+        plain,
+    )
+
+
+def _instance(model, names: list[str], values: list):
+    """What `model.from_db` gives for a row of every concrete field, built straight: for
+    such a row `Model.__init__` only sets each field's attribute on a new instance, which
+    cost more than the values themselves (a card's six instances took 24 µs a row through
+    it). The instance's state and its `post_init` are as Django's; a model that
+    something listens to `pre_init` for is built by `from_db`, which sends it."""
+    instance = model.__new__(model)
+    state = instance._state = ModelState()
+    state.adding = False
+    state.db = DEFAULT_DB_ALIAS
+    instance.__dict__.update(zip(names, values, strict=True))
+    post_init.send(sender=model, instance=instance)
+    return instance
 
 
 def columns(model, alias: str) -> str:
@@ -39,13 +68,15 @@ def width(*models) -> int:
 def build(model, row, start: int = 0):
     """The `model` instance in `row` from column `start` (as named by `columns`), or
     None where an outer join found no row (its key is NULL)."""
-    fields, names, key, converted = _shape(model)
+    fields, names, key, converted, plain = _shape(model)
     values = list(row[start : start + len(fields)])
     if values[key] is None:
         return None
     for index, field in converted:
         if values[index] is not None:
             values[index] = field.from_db_value(values[index], None, connection)
+    if plain and not pre_init.has_listeners(model):
+        return _instance(model, names, values)
     return model.from_db(DEFAULT_DB_ALIAS, names, values)
 
 

@@ -1,13 +1,23 @@
-"""kernel.rows: a model's columns gathered as JSON come back as the ORM reads them, and
-a model JSON would change is refused."""
+"""kernel.rows: a model's columns gathered as JSON come back as the ORM reads them, a
+model JSON would change is refused, and an instance built from a row is the one
+`from_db` builds, heard by the same listeners."""
 
 import pytest
 from django.db import connection
+from django.db.models.signals import post_init, pre_init
 
 from kernel import rows
 from pledges.models import Pledge
 from stories.models import Tag
-from tests.factories import TagFactory
+from tests.factories import (
+    CampaignFactory,
+    CommunityFactory,
+    OrganisationFactory,
+    PledgeFactory,
+    StoryFactory,
+    TagFactory,
+    ThemeFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -30,3 +40,81 @@ def test_a_tags_columns_come_back_from_json_as_the_orm_reads_them():
 def test_a_model_with_dates_is_refused():
     with pytest.raises(ValueError, match="would not come back from JSON unchanged"):
         rows.json_array(Pledge, "p")
+
+
+# --- Instances built from a row ------------------------------------------------------------
+
+
+def _from_db(model, pk):
+    """The instance `model.from_db` gives for the row `pk`, and that row's values."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {rows.columns(model, 'x')} FROM {model._meta.db_table} x WHERE x.id = %s",  # noqa: S608  # nosec B608
+            [pk],
+        )
+        row = cursor.fetchone()
+    return row
+
+
+def _state(instance) -> tuple:
+    fields = {k: v for k, v in instance.__dict__.items() if k != "_state"}
+    return type(instance), fields, instance._state.adding, instance._state.db
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: PledgeFactory(),
+        lambda: PledgeFactory().author,
+        lambda: CommunityFactory(),
+        lambda: StoryFactory(),
+        lambda: TagFactory(),
+        lambda: ThemeFactory(),
+        lambda: CampaignFactory(),
+        lambda: OrganisationFactory(),
+    ],
+)
+def test_an_instance_is_built_as_from_db_builds_it(make):
+    made = make()
+    model = type(made)
+    row = _from_db(model, made.pk)
+    names = [field.attname for field in model._meta.concrete_fields]
+
+    built = rows.build(model, row)
+    expected = model.from_db("default", names, list(row))
+
+    assert _state(built) == _state(expected)
+    assert built == expected and built.pk == made.pk
+    assert not built._state.fields_cache  # nothing related read yet, as from_db leaves it
+
+
+def test_post_init_listeners_hear_every_instance_built():
+    pledge = PledgeFactory()
+    heard = []
+
+    def listen(sender, instance, **kwargs):
+        heard.append(instance)
+
+    post_init.connect(listen, sender=Pledge)
+    try:
+        built = rows.build(Pledge, _from_db(Pledge, pledge.pk))
+    finally:
+        post_init.disconnect(listen, sender=Pledge)
+    assert heard == [built]
+    assert built._reports_seen  # the rollups' own listener remembered its fields
+
+
+def test_a_model_with_pre_init_listeners_is_built_by_from_db():
+    tag = TagFactory()
+    heard = []
+
+    def listen(sender, args, kwargs, **extra):
+        heard.append(args)
+
+    pre_init.connect(listen, sender=Tag)
+    try:
+        built = rows.build(Tag, _from_db(Tag, tag.pk))
+    finally:
+        pre_init.disconnect(listen, sender=Tag)
+    assert built == tag
+    assert heard and heard[0][0] == tag.pk  # Model.__init__ sent it, with the row's values
