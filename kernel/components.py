@@ -401,6 +401,29 @@ def _refuse_link(params, message: str) -> None:
         raise ValueError(message)
 
 
+def _indented(text: str) -> str:
+    """Jinja's `indent(2)`: every line after the first two spaces in, blank lines left."""
+    lines = (text + "\n").splitlines()
+    return "\n".join([lines[0], *(f"  {line}" if line else line for line in lines[1:])])
+
+
+def inset_text(params: dict) -> Markup:
+    """The NHS.UK inset text (`insetText({...})`) with its text and the words a screen
+    reader says first (`visuallyHiddenText`, "Information" when none): a pledge's page
+    says in one where the pledge stands."""
+    _refuse_unknown(params, {"text", "visuallyHiddenText"}, "This inset text takes text.")
+    if not params.get("text"):
+        raise ValueError("This inset text takes text.")
+    hidden = escape(params.get("visuallyHiddenText") or "Information")
+    text = _indented(str(escape(params["text"])).strip())
+    # Every value in it is escaped above.
+    return Markup(  # noqa: S704 # nosec B704
+        '<div class="nhsuk-inset-text"\n  >\n'
+        f'  <span class="nhsuk-u-visually-hidden">{hidden}: </span>\n\n'
+        f"  <p>{text}</p>\n\n</div>"
+    )
+
+
 def back_link(params: dict) -> Markup:
     """The NHS.UK back link (`backLink({...})`) as a link: its href and text or html."""
     _refuse_link(params, "This back link takes an href, and text or html.")

@@ -189,6 +189,7 @@ def environment(**options) -> Environment:
         nhsuk_skip_link=components.skip_link,
         nhsuk_pagination=components.pagination,
         nhsuk_back_link=components.back_link,
+        nhsuk_inset_text=components.inset_text,
         nhsuk_action_link=components.action_link,
         nhsuk_button=components.button,
         nhsuk_text_input=components.text_input,

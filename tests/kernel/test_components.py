@@ -15,6 +15,7 @@ from kernel.components import (
     filter_select,
     footer,
     header,
+    inset_text,
     pagination,
     skip_link,
     summary_list,
@@ -430,3 +431,32 @@ def test_the_text_input_writes_the_components_markup(params):
 def test_each_refuses_what_only_the_component_draws(ours, params, match):
     with pytest.raises(ValueError, match=match):
         ours(params)
+
+
+INSET_TEXT = (
+    '{% from "nhsuk/components/inset-text/macro.jinja" import insetText %}{{ insetText(params) }}'
+)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"visuallyHiddenText": "Information", "text": "This pledge was completed on 3 May."},
+        {"text": "No hidden words given"},
+        {"visuallyHiddenText": "", "text": "  spaced out  "},
+        {"visuallyHiddenText": "Gwybodaeth", "text": "Tom & Jerry's <ward>\nsecond line\n\nfourth"},
+        {"text": Markup("Already <strong>safe</strong> &amp; kept")},
+    ],
+)
+def test_the_inset_text_writes_the_components_markup(params):
+    theirs = engines["jinja2"].from_string(INSET_TEXT).render({"params": params})
+
+    assert inset_text(params) == theirs
+
+
+@pytest.mark.parametrize(
+    "params", [{}, {"text": ""}, {"html": "<p>x</p>"}, {"text": "x", "classes": "wide"}]
+)
+def test_the_inset_text_refuses_what_only_the_macro_draws(params):
+    with pytest.raises(ValueError, match="takes text"):
+        inset_text(params)
