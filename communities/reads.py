@@ -59,9 +59,9 @@ def community_by_slug(slug: str) -> Community | None:
     community, organisation, region, requested_by = rows.build_each(
         found, Community, Organisation, Region, User
     )
-    community.organisation = organisation
-    community.region = region
-    community.requested_by = requested_by
+    rows.put(community, "organisation", organisation)
+    rows.put(community, "region", region)
+    rows.put(community, "requested_by", requested_by)
     return community
 
 
@@ -75,7 +75,7 @@ def community_memberships(community: Community, *, member_id: int | None) -> lis
     memberships = []
     for row in found:
         membership, member = rows.build_each(row, Membership, User)
-        membership.member = member
-        membership.community = community
+        rows.put(membership, "member", member)
+        rows.put(membership, "community", community)
         memberships.append(membership)
     return memberships

@@ -80,6 +80,27 @@ def build(model, row, start: int = 0):
     return model.from_db(DEFAULT_DB_ALIAS, names, values)
 
 
+@cache
+def _forward(model, name: str):
+    field = model._meta.get_field(name)
+    if not field.many_to_one:
+        raise ValueError(f"{model.__name__}.{name} is not a foreign key of its own.")
+    return field
+
+
+def put(instance, name: str, related) -> None:
+    """Put `related` (or None) on `instance` as its foreign key `name`, as
+    `select_related` does, for a row whose statement joined them on that key: the
+    descriptor's checks on assignment (the instance's type and database, the key
+    written again) cost more than the cards' rows they were guarding, and the join
+    already holds them. Refused when the key does not name `related`."""
+    field = _forward(type(instance), name)
+    key = None if related is None else getattr(related, field.target_field.attname)
+    if getattr(instance, field.attname) != key:
+        raise ValueError(f"{type(instance).__name__}.{name} is not the row given.")
+    field.set_cached_value(instance, related)
+
+
 def build_each(row, *models) -> list:
     """One instance of each of `models` (or None), from `row`'s columns as named by
     `columns` for each model in turn."""

@@ -122,8 +122,8 @@ def _with_people(cursor, model, name: str, parameters: dict, person: str, pledge
     found = []
     for row in cursor.fetchall():
         item, member = rows.build_each(row, model, User)
-        setattr(item, person, member)
-        item.pledge = pledge
+        rows.put(item, person, member)
+        rows.put(item, "pledge", pledge)
         found.append(item)
     return found
 
@@ -243,9 +243,9 @@ def _card_pledge(row, *, community=None) -> Pledge:
         pledge, author, organisation, theme, campaign = rows.build_each(
             row, Pledge, User, Organisation, Theme, Campaign
         )
-    author.organisation = organisation
-    pledge.author = author
-    pledge.community = community
+    rows.put(author, "organisation", organisation)
+    rows.put(pledge, "author", author)
+    rows.put(pledge, "community", community)
     # As select_related would: the row is the pledge's own theme and campaign (or none).
     Pledge.theme.field.set_cached_value(pledge, theme)
     Pledge.campaign.field.set_cached_value(pledge, campaign)

@@ -131,9 +131,9 @@ def _card_stories(found, *, community=None) -> list[Story]:
     for row in found:
         built = rows.build_each(row, *models)
         story, author, organisation = built[:3]
-        author.organisation = organisation
-        story.author = author
-        story.community = community if community is not None else built[3]
+        rows.put(author, "organisation", organisation)
+        rows.put(story, "author", author)
+        rows.put(story, "community", community if community is not None else built[3])
         story.comment_count = row[extras]
         _put_tags(story, [rows.build(Tag, values) for values in row[extras + 1]])
         story.accepted_co_authors = []
@@ -163,9 +163,9 @@ def _put_co_authors(stories: list[Story]) -> None:
         found = cursor.fetchall()
     for row in found:
         co_author, member = rows.build_each(row, CoAuthor, User)
-        co_author.member = member
+        rows.put(co_author, "member", member)
         story = by_id[co_author.story_id]
-        co_author.story = story
+        rows.put(co_author, "story", story)
         story.accepted_co_authors.append(co_author)
 
 

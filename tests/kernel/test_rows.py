@@ -118,3 +118,32 @@ def test_a_model_with_pre_init_listeners_is_built_by_from_db():
         pre_init.disconnect(listen, sender=Tag)
     assert built == tag
     assert heard and heard[0][0] == tag.pk  # Model.__init__ sent it, with the row's values
+
+
+def test_a_joined_row_is_put_on_its_foreign_key_as_select_related_puts_it(
+    django_assert_num_queries,
+):
+    pledge = PledgeFactory(community=None)
+    fresh = Pledge.objects.get(pk=pledge.pk)
+    author = type(pledge.author).objects.get(pk=pledge.author_id)
+
+    rows.put(fresh, "author", author)
+    rows.put(fresh, "community", None)
+
+    with django_assert_num_queries(0):
+        assert fresh.author is author
+        assert fresh.community is None
+
+
+def test_a_row_that_is_not_the_keys_is_refused():
+    pledge, other = PledgeFactory(), PledgeFactory()
+    with pytest.raises(ValueError, match="is not the row given"):
+        rows.put(pledge, "author", other.author)
+    with pytest.raises(ValueError, match="is not the row given"):
+        rows.put(pledge, "author", None)
+
+
+@pytest.mark.parametrize("name", ["signatures", "title"])
+def test_only_a_models_own_foreign_keys_are_put(name):
+    with pytest.raises(ValueError, match="is not a foreign key of its own"):
+        rows.put(Pledge(), name, None)
