@@ -70,6 +70,8 @@ Not caches
     values a request keeps on its own objects while it lasts (a member's community ids
     on the user) or the header's reversed links per URL configuration
     (radicals.context_processors), which hold nothing that changes while a process runs.
+    Nor are the reads kernel.prepared prepares on each database connection: PostgreSQL
+    keeps their plans, never their rows, so nothing they answer can be out of date.
 """
 
 from kernel.caching import stats
