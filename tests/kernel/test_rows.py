@@ -45,8 +45,8 @@ def test_a_model_with_dates_is_refused():
 # --- Instances built from a row ------------------------------------------------------------
 
 
-def _from_db(model, pk):
-    """The instance `model.from_db` gives for the row `pk`, and that row's values."""
+def _row(model, pk) -> tuple:
+    """`model`'s row `pk`, every concrete field in order (`rows.columns`)."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {rows.columns(model, 'x')} FROM {model._meta.db_table} x WHERE x.id = %s",  # noqa: S608  # nosec B608
@@ -77,7 +77,7 @@ def _state(instance) -> tuple:
 def test_an_instance_is_built_as_from_db_builds_it(make):
     made = make()
     model = type(made)
-    row = _from_db(model, made.pk)
+    row = _row(model, made.pk)
     names = [field.attname for field in model._meta.concrete_fields]
 
     built = rows.build(model, row)
@@ -88,36 +88,35 @@ def test_an_instance_is_built_as_from_db_builds_it(make):
     assert not built._state.fields_cache  # nothing related read yet, as from_db leaves it
 
 
-def test_post_init_listeners_hear_every_instance_built():
-    pledge = PledgeFactory()
+def _built_hearing(signal, model, pk) -> tuple:
+    """`rows.build` of `model`'s row `pk` while `signal` is listened to for `model`: the
+    instance, and what each sending carried."""
     heard = []
 
-    def listen(sender, instance, **kwargs):
-        heard.append(instance)
+    def listen(sender, **kwargs):
+        heard.append(kwargs)
 
-    post_init.connect(listen, sender=Pledge)
+    signal.connect(listen, sender=model)
     try:
-        built = rows.build(Pledge, _from_db(Pledge, pledge.pk))
+        return rows.build(model, _row(model, pk)), heard
     finally:
-        post_init.disconnect(listen, sender=Pledge)
-    assert heard == [built]
+        signal.disconnect(listen, sender=model)
+
+
+def test_post_init_listeners_hear_every_instance_built():
+    built, heard = _built_hearing(post_init, Pledge, PledgeFactory().pk)
+
+    assert [sent["instance"] for sent in heard] == [built]
     assert built._reports_seen  # the rollups' own listener remembered its fields
 
 
 def test_a_model_with_pre_init_listeners_is_built_by_from_db():
     tag = TagFactory()
-    heard = []
 
-    def listen(sender, args, kwargs, **extra):
-        heard.append(args)
+    built, heard = _built_hearing(pre_init, Tag, tag.pk)
 
-    pre_init.connect(listen, sender=Tag)
-    try:
-        built = rows.build(Tag, _from_db(Tag, tag.pk))
-    finally:
-        pre_init.disconnect(listen, sender=Tag)
     assert built == tag
-    assert heard and heard[0][0] == tag.pk  # Model.__init__ sent it, with the row's values
+    assert heard and heard[0]["args"][0] == tag.pk  # Model.__init__ sent it, with the row
 
 
 def test_a_joined_row_is_put_on_its_foreign_key_as_select_related_puts_it(
