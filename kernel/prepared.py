@@ -15,7 +15,9 @@ to whoever counts them), afterwards as `EXECUTE radicals_read_<name>_<n>(values)
 PostgreSQL still chooses, for each statement, between a plan for the values at hand and
 a generic one (`plan_cache_mode = auto`): after five executions it keeps the generic plan
 only when that is estimated no dearer, so a read whose best plan depends on its values
-(a community's stories) goes on being planned per call and loses nothing.
+goes on being planned per call and loses nothing. A partial index's condition or a
+`LIMIT` the generic plan cannot cost kept a community's stories, pledges and organisers
+planned per call until their choices and limits were written into the text (`constant`).
 
 Only reads are prepared (the statement must begin with SELECT or WITH); names are
 unique in the process (the same name with other SQL is refused). A prepared statement

@@ -199,17 +199,25 @@ def _order_sql(ordering) -> str | None:
     return ", ".join(parts) or None
 
 
+# What a card's row holds, model by model, with each table's alias (`_card_tables`).
+_CARD = ((Pledge, "p"), (User, "u"), (Organisation, "o"), (Community, "c"), (Theme, "th"),
+         (Campaign, "cp"))  # fmt: skip
+
+
+@cache
+def _card_models(*, with_community: bool = True) -> tuple:
+    """The models of a card's row (`_CARD`), without the community when the read has it
+    in hand."""
+    return tuple(model for model, _alias in _CARD if with_community or model is not Community)
+
+
 @cache
 def _card_columns(*, with_community: bool = True) -> str:
     """A pledge's columns with its author's, their organisation's, its community's
     (unless the read has the community in hand), its theme's and its campaign's, as
     `_card_pledge` reads them."""
-    community = f"{rows.columns(Community, 'c')}, " if with_community else ""
-    return (
-        f"{rows.columns(Pledge, 'p')}, {rows.columns(User, 'u')}, "
-        f"{rows.columns(Organisation, 'o')}, {community}"
-        f"{rows.columns(Theme, 'th')}, {rows.columns(Campaign, 'cp')}"
-    )
+    models = _card_models(with_community=with_community)
+    return ", ".join(rows.columns(model, alias) for model, alias in _CARD if model in models)
 
 
 @cache
@@ -235,25 +243,29 @@ def _card_pledge(row, *, community=None) -> Pledge:
     """The pledge in `row` with its author, their organisation, its community, theme
     and campaign on it: `community` when the read has it in hand (the row then holds no
     community's columns), else the one read with it (as `_card_columns` names them)."""
+    models = _card_models(with_community=community is None)
     if community is None:
-        pledge, author, organisation, community, theme, campaign = rows.build_each(
-            row, *_CARD_MODELS
-        )
+        pledge, author, organisation, community, theme, campaign = rows.build_each(row, *models)
     else:
-        pledge, author, organisation, theme, campaign = rows.build_each(
-            row, Pledge, User, Organisation, Theme, Campaign
-        )
+        pledge, author, organisation, theme, campaign = rows.build_each(row, *models)
     rows.put(author, "organisation", organisation)
     rows.put(pledge, "author", author)
     rows.put(pledge, "community", community)
-    # As select_related would: the row is the pledge's own theme and campaign (or none).
-    Pledge.theme.field.set_cached_value(pledge, theme)
-    Pledge.campaign.field.set_cached_value(pledge, campaign)
+    rows.put(pledge, "theme", theme)
+    rows.put(pledge, "campaign", campaign)
     return pledge
 
 
-# What a card's row holds, model by model (`_card_columns`).
-_CARD_MODELS = (Pledge, User, Organisation, Community, Theme, Campaign)
+@cache
+def _wall_rows_statement(order_sql: str) -> tuple[str, str]:
+    """(name, SQL) of the prepared read of a wall page's rows by their ids, in
+    `order_sql` (`_order_sql`'s, from the models)."""
+    # The columns, tables and order come from the models; the ids are a parameter.
+    statement = (
+        f"SELECT {_card_columns()} FROM {_card_tables()} "  # noqa: S608  # nosec B608
+        f"WHERE p.id = ANY(%s) ORDER BY {order_sql}"
+    )
+    return f"wall_rows_{zlib.crc32(order_sql.encode()):08x}", statement
 
 
 def wall_rows(ids, *, ordering) -> list[Pledge] | None:
@@ -273,12 +285,7 @@ def wall_rows(ids, *, ordering) -> list[Pledge] | None:
         ids = [row["id"] for row in ids]
     if not ids:
         return []
-    # The columns, tables and order come from the models; the ids are a parameter.
-    statement = (
-        f"SELECT {_card_columns()} FROM {_card_tables()} "  # noqa: S608  # nosec B608
-        f"WHERE p.id = ANY(%s) ORDER BY {order_sql}"
-    )
-    name = f"wall_rows_{zlib.crc32(order_sql.encode()):08x}"
+    name, statement = _wall_rows_statement(order_sql)
     with connection.cursor() as cursor:
         prepared.execute(cursor, name, statement, [ids])
         return [_card_pledge(row) for row in cursor.fetchall()]
@@ -315,7 +322,7 @@ def pledge_and_signature(
     if found is None:
         return None, None
     pledge = _card_pledge(found)
-    signature = rows.build(Signature, found, rows.width(*_CARD_MODELS))
+    signature = rows.build(Signature, found, rows.width(*_card_models()))
     if signature is not None:
-        signature.pledge = pledge
+        rows.put(signature, "pledge", pledge)
     return pledge, signature
