@@ -99,8 +99,22 @@ def is_over(pledge: Pledge) -> bool:
     return pledge.status in OVER_STATUSES
 
 
+# Where a read that had the author's sentence in hand (`reads.pledge_and_signature`)
+# leaves it on the pledge, so that its page does not ask again.
+_AUTHOR_SENTENCE = "_author_sentence"
+
+
+def put_author_sentence(pledge: Pledge, sentence: str) -> None:
+    """Leave on `pledge` its author's sentence, as `author_sentence` reads it, from a
+    read that had it in hand."""
+    pledge.__dict__[_AUTHOR_SENTENCE] = sentence
+
+
 def author_sentence(pledge: Pledge) -> str:
     """What the author said happened when they marked their commitment done."""
+    known = pledge.__dict__.get(_AUTHOR_SENTENCE)
+    if known is not None:
+        return known
     return (
         Signature.objects.filter(pledge=pledge, is_author=True, done_at__isnull=False)
         .values_list("outcome", flat=True)

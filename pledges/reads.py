@@ -24,6 +24,7 @@ from communities.moderation import ModerationStatus
 from communities.selectors import member_community_ids, organised_community_ids
 from kernel import prepared, rows
 from members.models import Organisation, User
+from pledges import outcomes
 from pledges.models import Campaign, CheckIn, Pledge, Signature, Thanks, Theme
 
 
@@ -296,9 +297,15 @@ def wall_rows(ids, *, ordering) -> list[Pledge] | None:
 
 @cache
 def _pledge_statement() -> str:
-    # Table and column names from the models; every value is a parameter.
+    over = ", ".join(prepared.constant(status) for status in outcomes.OVER_STATUSES)
+    # Table and column names from the models, the statuses a pledge is over in; every
+    # other value is a parameter. The last column is the author's own sentence about
+    # what happened (`outcomes.author_sentence`), read only for a pledge that is over.
     return (
-        f"SELECT {_card_columns()}, {rows.columns(Signature, 's')} "  # noqa: S608  # nosec B608
+        f"SELECT {_card_columns()}, {rows.columns(Signature, 's')}, "  # noqa: S608  # nosec B608
+        f"CASE WHEN p.status IN ({over}) THEN coalesce(("
+        f"SELECT a.outcome FROM {Signature._meta.db_table} a WHERE a.pledge_id = p.id "
+        "AND a.is_author AND a.done_at IS NOT NULL ORDER BY a.id LIMIT 1), '') END "
         f"FROM {_card_tables()} LEFT JOIN {Signature._meta.db_table} s "
         "ON s.pledge_id = p.id AND s.member_id = %(member)s WHERE p.id = %(pk)s"
     )
@@ -322,6 +329,8 @@ def pledge_and_signature(
     if found is None:
         return None, None
     pledge = _card_pledge(found)
+    if found[-1] is not None:
+        outcomes.put_author_sentence(pledge, found[-1])
     signature = rows.build(Signature, found, rows.width(*_card_models()))
     if signature is not None:
         rows.put(signature, "pledge", pledge)

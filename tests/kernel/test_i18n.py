@@ -1,14 +1,17 @@
-"""The catalogues' empty fallbacks are taken out (kernel.i18n.drop_empty_fallbacks)
-without changing any answer: every message of every catalogue, singular and plural,
-reads as Django's own untouched catalogues read it, in English and in Welsh."""
+"""The catalogues' empty fallbacks are taken out (kernel.i18n.drop_empty_fallbacks),
+and their answers kept in hand (kernel.i18n.remember_answers), without changing any
+answer: every message of every catalogue, singular and plural, reads as Django's own
+untouched catalogues read it, in English and in Welsh."""
 
 from gettext import GNUTranslations
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import trans_real
 
-from kernel.i18n import drop_empty_fallbacks
+from kernel import i18n
+from kernel.i18n import drop_empty_fallbacks, remember_answers
 
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
 
@@ -61,3 +64,69 @@ def test_every_message_reads_as_djangos_own_catalogues_read_it(code):
                 ), (key, number)
         else:
             assert lightened.gettext(key) == untouched.gettext(key), key
+
+
+# --- Answers kept in hand (kernel.i18n.remember_answers) -------------------------------------
+
+
+@pytest.mark.parametrize("code", LANGUAGES)
+def test_remembered_answers_are_djangos_own_the_first_time_and_after(code):
+    untouched = trans_real.DjangoTranslation(code)
+    drop_empty_fallbacks(code)
+    remember_answers(code)
+    remembering = trans_real.translation(code)
+
+    for _round in range(2):
+        for key in _every_message():
+            if isinstance(key, tuple):
+                singular = key[0]
+                for number in (0, 1, 2, 3, 6, 8, 11, 999, 1000, 12_345, -1):
+                    assert remembering.ngettext(singular, f"{singular} (plural)", number) == (
+                        untouched.ngettext(singular, f"{singular} (plural)", number)
+                    ), (key, number)
+            else:
+                assert remembering.gettext(key) == untouched.gettext(key), key
+
+
+def test_django_gettext_reads_the_remembered_answers_in_the_active_language():
+    remember_answers("cy")
+    catalogue = trans_real.translation("cy")
+    answers = catalogue.gettext.__self__
+    welsh = next(
+        key
+        for key in _every_message()
+        if isinstance(key, str) and trans_real.DjangoTranslation("cy").gettext(key) != key
+    )
+    answers.pop(welsh, None)
+
+    with translation.override("cy"):
+        first = translation.gettext(welsh)
+        assert welsh in answers
+        assert translation.gettext(welsh) == first == answers[welsh] != welsh
+        assert translation.ngettext(welsh, "others", 2) == catalogue.ngettext(welsh, "others", 2)
+
+
+def test_remembering_twice_keeps_one_set_of_answers():
+    remember_answers("cy")
+    answers = trans_real.translation("cy").gettext.__self__
+    remember_answers("cy")
+
+    assert trans_real.translation("cy").gettext.__self__ is answers
+
+
+def test_words_that_are_not_messages_are_answered_but_not_kept_past_the_bound(monkeypatch):
+    monkeypatch.setattr(i18n, "ANSWERS_KEPT", 3)
+    answers = i18n._Answers(str.upper)
+
+    assert [answers[word] for word in ("a", "b", "c", "d", "e")] == ["A", "B", "C", "D", "E"]
+    assert answers["e"] == "E"
+    assert len(answers) == 3
+    assert "e" not in answers
+
+
+@pytest.mark.django_db
+def test_the_site_serves_with_every_language_remembering_its_answers(client):
+    assert client.get("/").status_code == 200
+
+    for code in LANGUAGES:
+        assert isinstance(trans_real.translation(code).gettext.__self__, i18n._Answers)

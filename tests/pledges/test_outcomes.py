@@ -8,6 +8,8 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,7 +17,7 @@ from kernel import prepared
 from notifications import services as notifications
 from notifications.models import Kind, Notification, NotificationPreference
 from pledges import services
-from pledges.models import Pledge
+from pledges.models import Pledge, Signature
 from stories.services import story_create, story_publish, story_withdraw
 from tests.factories import CampaignFactory, CoAuthorFactory
 
@@ -289,3 +291,52 @@ def test_an_outcome_without_a_story_asks_only_the_link_table(
     story = tell_story(alice, pledge)
     found = story_for_outcome(pledge=pledge, user=bob)
     assert found is not None and found.url == story.get_absolute_url()
+
+
+def _page_queries(client, pledge) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(reverse("pledges:detail", args=[pledge.pk])).status_code == 200
+    return [prepared.source(q["sql"]) for q in captured.captured_queries]
+
+
+def test_an_over_pledges_page_reads_its_authors_sentence_with_the_pledge(
+    client, pledge_met, alice, bob, charlie
+):
+    """The author's sentence comes with the pledge's own read: the page of a pledge
+    that is over asks only whether a story is told about it (for its outcome's link)."""
+    running = _page_queries(client, pledge_met)
+    everyone_done(pledge_met, alice, bob, charlie)
+
+    over = _page_queries(client, pledge_met)
+
+    assert len(over) == len(running) + 1
+    assert sum("stories_story_pledges" in sql for sql in over) == 2
+    assert not [sql for sql in over if sql.startswith('SELECT "pledges_signature"."outcome"')]
+    assert "“Alice Ahmed did it”" in client.get(
+        reverse("pledges:detail", args=[pledge_met.pk])
+    ).content.decode("utf-8")
+
+
+def test_the_pledges_read_gives_the_authors_sentence_as_the_outcome_reads_it(
+    pledge_met, alice, bob, charlie
+):
+    from pledges import outcomes, reads
+
+    open_pledge, _signature = reads.pledge_and_signature(pledge_met.pk, member_id=None)
+    assert "_author_sentence" not in open_pledge.__dict__  # not over: not read
+
+    services.signature_mark_done(pledge=pledge_met, member=bob, outcome="Bob did it")
+    lapse(pledge_met)
+    lapsed, _signature = reads.pledge_and_signature(pledge_met.pk, member_id=None)
+    assert outcomes.author_sentence(lapsed) == "" == outcomes.author_sentence(
+        Pledge.objects.get(pk=pledge_met.pk)
+    )
+
+    Signature.objects.filter(pledge=pledge_met, member=alice).update(
+        done_at=timezone.now(), outcome="Alice did it <b>all</b>"
+    )
+    done, _signature = reads.pledge_and_signature(pledge_met.pk, member_id=None)
+    assert outcomes.author_sentence(done) == "Alice did it <b>all</b>"
+    assert outcomes.author_sentence(Pledge.objects.get(pk=pledge_met.pk)) == (
+        "Alice did it <b>all</b>"
+    )
