@@ -328,8 +328,10 @@ def test_the_pledges_read_gives_the_authors_sentence_as_the_outcome_reads_it(
     services.signature_mark_done(pledge=pledge_met, member=bob, outcome="Bob did it")
     lapse(pledge_met)
     lapsed, _signature = reads.pledge_and_signature(pledge_met.pk, member_id=None)
-    assert outcomes.author_sentence(lapsed) == "" == outcomes.author_sentence(
-        Pledge.objects.get(pk=pledge_met.pk)
+    assert (
+        outcomes.author_sentence(lapsed)
+        == ""
+        == outcomes.author_sentence(Pledge.objects.get(pk=pledge_met.pk))
     )
 
     Signature.objects.filter(pledge=pledge_met, member=alice).update(
