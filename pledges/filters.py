@@ -63,6 +63,17 @@ class PledgeFilter(django_filters.FilterSet):
         model = Pledge
         fields: list[str] = []
 
+    def get_form_class(self):
+        """The form class, built from the filters' fields once for the class rather than
+        on every request (django-filter builds a new class each time): its fields are
+        the same for every request, their words translated as each form draws them, and
+        each form works on copies of them (Django's `BaseForm` copies `base_fields`)."""
+        built = type(self).__dict__.get("_built_form_class")
+        if built is None:
+            built = super().get_form_class()
+            type(self)._built_form_class = built
+        return built
+
     def filter_search(self, queryset, name, value):
         # Applied by `page`, which reads the full-text index in the cheapest way.
         return queryset
