@@ -174,17 +174,28 @@ class Tracker:
         post_save.connect(self.saved, sender=self.model, dispatch_uid=f"{self.uid}-save")
         post_delete.connect(self.deleted, sender=self.model, dispatch_uid=f"{self.uid}-delete")
 
-    def _values(self, instance) -> dict:
-        state = instance.__dict__
+    def _values(self, state: dict) -> dict:
+        """The watched fields' values in an instance's `__dict__` (MISSING: deferred)."""
         return {name: state.get(attname, MISSING) for name, attname in self.attnames.items()}
 
     def remember(self, sender, instance, **kwargs) -> None:
-        instance._reports_seen = self._values(instance)
+        # A copy of the instance's values as loaded, taken in one step: every row a
+        # page reads is remembered, few are saved, so the watched fields are picked
+        # out of it only on a save.
+        loaded = instance.__dict__.copy()
+        loaded.pop("_state", None)
+        instance._reports_loaded = loaded
+
+    def _before(self, instance) -> dict:
+        loaded = instance.__dict__.get("_reports_loaded")
+        return {} if loaded is None else self._values(loaded)
 
     def saved(self, sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
-        before = getattr(instance, "_reports_seen", {}) if not created else {}
-        now = self._values(instance)
-        instance._reports_seen = now
+        before = self._before(instance) if not created else {}
+        state = instance.__dict__
+        now = self._values(state)
+        state.pop("_reports_loaded", None)
+        self.remember(sender, instance)
         changed = {
             name
             for name in self.spec.watched
@@ -199,8 +210,7 @@ class Tracker:
             self.spec.after(instance, created, False)
 
     def deleted(self, sender, instance, **kwargs) -> None:
-        before = getattr(instance, "_reports_seen", {})
-        self._mark(before, self._values(instance))
+        self._mark(self._before(instance), self._values(instance.__dict__))
         if self.spec.after:
             self.spec.after(instance, False, True)
 
