@@ -41,3 +41,20 @@ def test_the_shared_form_speaks_the_language_of_each_request():
     assert welsh != english
     assert str(english_empty) == "Any language"
     assert str(welsh_empty) != str(english_empty)
+
+
+def test_each_filterset_works_on_filters_of_its_own_that_call_it():
+    first, second = _filterset({"q": "stairs"}), _filterset({"campaign": "none-such"})
+
+    for name, declared in PledgeFilter.base_filters.items():
+        assert first.filters[name] is not declared
+        assert first.filters[name] is not second.filters[name]
+        assert first.filters[name].parent is first and second.filters[name].parent is second
+        assert first.filters[name].model is Pledge
+        assert not hasattr(declared, "parent")  # the declared ones are never a request's
+        assert first.filters[name].extra is declared.extra  # what it holds is not copied
+        if declared.method is not None:
+            assert first.filters[name].filter.f is first.filters[name]
+    # A filter's method is its own FilterSet's: an unknown campaign reads nothing.
+    assert not second.qs.exists()
+    assert first.qs.query is not second.qs.query
