@@ -71,7 +71,10 @@ Not caches
     on the user) or the header's reversed links per URL configuration
     (radicals.context_processors), which hold nothing that changes while a process runs.
     Nor are the reads kernel.prepared prepares on each database connection: PostgreSQL
-    keeps their plans, never their rows, so nothing they answer can be out of date.
+    keeps their plans, never their rows, so nothing they answer can be out of date. Nor
+    are the answers each language's message catalogue keeps once it has looked them up
+    (kernel.i18n.remember_answers): the catalogues are read from files when the process
+    starts and do not change while it runs.
 """
 
 from kernel.caching import stats
