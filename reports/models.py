@@ -88,7 +88,16 @@ class DailyRollup(models.Model):
                 fields=["day", "scope", "scope_id"], name="reports_rollup_one_per_day_and_scope"
             ),
         ]
-        indexes = [models.Index(fields=["scope", "scope_id", "day"], name="reports_rollup_scope")]
+        indexes = [
+            # A scope's days with every metric in the index itself: a community's
+            # all-time totals sum its rows (some 700 days) from the index alone, where
+            # fetching each from the table cost three times as long.
+            models.Index(
+                fields=["scope", "scope_id", "day"],
+                include=METRIC_NAMES,
+                name="reports_rollup_scope_totals",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} {self.scope} {self.scope_id}"
