@@ -110,8 +110,8 @@ def remember_answers(language: str) -> None:
     catalogue = trans_real.translation(language)
     if isinstance(getattr(catalogue.__dict__.get("gettext"), "__self__", None), _Answers):
         return  # already remembering
-    own_ngettext = type(catalogue).ngettext.__get__(catalogue)
-    gettext_answers = _Answers(type(catalogue).gettext.__get__(catalogue))
+    own_ngettext = catalogue.ngettext  # the catalogue's own, not replaced yet
+    gettext_answers = _Answers(catalogue.gettext)
     ngettext_answers = _Answers(own_ngettext)
     catalogue.gettext = gettext_answers.__getitem__
 

@@ -40,6 +40,20 @@ def _every_message() -> set:
     return keys
 
 
+def _assert_answers_as(catalogue, untouched, numbers) -> None:
+    """Every message reads in `catalogue` as in `untouched`, singular and plural (for
+    each of `numbers`)."""
+    for key in _every_message():
+        if isinstance(key, tuple):
+            singular = key[0]
+            for number in numbers:
+                assert catalogue.ngettext(singular, f"{singular} (plural)", number) == (
+                    untouched.ngettext(singular, f"{singular} (plural)", number)
+                ), (key, number)
+        else:
+            assert catalogue.gettext(key) == untouched.gettext(key), key
+
+
 @pytest.mark.parametrize("code", LANGUAGES)
 def test_no_empty_fallback_is_left_and_english_had_some(code):
     drop_empty_fallbacks(code)
@@ -53,17 +67,8 @@ def test_no_empty_fallback_is_left_and_english_had_some(code):
 def test_every_message_reads_as_djangos_own_catalogues_read_it(code):
     untouched = trans_real.DjangoTranslation(code)
     drop_empty_fallbacks(code)
-    lightened = trans_real.translation(code)
 
-    for key in _every_message():
-        if isinstance(key, tuple):
-            singular = key[0]
-            for number in (0, 1, 2, 3, 6, 11):
-                assert lightened.ngettext(singular, f"{singular} (plural)", number) == (
-                    untouched.ngettext(singular, f"{singular} (plural)", number)
-                ), (key, number)
-        else:
-            assert lightened.gettext(key) == untouched.gettext(key), key
+    _assert_answers_as(trans_real.translation(code), untouched, (0, 1, 2, 3, 6, 11))
 
 
 # --- Answers kept in hand (kernel.i18n.remember_answers) -------------------------------------
@@ -77,15 +82,7 @@ def test_remembered_answers_are_djangos_own_the_first_time_and_after(code):
     remembering = trans_real.translation(code)
 
     for _round in range(2):
-        for key in _every_message():
-            if isinstance(key, tuple):
-                singular = key[0]
-                for number in (0, 1, 2, 3, 6, 8, 11, 999, 1000, 12_345, -1):
-                    assert remembering.ngettext(singular, f"{singular} (plural)", number) == (
-                        untouched.ngettext(singular, f"{singular} (plural)", number)
-                    ), (key, number)
-            else:
-                assert remembering.gettext(key) == untouched.gettext(key), key
+        _assert_answers_as(remembering, untouched, (0, 1, 2, 3, 6, 8, 11, 999, 1000, 12_345, -1))
 
 
 def test_django_gettext_reads_the_remembered_answers_in_the_active_language():
