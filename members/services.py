@@ -71,7 +71,7 @@ def profile_update(*, member: User, actor: User, **changes) -> User:
     member.full_clean(exclude=["password", "email"])
     member.save(update_fields=changed)
     if {"display_name", "name_visibility", "organisation"} & set(changed):
-        # Names show on cached pages of pledges and communities (kernel.caching).
+        # Names show on the cached pages of communities (kernel.caching).
         caching.changed(caching.PEOPLE)
     return member
 

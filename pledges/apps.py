@@ -23,6 +23,7 @@ class PledgesConfig(AppConfig):
             pages_of=caching.pages_of_pledge,
             visible_to=selectors.can_see_pledge,
         )
+        # Check-ins and thanks show on no cached page (pledges.caching): no `pages_of`.
         register_moderated(
             CheckIn,
             label="check-in",
@@ -30,7 +31,6 @@ class PledgesConfig(AppConfig):
             text_of=lambda check_in: check_in.note[:200],
             community_field="pledge__community",
             author_field="author",
-            pages_of=caching.pages_of_check_in,
             visible_to=selectors.can_see_check_in,
         )
         register_moderated(
@@ -40,7 +40,6 @@ class PledgesConfig(AppConfig):
             text_of=lambda thanks: thanks.note[:200],
             community_field="pledge__community",
             author_field="giver",
-            pages_of=caching.pages_of_thanks,
             visible_to=selectors.can_see_thanks,
         )
         sections.register()

@@ -307,7 +307,7 @@ def pledge_create(
 
 def _pages_changed(pledge: Pledge) -> None:
     """Drop the cached pages that show the pledge once this transaction commits: its
-    own and its community's (kernel.caching)."""
+    community's (kernel.caching; its own page is never copied)."""
     caching.changed(*pledge_caching.pages_of_pledge(pledge))
 
 

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from communities.moderation import ModerationStatus
-from kernel import caching, written
+from kernel import written
 from kernel.web import call_service
 from pledges import check_in_links, outcomes, permissions, sections, selectors, services
 from pledges.check_in_links import LinkRefused
@@ -116,7 +116,6 @@ def _sign_panel_context(request, pledge: Pledge, signature, error: str | None = 
 
 
 def detail(request, pk: int):
-    caching.page_shows(request, caching.pledge(pk))
     # Read once, with what the page shows and the viewer's signature: a primary-key
     # read whose joins cost little next to a second round trip.
     pledge, signature = selectors.pledge_and_signature_for(user=request.user, pk=pk)

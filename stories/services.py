@@ -491,7 +491,7 @@ def story_delete(*, story: Story, actor) -> None:
     story = _lock(story)
     if not permissions.can_manage_story(actor, story):
         raise PermissionDenied(_("Only the story's author can delete it."))
-    story_changed(story)  # asked before the links go with it
+    story_changed(story)
     story.delete()
 
 

@@ -19,13 +19,13 @@ cache               holds                                   key (besides the lan
 anonymous page      a whole rendered page (200, no cookie   page name, host, path, the query         ANONYMOUS_PURGED_PAGE_CACHE_SECONDS  a new generation of a subject it shows          visitors with no session, messages cookie
 (pages.py)          set, no CSRF token, no `private`):      parameters the page knows (sorted,       (300 s) for a page that names its    (`changed`); the lifetime for all else           or Authorization header, on GET, for the
                     only the pages in `pages.PAGES`:        values ≤ 64 characters; others left      subjects, else                       (rolled-up totals); a copy past its time is     same key. A copy is marked
-                    home, a community, a pledge             out, and nothing stored from such a      ANONYMOUS_PAGE_CACHE_SECONDS (5 s);  served ≤ 30 s more while one request renews   `Cache-Control: public, max-age=<5 s>`,
+                    home, a community                       out, and nothing stored from such a      ANONYMOUS_PAGE_CACHE_SECONDS (5 s);  served ≤ 30 s more while one request renews   `Cache-Control: public, max-age=<5 s>`,
                                                             request), htmx request/boosted flags     0 switches it off                    it                                               `Vary: Cookie, Accept-Language`; every
                                                             (a request with `ref`, an htmx target                                                                                         signed-in page or page holding a CSRF token
                                                             or trigger is never served a copy)                                                                                            is `Cache-Control: private`
-subject generation  a random token per subject:             `generation:pledge:<id>`,                24 h                                 `changed(*subjects)`, written after the        read by the anonymous page cache only
-(subjects.py)       `pledge:<id>`, `community:<id>`,        `generation:community:<id>`,                                                  transaction commits, whichever layers are on
-                    `people` (members' names)               `generation:people`
+subject generation  a random token per subject:             `generation:community:<id>`,             24 h                                 `changed(*subjects)`, written after the        read by the anonymous page cache only
+(subjects.py)       `community:<id>`, `people` (members'    `generation:people`                                                           transaction commits, whichever layers are on
+                    names); only those a kept page reads
 data (data.py)      a value worked out by a query, named    data name (`data.DATA`) and `vary`       `data.DATA[name]`: reports.totals   its lifetime (reports.totals: served ≤ 29 min   code, never a page as such: only values
                     in `data.DATA`: platform totals, wall                                            300 s, filter choices 120 s,         more while one request counts again); the      that are the same for everyone
                     filter choices, a scope's totals,                                                reports.totals 60 s, modules 300 s,  themes and campaigns also by saving or
@@ -37,12 +37,13 @@ data (data.py)      a value worked out by a query, named    data name (`data.DAT
 Who calls what
     * Views of the cached pages call `page_shows(request, *subjects)` before reading
       anything; nothing else is needed for a page in `pages.PAGES`.
-    * Every service in pledges, stories and communities that changes what a page shows
-      (a pledge, a signature, a check-in, a story and its links, co-authors, reactions
-      and comments, a community, a membership, a moderation decision) calls
+    * Every service in pledges, stories and communities that changes what a cached page
+      shows (a pledge and its signatures, a story, its co-authors, reactions and
+      comments, a community, a membership, a moderation decision) calls
       `changed(*subjects)` itself, raw SQL and `update()` included; no signal does it
-      for them. The admin's direct edits of pledges' check-ins, stories and communities
-      do the same. Members' name changes (profile, erasure) call `changed(PEOPLE)`.
+      for them. The admin's direct edits of stories and communities do the same.
+      Members' name changes (profile, erasure) call `changed(PEOPLE)`. A pledge's own
+      page, with its check-ins and thanks, is never copied, so nothing names it.
     * A moderated type names the pages that show an item (`register_moderated(…,
       pages_of=…)`), so the moderation services drop them without knowing the app.
     * pledges and reports read their data through `cached_value(name, compute, vary=…)`.
@@ -58,10 +59,12 @@ Benchmarks and statistics
 Layers that did not pay, and went
     A layer stays only while the benchmark under a day's traffic (docs/benchmarks.md)
     shows it gives at least 1.5× on its page. Gone for that reason: the per-member page
-    copies, the pages shared by members with holes for each one, cached fragments, and
-    the in-process template memo (0.93–1.20× on the pages that used it; the pieces it
-    kept, the header, footer, skip link and cards, are written in Python instead, cheaper
-    than its key).
+    copies, the pages shared by members with holes for each one, cached fragments, the
+    in-process template memo (0.93–1.20× on the pages that used it; the pieces it kept,
+    the header, footer, skip link and cards, are written in Python instead, cheaper than
+    its key), and the anonymous copy of a pledge's page with its `pledge:<id>` subject
+    (1.78×, 1.47×, 1.47× and 1.40× in the last four runs: the page itself became cheaper
+    to render, so its copy gave less).
 
 Not caches
     Markers kept in the same Redis with a lifetime, which say that something was done
@@ -80,7 +83,7 @@ Not caches
 from kernel.caching import stats
 from kernel.caching.data import DATA, cached_value, forget_value
 from kernel.caching.pages import PAGES, AnonymousPageCacheMiddleware
-from kernel.caching.subjects import PEOPLE, changed, community, page_shows, pledge
+from kernel.caching.subjects import PEOPLE, changed, community, page_shows
 
 __all__ = [
     "DATA",
@@ -92,6 +95,5 @@ __all__ = [
     "community",
     "forget_value",
     "page_shows",
-    "pledge",
     "stats",
 ]

@@ -34,7 +34,6 @@ PAGES: dict[str, CachedPage] = {
     for page in (
         CachedPage("home"),
         CachedPage("communities:detail"),
-        CachedPage("pledges:detail"),
     )
 }
 

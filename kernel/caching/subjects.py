@@ -1,12 +1,14 @@
 """Subjects and their generations: how a change drops every cached page that shows it.
 
-A *subject* names something a page shows: `pledge:<id>`, `community:<id>`, and
-`people` (members' names as others see them). Services call `changed(*subjects)` for
-everything they change; after the transaction commits, each subject gets a new
-*generation*. A page copy keeps the generations its subjects had when it was rendered
-(`page_shows`, called by the view before it reads anything) and is never served once
-one of them differs. Generations are written whichever cache layers are switched on,
-so turning a layer on never finds stale generations.
+A *subject* names something a cached page shows: `community:<id>` (a community's page:
+the community, its organisers, its newest pledges and its stories) and `people`
+(members' names as others see them). A subject is named only while a page in
+`pages.PAGES` reads it, so no service writes a generation nobody reads. Services call
+`changed(*subjects)` for everything they change; after the transaction commits, each
+subject gets a new *generation*. A page copy keeps the generations its subjects had
+when it was rendered (`page_shows`, called by the view before it reads anything) and is
+never served once one of them differs. Generations are written whichever cache layers
+are switched on, so turning a layer on never finds stale generations.
 """
 
 from __future__ import annotations
@@ -19,10 +21,6 @@ from django.db import transaction
 
 GENERATION_SECONDS = 24 * 60 * 60  # far longer than any copy lives
 PEOPLE = "people"
-
-
-def pledge(pk) -> str:
-    return f"pledge:{pk}"
 
 
 def community(pk) -> str:

@@ -18,7 +18,13 @@ from django.db import connections
 from django.urls import reverse
 
 from pledges.models import Pledge
-from tests.factories import PASSWORD, PledgeFactory, UserFactory
+from tests.factories import (
+    PASSWORD,
+    CommunityFactory,
+    MembershipFactory,
+    PledgeFactory,
+    UserFactory,
+)
 from tests.integration.conftest import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -174,11 +180,14 @@ def test_a_co_sign_on_one_server_is_seen_on_the_other_at_once(two_servers):
 def test_a_page_cached_on_one_server_is_dropped_by_a_change_made_on_the_other(two_servers):
     one, two = two_servers
     alice, bob = member(), member()
-    pledge = PledgeFactory(author=alice, title="try the new handover sheet")
-    page = f"{two.url}{reverse('pledges:detail', args=[pledge.pk])}"
+    community = CommunityFactory()
+    MembershipFactory(community=community, member=alice)
+    MembershipFactory(community=community, member=bob)
+    pledge = PledgeFactory(author=alice, community=community, title="try the new handover sheet")
+    page = f"{two.url}{reverse('communities:detail', args=[community.slug])}"
     assert "try the new handover sheet" in requests.get(page, timeout=30).text
     # Changed behind the platform's back (no service, so nothing drops the copy): the
-    # second server keeps showing its cached page.
+    # second server keeps showing its cached community page.
     Pledge.objects.filter(pk=pledge.pk).update(title="try the newer handover sheet")
     assert "try the new handover sheet" in requests.get(page, timeout=30).text
 

@@ -160,9 +160,10 @@ def test_nothing_is_counted_when_statistics_are_off(settings):
 
 
 @pytest.mark.django_db
-def test_an_anonymous_page_copy_counts_as_a_hit(counting, pledge):
+def test_an_anonymous_page_copy_counts_as_a_hit(counting, community):
     counting.ANONYMOUS_PAGE_CACHE_SECONDS = 5
-    Client().get(pledge.get_absolute_url())
-    Client().get(pledge.get_absolute_url())
+    path = reverse("communities:detail", args=[community.slug])
+    Client().get(path)
+    Client().get(path)
 
     assert stats.snapshot()["anonymous-page"] == {"hit": 1, "miss": 1}

@@ -941,7 +941,6 @@ def test_api_access(row, world, caches_on):
 
 CACHED_PAGE_KWARGS: dict[str, Callable[[World], dict]] = {
     "home": lambda w: {},
-    "pledges:detail": _pk("pledge"),
     "communities:detail": _slug("community"),
 }
 
