@@ -8,7 +8,9 @@ headers. Each does the least a page could do:
 * the SQL floors: only the page's essential database work, in hand-written SQL
   (co-sign: the session check, one INSERT and one counter UPDATE in a transaction;
   the wall and the API list: the member's communities and the one SELECT of the page
-  the query string asks for, searched, filtered and paged as the app does).
+  the query string asks for, searched, filtered and paged as the app does; a
+  community's page: the community, its organisers with the viewer's membership, the
+  pledges and the stories it lists, each read prepared as the app prepares them).
 
 A real page that reaches half of its floor's throughput spends no more on the
 framework, templates and extra queries than on its essential work.
@@ -22,7 +24,7 @@ from django.db import connection, transaction
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
 from django.views.decorators.http import require_GET, require_POST
 
-from kernel import written
+from kernel import prepared, written
 from pledges.selectors import (
     MAX_PAGE,
     SEARCH_MAX_PAGE,
@@ -91,7 +93,15 @@ def _rows(sql: str, params: list | dict) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _json(rows: list[tuple]) -> HttpResponse:
+def _prepared_rows(name: str, sql: str, params: list | dict) -> list[tuple]:
+    """`_rows`, as a statement prepared once per connection (kernel.prepared), as the
+    app prepares the same reads."""
+    with connection.cursor() as cursor:
+        prepared.execute(cursor, f"floor_{name}", sql, params)
+        return cursor.fetchall()
+
+
+def _json(rows: list[tuple] | dict) -> HttpResponse:
     response = HttpResponse(json.dumps(rows, default=str), content_type="application/json")
     # A floor does its SQL on every request: no page cache may keep its answer.
     response["Cache-Control"] = "no-store"
@@ -193,22 +203,76 @@ def pledge_detail(request, pk: int):
     return _json([*pledge, *signers])
 
 
+# A community's page (communities.views.community_detail): the community with its
+# organisation and region, its active organisers with the viewer's own membership, its
+# ten newest pledges the viewer may see with what a card shows, and its five newest
+# published stories with their authors, comment counts and tags. Its achievements are
+# rolled-up counters a page must not recount per request, as on the home page.
+COMMUNITY_SQL = """
+    SELECT c.id, c.name, c.description, c.guidelines, c.status, c.joining_policy,
+           c.member_count, o.name, r.name
+    FROM communities_community c
+    LEFT JOIN members_organisation o ON o.id = c.organisation_id
+    LEFT JOIN members_region r ON r.id = c.region_id
+    WHERE c.slug = %s
+"""
+COMMUNITY_PEOPLE_SQL = """
+    SELECT m.member_id, m.role, m.status, u.display_name FROM communities_membership m
+    JOIN members_user u ON u.id = m.member_id
+    WHERE m.community_id = %(community)s
+      AND ((m.role = 'organiser' AND m.status = 'active') OR m.member_id = %(me)s)
+    ORDER BY u.display_name, m.member_id
+"""
+COMMUNITY_PLEDGES_SQL = """
+    SELECT p.id, p.title, p.status, p.signer_count, p.due_date, p.created_at,
+           u.display_name, o.name, t.name, g.name
+    FROM pledges_pledge p
+    JOIN members_user u ON u.id = p.author_id
+    LEFT JOIN members_organisation o ON o.id = u.organisation_id
+    LEFT JOIN pledges_theme t ON t.id = p.theme_id
+    LEFT JOIN pledges_campaign g ON g.id = p.campaign_id
+    WHERE p.community_id = %(community)s AND p.status <> 'withdrawn'
+      AND (p.visibility = 'public' OR p.author_id = %(me)s
+           OR (%(belongs)s AND p.visibility = 'community'))
+      AND (p.moderation_status = 'published' OR p.author_id = %(me)s OR %(organises)s)
+    ORDER BY p.created_at DESC, p.id DESC LIMIT 10
+"""
+COMMUNITY_STORIES_SQL = """
+    SELECT s.id, s.title, s.slug, s.summary, s.published_at, u.display_name, o.name,
+           (SELECT count(*) FROM stories_comment cm
+            WHERE cm.story_id = s.id AND cm.moderation_status = 'published'),
+           (SELECT coalesce(json_agg(t.name ORDER BY t.name), '[]')
+            FROM stories_story_tags st JOIN stories_tag t ON t.id = st.tag_id
+            WHERE st.story_id = s.id)
+    FROM stories_story s
+    JOIN members_user u ON u.id = s.author_id
+    LEFT JOIN members_organisation o ON o.id = u.organisation_id
+    WHERE s.community_id = %s AND s.status = 'published' AND s.moderation_status = 'published'
+    ORDER BY s.is_featured DESC, s.published_at DESC, s.id DESC LIMIT 5
+"""
+
+
 @require_GET
 def community(request, slug: str):
-    found = _rows(
-        "SELECT id, name, description, member_count FROM communities_community WHERE slug = %s",
-        [slug],
-    )
+    found = _prepared_rows("community", COMMUNITY_SQL, [slug])
     if not found:
         raise Http404("No such community.")
-    pledges = _rows(
-        """SELECT id, title, status, signer_count FROM pledges_pledge
-           WHERE community_id = %s AND moderation_status = 'published'
-             AND status <> 'withdrawn'
-           ORDER BY created_at DESC, id DESC LIMIT 10""",
-        [found[0][0]],
+    pk = found[0][0]
+    me = request.user.pk if request.user.is_authenticated else None
+    people = _prepared_rows("community_people", COMMUNITY_PEOPLE_SQL, {"community": pk, "me": me})
+    own = [row for row in people if row[0] == me and row[2] == "active"]
+    pledges = _prepared_rows(
+        "community_pledges",
+        COMMUNITY_PLEDGES_SQL,
+        {
+            "community": pk,
+            "me": me,
+            "belongs": bool(own),
+            "organises": any(row[1] == "organiser" for row in own),
+        },
     )
-    return _json([*found, *pledges])
+    stories = _prepared_rows("community_stories", COMMUNITY_STORIES_SQL, [pk])
+    return _json({"community": found[0], "people": people, "pledges": pledges, "stories": stories})
 
 
 @require_GET

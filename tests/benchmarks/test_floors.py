@@ -9,7 +9,7 @@ from django.http import QueryDict
 
 from pledges import selectors
 from pledges.filters import PledgeFilter
-from tests.factories import MembershipFactory, PledgeFactory
+from tests.factories import MembershipFactory, PledgeFactory, StoryFactory
 
 pytestmark = pytest.mark.urls("tests.benchmarks.bench_urls")
 
@@ -122,3 +122,77 @@ def test_an_unknown_status_is_a_400_with_a_message(client, wall):
 
     assert response.status_code == 400
     assert b"Unknown status" in response.content
+
+
+# --- A community's page ------------------------------------------------------------------
+
+
+@pytest.fixture
+def community_page(alice, community, olivia):
+    """A community with twelve public pledges, one for its members only, one waiting
+    for moderation, one withdrawn, six published stories (one featured) and a draft;
+    Alice belongs to it, Olivia organises it."""
+    MembershipFactory(community=community, member=alice)
+    made = {"public": [PledgeFactory(community=community) for _ in range(12)]}
+    made["members"] = PledgeFactory(community=community, visibility="community")
+    made["pending"] = PledgeFactory(community=community, moderation_status="pending")
+    made["withdrawn"] = PledgeFactory(community=community, status="withdrawn")
+    made["stories"] = [StoryFactory(community=community) for _ in range(6)]
+    made["featured"] = StoryFactory(community=community, is_featured=True)
+    made["draft"] = StoryFactory(community=community, status="draft")
+    return made
+
+
+def _app_community(user, community) -> dict:
+    """What the community's page shows `user` (its sections' own selectors)."""
+    from communities.selectors import membership_and_organisers
+    from pledges.selectors import community_pledges
+    from stories.selectors import community_stories
+
+    _membership, organisers = membership_and_organisers(user, community)
+    return {
+        "people": sorted(member.pk for member in organisers),
+        "pledges": [p.pk for p in community_pledges(community=community, viewer=user, limit=10)],
+        "stories": [s.pk for s in community_stories(user=user, community=community, limit=5)],
+    }
+
+
+def _floor_community(client, community) -> dict:
+    response = client.get(f"/bench/sql/communities/{community.slug}/")
+    assert response.status_code == 200, response.content
+    assert "no-store" in response["Cache-Control"]
+    found = response.json()
+    assert found["community"][1] == community.name
+    return {
+        # The organisers (the viewer's own membership is read with them).
+        "people": sorted(row[0] for row in found["people"] if row[1] == "organiser"),
+        "pledges": [row[0] for row in found["pledges"]],
+        "stories": [row[0] for row in found["stories"]],
+    }
+
+
+def test_the_community_floor_reads_what_the_page_shows_a_visitor(client, community, community_page):
+    from django.contrib.auth.models import AnonymousUser
+
+    floor = _floor_community(client, community)
+    assert floor == _app_community(AnonymousUser(), community)
+    assert len(floor["pledges"]) == 10 and len(floor["stories"]) == 5
+    assert floor["stories"][0] == community_page["featured"].pk
+    assert community_page["members"].pk not in floor["pledges"]
+
+
+@pytest.mark.parametrize("who", ["alice", "olivia", "bob"])
+def test_the_community_floor_reads_what_the_page_shows_a_member(
+    request, client, community, community_page, who
+):
+    user = request.getfixturevalue(who)
+    client.force_login(user)
+    floor = _floor_community(client, community)
+    assert floor == _app_community(user, community)
+    # Members see the pledge for members only; its organiser also the one waiting.
+    assert (community_page["members"].pk in floor["pledges"]) is (who != "bob")
+    assert (community_page["pending"].pk in floor["pledges"]) is (who == "olivia")
+
+
+def test_the_community_floor_of_an_unknown_community_is_a_404(client, db):
+    assert client.get("/bench/sql/communities/no-such-place/").status_code == 404
