@@ -416,11 +416,12 @@ def pledge_sign(*, pledge: Pledge | int, member) -> Signature:
 
     It does only what it must, in five statements: the pledge row, locked; the member's
     signature if any (read after the lock is held, so one made by whoever held it
-    before is seen); the new signature (its model signals mark the rollups' day and
-    retire the pledge page's cached copies); the counter; and nothing else until the
-    commit. Every signature is made under the pledge's lock, so no savepoint guards the
-    insert: the unique constraint is the last line of defence. The author hears about
-    their co-signers from a task after the commit (`co_signers_notice_after`)."""
+    before is seen); the new signature (its model signals mark the rollups' day); the
+    counter; and nothing else until the commit, after which its community's page copy
+    is dropped (`_pages_changed`). Every signature is made under the pledge's lock, so
+    no savepoint guards the insert: the unique constraint is the last line of defence.
+    The author hears about their co-signers from a task after the commit
+    (`co_signers_notice_after`)."""
     if member is None or not member.is_authenticated:
         raise PermissionDenied(_("Sign in to co-sign a pledge."))
     pk = pledge.pk if isinstance(pledge, Pledge) else pledge
