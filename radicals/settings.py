@@ -189,6 +189,9 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "radicals.urls"
 WSGI_APPLICATION = "radicals.wsgi.application"
+# Objects a web process allocates before its youngest garbage-collected generation is
+# collected (kernel/heap.py); 0 keeps Python's own (700).
+WEB_GC_THRESHOLD = env.int("WEB_GC_THRESHOLD", default=10_000)
 
 # Jinja2 renders the product's pages with NHS.UK components (nhsuk-frontend-jinja);
 # the Django engine renders allauth and admin, which take their page chrome from
