@@ -1,7 +1,5 @@
 """The Jinja2 environment: NHS.UK components from nhsuk-frontend-jinja plus Django helpers."""
 
-from collections import ChainMap
-
 import jinja2
 from django.conf import settings
 from django.contrib.humanize.templatetags import humanize
@@ -11,7 +9,6 @@ from django.utils import timezone, translation
 from jinja2 import (
     ChainableUndefined,
     ChoiceLoader,
-    Environment,
     FileSystemLoader,
     PackageLoader,
     pass_eval_context,
@@ -119,22 +116,20 @@ def field_errors(bound_field) -> str:
     return " ".join(str(e) for e in bound_field.errors)
 
 
-class Template(jinja2.Template):
-    """Jinja's template, importing its macros as Jinja does at less cost.
+class Environment(jinja2.Environment):
+    """Jinja's environment, whose templates hold their globals in one dict.
 
-    Every `{% from … import … %}` asks, as the page renders, which of the importing
-    context's globals (sixty and more here) the imported template lacks, and Jinja
-    asks it of a ChainMap's keys, one Python-level look-up in each map per name: about
-    30 µs an import, and a page makes a dozen. The same question is asked here of the
-    ChainMap's own maps, in C; the answer, and what is done with it, are Jinja's.
-    tests/radicals/test_jinja_imports.py holds it to Jinja's own answer."""
+    Jinja gives each template a ChainMap of its own globals over the environment's
+    (sixty and more here), and every context a page makes (the page's, each include's,
+    each macro import's) copies or walks that ChainMap key by key in Python: about
+    10 µs a context, eleven a page. As one dict the same copies and walks run in C.
+    Jinja's own contract allows it: the environment's globals may be changed only
+    until a template is loaded, and they are all set in `environment()` below.
+    tests/radicals/test_jinja_globals.py holds pages to what Jinja's own environment
+    renders."""
 
-    def _get_default_module(self, ctx=None):
-        if ctx is not None and isinstance(self.globals, ChainMap):
-            if ctx.globals_keys.difference(*self.globals.maps):
-                return super()._get_default_module(ctx)
-            ctx = None  # nothing is missing: Jinja's cached module, as it would give
-        return super()._get_default_module(ctx)
+    def make_globals(self, d):
+        return {**self.globals, **(d or {})}
 
 
 def environment(**options) -> Environment:
@@ -164,7 +159,6 @@ def environment(**options) -> Environment:
         pgettext=template_pgettext,
         npgettext=template_npgettext,
     )
-    env.template_class = Template
     env.policies["ext.i18n.trimmed"] = True
     env.globals.update(
         get_language=translation.get_language,
