@@ -37,6 +37,14 @@ def byline(story, viewer, co_authors) -> Markup:
     )
 
 
+def _tags(story) -> list:
+    """The story's tags: those its list's read put on it (`prefetch_related("tags")`,
+    or stories.reads), else one query. Iterating the prefetched queryset reads its
+    results; `story.tags.all()` would build a manager and copy the queryset first."""
+    prefetched = getattr(story, "_prefetched_objects_cache", {}).get("tags")
+    return list(prefetched if prefetched is not None else story.tags.all())
+
+
 def status_tag(story) -> Markup:
     """Where a story stands, for its author and its reviewers."""
     if story.status == "draft":
@@ -84,7 +92,7 @@ def story_card(story, viewer, heading_level: int = 2, show_status: bool = False)
     comments = Markup(  # noqa: S704 # nosec B704 - msgids are ours
         ngettext("%(num)s comment", "%(num)s comments", story.comment_count)
     ) % {"num": story.comment_count}
-    tags = list(story.tags.all())
+    tags = _tags(story)
     tags_html = ""
     if tags:
         tags_label = escape(gettext("Tags:"))

@@ -119,3 +119,19 @@ def test_every_word_on_a_card_is_translated(told, pseudo_welsh):
 def test_a_card_reads_nothing_more_than_its_list_data(told, django_assert_num_queries):
     with django_assert_num_queries(0):
         story_card(told, AnonymousUser())
+
+
+def test_a_card_takes_the_tags_read_with_its_list_without_a_manager(told, monkeypatch):
+    def no_manager(story):
+        raise AssertionError("the card built a tags manager for tags already read")
+
+    monkeypatch.setattr(Story, "tags", property(no_manager))
+
+    assert "handover" in story_card(told, AnonymousUser())
+
+
+def test_a_card_of_a_story_read_on_its_own_asks_for_its_tags(told):
+    alone = Story.objects.get(pk=told.pk)  # no tags read with it
+    alone.accepted_co_authors, alone.comment_count = [], 0
+
+    assert "falls" in story_card(alone, AnonymousUser())
