@@ -43,6 +43,30 @@ def _page_for(person, path: str) -> str:
     return response.content.decode()
 
 
+def _hidden_member_in(community, bob, kept_from_others: str):
+    """Dana, who hides her name, and Bob, members of `community`, where a first post
+    waits for a moderator when `kept_from_others` is "pending"."""
+    community.premoderate_first_posts = 3 if kept_from_others == "pending" else 0
+    community.save(update_fields=["premoderate_first_posts"])
+    dana = UserFactory(display_name=REAL_NAME, name_visibility="hidden")
+    MembershipFactory(community=community, member=dana)
+    MembershipFactory(community=community, member=bob)
+    return dana
+
+
+def _seen_only_by_those_who_may(path: str, text: str, *, may_see, others) -> None:
+    """Those who may see `text` ask first, so a copy of their page would be the one
+    kept; then the others, twice (the second time from whatever copy the first left),
+    never see it or Dana's real name."""
+    for person in may_see:
+        assert text in _page_for(person, path)
+    for _ in range(2):
+        for other in others:
+            page = _page_for(other, path)
+            assert text not in page
+            assert REAL_NAME not in page
+
+
 @pytest.mark.parametrize("kept_from_others", ["pending", "hidden"])
 def test_a_check_in_others_may_not_see_never_reaches_them_through_a_cached_page(
     every_cache_on, kept_from_others, community, olivia, admin_user, bob, theme
@@ -50,11 +74,7 @@ def test_a_check_in_others_may_not_see_never_reaches_them_through_a_cached_page(
     from communities.services import content_hide
     from pledges.services import check_in_create, pledge_create, pledge_sign, pledge_unsign
 
-    community.premoderate_first_posts = 3 if kept_from_others == "pending" else 0
-    community.save(update_fields=["premoderate_first_posts"])
-    dana = UserFactory(display_name=REAL_NAME, name_visibility="hidden")
-    MembershipFactory(community=community, member=dana)
-    MembershipFactory(community=community, member=bob)
+    dana = _hidden_member_in(community, bob, kept_from_others)
     pledge = pledge_create(
         author=olivia,
         title="cover every night shift on the ward",
@@ -69,18 +89,11 @@ def test_a_check_in_others_may_not_see_never_reaches_them_through_a_cached_page(
     pledge_unsign(pledge=pledge, member=dana)
     path = pledge.get_absolute_url()
 
-    # Those who may see it ask first, so a copy of their page would be the one kept.
-    own = _page_for(dana, path)
-    assert NOTE in own and REAL_NAME in own
-    assert NOTE in _page_for(olivia, path)
-    assert NOTE in _page_for(admin_user, path)
-
-    for _ in range(2):  # the second time from whatever copy the first one left
-        for other in (None, bob, UserFactory()):
-            page = _page_for(other, path)
-            assert NOTE not in page
-            assert REAL_NAME not in page
-        assert "Anonymous supporter" not in _page_for(None, path)  # nothing of hers at all
+    assert REAL_NAME in _page_for(dana, path)
+    _seen_only_by_those_who_may(
+        path, NOTE, may_see=(dana, olivia, admin_user), others=(None, bob, UserFactory())
+    )
+    assert "Anonymous supporter" not in _page_for(None, path)  # nothing of hers at all
 
 
 @pytest.mark.parametrize("kept_from_others", ["pending", "hidden"])
@@ -90,11 +103,7 @@ def test_a_pledge_others_may_not_see_never_reaches_them_through_a_cached_communi
     from communities.services import content_hide
     from pledges.services import pledge_create
 
-    community.premoderate_first_posts = 3 if kept_from_others == "pending" else 0
-    community.save(update_fields=["premoderate_first_posts"])
-    dana = UserFactory(display_name=REAL_NAME, name_visibility="hidden")
-    MembershipFactory(community=community, member=dana)
-    MembershipFactory(community=community, member=bob)
+    dana = _hidden_member_in(community, bob, kept_from_others)
     pledge = pledge_create(
         author=dana,
         title=TITLE,
@@ -106,17 +115,10 @@ def test_a_pledge_others_may_not_see_never_reaches_them_through_a_cached_communi
         content_hide(item=pledge, actor=olivia, reason="Names a colleague")
     path = reverse("communities:detail", args=[community.slug])
 
-    # Those who may see it ask first, so a copy of their page would be the one kept.
-    own = _page_for(dana, path)
-    assert TITLE in own and REAL_NAME in own
-    assert TITLE in _page_for(olivia, path)
-    assert TITLE in _page_for(admin_user, path)
-
-    for _ in range(2):  # the second time from whatever copy the first one left
-        for other in (None, bob, UserFactory()):
-            page = _page_for(other, path)
-            assert TITLE not in page
-            assert REAL_NAME not in page
+    assert REAL_NAME in _page_for(dana, path)
+    _seen_only_by_those_who_may(
+        path, TITLE, may_see=(dana, olivia, admin_user), others=(None, bob, UserFactory())
+    )
 
 
 def test_a_hidden_name_never_reaches_others_from_a_page_cached_before_it_was_hidden(
