@@ -774,7 +774,7 @@ def check_in_create(
     pledge.updated_at = now
     pledge.save(update_fields=update_fields)
     check_in.pledge = pledge
-    _pages_changed(pledge)
+    # Nothing a cached page shows changed: a pledge's card shows no check-in or total.
     return check_in
 
 
@@ -917,8 +917,7 @@ def thanks_give(
         body=note,
         url=thanks.get_absolute_url(),
     )
-    _pages_changed(pledge)
-    return thanks
+    return thanks  # thanks show on no cached page (pledges.caching)
 
 
 # --- Counters ------------------------------------------------------------------------

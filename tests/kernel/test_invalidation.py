@@ -116,6 +116,23 @@ def test_a_visitor_sees_a_check_in_on_the_pledge_page_at_once(pledge_met, bob):
     assert "Day 1 on the ward" in Client().get(path).content.decode()
 
 
+def test_a_check_in_and_a_thanks_leave_the_community_pages_copy_in_place(
+    community, community_pledge, alice, bob
+):
+    from pledges.services import check_in_create, thanks_give
+
+    path = _community_path(community)
+    check_in = None
+
+    def check_in_made():
+        nonlocal check_in
+        check_in = check_in_create(pledge=community_pledge, author=alice, note="Day 2")
+
+    # Neither shows on a pledge's card, so neither drops the page its card is on.
+    assert not _dropped_by(path, check_in_made)
+    assert not _dropped_by(path, lambda: thanks_give(giver=bob, check_in=check_in))
+
+
 def test_editing_withdrawing_and_recounting_drop_the_community_page(
     community, community_pledge, alice
 ):
