@@ -87,17 +87,14 @@ SEARCH_DOCUMENT = "{a}.search_document"
 SEARCH_QUERY = written.query_sql("%(q)s")[0]
 
 
-def _rows(sql: str, params: list | dict) -> list[tuple]:
+def _rows(sql: str, params: list | dict, *, prepared_as: str | None = None) -> list[tuple]:
+    """The rows `sql` reads; with `prepared_as`, as a statement of that name prepared
+    once per connection (kernel.prepared), as the app prepares the same reads."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-def _prepared_rows(name: str, sql: str, params: list | dict) -> list[tuple]:
-    """`_rows`, as a statement prepared once per connection (kernel.prepared), as the
-    app prepares the same reads."""
-    with connection.cursor() as cursor:
-        prepared.execute(cursor, f"floor_{name}", sql, params)
+        if prepared_as:
+            prepared.execute(cursor, f"floor_{prepared_as}", sql, params)
+        else:
+            cursor.execute(sql, params)
         return cursor.fetchall()
 
 
@@ -254,15 +251,16 @@ COMMUNITY_STORIES_SQL = """
 
 @require_GET
 def community(request, slug: str):
-    found = _prepared_rows("community", COMMUNITY_SQL, [slug])
+    found = _rows(COMMUNITY_SQL, [slug], prepared_as="community")
     if not found:
         raise Http404("No such community.")
     pk = found[0][0]
     me = request.user.pk if request.user.is_authenticated else None
-    people = _prepared_rows("community_people", COMMUNITY_PEOPLE_SQL, {"community": pk, "me": me})
+    people = _rows(
+        COMMUNITY_PEOPLE_SQL, {"community": pk, "me": me}, prepared_as="community_people"
+    )
     own = [row for row in people if row[0] == me and row[2] == "active"]
-    pledges = _prepared_rows(
-        "community_pledges",
+    pledges = _rows(
         COMMUNITY_PLEDGES_SQL,
         {
             "community": pk,
@@ -270,8 +268,9 @@ def community(request, slug: str):
             "belongs": bool(own),
             "organises": any(row[1] == "organiser" for row in own),
         },
+        prepared_as="community_pledges",
     )
-    stories = _prepared_rows("community_stories", COMMUNITY_STORIES_SQL, [pk])
+    stories = _rows(COMMUNITY_STORIES_SQL, [pk], prepared_as="community_stories")
     return _json({"community": found[0], "people": people, "pledges": pledges, "stories": stories})
 
 
