@@ -28,6 +28,8 @@ from django.dispatch import receiver
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
+from kernel import rendering
+
 # Keys no row has, all digits (as every converter takes), each found once in the path.
 _MARKER = 9_876_543_210_123
 # What each argument of a URL takes, as far as writing it without reverse() goes.
@@ -96,7 +98,11 @@ def _written(value, takes: str) -> str | None:
 
 def path(name: str, *args) -> str:
     """`reverse(name, args=args)`."""
-    pattern = _pattern(name, len(args), get_urlconf(), get_script_prefix())
+    found = rendering.current()  # a render's URL configuration and prefix, looked up once
+    if found is None:
+        pattern = _pattern(name, len(args), get_urlconf(), get_script_prefix())
+    else:
+        pattern = _pattern(name, len(args), found.urlconf, found.script_prefix)
     if pattern is None:
         return reverse(name, args=args or None)
     pieces, takes = pattern
@@ -116,7 +122,8 @@ def path_for(name: str, key: int) -> str:
 
 def static_path(name: str) -> str:
     """`static(name)`: the address of a static file, as the storage names it."""
-    return _static(name, get_script_prefix())
+    found = rendering.current()
+    return _static(name, get_script_prefix() if found is None else found.script_prefix)
 
 
 @functools.lru_cache(maxsize=256)

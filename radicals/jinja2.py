@@ -16,7 +16,7 @@ from jinja2 import (
 from markupsafe import Markup
 
 from communities.moderation import flag_url
-from kernel import components, formats, i18n, paths, written
+from kernel import components, formats, i18n, paths, rendering, written
 from kernel.formats import date, pluralize
 from kernel.markdown import render_markdown
 from members.permissions import hides_identity_from
@@ -37,13 +37,13 @@ def _formatted(eval_ctx, text: str, variables: dict):
 
 @pass_eval_context
 def template_gettext(eval_ctx, message: str, /, **variables):
-    return _formatted(eval_ctx, translation.gettext(message), variables)
+    return _formatted(eval_ctx, rendering.gettext(message), variables)
 
 
 @pass_eval_context
 def template_ngettext(eval_ctx, singular: str, plural: str, number, /, **variables):
     variables.setdefault("num", number)
-    return _formatted(eval_ctx, translation.ngettext(singular, plural, number), variables)
+    return _formatted(eval_ctx, rendering.ngettext(singular, plural, number), variables)
 
 
 @pass_eval_context
@@ -116,6 +116,15 @@ def field_errors(bound_field) -> str:
     return " ".join(str(e) for e in bound_field.errors)
 
 
+class Template(jinja2.Template):
+    """A template whose render looks up the language's catalogue, the URL configuration
+    and the script prefix once, for all its words and addresses (kernel.rendering)."""
+
+    def render(self, *args, **kwargs) -> str:
+        with rendering.scope():
+            return super().render(*args, **kwargs)
+
+
 class Environment(jinja2.Environment):
     """Jinja's environment, whose templates hold their globals in one dict.
 
@@ -127,6 +136,8 @@ class Environment(jinja2.Environment):
     until a template is loaded, and they are all set in `environment()` below.
     tests/radicals/test_jinja_globals.py holds pages to what Jinja's own environment
     renders."""
+
+    template_class = Template
 
     def make_globals(self, d):
         return {**self.globals, **(d or {})}

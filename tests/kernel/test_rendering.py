@@ -1,0 +1,116 @@
+"""A render looks up the language's catalogue, the URL configuration and the script
+prefix once (kernel.rendering), and its words and addresses are still Django's: in
+each language, in a render of one language within another's, and outside a render."""
+
+from unittest import mock
+
+import pytest
+from django.template import engines
+from django.templatetags.static import static
+from django.urls import reverse, set_script_prefix
+from django.utils import translation
+from django.utils.safestring import mark_safe
+
+from kernel import paths, rendering
+
+WORDS = (
+    '{{ _("Pledges") }} | {{ _("Sign in") }} | '
+    '{{ ngettext("See the %(num)s signature", "See the %(num)s signatures", n) }}'
+)
+
+
+def _render(source: str, **context) -> str:
+    return engines["jinja2"].from_string(source).render(context)
+
+
+def _django_words(n: int) -> str:
+    return " | ".join(
+        [
+            translation.gettext("Pledges"),
+            translation.gettext("Sign in"),
+            translation.ngettext("See the %(num)s signature", "See the %(num)s signatures", n)
+            % {"num": n},
+        ]
+    )
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+@pytest.mark.parametrize("n", [1, 3])
+def test_a_renders_words_are_djangos_in_each_language(language, n):
+    with translation.override(language):
+        written = _render(WORDS, n=n)
+        expected = _django_words(n)
+
+    assert written == expected
+    if language == "cy":
+        assert written.startswith("Addewidion | Mewngofnodi")
+
+
+def test_a_renders_words_and_addresses_do_not_ask_django_each_time():
+    source = WORDS + ' {{ url("pledges:wall") }} {{ url("pledges:detail", 7) }}'
+    expected = _render(source, n=2)
+    with (
+        mock.patch.object(translation, "gettext", side_effect=AssertionError("asked")),
+        mock.patch.object(translation, "ngettext", side_effect=AssertionError("asked")),
+        mock.patch.object(paths, "get_script_prefix", side_effect=AssertionError("asked")),
+        mock.patch.object(paths, "get_urlconf", side_effect=AssertionError("asked")),
+    ):
+        written = _render(source, n=2)
+
+    assert written == expected
+    assert written.endswith(f"{reverse('pledges:wall')} {reverse('pledges:detail', args=[7])}")
+
+
+def test_a_render_of_another_language_within_a_render_keeps_each_ones_words():
+    def welsh_part() -> str:
+        with translation.override("cy"):
+            return _render('{{ _("Pledges") }}')
+
+    with translation.override("en"):
+        written = _render('{{ _("Sign in") }} [{{ welsh() }}] {{ _("Pledges") }}', welsh=welsh_part)
+
+    assert written == "Sign in [Addewidion] Pledges"
+
+
+def test_a_render_gives_its_scope_back_when_it_ends_or_fails():
+    assert rendering.current() is None
+    with pytest.raises(ZeroDivisionError):
+        _render("{{ 1 // 0 }}")
+
+    assert rendering.current() is None
+    assert _render("{{ _('Sign in') }}") == "Sign in"
+    assert rendering.current() is None
+
+
+def test_a_renders_addresses_carry_the_script_prefix_it_began_with():
+    set_script_prefix("/trust/")
+    try:
+        written = _render('{{ url("pledges:detail", 12) }} {{ static("css/site.css") }}')
+        expected_static = static("css/site.css")
+    finally:
+        set_script_prefix("/")
+
+    address, static_address = written.split()
+    assert address == "/trust/pledges/12/"
+    assert static_address == expected_static
+    assert _render('{{ url("pledges:detail", 12) }}') == "/pledges/12/"
+
+
+def test_outside_a_render_words_and_addresses_are_djangos():
+    with translation.override("cy"):
+        assert rendering.gettext("Pledges") == translation.gettext("Pledges") == "Addewidion"
+        assert rendering.ngettext("See the %(num)s signature", "See the %(num)s signatures", 2) == (
+            translation.ngettext("See the %(num)s signature", "See the %(num)s signatures", 2)
+        )
+    assert paths.path("pledges:detail", 3) == reverse("pledges:detail", args=[3])
+
+
+def test_safe_text_and_empty_words_are_answered_as_django_answers_them():
+    with rendering.scope():
+        safe = rendering.gettext(mark_safe("Sign in"))  # noqa: S308 # nosec B308 - a literal
+        empty = rendering.gettext("")
+        windows = rendering.gettext("Sign in\r\n")
+
+    assert safe == "Sign in" and hasattr(safe, "__html__")
+    assert empty == translation.gettext("") == ""
+    assert windows == translation.gettext("Sign in\r\n")
