@@ -8,9 +8,11 @@ headers. Each does the least a page could do:
 * the SQL floors: only the page's essential database work, in hand-written SQL
   (co-sign: the session check, one INSERT and one counter UPDATE in a transaction;
   the wall and the API list: the member's communities and the one SELECT of the page
-  the query string asks for, searched, filtered and paged as the app does; a
-  community's page: the community, its organisers with the viewer's membership, the
-  pledges and the stories it lists, each read prepared as the app prepares them).
+  the query string asks for, searched, filtered and paged as the app does; a pledge's
+  page: the pledge with the viewer's signature, its signers, check-ins, thank-you
+  notes, thanks and stories; a community's page: the community, its organisers with
+  the viewer's membership, the pledges and the stories it lists; a page's reads
+  prepared as the app prepares them).
 
 A real page that reaches half of its floor's throughput spends no more on the
 framework, templates and extra queries than on its essential work.
@@ -174,30 +176,76 @@ def wall(request):
     return _json(_rows(WALL_SQL.format(where=f"p.id IN ({ids_sql})"), params))
 
 
+# A pledge's page (pledges.views.detail): the pledge with its author, organisation,
+# theme, campaign and community, the author's own sentence once it is over, and the
+# viewer's signature; its first signers; its newest check-ins the viewer may see; the
+# thank-you notes they may read and how often each check-in and commitment was thanked;
+# and the stories told about it. Each read is prepared, as the app prepares its own.
+PLEDGE_SQL = """
+    SELECT p.id, p.title, p.description, p.status, p.visibility, p.signer_count,
+           p.done_count, p.total_quantity, p.threshold, p.due_date, p.created_at,
+           u.display_name, u.name_visibility, o.name, t.name, g.name, g.unit, m.name, m.slug,
+           CASE WHEN p.status IN ('completed', 'failed') THEN coalesce((
+               SELECT a.outcome FROM pledges_signature a WHERE a.pledge_id = p.id
+               AND a.is_author AND a.done_at IS NOT NULL ORDER BY a.id LIMIT 1), '') END,
+           s.id, s.done_at, s.outcome
+    FROM pledges_pledge p
+    JOIN members_user u ON u.id = p.author_id
+    LEFT JOIN members_organisation o ON o.id = u.organisation_id
+    LEFT JOIN pledges_theme t ON t.id = p.theme_id
+    LEFT JOIN pledges_campaign g ON g.id = p.campaign_id
+    LEFT JOIN communities_community m ON m.id = p.community_id
+    LEFT JOIN pledges_signature s ON s.pledge_id = p.id AND s.member_id = %(me)s
+    WHERE p.id = %(pledge)s AND p.moderation_status = 'published'
+"""
+PLEDGE_SIGNERS_SQL = """
+    SELECT u.display_name, u.name_visibility, s.is_author, s.done_at, s.outcome
+    FROM pledges_signature s JOIN members_user u ON u.id = s.member_id
+    WHERE s.pledge_id = %(pledge)s ORDER BY s.signed_at, s.id LIMIT 100
+"""
+PLEDGE_CHECK_INS_SQL = """
+    SELECT c.id, c.created_at, c.quantity, c.note, c.moderation_status,
+           u.display_name, u.name_visibility
+    FROM pledges_checkin c JOIN members_user u ON u.id = c.author_id
+    WHERE c.pledge_id = %(pledge)s AND (c.moderation_status = 'published' OR c.author_id = %(me)s)
+    ORDER BY c.created_at DESC, c.id DESC LIMIT 50
+"""
+PLEDGE_NOTES_SQL = """
+    SELECT t.id, t.note, t.created_at, u.display_name, u.name_visibility
+    FROM pledges_thanks t JOIN members_user u ON u.id = t.giver_id
+    WHERE t.pledge_id = %(pledge)s AND t.note <> ''
+      AND (t.moderation_status = 'published' OR t.giver_id = %(me)s)
+    ORDER BY t.created_at, t.id
+"""
+PLEDGE_THANKED_SQL = """
+    SELECT check_in_id, commitment_id, count(*), count(*) FILTER (WHERE giver_id = %(me)s)
+    FROM pledges_thanks WHERE pledge_id = %(pledge)s GROUP BY check_in_id, commitment_id
+"""
+PLEDGE_STORIES_SQL = """
+    SELECT s.id, s.title, s.slug FROM stories_story_pledges sp
+    JOIN stories_story s ON s.id = sp.story_id
+    WHERE sp.pledge_id = %(pledge)s AND s.status = 'published'
+      AND s.moderation_status = 'published'
+    ORDER BY s.is_featured DESC, s.published_at DESC, s.id DESC LIMIT 5
+"""
+
+
 @require_GET
 def pledge_detail(request, pk: int):
-    pledge = _rows(
-        """SELECT p.id, p.title, p.description, p.status, p.signer_count, p.due_date,
-                  u.display_name
-           FROM pledges_pledge p JOIN members_user u ON u.id = p.author_id
-           WHERE p.id = %s AND p.moderation_status = 'published'""",
-        [pk],
-    )
-    if not pledge:
+    params = {"pledge": pk, "me": request.user.pk if request.user.is_authenticated else None}
+    found = _rows(PLEDGE_SQL, params, prepared_as="pledge")
+    if not found:
         raise Http404("No such pledge.")
-    signers = _rows(
-        """SELECT u.display_name, s.signed_at FROM pledges_signature s
-           JOIN members_user u ON u.id = s.member_id
-           WHERE s.pledge_id = %s ORDER BY s.signed_at, s.id LIMIT 100""",
-        [pk],
+    return _json(
+        {
+            "pledge": found[0],
+            "signers": _rows(PLEDGE_SIGNERS_SQL, params, prepared_as="pledge_signers"),
+            "check_ins": _rows(PLEDGE_CHECK_INS_SQL, params, prepared_as="pledge_check_ins"),
+            "notes": _rows(PLEDGE_NOTES_SQL, params, prepared_as="pledge_notes"),
+            "thanked": _rows(PLEDGE_THANKED_SQL, params, prepared_as="pledge_thanked"),
+            "stories": _rows(PLEDGE_STORIES_SQL, params, prepared_as="pledge_stories"),
+        }
     )
-    if request.user.is_authenticated:
-        # The sign panel: has this member signed it?
-        signers += _rows(
-            "SELECT id, done_at FROM pledges_signature WHERE pledge_id = %s AND member_id = %s",
-            [pk, request.user.pk],
-        )
-    return _json([*pledge, *signers])
 
 
 # A community's page (communities.views.community_detail): the community with its

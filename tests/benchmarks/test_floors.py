@@ -196,3 +196,116 @@ def test_the_community_floor_reads_what_the_page_shows_a_member(
 
 def test_the_community_floor_of_an_unknown_community_is_a_404(client, db):
     assert client.get("/bench/sql/communities/no-such-place/").status_code == 404
+
+
+# --- A pledge's page -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def pledge_page(alice, bob, charlie):
+    """A public pledge by Alice that Bob and Charlie signed (Bob's commitment done and
+    thanked), with a published check-in of Alice's thanked twice, Bob's check-in waiting
+    for moderation, a hidden one, thank-you notes (one hidden), two published stories
+    about it (one featured), a draft one and a story about another pledge."""
+    from django.utils import timezone
+
+    from pledges.models import CheckIn, Signature, Thanks
+
+    pledge = PledgeFactory(author=alice, title="walk a mile a day")
+    now = timezone.now()
+    Signature.objects.create(pledge=pledge, member=bob, done_at=now, outcome="Kept it up")
+    commitment = Signature.objects.get(pledge=pledge, member=bob)
+    Signature.objects.create(pledge=pledge, member=charlie)
+    shown = CheckIn.objects.create(pledge=pledge, author=alice, note="First mile done")
+    CheckIn.objects.create(pledge=pledge, author=bob, note="Rain", moderation_status="pending")
+    CheckIn.objects.create(pledge=pledge, author=charlie, note="Spam", moderation_status="hidden")
+    kinds = {"pledge": pledge, "created_at": now}
+    Thanks.objects.create(giver=bob, recipient=alice, check_in=shown, note="Well done", **kinds)
+    Thanks.objects.create(giver=charlie, recipient=alice, check_in=shown, **kinds)
+    Thanks.objects.create(giver=alice, recipient=bob, commitment=commitment, **kinds)
+    Thanks.objects.create(
+        giver=charlie, recipient=bob, commitment=commitment, note="Rude", moderation_status="hidden",
+        **kinds,
+    )  # fmt: skip
+    stories = [StoryFactory(), StoryFactory(is_featured=True), StoryFactory(status="draft")]
+    for story in stories:
+        story.pledges.add(pledge)
+    StoryFactory().pledges.add(PledgeFactory())
+    return {"pledge": pledge, "stories": stories}
+
+
+def _app_pledge(user, pledge) -> dict:
+    """What the pledge's page lists for `user` (its view's own selectors)."""
+    from types import SimpleNamespace
+
+    from stories.pledge_links import pledge_section
+
+    _pledge, signature = selectors.pledge_and_signature_for(user=user, pk=pledge.pk)
+    lists = selectors.pledge_page_lists(pledge=pledge, user=user)
+    section = pledge_section(request=SimpleNamespace(user=user), pledge=pledge)
+    thanks = lists.thanks
+    return {
+        "signature": signature.pk if signature else None,
+        "signers": [s.member.display_name for s in lists.signatures],
+        "check_ins": [c.pk for c in lists.check_ins],
+        "notes": [t.pk for t in lists.thanks_notes],
+        "thanked": {
+            **{("check_in", k): v for k, v in thanks.check_in_counts.items()},
+            **{("commitment", k): v for k, v in thanks.commitment_counts.items()},
+        },
+        "stories": [s.pk for s in section.context["stories"]] if section else [],
+    }
+
+
+def _floor_pledge(client, pledge) -> dict:
+    response = client.get(f"/bench/sql/pledges/{pledge.pk}/")
+    assert response.status_code == 200, response.content
+    assert "no-store" in response["Cache-Control"]
+    found = response.json()
+    assert found["pledge"][1] == pledge.title
+    thanked = {}
+    for check_in, commitment, count, _given in found["thanked"]:
+        thanked["check_in" if check_in else "commitment", check_in or commitment] = count
+    return {
+        "signature": found["pledge"][-3],
+        "signers": [row[0] for row in found["signers"]],
+        "check_ins": [row[0] for row in found["check_ins"]],
+        "notes": [row[0] for row in found["notes"]],
+        "thanked": thanked,
+        "stories": [row[0] for row in found["stories"]],
+    }
+
+
+def test_the_pledge_floor_reads_what_the_page_shows_a_visitor(client, pledge_page):
+    from django.contrib.auth.models import AnonymousUser
+
+    pledge = pledge_page["pledge"]
+    floor = _floor_pledge(client, pledge)
+
+    assert floor == _app_pledge(AnonymousUser(), pledge)
+    assert floor["signers"] == ["Alice Ahmed", "Bob Brown", "Charlie Clarke"]
+    assert len(floor["check_ins"]) == 1 and len(floor["notes"]) == 1
+    first, featured, _draft = pledge_page["stories"]
+    assert floor["stories"] == [featured.pk, first.pk]
+
+
+@pytest.mark.parametrize("who", ["alice", "bob", "charlie"])
+def test_the_pledge_floor_reads_what_the_page_shows_a_member(request, client, pledge_page, who):
+    user = request.getfixturevalue(who)
+    client.force_login(user)
+    pledge = pledge_page["pledge"]
+
+    floor = _floor_pledge(client, pledge)
+
+    assert floor == _app_pledge(user, pledge)
+    assert floor["signature"] is not None
+    # Bob and Charlie see their own check-in, waiting or hidden, and no one else's.
+    assert len(floor["check_ins"]) == (1 if who == "alice" else 2)
+    assert len(floor["notes"]) == (2 if who == "charlie" else 1)
+
+
+def test_the_pledge_floor_of_an_unknown_or_pending_pledge_is_a_404(client, db):
+    pending = PledgeFactory(moderation_status="pending")
+
+    assert client.get(f"/bench/sql/pledges/{pending.pk}/").status_code == 404
+    assert client.get(f"/bench/sql/pledges/{pending.pk + 1000}/").status_code == 404
