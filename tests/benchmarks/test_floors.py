@@ -223,10 +223,8 @@ def pledge_page(alice, bob, charlie):
     Thanks.objects.create(giver=bob, recipient=alice, check_in=shown, note="Well done", **kinds)
     Thanks.objects.create(giver=charlie, recipient=alice, check_in=shown, **kinds)
     Thanks.objects.create(giver=alice, recipient=bob, commitment=commitment, **kinds)
-    Thanks.objects.create(
-        giver=charlie, recipient=bob, commitment=commitment, note="Rude", moderation_status="hidden",
-        **kinds,
-    )  # fmt: skip
+    hidden = {"note": "Rude", "moderation_status": "hidden", **kinds}
+    Thanks.objects.create(giver=charlie, recipient=bob, commitment=commitment, **hidden)
     stories = [StoryFactory(), StoryFactory(is_featured=True), StoryFactory(status="draft")]
     for story in stories:
         story.pledges.add(pledge)
