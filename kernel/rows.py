@@ -19,10 +19,17 @@ from django.db.models.signals import post_init, pre_init
 
 
 @cache
-def _shape(model) -> tuple:
+def _shape(model, only: tuple[str, ...] | None = None) -> tuple:
     """(fields, their attribute names, the key's index, (index, field) pairs to convert,
-    whether its instances are Django's own: `__init__` and `from_db` not overridden)."""
+    whether its instances are Django's own: `__init__` and `from_db` not overridden),
+    for every concrete field of `model` or, with `only`, for those fields (by name, in
+    the model's order; the key always among them)."""
     fields = tuple(model._meta.concrete_fields)
+    if only is not None:
+        unknown = set(only) - {field.name for field in fields}
+        if unknown:
+            raise ValueError(f"{model.__name__} has no fields {sorted(unknown)}.")
+        fields = tuple(field for field in fields if field.name in only or field is model._meta.pk)
     converted = tuple(
         (index, field) for index, field in enumerate(fields) if hasattr(field, "from_db_value")
     )
@@ -54,21 +61,25 @@ def _instance(model, names: list[str], values: list):
     return instance
 
 
-def columns(model, alias: str) -> str:
-    """`alias."column", …` for every concrete field of `model`, in field order."""
+def columns(model, alias: str, only: tuple[str, ...] | None = None) -> str:
+    """`alias."column", …` for every concrete field of `model` (or those named in
+    `only`, and the key), in field order."""
     quote = connection.ops.quote_name
-    return ", ".join(f"{alias}.{quote(field.column)}" for field in _shape(model)[0])
+    return ", ".join(f"{alias}.{quote(field.column)}" for field in _shape(model, only)[0])
 
 
-def width(*models) -> int:
-    """How many columns `columns(model, …)` names for each of `models`, together."""
-    return sum(len(_shape(model)[0]) for model in models)
+def width(*models, only: dict | None = None) -> int:
+    """How many columns `columns(model, …)` names for each of `models`, together (with
+    `only`, a model's fields as `only[model]` names them, where it names any)."""
+    return sum(len(_shape(model, (only or {}).get(model))[0]) for model in models)
 
 
-def build(model, row, start: int = 0):
-    """The `model` instance in `row` from column `start` (as named by `columns`), or
-    None where an outer join found no row (its key is NULL)."""
-    fields, names, key, converted, plain = _shape(model)
+def build(model, row, start: int = 0, only: tuple[str, ...] | None = None):
+    """The `model` instance in `row` from column `start` (as named by `columns`, with
+    the same `only`), or None where an outer join found no row (its key is NULL). The
+    fields `only` leaves out are deferred, as the ORM's `only()` leaves them: read
+    from the database if something asks for one."""
+    fields, names, key, converted, plain = _shape(model, only)
     values = list(row[start : start + len(fields)])
     if values[key] is None:
         return None
@@ -101,13 +112,15 @@ def put(instance, name: str, related) -> None:
     field.set_cached_value(instance, related)
 
 
-def build_each(row, *models) -> list:
+def build_each(row, *models, only: dict | None = None) -> list:
     """One instance of each of `models` (or None), from `row`'s columns as named by
-    `columns` for each model in turn."""
+    `columns` for each model in turn (with `only`, a model's fields as `only[model]`
+    names them, where it names any)."""
     built, start = [], 0
     for model in models:
-        built.append(build(model, row, start))
-        start += width(model)
+        fields = (only or {}).get(model)
+        built.append(build(model, row, start, fields))
+        start += len(_shape(model, fields)[0])
     return built
 
 

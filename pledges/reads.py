@@ -42,7 +42,7 @@ def _statement(limit: int) -> str:
     # so that the prepared statement's generic plan can be costed: kernel.prepared);
     # every other value is a parameter.
     return (
-        f"SELECT {_card_columns(with_community=False)} "  # noqa: S608  # nosec B608
+        f"SELECT {_card_columns(with_community=False, listed=True)} "  # noqa: S608  # nosec B608
         f"FROM {_card_tables(with_community=False)} "
         f"WHERE p.community_id = %(community)s AND p.status <> {withdrawn} "
         # `pledges_visible_to` for this community: its audience…
@@ -69,7 +69,7 @@ def community_pledges(*, community, viewer, limit: int) -> list[Pledge]:
     with connection.cursor() as cursor:
         prepared.execute(cursor, f"community_pledges_{limit}", _statement(limit), parameters)
         found = cursor.fetchall()
-    return [_card_pledge(row, community=community) for row in found]
+    return [_card_pledge(row, community=community, listed=True) for row in found]
 
 
 # --- A pledge's page ---------------------------------------------------------------------
@@ -212,13 +212,39 @@ def _card_models(*, with_community: bool = True) -> tuple:
     return tuple(model for model, _alias in _CARD if with_community or model is not Community)
 
 
+# What a list's row reads of each model: what its card (pledges.cards) and the API's
+# list (pledges.api.PledgeSerializer) show of a pledge and the rows around it, and what
+# the viewer's rules ask (a member's name choice, their organisation, an erasure).
+# The rest (a pledge's search document and moderation note, a member's password and
+# profile, a community's description and guidelines…) was half the columns of a wall
+# page's read: 0.5 ms of its 1.1 ms (docs/benchmarks.md). A field left out is deferred,
+# as the ORM's `only()` defers it; tests/pledges/test_reads.py holds every card and the
+# API's rows to no further query.
+_LISTED = {
+    Pledge: tuple(
+        field.name
+        for field in Pledge._meta.concrete_fields
+        if field.name not in {"search_document", "moderation_reason", "moderated_at", "updated_at"}
+    ),
+    User: ("id", "display_name", "organisation", "name_visibility", "erased_at"),
+    Organisation: ("id", "name", "slug"),
+    Community: ("id", "name", "slug", "status"),
+    Theme: ("id", "name", "name_cy", "slug", "is_active"),
+    Campaign: ("id", "name", "slug", "starts_on", "ends_on", "target", "unit"),
+}
+
+
 @cache
-def _card_columns(*, with_community: bool = True) -> str:
+def _card_columns(*, with_community: bool = True, listed: bool = False) -> str:
     """A pledge's columns with its author's, their organisation's, its community's
     (unless the read has the community in hand), its theme's and its campaign's, as
-    `_card_pledge` reads them."""
+    `_card_pledge` reads them: all of them, or with `listed` what a list shows
+    (`_LISTED`)."""
     models = _card_models(with_community=with_community)
-    return ", ".join(rows.columns(model, alias) for model, alias in _CARD if model in models)
+    only = _LISTED if listed else {}
+    return ", ".join(
+        rows.columns(model, alias, only.get(model)) for model, alias in _CARD if model in models
+    )
 
 
 @cache
@@ -240,15 +266,19 @@ def _card_tables(*, with_community: bool = True) -> str:
     )
 
 
-def _card_pledge(row, *, community=None) -> Pledge:
+def _card_pledge(row, *, community=None, listed: bool = False) -> Pledge:
     """The pledge in `row` with its author, their organisation, its community, theme
     and campaign on it: `community` when the read has it in hand (the row then holds no
-    community's columns), else the one read with it (as `_card_columns` names them)."""
+    community's columns), else the one read with it (as `_card_columns` names them,
+    with the same `listed`)."""
     models = _card_models(with_community=community is None)
+    only = _LISTED if listed else None
     if community is None:
-        pledge, author, organisation, community, theme, campaign = rows.build_each(row, *models)
+        pledge, author, organisation, community, theme, campaign = rows.build_each(
+            row, *models, only=only
+        )
     else:
-        pledge, author, organisation, theme, campaign = rows.build_each(row, *models)
+        pledge, author, organisation, theme, campaign = rows.build_each(row, *models, only=only)
     rows.put(author, "organisation", organisation)
     rows.put(pledge, "author", author)
     rows.put(pledge, "community", community)
@@ -263,7 +293,7 @@ def _wall_rows_statement(order_sql: str) -> tuple[str, str]:
     `order_sql` (`_order_sql`'s, from the models)."""
     # The columns, tables and order come from the models; the ids are a parameter.
     statement = (
-        f"SELECT {_card_columns()} FROM {_card_tables()} "  # noqa: S608  # nosec B608
+        f"SELECT {_card_columns(listed=True)} FROM {_card_tables()} "  # noqa: S608  # nosec B608
         f"WHERE p.id = ANY(%s) ORDER BY {order_sql}"
     )
     return f"wall_rows_{zlib.crc32(order_sql.encode()):08x}", statement
@@ -289,7 +319,7 @@ def wall_rows(ids, *, ordering) -> list[Pledge] | None:
     name, statement = _wall_rows_statement(order_sql)
     with connection.cursor() as cursor:
         prepared.execute(cursor, name, statement, [ids])
-        return [_card_pledge(row) for row in cursor.fetchall()]
+        return [_card_pledge(row, listed=True) for row in cursor.fetchall()]
 
 
 # --- A pledge's page: the pledge, and the viewer's signature -------------------------------

@@ -146,3 +146,30 @@ def test_a_row_that_is_not_the_keys_is_refused():
 def test_only_a_models_own_foreign_keys_are_put(name):
     with pytest.raises(ValueError, match="is not a foreign key of its own"):
         rows.put(Pledge(), name, None)
+
+
+def test_a_row_of_some_fields_builds_an_instance_with_the_rest_deferred(
+    django_assert_num_queries,
+):
+    made = PledgeFactory(description="Every day at lunch.")
+    only = ("title", "status")
+    statement = (
+        f"SELECT {rows.columns(Pledge, 'p', only)} FROM {Pledge._meta.db_table} p "  # noqa: S608  # nosec B608
+        "WHERE p.id = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [made.pk])
+        row = cursor.fetchone()
+
+    built = rows.build(Pledge, row, 0, only)
+
+    assert len(row) == rows.width(Pledge, only={Pledge: only}) == 3  # the key comes too
+    assert (built.pk, built.title, built.status) == (made.pk, made.title, made.status)
+    assert "description" in built.get_deferred_fields()
+    with django_assert_num_queries(1):  # as the ORM's only(): read when asked for
+        assert built.description == "Every day at lunch."
+
+
+def test_fields_a_model_does_not_have_are_refused():
+    with pytest.raises(ValueError, match="no fields"):
+        rows.columns(Pledge, "p", ("title", "colour"))

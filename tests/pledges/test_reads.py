@@ -340,3 +340,40 @@ def test_a_pledges_page_reads_the_pledge_and_signature_in_one_statement(wall_ple
         pledge_card(found, writer)
     assert len(queries) == 1
     assert signature.member_id == writer.pk and signature.is_author
+
+
+# --- What a list reads --------------------------------------------------------------------
+
+
+LEFT_OUT = {"search_document", "moderation_reason", "moderated_at", "updated_at"}
+
+
+def test_a_lists_rows_leave_out_what_no_card_or_api_row_shows(wall_pledges, community, alice):
+    walled = reads.wall_rows([p.pk for p in wall_pledges], ordering=Pledge._meta.ordering)
+    listed = reads.community_pledges(community=community, viewer=alice, limit=10)
+
+    assert walled and listed
+    for pledge in [*walled, *listed]:
+        assert pledge.get_deferred_fields() == LEFT_OUT
+        assert {"password", "email", "bio"} <= pledge.author.get_deferred_fields()
+    # A community's own page has its community in hand; the wall reads a card's part.
+    in_communities = [pledge for pledge in walled if pledge.community_id]
+    assert in_communities
+    for pledge in in_communities:
+        assert {"description", "guidelines"} <= pledge.community.get_deferred_fields()
+
+
+def test_the_api_lists_rows_need_no_further_query(api_for, wall_pledges, alice):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api_for(alice)
+    client.get("/api/pledges/")  # the lookups' first reads
+    with CaptureQueriesContext(connection) as few:
+        client.get("/api/pledges/?page_size=1")
+    with CaptureQueriesContext(connection) as many:
+        response = client.get("/api/pledges/?page_size=50")
+
+    assert response.status_code == 200
+    assert len(response.json()["results"]) > 5
+    assert len(many) == len(few)
