@@ -23,6 +23,7 @@ from communities.moderation import ModerationStatus
 from communities.selectors import member_community_ids, organised_community_ids, visible_q
 from kernel import written
 from kernel.caching import cached_value
+from kernel.components import DrawnOptions, draw_options
 from pledges.models import (
     Campaign,
     CheckIn,
@@ -599,14 +600,15 @@ def campaign_get(*, slug: str) -> Campaign:
 # --- Filter choices ---------------------------------------------------
 
 
-def filter_choices() -> dict[str, list[tuple[str, str]]]:
-    """(slug, name) choices for the wall's filters, read in one query and cached
-    briefly (kernel.caching: "pledges.filter-choices"), so the wall's query count stays
-    small and constant."""
+def filter_choices() -> dict[str, DrawnOptions]:
+    """The wall's filters' (slug, name) choices, read in one query, drawn as their
+    selects' options (`kernel.components.draw_options`) and cached briefly
+    (kernel.caching: "pledges.filter-choices"), so the wall's query count stays small
+    and constant and no page draws the same five hundred options again."""
     return cached_value("pledges.filter-choices", _read_filter_choices)
 
 
-def _read_filter_choices() -> dict[str, list[tuple[str, str]]]:
+def _read_filter_choices() -> dict[str, DrawnOptions]:
     from communities.selectors import communities_active
     from members.models import Organisation, Region
 
@@ -635,7 +637,7 @@ def _read_filter_choices() -> dict[str, list[tuple[str, str]]]:
     choices = {kind: [] for kind in ("theme", "campaign", "community", "organisation", "region")}
     for kind, slug, name in rows:
         choices[kind].append((slug, name))
-    return choices
+    return {kind: draw_options(options) for kind, options in choices.items()}
 
 
 # --- What the scheduled jobs look at ---------------------------------------------

@@ -30,7 +30,7 @@ DATA: dict[str, DataCache] = {
     "pledges.filter-choices": DataCache(
         120,
         "the wall's (slug, name) choices of themes, campaigns, communities, "
-        "organisations and regions",
+        "organisations and regions, drawn as their selects' options",
     ),
     "reports.totals": DataCache(
         60, "a scope's rolled-up totals (platform, community, campaign)", stale_grace=60 * 29
