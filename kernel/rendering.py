@@ -16,8 +16,10 @@ translation switched off, they ask Django as before, so their answers are always
 Django's: `tests/kernel/test_rendering.py` holds them to it, in both languages and in a
 render of one language within another's.
 
-Python code a template calls keeps asking Django for its words: it may switch
-language for a moment (`translation.override`), which a render's scope would not see.
+The pledge and story cards (`pledges/cards.py`, `stories/cards.py`), which only
+templates call, twenty to a page, take their words from here too. Other Python code a
+template calls keeps asking Django for its words: it may switch language for a moment
+(`translation.override`), which a render's scope would not see.
 """
 
 from __future__ import annotations

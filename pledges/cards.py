@@ -12,12 +12,12 @@ templates use; every value is escaped. tests/pledges/test_cards.py holds the mar
 
 from __future__ import annotations
 
-from django.utils.translation import gettext, ngettext
 from markupsafe import Markup, escape
 
 from kernel import written
 from kernel.components import tag
 from kernel.formats import date, intcomma, sentence
+from kernel.rendering import gettext, ngettext
 from members.permissions import hides_identity_from
 
 STATUS_COLOURS = {

@@ -9,12 +9,12 @@ use; every value is escaped. tests/stories/test_cards.py holds the markup.
 
 from __future__ import annotations
 
-from django.utils.translation import gettext, ngettext
 from markupsafe import Markup, escape
 
 from kernel import paths, written
 from kernel.components import tag
 from kernel.formats import date, sentence
+from kernel.rendering import gettext, ngettext
 
 
 def byline(story, viewer, co_authors) -> Markup:

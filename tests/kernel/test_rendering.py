@@ -114,3 +114,32 @@ def test_safe_text_and_empty_words_are_answered_as_django_answers_them():
     assert safe == "Sign in" and hasattr(safe, "__html__")
     assert empty == translation.gettext("") == ""
     assert windows == translation.gettext("Sign in\r\n")
+
+
+def test_the_cards_in_a_render_take_its_words_without_asking_django(db):
+    from django.contrib.auth.models import AnonymousUser
+
+    from tests.factories import PledgeFactory
+
+    pledge = PledgeFactory(title="walk a mile a day")
+    source = "{{ pledge_card(pledge, viewer) }}"
+    with translation.override("cy"):
+        outside = str(_render_card(pledge))
+        djangos = translation._trans.gettext  # what django.utils.translation.gettext asks
+        with mock.patch.object(translation._trans, "gettext", wraps=djangos) as asked:
+            written = _render(source, pledge=pledge, viewer=AnonymousUser())
+
+    assert written == outside
+    # The card's own words come from the render's catalogue (a status or a month's
+    # name, translated lazily by Django's own choices and dates, still asks Django).
+    asked_for = {call.args[0] for call in asked.call_args_list}
+    assert not asked_for & {"I will %(title)s", "Due by %(date)s.", "By %(name)s."}
+    assert "Byddaf i’n" in written and "I’w chwblhau erbyn" in written
+
+
+def _render_card(pledge):
+    from django.contrib.auth.models import AnonymousUser
+
+    from pledges.cards import pledge_card
+
+    return pledge_card(pledge, AnonymousUser(), 2)
