@@ -44,18 +44,24 @@ STATUSES = ("gathering", "active", "completed", "failed", "withdrawn")
 # the app, the page's ids are found on the pledge table alone and only those rows are
 # joined; a search finds its ids by a bounded walk of the newest pledges, and when that
 # does not fill the page, from the full-text index (see `_search_ids`).
-WALL_SQL = """
-    SELECT p.id, p.title, p.status, p.signer_count, p.due_date, p.created_at,
-           u.display_name, o.name, t.name, c.name, m.name
+# A pledge with its author, their organisation, its theme, campaign and community.
+PLEDGE_JOINS = """
     FROM pledges_pledge p
     JOIN members_user u ON u.id = p.author_id
     LEFT JOIN members_organisation o ON o.id = u.organisation_id
     LEFT JOIN pledges_theme t ON t.id = p.theme_id
-    LEFT JOIN pledges_campaign c ON c.id = p.campaign_id
+    LEFT JOIN pledges_campaign g ON g.id = p.campaign_id
     LEFT JOIN communities_community m ON m.id = p.community_id
-    WHERE {where}
+"""
+WALL_SQL = (
+    """
+    SELECT p.id, p.title, p.status, p.signer_count, p.due_date, p.created_at,
+           u.display_name, o.name, t.name, g.name, m.name"""
+    + PLEDGE_JOINS
+    + """    WHERE {where}
     ORDER BY p.created_at DESC, p.id DESC
 """
+)
 PAGE_IDS_SQL = """
     SELECT p.id FROM pledges_pledge p WHERE {visible} AND {status}
     ORDER BY p.created_at DESC, p.id DESC LIMIT %(limit)s OFFSET %(offset)s
@@ -181,23 +187,21 @@ def wall(request):
 # viewer's signature; its first signers; its newest check-ins the viewer may see; the
 # thank-you notes they may read and how often each check-in and commitment was thanked;
 # and the stories told about it. Each read is prepared, as the app prepares its own.
-PLEDGE_SQL = """
+PLEDGE_COLUMNS = """
     SELECT p.id, p.title, p.description, p.status, p.visibility, p.signer_count,
            p.done_count, p.total_quantity, p.threshold, p.due_date, p.created_at,
            u.display_name, u.name_visibility, o.name, t.name, g.name, g.unit, m.name, m.slug,
            CASE WHEN p.status IN ('completed', 'failed') THEN coalesce((
                SELECT a.outcome FROM pledges_signature a WHERE a.pledge_id = p.id
                AND a.is_author AND a.done_at IS NOT NULL ORDER BY a.id LIMIT 1), '') END,
-           s.id, s.done_at, s.outcome
-    FROM pledges_pledge p
-    JOIN members_user u ON u.id = p.author_id
-    LEFT JOIN members_organisation o ON o.id = u.organisation_id
-    LEFT JOIN pledges_theme t ON t.id = p.theme_id
-    LEFT JOIN pledges_campaign g ON g.id = p.campaign_id
-    LEFT JOIN communities_community m ON m.id = p.community_id
-    LEFT JOIN pledges_signature s ON s.pledge_id = p.id AND s.member_id = %(me)s
+           s.id, s.done_at, s.outcome"""
+PLEDGE_SQL = (
+    PLEDGE_COLUMNS
+    + PLEDGE_JOINS
+    + """    LEFT JOIN pledges_signature s ON s.pledge_id = p.id AND s.member_id = %(me)s
     WHERE p.id = %(pledge)s AND p.moderation_status = 'published'
 """
+)
 PLEDGE_SIGNERS_SQL = """
     SELECT u.display_name, u.name_visibility, s.is_author, s.done_at, s.outcome
     FROM pledges_signature s JOIN members_user u ON u.id = s.member_id

@@ -44,11 +44,16 @@ def wall(alice, bob, community):
     return pledges
 
 
-def _floor_ids(client, path: str) -> list[int]:
+def _floor_json(client, path: str):
+    """A floor's answer: its rows, never kept by a page cache."""
     response = client.get(path)
     assert response.status_code == 200, response.content
     assert "no-store" in response["Cache-Control"]
-    return [row[0] for row in response.json()]
+    return response.json()
+
+
+def _floor_ids(client, path: str) -> list[int]:
+    return [row[0] for row in _floor_json(client, path)]
 
 
 def _app_page(user, query: str) -> tuple[list[int], bool]:
@@ -158,10 +163,7 @@ def _app_community(user, community) -> dict:
 
 
 def _floor_community(client, community) -> dict:
-    response = client.get(f"/bench/sql/communities/{community.slug}/")
-    assert response.status_code == 200, response.content
-    assert "no-store" in response["Cache-Control"]
-    found = response.json()
+    found = _floor_json(client, f"/bench/sql/communities/{community.slug}/")
     assert found["community"][1] == community.name
     return {
         # The organisers (the viewer's own membership is read with them).
@@ -256,10 +258,7 @@ def _app_pledge(user, pledge) -> dict:
 
 
 def _floor_pledge(client, pledge) -> dict:
-    response = client.get(f"/bench/sql/pledges/{pledge.pk}/")
-    assert response.status_code == 200, response.content
-    assert "no-store" in response["Cache-Control"]
-    found = response.json()
+    found = _floor_json(client, f"/bench/sql/pledges/{pledge.pk}/")
     assert found["pledge"][1] == pledge.title
     thanked = {}
     for check_in, commitment, count, _given in found["thanked"]:
