@@ -245,7 +245,10 @@ def draw_options(options) -> DrawnOptions:
 
 
 def _chosen_in(drawn: DrawnOptions, chosen: str | None) -> str:
-    """The drawn options with the one whose value is `chosen` marked selected."""
+    """The drawn options with the one whose value is `chosen` marked selected: each
+    value is written escaped, and escaping gives two values the same text only when
+    they are the same, so the mark matches only that option (a text's `<` is escaped
+    too, so no text holds it)."""
     if chosen is None:
         return drawn.html
     mark = f'<option value="{escape(chosen)}">'
@@ -260,15 +263,9 @@ def filter_select(name: str, label: str, options, value, empty: str) -> Markup:
     `value` is chosen. `options` are (value, text) pairs, or the same drawn once
     (`draw_options`). tests/kernel/test_components.py holds the markup to the
     component's."""
-    chosen = None if value is None else str(value)
-    if isinstance(options, DrawnOptions):
-        drawn = _chosen_in(options, chosen)
-    else:
-        lines = []
-        for option_value, escaped_value, escaped_text in _escaped_options(options):
-            selected = " selected" if chosen is not None and str(option_value) == chosen else ""
-            lines.append(f'<option value="{escaped_value}"{selected}>{escaped_text}</option>')
-        drawn = "\n  ".join(lines)
+    if not isinstance(options, DrawnOptions):
+        options = draw_options(options)
+    drawn = _chosen_in(options, None if value is None else str(value))
     options_html = f'<option value="">{escape(empty)}</option>' + ("\n  " + drawn if drawn else "")
     select_id = escape(f"filter-{name}")
     # Every value in it is escaped above or here.

@@ -26,7 +26,7 @@ import re
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.templatetags.static import static
-from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+from django.urls import NoReverseMatch, reverse
 
 from kernel import rendering
 
@@ -98,11 +98,8 @@ def _written(value, takes: str) -> str | None:
 
 def path(name: str, *args) -> str:
     """`reverse(name, args=args)`."""
-    found = rendering.current()  # a render's URL configuration and prefix, looked up once
-    if found is None:
-        pattern = _pattern(name, len(args), get_urlconf(), get_script_prefix())
-    else:
-        pattern = _pattern(name, len(args), found.urlconf, found.script_prefix)
+    # A render's URL configuration and prefix are looked up once (kernel.rendering).
+    pattern = _pattern(name, len(args), rendering.urlconf(), rendering.script_prefix())
     if pattern is None:
         return reverse(name, args=args or None)
     pieces, takes = pattern
@@ -122,8 +119,7 @@ def path_for(name: str, key: int) -> str:
 
 def static_path(name: str) -> str:
     """`static(name)`: the address of a static file, as the storage names it."""
-    found = rendering.current()
-    return _static(name, get_script_prefix() if found is None else found.script_prefix)
+    return _static(name, rendering.script_prefix())
 
 
 @functools.lru_cache(maxsize=256)

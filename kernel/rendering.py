@@ -11,7 +11,8 @@ until the render ends.
 thread-local until it ends (`radicals.jinja2.Template.render`); a render within a
 render (a template that renders another, in another language) has its own scope and
 gives the outer one back when it ends. The words (`gettext`, `ngettext`) and addresses
-(`kernel.paths`) a template asks for read them from there. Outside a render, or with
+(`kernel.paths`, through `urlconf()` and `script_prefix()`) a template asks for read them
+from there. Outside a render, or with
 translation switched off, they ask Django as before, so their answers are always
 Django's: `tests/kernel/test_rendering.py` holds them to it, in both languages and in a
 render of one language within another's.
@@ -63,9 +64,21 @@ def scope():
         _local.scope = outer
 
 
+def urlconf():
+    """`django.urls.get_urlconf()`, from the render's scope when there is one."""
+    found = current()
+    return get_urlconf() if found is None else found.urlconf
+
+
+def script_prefix() -> str:
+    """`django.urls.get_script_prefix()`, from the render's scope when there is one."""
+    found = current()
+    return get_script_prefix() if found is None else found.script_prefix
+
+
 def gettext(message: str) -> str:
     """`django.utils.translation.gettext(message)`, from the render's catalogue."""
-    found = getattr(_local, "scope", None)
+    found = current()
     if found is None or found.catalogue is None or type(message) is not str:
         return translation.gettext(message)  # Django's, which keeps safe text safe
     # As Django's own gettext: line ends written as "\n", and "" for nothing.
@@ -75,7 +88,7 @@ def gettext(message: str) -> str:
 
 def ngettext(singular: str, plural: str, number) -> str:
     """`django.utils.translation.ngettext(…)`, from the render's catalogue."""
-    found = getattr(_local, "scope", None)
+    found = current()
     if found is None or found.catalogue is None:
         return translation.ngettext(singular, plural, number)
     return found.catalogue.ngettext(singular, plural, number)

@@ -118,9 +118,8 @@ def build_each(row, *models, only: dict | None = None) -> list:
     names them, where it names any)."""
     built, start = [], 0
     for model in models:
-        fields = (only or {}).get(model)
-        built.append(build(model, row, start, fields))
-        start += len(_shape(model, fields)[0])
+        built.append(build(model, row, start, (only or {}).get(model)))
+        start += width(model, only=only)
     return built
 
 

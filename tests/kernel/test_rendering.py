@@ -52,12 +52,16 @@ def test_a_renders_words_and_addresses_do_not_ask_django_each_time():
     with (
         mock.patch.object(translation, "gettext", side_effect=AssertionError("asked")),
         mock.patch.object(translation, "ngettext", side_effect=AssertionError("asked")),
-        mock.patch.object(paths, "get_script_prefix", side_effect=AssertionError("asked")),
-        mock.patch.object(paths, "get_urlconf", side_effect=AssertionError("asked")),
+        mock.patch.object(
+            rendering, "get_script_prefix", wraps=rendering.get_script_prefix
+        ) as prefix_asked,
+        mock.patch.object(rendering, "get_urlconf", wraps=rendering.get_urlconf) as urlconf_asked,
     ):
         written = _render(source, n=2)
 
     assert written == expected
+    # Once, as the render starts, for both addresses.
+    assert prefix_asked.call_count == urlconf_asked.call_count == 1
     assert written.endswith(f"{reverse('pledges:wall')} {reverse('pledges:detail', args=[7])}")
 
 
