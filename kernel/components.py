@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from kernel import rendering
+
 # The tag component's colours (nhsuk/components/tag).
 TAG_COLOURS = frozenset(
     {"white", "grey", "green", "aqua-green", "blue", "purple", "pink", "red", "orange", "yellow"}
@@ -21,8 +23,9 @@ def tag(text, colour: str | None = None) -> Markup:
     """The NHS.UK tag (`tag({"text": text, "colour": colour})`): a pledge card shows one
     or two, twenty cards a page."""
     classes = "nhsuk-tag" + (f" nhsuk-tag--{colour}" if colour in TAG_COLOURS else "")
-    # The text is escaped here.
-    return Markup(f'<strong class="{classes}">\n  {escape(str(text).strip())}\n</strong>')  # noqa: S704 # nosec B704
+    text = escape(rendering.word(text).strip())
+    # The text is escaped above.
+    return Markup(f'<strong class="{classes}">\n  {text}\n</strong>')  # noqa: S704 # nosec B704
 
 
 def _refuse_unknown(given, allowed, message: str) -> None:
@@ -36,7 +39,7 @@ def _text_or_html(part: dict) -> str:
     html first, as the components' templates choose."""
     if part.get("html"):
         return str(part["html"]).strip()
-    return str(escape(str(part.get("text") or "").strip()))
+    return str(escape(rendering.word(part.get("text") or "").strip()))
 
 
 def _summary_list_part(part, row_number: int, name: str) -> str:

@@ -6,6 +6,8 @@ from django.utils.dates import MONTHS
 from django.utils.formats import date_format
 from markupsafe import Markup
 
+from kernel import rendering
+
 
 def date(value, fmt: str = "j F Y") -> str:
     if value is None:
@@ -15,7 +17,7 @@ def date(value, fmt: str = "j F Y") -> str:
     if fmt == "j F Y":
         # What dateformat writes for it ("4 December 2026", the month in the language
         # being written), without parsing the format: cards write two dates each.
-        return f"{value.day} {MONTHS[value.month]} {value.year:04d}"
+        return f"{value.day} {rendering.word(MONTHS[value.month])} {value.year:04d}"
     return dateformat.format(value, fmt)
 
 

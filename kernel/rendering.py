@@ -17,6 +17,14 @@ translation switched off, they ask Django as before, so their answers are always
 Django's: `tests/kernel/test_rendering.py` holds them to it, in both languages and in a
 render of one language within another's.
 
+A catalogue answers a word it does not hold (every English word: the source is
+English) only after asking each catalogue it falls back on, and the default language's
+has seven of them (Django's apps ship `en_GB` and `en` catalogues, one behind the
+other): some 3 µs a word, forty words a page, and as much again for the words given
+lazily (a choice's label, a month's name: `word`). So each catalogue's answers are kept
+as they are given (`_answers`, at most `MAX_ANSWERS` words each, held as long as Django
+keeps the catalogue), and a word asked again costs one dictionary look-up.
+
 The pledge and story cards (`pledges/cards.py`, `stories/cards.py`), which only
 templates call, twenty to a page, take their words from here too. Other Python code a
 template calls keeps asking Django for its words: it may switch language for a moment
@@ -26,6 +34,7 @@ template calls keeps asking Django for its words: it may switch language for a m
 from __future__ import annotations
 
 import threading
+import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +42,11 @@ from typing import Any
 from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf
 from django.utils import translation
+from django.utils.functional import Promise
+
+# The most words kept for one catalogue: a template's words are its own, a few hundred
+# in all, but a template may ask for a word it was given (a choice's label, say).
+MAX_ANSWERS = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,9 +54,23 @@ class Scope:
     catalogue: Any  # the active language's DjangoTranslation
     urlconf: Any  # None for settings.ROOT_URLCONF, as get_urlconf() gives it
     script_prefix: str
+    answers: dict  # the catalogue's answers so far (`_answers`), by word
 
 
 _local = threading.local()
+# Each catalogue's answers, for as long as Django keeps the catalogue (a reload of the
+# translations, as in a test that changes LANGUAGES, makes new ones): a word's by the
+# word, a lazy word's (`word`) by its object's id, with the object.
+_kept: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _answers(catalogue) -> dict:
+    if catalogue is None:
+        return {}
+    found = _kept.get(catalogue)
+    if found is None:
+        found = _kept.setdefault(catalogue, {})
+    return found
 
 
 def current() -> Scope | None:
@@ -57,7 +85,7 @@ def scope():
 
     outer = current()
     catalogue = trans_real.catalog() if settings.USE_I18N else None
-    _local.scope = Scope(catalogue, get_urlconf(), get_script_prefix())
+    _local.scope = Scope(catalogue, get_urlconf(), get_script_prefix(), _answers(catalogue))
     try:
         yield _local.scope
     finally:
@@ -81,9 +109,34 @@ def gettext(message: str) -> str:
     found = current()
     if found is None or found.catalogue is None or type(message) is not str:
         return translation.gettext(message)  # Django's, which keeps safe text safe
-    # As Django's own gettext: line ends written as "\n", and "" for nothing.
-    message = message.replace("\r\n", "\n").replace("\r", "\n")
-    return found.catalogue.gettext(message) if message else ""
+    answers = found.answers
+    answer = answers.get(message)
+    if answer is None:
+        # As Django's own gettext: line ends written as "\n", and "" for nothing.
+        plain = message.replace("\r\n", "\n").replace("\r", "\n")
+        answer = found.catalogue.gettext(plain) if plain else ""
+        if len(answers) < MAX_ANSWERS:
+            answers[message] = answer
+    return answer
+
+
+def word(value) -> str:
+    """`str(value)` for a word given lazily (`gettext_lazy`: a choice's label, a month's
+    name), which asks Django's catalogue each time it is written: in a render, the
+    catalogue's answer is kept for the same word (by the object itself, which is kept
+    with it, so another object cannot take its place). Anything else is `str(value)`."""
+    if not isinstance(value, Promise):
+        return str(value)
+    found = current()
+    if found is None or found.catalogue is None:
+        return str(value)
+    kept = found.answers.get(id(value))
+    if kept is not None and kept[0] is value:
+        return kept[1]
+    text = str(value)
+    if len(found.answers) < MAX_ANSWERS:
+        found.answers[id(value)] = (value, text)
+    return text
 
 
 def ngettext(singular: str, plural: str, number) -> str:

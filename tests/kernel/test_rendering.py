@@ -10,6 +10,7 @@ from django.templatetags.static import static
 from django.urls import reverse, set_script_prefix
 from django.utils import translation
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy, trans_real
 
 from kernel import paths, rendering
 
@@ -120,6 +121,62 @@ def test_safe_text_and_empty_words_are_answered_as_django_answers_them():
     assert windows == translation.gettext("Sign in\r\n")
 
 
+def test_a_word_asked_again_is_answered_from_what_the_catalogue_said_before():
+    with translation.override("cy"):
+        _render('{{ _("Pledges") }}')
+        catalogue = trans_real.catalog()
+        with mock.patch.object(catalogue, "gettext", wraps=catalogue.gettext) as asked:
+            written = _render('{{ _("Pledges") }} {{ _("Pledges") }}')
+    with translation.override("en"):
+        english = _render('{{ _("Pledges") }}')
+
+    assert written == "Addewidion Addewidion"
+    assert asked.call_count == 0
+    assert english == "Pledges"
+
+
+def test_a_lazy_word_is_answered_once_in_each_language():
+    from django.utils.dates import MONTHS
+
+    from pledges.models import Pledge
+
+    label = Pledge.Status.COMPLETED.label
+    djangos = translation._trans.gettext
+    with translation.override("cy"):
+        expected = (str(MONTHS[3]), str(label))
+        with mock.patch.object(translation._trans, "gettext", wraps=djangos) as asked:
+            with rendering.scope():
+                first = (rendering.word(MONTHS[3]), rendering.word(label))
+            with rendering.scope():
+                again = (rendering.word(MONTHS[3]), rendering.word(label))
+    with translation.override("en"), rendering.scope():
+        english = (rendering.word(MONTHS[3]), rendering.word(label))
+
+    assert first == again == expected == ("Mawrth", "Wedi’i gwblhau")
+    assert asked.call_count <= 2  # at most once each
+    assert english == ("March", "Completed")
+
+
+def test_anything_but_a_lazy_word_is_written_as_it_is():
+    with rendering.scope():
+        assert rendering.word(mark_safe("<b>Hi</b>")) == "<b>Hi</b>"  # noqa: S308 # nosec B308
+        assert rendering.word(1234) == "1234"
+        assert rendering.word("Pledges") == "Pledges"
+    assert rendering.word(gettext_lazy("Pledges")) == "Pledges"
+
+
+def test_the_answers_kept_for_a_catalogue_are_bounded(monkeypatch):
+    words = [f"word number {n}" for n in range(30)]
+    with rendering.scope() as scope:
+        kept = len(scope.answers)
+    monkeypatch.setattr(rendering, "MAX_ANSWERS", kept + 5)
+
+    written = _render("{% for w in words %}{{ _(w) }};{% endfor %}", words=words)
+
+    assert written == "".join(f"{w};" for w in words)
+    assert len(scope.answers) == kept + 5
+
+
 def test_the_cards_in_a_render_take_its_words_without_asking_django(db):
     from django.contrib.auth.models import AnonymousUser
 
@@ -135,7 +192,8 @@ def test_the_cards_in_a_render_take_its_words_without_asking_django(db):
 
     assert written == outside
     # The card's own words come from the render's catalogue (a status or a month's
-    # name, translated lazily by Django's own choices and dates, still asks Django).
+    # name, translated lazily by Django's own choices and dates, asks Django the first
+    # time a render writes it: kernel.rendering.word).
     asked_for = {call.args[0] for call in asked.call_args_list}
     assert not asked_for & {"I will %(title)s", "Due by %(date)s.", "By %(name)s."}
     assert "Byddaf i’n" in written and "I’w chwblhau erbyn" in written
