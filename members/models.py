@@ -86,6 +86,13 @@ class UserManager(BaseUserManager):
 FORMER_MEMBER = "A former member"
 ANONYMOUS_SUPPORTER = "Anonymous supporter"
 
+# What a list needs of a member to name them as they allow (`User.name_for`,
+# `members.permissions.hides_identity_from`) with their organisation, and of that
+# organisation: the lists read with hand-written SQL (pledges.reads, stories.reads)
+# read these and leave the rest (a password, an email, a profile) deferred.
+NAME_FIELDS = ("id", "display_name", "organisation", "name_visibility", "erased_at")
+ORGANISATION_NAME_FIELDS = ("id", "name", "slug")
+
 
 # What a member may change about themselves: the profile form, the API's /me/ and
 # members.services.profile_update all name these.

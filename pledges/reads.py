@@ -23,7 +23,7 @@ from communities.models import Community
 from communities.moderation import ModerationStatus
 from communities.selectors import member_community_ids, organised_community_ids
 from kernel import prepared, rows
-from members.models import Organisation, User
+from members.models import NAME_FIELDS, ORGANISATION_NAME_FIELDS, Organisation, User
 from pledges import outcomes
 from pledges.models import Campaign, CheckIn, Pledge, Signature, Thanks, Theme
 
@@ -226,8 +226,8 @@ _LISTED = {
         for field in Pledge._meta.concrete_fields
         if field.name not in {"search_document", "moderation_reason", "moderated_at", "updated_at"}
     ),
-    User: ("id", "display_name", "organisation", "name_visibility", "erased_at"),
-    Organisation: ("id", "name", "slug"),
+    User: NAME_FIELDS,
+    Organisation: ORGANISATION_NAME_FIELDS,
     Community: ("id", "name", "slug", "status"),
     Theme: ("id", "name", "name_cy", "slug", "is_active"),
     Campaign: ("id", "name", "slug", "starts_on", "ends_on", "target", "unit"),

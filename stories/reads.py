@@ -21,13 +21,35 @@ from django.db import connection
 from communities.models import Community
 from communities.moderation import ModerationStatus
 from kernel import prepared, rows
-from members.models import Organisation, User
+from members.models import NAME_FIELDS, ORGANISATION_NAME_FIELDS, Organisation, User
 from stories.models import CoAuthor, Comment, Story, Tag
 
 # The choices a story statement reads, written into its text (see `_story_extras`).
 _PUBLISHED = prepared.constant(ModerationStatus.PUBLISHED)
 _PUBLISHED_STORY = prepared.constant(Story.Status.PUBLISHED)
 _ACCEPTED = prepared.constant(CoAuthor.Status.ACCEPTED)
+
+# What a story's card (stories.cards) shows of it, its author, their organisation and
+# its community, and no more: a story's body, its review and moderation notes, and a
+# member's password, email and profile are left out, deferred as the ORM's `only()`
+# defers them. tests/stories/test_reads.py holds the cards to no further query.
+_LISTED = {
+    Story: (
+        "id", "moderation_status", "author", "title", "slug", "summary", "language",
+        "outcome", "community", "campaign", "status", "is_featured", "featured_at",
+        "inspired_count", "published_at",
+    ),
+    User: NAME_FIELDS,
+    Organisation: ORGANISATION_NAME_FIELDS,
+    Community: ("id", "name", "slug", "status"),
+}  # fmt: skip
+
+
+def _columns(*models_and_aliases) -> str:
+    """The listed columns (`_LISTED`) of each (model, alias) in turn."""
+    return ", ".join(
+        rows.columns(model, alias, _LISTED[model]) for model, alias in models_and_aliases
+    )
 
 
 @cache
@@ -63,8 +85,8 @@ def _stories_statement(limit: int) -> str:
     # Table and column names from the models, and choices' values and the limit
     # (`prepared.constant`); every other value is a parameter.
     return (
-        f"SELECT {rows.columns(Story, 's')}, {rows.columns(User, 'u')}, "  # noqa: S608  # nosec B608
-        f"{rows.columns(Organisation, 'o')}, {_story_extras()} "
+        f"SELECT {_columns((Story, 's'), (User, 'u'), (Organisation, 'o'))}, "  # noqa: S608  # nosec B608
+        f"{_story_extras()} "
         f"FROM {story} s JOIN {user} u ON u.id = s.author_id "
         f"LEFT JOIN {organisation} o ON o.id = u.organisation_id "
         f"WHERE s.community_id = %(community)s AND s.status = {_PUBLISHED_STORY} "
@@ -92,8 +114,7 @@ def _featured_statement(limit: int) -> str:
     # Table and column names from the models, choices' values and the limit, written in
     # as for a community's stories (`_stories_statement`).
     return (
-        f"SELECT {rows.columns(Story, 's')}, {rows.columns(User, 'u')}, "  # noqa: S608  # nosec B608
-        f"{rows.columns(Organisation, 'o')}, {rows.columns(Community, 'c')}, "
+        f"SELECT {_columns((Story, 's'), (User, 'u'), (Organisation, 'o'), (Community, 'c'))}, "  # noqa: S608  # nosec B608
         f"{_story_extras()} "
         f"FROM {story} s JOIN {User._meta.db_table} u ON u.id = s.author_id "
         f"LEFT JOIN {Organisation._meta.db_table} o ON o.id = u.organisation_id "
@@ -126,10 +147,10 @@ def _card_stories(found, *, community=None) -> list[Story]:
     models = (Story, User, Organisation)
     if community is None:
         models = (*models, Community)
-    extras = rows.width(*models)
+    extras = rows.width(*models, only=_LISTED)
     stories, with_co_authors = [], []
     for row in found:
-        built = rows.build_each(row, *models)
+        built = rows.build_each(row, *models, only=_LISTED)
         story, author, organisation = built[:3]
         rows.put(author, "organisation", organisation)
         rows.put(story, "author", author)

@@ -209,3 +209,20 @@ def test_no_featured_story_reads_one_statement():
     with CaptureQueriesContext(connection) as captured:
         assert reads.featured_stories(limit=3) == []
     assert len(captured.captured_queries) == 1
+
+
+def test_the_cards_rows_leave_out_what_no_card_shows(community, featured):
+    read = [
+        *reads.community_stories(community=community, limit=5),
+        *reads.featured_stories(limit=3),
+    ]
+
+    assert read
+    for story in read:
+        assert {"body", "review_note", "moderation_reason", "updated_at"} <= (
+            story.get_deferred_fields()
+        )
+        assert {"password", "email", "bio"} <= story.author.get_deferred_fields()
+    # What was left out is still there when something asks for it.
+    story = read[0]
+    assert story.body == Story.objects.get(pk=story.pk).body
