@@ -1,10 +1,13 @@
 """Dates and plurals as pages and emails write them (Jinja filters, and email text)."""
 
+import re
+from functools import lru_cache
+
 from django.contrib.humanize.templatetags import humanize
 from django.utils import dateformat, timezone
 from django.utils.dates import MONTHS
 from django.utils.formats import date_format
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from kernel import rendering
 
@@ -40,8 +43,26 @@ def day_text(value) -> str:
     return date_format(value, "j F Y")
 
 
+# A sentence whose every value is written as text (`%(name)s`), with `%%` for a percent
+# sign and nothing else after a `%`.
+_TEXT_VALUES_ONLY = re.compile(r"(?:[^%]|%%|%\([a-z_]+\)s)*")
+
+
+@lru_cache(maxsize=1024)
+def _text_values_only(translated: str) -> bool:
+    return _TEXT_VALUES_ONLY.fullmatch(translated) is not None
+
+
 def sentence(translated: str, **values) -> Markup:
     """A translated sentence with its values escaped into it, as `{{ _(message, **values)
     }}` writes it in a template. The caller calls gettext on the literal itself, outside
-    any f-string, so the catalogues' extraction finds it."""
+    any f-string, so the catalogues' extraction finds it.
+
+    `Markup(translated) % values` does it, wrapping each value in a helper that escapes
+    it as the format asks for it; a card writes five such sentences, a page a hundred.
+    A sentence whose values are all written as text is given them escaped beforehand,
+    which writes the same for half the cost; any other is left to Markup."""
+    if type(translated) is str and _text_values_only(translated):
+        escaped = {name: escape(value) for name, value in values.items()}
+        return Markup(translated % escaped)  # noqa: S704 # nosec B704 - msgids are ours, values escaped
     return Markup(translated) % values  # noqa: S704 # nosec B704 - msgids are ours

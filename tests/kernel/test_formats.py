@@ -1,13 +1,17 @@
 """Dates as pages write them (kernel.formats.date): the common "j F Y" is written
 without Django's format parser, and must read exactly as dateformat writes it, in
-every language the site speaks."""
+every language the site speaks. A sentence with its values (kernel.formats.sentence)
+writes exactly what Markup's own formatting writes."""
 
 import datetime
 
 import pytest
 from django.conf import settings
 from django.utils import dateformat, timezone, translation
+from django.utils.translation import gettext_lazy
+from markupsafe import Markup
 
+from kernel import formats
 from kernel.formats import date
 
 DAYS = [datetime.date(2027, month, day) for month in range(1, 13) for day in (1, 9, 28)]
@@ -58,3 +62,28 @@ def test_a_number_is_grouped_as_humanize_groups_it(language):
         for number in NUMBERS:
             assert intcomma(number) == humanize.intcomma(number), number
     assert intcomma(1234) == "1,234"
+
+
+@pytest.mark.parametrize(
+    ("translated", "values"),
+    [
+        ("By %(name)s, %(organisation)s.", {"name": "Ann <b>", "organisation": "A&E"}),
+        ("%(count)s more needed by %(date)s", {"count": 3, "date": "1 May 2027"}),
+        ("By %(name)s.", {"name": Markup("<em>Ann</em>")}),
+        ("Due by %(date)s.", {"date": gettext_lazy("March")}),
+        ("100%% sure, %(name)s", {"name": 'O\'Brien "Bo"'}),
+        ("%(count)d done, %(name)s", {"count": 7, "name": "<i>"}),
+        ("%(share).1f%% of %(name)s", {"share": 12.345, "name": "<x>"}),
+        ("No values at all", {}),
+    ],
+)
+def test_a_sentence_writes_what_markup_formatting_writes(translated, values):
+    written = formats.sentence(translated, **values)
+
+    assert written == Markup(translated) % values  # noqa: S704 # nosec B704 - the reference
+    assert isinstance(written, Markup)
+
+
+def test_a_sentence_still_refuses_a_value_it_is_not_given():
+    with pytest.raises(KeyError):
+        formats.sentence("By %(name)s.", organisation="NHS")
