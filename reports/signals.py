@@ -1,10 +1,17 @@
 """Keeping rollups current: every change to a source row marks the days it touches.
 
-Connected in ReportsConfig.ready(). Each tracked model remembers, when it is loaded,
-the fields that decide what it counts towards (post_init, no query); after a save it
-compares, and when one changed it marks the days of the old and the new timestamps
-dirty, in the same transaction as the change. Deletes (un-signing, a member deleting
-their account) mark the days of the row that went. Changes that move a whole set of
+Connected in ReportsConfig.ready(). Just before an existing row of a tracked model is
+saved, its tracker reads what the database holds of the fields that decide what it
+counts towards (pre_save, one small query by key; none when the save names only other
+fields, as a sign-in's `last_login` does); after the save it compares, and when one
+changed it marks the days of the old and the new timestamps dirty, in the same
+transaction as the change. A new row marks its own days. Deletes (un-signing, a member
+deleting their account) mark the days of the row that went.
+
+The old values are read at the save, not remembered as each row is loaded: every page
+loads tracked rows (a wall's pledges, their authors and organisations, a pledge's
+signers) and few are ever saved, and a remembering listener on `post_init` cost each
+loaded row some 3 µs in Django's dispatch, a tenth of building it. Changes that move a whole set of
 rows to another scope (a pledge withdrawn, hidden or re-themed; a member moving
 organisation) mark the days of every row they affect with one INSERT … SELECT.
 
@@ -20,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.apps import apps
-from django.db.models.signals import post_delete, post_init, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 
 from reports import rollups
 
@@ -167,10 +174,13 @@ class Tracker:
         self.spec = spec
         self.model = apps.get_model(spec.model)
         self.attnames = {name: _attname(self.model, name) for name in spec.watched}
+        # A save naming only fields outside these (by name or attribute) changes nothing
+        # the rollups count.
+        self.named = frozenset(self.attnames) | frozenset(self.attnames.values())
         self.uid = f"reports-rollups-{spec.model}"
 
     def connect(self) -> None:
-        post_init.connect(self.remember, sender=self.model, dispatch_uid=f"{self.uid}-init")
+        pre_save.connect(self.saving, sender=self.model, dispatch_uid=f"{self.uid}-before")
         post_save.connect(self.saved, sender=self.model, dispatch_uid=f"{self.uid}-save")
         post_delete.connect(self.deleted, sender=self.model, dispatch_uid=f"{self.uid}-delete")
 
@@ -178,28 +188,41 @@ class Tracker:
         """The watched fields' values in an instance's `__dict__` (MISSING: deferred)."""
         return {name: state.get(attname, MISSING) for name, attname in self.attnames.items()}
 
-    def remember(self, sender, instance, **kwargs) -> None:
-        # A copy of the instance's values as loaded, taken in one step: every row a
-        # page reads is remembered, few are saved, so the watched fields are picked
-        # out of it only on a save.
-        loaded = instance.__dict__.copy()
-        loaded.pop("_state", None)
-        instance._reports_loaded = loaded
-
-    def _before(self, instance) -> dict:
-        loaded = instance.__dict__.get("_reports_loaded")
-        return {} if loaded is None else self._values(loaded)
+    def saving(self, sender, instance, update_fields=None, **kwargs) -> None:
+        """What the database holds of the watched fields of the row about to be saved
+        (`_reports_before`): none for a new row (no key yet), and none read when the
+        save names only fields outside them."""
+        if instance.pk is None:
+            return
+        if update_fields is not None and not self.named.intersection(update_fields):
+            instance.__dict__["_reports_before"] = None
+            return
+        # From the database being written (never a replica), in the save's transaction.
+        stored = (
+            self.model._base_manager.using(kwargs.get("using") or instance._state.db)
+            .filter(pk=instance.pk)
+            .values(*self.attnames.values())
+            .first()
+        )
+        instance.__dict__["_reports_before"] = (
+            {} if stored is None else {name: stored[a] for name, a in self.attnames.items()}
+        )
 
     def saved(self, sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
-        before = self._before(instance) if not created else {}
-        state = instance.__dict__
-        now = self._values(state)
-        state.pop("_reports_loaded", None)
-        self.remember(sender, instance)
+        before = instance.__dict__.pop("_reports_before", {})
+        if before is None and not created:
+            return  # the save named no watched field
+        before = {} if created or before is None else before
+        now = self._values(instance.__dict__)
+        # A field the instance did not load (deferred) is not saved, so it did not change.
         changed = {
             name
             for name in self.spec.watched
-            if created or before.get(name, MISSING) is MISSING or before[name] != now[name]
+            if created
+            or (
+                now[name] is not MISSING
+                and (before.get(name, MISSING) is MISSING or before[name] != now[name])
+            )
         }
         if not changed:
             return
@@ -210,7 +233,8 @@ class Tracker:
             self.spec.after(instance, created, False)
 
     def deleted(self, sender, instance, **kwargs) -> None:
-        self._mark(self._before(instance), self._values(instance.__dict__))
+        # The row as it went: the collector of a delete reads it just before.
+        self._mark({}, self._values(instance.__dict__))
         if self.spec.after:
             self.spec.after(instance, False, True)
 

@@ -584,3 +584,47 @@ def test_the_nightly_recount_counts_rows_no_change_marked_and_draws_badges_and_n
     assert Badge.objects.filter(member=pledge.author, kind="first_pledge").exists()
     stat = NetworkStat.objects.get(scope=Scope.PLATFORM, scope_id=0)
     assert stat.events == 1 and stat.mobilisers == 1
+
+
+# --- Watching for changes ----------------------------------------------------------------
+
+
+def test_loading_a_tracked_row_costs_no_listener():
+    """The old values are read when a row is saved, not remembered as it is loaded:
+    nothing listens to post_init for any tracked model (reports/signals.py)."""
+    from django.apps import apps
+    from django.db.models.signals import post_init
+
+    from reports.signals import TRACKED
+
+    listened = [
+        spec.model for spec in TRACKED if post_init.has_listeners(apps.get_model(spec.model))
+    ]
+    assert listened == []
+
+
+def test_a_change_marks_the_day_the_database_held_not_the_day_first_loaded(pledge, bob, clock):
+    with at(clock):
+        pledge_sign(pledge=pledge, member=bob)
+    signature = Signature.objects.get(pledge=pledge, member=bob)
+    # Moved by a bulk update while the instance was in hand (no signal).
+    moved = clock - _days(5)
+    Signature.objects.filter(pk=signature.pk).update(signed_at=moved)
+    tick()
+    RollupDirtyDay.objects.all().delete()
+
+    signature.signed_at = clock + _days(1)
+    signature.save()
+
+    marked = set(RollupDirtyDay.objects.values_list("day", flat=True))
+    assert rollups.day_of(moved) in marked and rollups.day_of(clock + _days(1)) in marked
+
+
+def test_a_save_naming_no_watched_field_reads_and_marks_nothing(alice, django_assert_num_queries):
+    RollupDirtyDay.objects.all().delete()
+    alice.last_login = timezone.now()
+
+    with django_assert_num_queries(1):  # the UPDATE alone
+        alice.save(update_fields=["last_login"])
+
+    assert not RollupDirtyDay.objects.exists()
