@@ -5,6 +5,9 @@ detail, both with Retry-After; nothing is written; with the cache down nothing i
 limited and nothing fails."""
 
 import socket
+import time
+from types import SimpleNamespace
+from unittest import mock
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -21,6 +24,15 @@ from stories.models import CoAuthor, Comment
 pytestmark = pytest.mark.django_db
 
 PLENTY = "100000/m/member,100000/m/ip"
+
+
+@pytest.fixture(autouse=True)
+def _still_clock():
+    """The limits count in fixed windows (a minute, an hour): the clock they read stands
+    still, half a minute into an hour, so a test's requests never straddle two."""
+    now = (int(time.time()) // 3600) * 3600 + 30
+    with mock.patch.object(ratelimit, "time", SimpleNamespace(time=lambda: now)):
+        yield
 
 
 def limit(settings, scope: str, rule: str) -> None:
