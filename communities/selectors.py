@@ -180,7 +180,11 @@ def community_for(*, slug: str, user) -> Community:
     """An active community, or (for its requester and admins) one waiting or declined.
     Read with its organisation, region and requester by one hand-written statement
     (`communities.reads`): every community page starts here."""
-    community = reads.community_by_slug(slug)
+    return _shown(reads.community_by_slug(slug), user)
+
+
+def _shown(community: Community | None, user) -> Community:
+    """`community` when `user` may see its page (`community_for`), else a 404."""
     if community is None:
         raise Http404(gettext("No such community."))
     if community.status == Community.Status.ACTIVE:
@@ -208,21 +212,21 @@ def communities_requested_by(user) -> QuerySet[Community]:
     return Community.objects.filter(requested_by=user).exclude(status=Community.Status.ACTIVE)
 
 
-def membership_and_organisers(user, community: Community) -> tuple[Membership | None, list[User]]:
-    """`membership_of` and `organisers_of` for a community's page, in one hand-written
-    statement (`communities.reads`)."""
+def community_page_for(*, slug: str, user) -> tuple[Community, Membership | None, list[User]]:
+    """What a community's page starts with: the community as `community_for` gives it
+    (or a 404), the viewer's own membership (any status, or None) and its active
+    organisers (each with their name), by their names. One hand-written statement
+    (`communities.reads.community_page`)."""
     signed_in = user is not None and user.is_authenticated
-    rows = reads.community_memberships(community, member_id=user.pk if signed_in else None)
-    membership = next(
-        (m for m in rows if signed_in and m.member_id == user.pk),
-        None,
-    )
+    community, rows = reads.community_page(slug, member_id=user.pk if signed_in else None)
+    community = _shown(community, user)
+    membership = next((m for m in rows if signed_in and m.member_id == user.pk), None)
     organisers = [
         m.member
         for m in rows
         if m.role == Membership.Role.ORGANISER and m.status == Membership.Status.ACTIVE
     ]
-    return membership, organisers
+    return community, membership, organisers
 
 
 def organisers_of(community: Community) -> list[User]:

@@ -84,15 +84,11 @@ def community_list(request):
 
 
 def community_detail(request, slug: str):
-    community = _community(request, slug)
-    # Named right after the community's row is read, before everything else the page
+    community, membership, organisers = selectors.community_page_for(slug=slug, user=request.user)
+    # Named right after the community's row is read (with its organisers and the
+    # viewer's membership, in the same statement), before everything else the page
     # shows (its pledges, stories, members).
     caching.page_shows(request, caching.community(community.pk))
-    return _community_page(request, community)
-
-
-def _community_page(request, community):
-    membership, organisers = selectors.membership_and_organisers(request.user, community)
     return render(
         request,
         "communities/detail.jinja",

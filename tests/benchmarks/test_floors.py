@@ -150,11 +150,11 @@ def community_page(alice, community, olivia):
 
 def _app_community(user, community) -> dict:
     """What the community's page shows `user` (its sections' own selectors)."""
-    from communities.selectors import membership_and_organisers
+    from communities.selectors import community_page_for
     from pledges.selectors import community_pledges
     from stories.selectors import community_stories
 
-    _membership, organisers = membership_and_organisers(user, community)
+    _community, _membership, organisers = community_page_for(slug=community.slug, user=user)
     return {
         "people": sorted(member.pk for member in organisers),
         "pledges": [p.pk for p in community_pledges(community=community, viewer=user, limit=10)],

@@ -1,6 +1,6 @@
 """A community's page reads the community and its organisers with hand-written SQL
 (communities/reads.py): the same instances the ORM gives, and the same answers from
-`community_for` and `membership_and_organisers` for every kind of viewer."""
+`community_for` and `community_page_for` for every kind of viewer."""
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -48,19 +48,25 @@ def test_a_community_is_the_orms(placed, alice):
     expected = Community.objects.select_related("organisation", "region", "requested_by").get(
         slug=made.slug
     )
-    found = reads.community_by_slug(made.slug)
-    assert _community_shape(found) == _community_shape(expected)
-    with CaptureQueriesContext(connection) as queries:
-        names = [found.organisation.name, found.region.name] if placed else []
-    assert len(queries) == 0
-    assert all(names)
+    for found in (
+        reads.community_by_slug(made.slug),
+        reads.community_page(made.slug, member_id=alice.pk)[0],
+    ):
+        assert _community_shape(found) == _community_shape(expected)
+        with CaptureQueriesContext(connection) as queries:
+            names = [found.organisation.name, found.region.name] if placed else []
+        assert len(queries) == 0
+        assert all(names)
 
 
 @pytest.mark.parametrize("slug", ["no-such-community", "", "x" * 500, "' OR 1=1 --"])
 def test_an_unknown_address_finds_nothing(slug, community):
     assert reads.community_by_slug(slug) is None
+    assert reads.community_page(slug, member_id=None) == (None, [])
     with pytest.raises(Http404):
         selectors.community_for(slug=slug, user=AnonymousUser())
+    with pytest.raises(Http404):
+        selectors.community_page_for(slug=slug, user=AnonymousUser())
 
 
 @pytest.mark.parametrize("status", ["requested", "declined"])
@@ -70,9 +76,12 @@ def test_a_community_not_yet_active_is_shown_only_to_its_requester_and_admins(
     made = CommunityFactory(status=status, requested_by=alice)
     for viewer in (alice, admin_user):
         assert selectors.community_for(slug=made.slug, user=viewer).pk == made.pk
+        assert selectors.community_page_for(slug=made.slug, user=viewer)[0].pk == made.pk
     for viewer in (bob, AnonymousUser(), None):
         with pytest.raises(Http404):
             selectors.community_for(slug=made.slug, user=viewer)
+        with pytest.raises(Http404):
+            selectors.community_page_for(slug=made.slug, user=viewer)
 
 
 @pytest.fixture
@@ -118,7 +127,8 @@ def test_each_viewer_gets_their_membership_and_the_organisers(request, people, w
     else:
         viewer = request.getfixturevalue(who)
     expected_membership, expected_organisers = _orm_membership_and_organisers(viewer, people)
-    membership, organisers = selectors.membership_and_organisers(viewer, people)
+    community, membership, organisers = selectors.community_page_for(slug=people.slug, user=viewer)
+    assert community == people
     assert _fields(membership) == _fields(expected_membership)
     assert [_fields(u) for u in organisers] == [_fields(u) for u in expected_organisers]
     assert [u.display_name for u in organisers] == ["Olivia Organiser", "Zed Zimmer"]
@@ -127,8 +137,12 @@ def test_each_viewer_gets_their_membership_and_the_organisers(request, people, w
         assert membership.member.pk == viewer.pk
 
 
-def test_the_page_reads_them_in_one_statement_each(people, alice):
+def test_the_page_reads_them_in_one_statement(people, alice):
     with CaptureQueriesContext(connection) as queries:
-        community = selectors.community_for(slug=people.slug, user=alice)
-        selectors.membership_and_organisers(alice, community)
-    assert len(queries) == 2
+        community, membership, organisers = selectors.community_page_for(
+            slug=people.slug, user=alice
+        )
+        names = [organiser.name_for(alice) for organiser in organisers]
+        membership.member.name_for(alice)
+    assert len(queries) == 1
+    assert community.pk == people.pk and len(names) == 2
