@@ -35,12 +35,30 @@ def notification_get(*, user, pk: int) -> Notification:
 def unread_count(*, user) -> int:
     """How many of `user`'s notifications are unread: an index-only count on (recipient,
     read_at), written by hand (the page header asks on every signed-in page, and the
-    ORM's building of it cost more than the count)."""
+    ORM's building of it cost more than the count). A count read earlier in the request
+    with the member's memberships (`remember_unread_count`) is given without a query."""
     if user is None or not user.is_authenticated:
         return 0
+    known = getattr(user, "_unread_count", None)
+    if known is not None:
+        return known
     with connection.cursor() as cursor:
         prepared.execute(cursor, "unread_count", unread_count_sql(), {"member": user.pk})
         return cursor.fetchone()[0]
+
+
+def remember_unread_count(user, count: int) -> None:
+    """Keep `user`'s unread count for the rest of the request: read in the same
+    statement as their memberships (communities.selectors), which a page asks for
+    before its header asks for the count."""
+    user._unread_count = count
+
+
+def forget_unread_count(user) -> None:
+    """Drop a kept count (`remember_unread_count`): the member's notifications were
+    just marked read, and the header must count again."""
+    if getattr(user, "_unread_count", None) is not None:
+        user._unread_count = None
 
 
 @functools.cache

@@ -946,13 +946,16 @@ def notification_mark_read(*, member, notification_id: int) -> Notification:
     Notification.objects.filter(pk=notification_id, recipient=member, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+    selectors.forget_unread_count(member)
     return selectors.notification_get(user=member, pk=notification_id)
 
 
 def notifications_mark_all_read(*, member) -> int:
-    return Notification.objects.filter(recipient=member, read_at__isnull=True).update(
+    marked = Notification.objects.filter(recipient=member, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+    selectors.forget_unread_count(member)
+    return marked
 
 
 # --- Preferences -------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from notifications.selectors import unread_count, unread_count_sql
+from notifications.selectors import unread_count
 
 _NAV = [
     (_("Pledges"), "pledges:wall", False),
@@ -77,34 +77,16 @@ class HeaderCounts:
         }
 
 
-@functools.cache
-def _header_statement() -> str:
-    from communities.selectors import membership_rows_sql
-
-    # The two reads' own SQL, one beside the other; the member is a parameter.
-    return (
-        f"SELECT n.unread, m.community_id, m.status, m.role FROM ({unread_count_sql()}) "  # noqa: S608  # nosec B608
-        f"AS n(unread) LEFT JOIN ({membership_rows_sql()}) AS m ON true"
-    )
-
-
 def _unread_with_memberships(user) -> int:
     """`unread_count` for the header. A page that has not yet asked about the member's
-    communities (whether to show "Moderation" asks) reads them in the same statement,
-    one round trip instead of two on every signed-in page; `communities.selectors`
-    keeps them for the request as its own read would."""
-    from django.db import connection
+    communities (whether to show "Moderation" asks) reads them now, with the count in
+    the same statement (`communities.selectors.load_community_ids`); one that has
+    read the count with them already."""
+    from communities.selectors import community_ids_known, load_community_ids
 
-    from communities.selectors import community_ids_known, remember_community_ids
-    from kernel import prepared
-
-    if community_ids_known(user):
-        return unread_count(user=user)
-    with connection.cursor() as cursor:
-        prepared.execute(cursor, "page_header", _header_statement(), {"member": user.pk})
-        found = cursor.fetchall()
-    remember_community_ids(user, [row[1:] for row in found if row[1] is not None])
-    return found[0][0]
+    if not community_ids_known(user):
+        load_community_ids(user)
+    return unread_count(user=user)
 
 
 class ModerationNav:
