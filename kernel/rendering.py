@@ -21,9 +21,13 @@ A catalogue answers a word it does not hold (every English word: the source is
 English) only after asking each catalogue it falls back on, and the default language's
 has seven of them (Django's apps ship `en_GB` and `en` catalogues, one behind the
 other): some 3 µs a word, forty words a page, and as much again for the words given
-lazily (a choice's label, a month's name: `word`). So each catalogue's answers are kept
-as they are given (`_answers`, at most `MAX_ANSWERS` words each, held as long as Django
-keeps the catalogue), and a word asked again costs one dictionary look-up.
+lazily (a choice's label, a month's name: `word`) and the plural ones (`ngettext`). So
+each catalogue's answers are kept as they are given (`_answers`, at most `MAX_ANSWERS`
+words each, held as long as Django keeps the catalogue), and a word asked again costs
+one dictionary look-up.
+
+The page's language (`language()`) is kept too: each card asks whether its words are
+written in it (`kernel.written.current`).
 
 The pledge and story cards (`pledges/cards.py`, `stories/cards.py`), which only
 templates call, twenty to a page, take their words from here too. Other Python code a
@@ -46,7 +50,7 @@ from django.utils.functional import Promise
 
 # The most words kept for one catalogue: a template's words are its own, a few hundred
 # in all, but a template may ask for a word it was given (a choice's label, say).
-MAX_ANSWERS = 4096
+MAX_ANSWERS = 8192
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,12 +59,14 @@ class Scope:
     urlconf: Any  # None for settings.ROOT_URLCONF, as get_urlconf() gives it
     script_prefix: str
     answers: dict  # the catalogue's answers so far (`_answers`), by word
+    language: str | None  # get_language()
 
 
 _local = threading.local()
 # Each catalogue's answers, for as long as Django keeps the catalogue (a reload of the
 # translations, as in a test that changes LANGUAGES, makes new ones): a word's by the
-# word, a lazy word's (`word`) by its object's id, with the object.
+# word, a lazy word's (`word`) by its object's id, with the object, a plural word's by
+# (singular, plural, count).
 _kept: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -85,7 +91,13 @@ def scope():
 
     outer = current()
     catalogue = trans_real.catalog() if settings.USE_I18N else None
-    _local.scope = Scope(catalogue, get_urlconf(), get_script_prefix(), _answers(catalogue))
+    _local.scope = Scope(
+        catalogue,
+        get_urlconf(),
+        get_script_prefix(),
+        _answers(catalogue),
+        translation.get_language(),
+    )
     try:
         yield _local.scope
     finally:
@@ -96,6 +108,13 @@ def urlconf():
     """`django.urls.get_urlconf()`, from the render's scope when there is one."""
     found = current()
     return get_urlconf() if found is None else found.urlconf
+
+
+def language() -> str | None:
+    """`django.utils.translation.get_language()`, from the render's scope when there is
+    one."""
+    found = current()
+    return translation.get_language() if found is None else found.language
 
 
 def script_prefix() -> str:
@@ -139,9 +158,24 @@ def word(value) -> str:
     return text
 
 
+# Plural words are kept for counts below this (a story's comments, a pledge's signers):
+# one answer for each count, so a large count, rarer, is not kept.
+KEPT_COUNTS = 100
+
+
 def ngettext(singular: str, plural: str, number) -> str:
-    """`django.utils.translation.ngettext(…)`, from the render's catalogue."""
+    """`django.utils.translation.ngettext(…)`, from the render's catalogue: for a count
+    under `KEPT_COUNTS`, its answer for the same words and count is kept."""
     found = current()
     if found is None or found.catalogue is None:
         return translation.ngettext(singular, plural, number)
-    return found.catalogue.ngettext(singular, plural, number)
+    if type(number) is not int or not 0 <= number < KEPT_COUNTS:
+        return found.catalogue.ngettext(singular, plural, number)
+    key = (singular, plural, number)
+    answers = found.answers
+    answer = answers.get(key)
+    if answer is None:
+        answer = found.catalogue.ngettext(singular, plural, number)
+        if len(answers) < MAX_ANSWERS:
+            answers[key] = answer
+    return answer

@@ -14,14 +14,20 @@ search finds Welsh text that shares a word and the reverse; one GIN index serves
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django import forms
 from django.conf import settings
 from django.contrib.postgres.search import SearchConfig, SearchQuery, SearchVector
+from django.core.signals import setting_changed
 from django.db import models
 from django.db.models import Case, When
-from django.utils.translation import get_language, gettext
+from django.dispatch import receiver
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from markupsafe import Markup, escape
+
+from kernel import rendering
 
 LANGUAGE_MAX_LENGTH = 8
 DEFAULT_CONFIG = "english"
@@ -46,12 +52,24 @@ def default() -> str:
 
 
 def current() -> str:
-    """The page's language, as one of the languages members write in."""
-    language = (get_language() or "").lower()
+    """The page's language, as one of the languages members write in (in a render,
+    the language it began with: kernel.rendering)."""
+    return _written_as(rendering.language())
+
+
+@lru_cache(maxsize=64)
+def _written_as(language: str | None) -> str:
+    language = (language or "").lower()
     for code in codes():
         if language == code or language.split("-")[0] == code.split("-")[0]:
             return code
     return default()
+
+
+@receiver(setting_changed)
+def _forget_languages(*, setting, **kwargs) -> None:
+    if setting in ("LANGUAGES", "LANGUAGE_CODE"):
+        _written_as.cache_clear()
 
 
 def known(value: str | None) -> str:

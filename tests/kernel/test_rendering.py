@@ -205,3 +205,43 @@ def _render_card(pledge):
     from pledges.cards import pledge_card
 
     return pledge_card(pledge, AnonymousUser(), 2)
+
+
+def test_plural_words_are_djangos_for_every_count_and_kept_for_small_ones():
+    words = ("%(count)s person has signed", "%(count)s people have signed")
+    counts = [0, 1, 2, 3, 6, 8, 11, 99, 100, 1234]
+    with translation.override("cy"):
+        expected = [translation.ngettext(*words, n) for n in counts]
+        with rendering.scope():
+            first = [rendering.ngettext(*words, n) for n in counts]
+        catalogue = trans_real.catalog()
+        with (
+            mock.patch.object(catalogue, "ngettext", wraps=catalogue.ngettext) as asked,
+            rendering.scope(),
+        ):
+            again = [rendering.ngettext(*words, n) for n in counts]
+
+    assert first == again == expected
+    assert len(set(expected)) == 2
+    # Only the counts of a hundred and more are asked for again.
+    assert [call.args[2] for call in asked.call_args_list] == [100, 1234]
+
+
+def test_a_render_writes_in_the_language_it_began_with():
+    from kernel import written
+
+    def welsh_part() -> str:
+        with translation.override("cy"):
+            return _render("{{ lang() }}", lang=written.current)
+
+    with translation.override("en-gb"):
+        outer = _render(
+            "{{ lang() }} [{{ welsh() }}] {{ lang() }}", lang=written.current, welsh=welsh_part
+        )
+        with rendering.scope():
+            assert rendering.language() == "en-gb"
+    with translation.override("cy"):
+        assert written.current() == "cy"
+
+    assert outer == "en-gb [cy] en-gb"
+    assert rendering.language() == translation.get_language()
