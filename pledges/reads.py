@@ -89,19 +89,19 @@ def _page_statements() -> dict[str, str]:
     # Table and column names from the models; every value is a parameter.
     return {
         "signers": (
-            f"SELECT {rows.columns(Signature, 's')}, {rows.columns(User, 'u')} "  # noqa: S608  # nosec B608
+            f"SELECT {rows.columns(Signature, 's')}, {rows.columns(User, 'u', NAME_FIELDS)} "  # noqa: S608  # nosec B608
             f"FROM {Signature._meta.db_table} s JOIN {user} u ON u.id = s.member_id "
             "WHERE s.pledge_id = %(pledge)s ORDER BY s.signed_at, s.id LIMIT %(limit)s"
         ),
         "check_ins": (
-            f"SELECT {rows.columns(CheckIn, 'c')}, {rows.columns(User, 'u')} "  # noqa: S608  # nosec B608
+            f"SELECT {rows.columns(CheckIn, 'c')}, {rows.columns(User, 'u', NAME_FIELDS)} "  # noqa: S608  # nosec B608
             f"FROM {CheckIn._meta.db_table} c JOIN {user} u ON u.id = c.author_id "
             "WHERE c.pledge_id = %(pledge)s AND (%(everything)s "
             "OR c.moderation_status = %(published)s OR c.author_id = %(member)s) "
             "ORDER BY c.created_at DESC, c.id DESC LIMIT %(limit)s"
         ),
         "notes": (
-            f"SELECT {rows.columns(Thanks, 't')}, {rows.columns(User, 'u')} "  # noqa: S608  # nosec B608
+            f"SELECT {rows.columns(Thanks, 't')}, {rows.columns(User, 'u', NAME_FIELDS)} "  # noqa: S608  # nosec B608
             f"FROM {Thanks._meta.db_table} t JOIN {user} u ON u.id = t.giver_id "
             "WHERE t.pledge_id = %(pledge)s AND t.note <> '' AND (%(everything)s "
             "OR t.moderation_status = %(published)s OR t.giver_id = %(member)s) "
@@ -116,13 +116,19 @@ def _page_statements() -> dict[str, str]:
     }
 
 
+# What the page shows of a signer, a check-in's author and a note's giver: their name as
+# they allow it (`members.models.NAME_FIELDS`); a page lists up to a hundred signers, and
+# the rest of each member's row (a password, an email, a profile) is left deferred.
+_PERSON = {User: NAME_FIELDS}
+
+
 def _with_people(cursor, model, name: str, parameters: dict, person: str, pledge) -> list:
-    """Each row of the page's read `name`: its `model` instance, its `person` (a member)
-    and the pledge in hand."""
+    """Each row of the page's read `name`: its `model` instance, its `person` (a member,
+    with their name's fields) and the pledge in hand."""
     prepared.execute(cursor, f"pledge_page_{name}", _page_statements()[name], parameters)
     found = []
     for row in cursor.fetchall():
-        item, member = rows.build_each(row, model, User)
+        item, member = rows.build_each(row, model, User, only=_PERSON)
         rows.put(item, person, member)
         rows.put(item, "pledge", pledge)
         found.append(item)

@@ -198,10 +198,19 @@ def test_a_pledges_page_reads_its_lists_in_four_statements(busy_pledge, bob):
         lists = selectors.pledge_page_lists(pledge=busy_pledge, user=bob)
         names = [c.author.name_for(bob) for c in lists.check_ins]
         names += [t.giver.name_for(bob) for t in lists.thanks_notes]
+        names += [s.member.name_for(bob) for s in lists.signatures]
         pledges = {id(item.pledge) for item in (*lists.check_ins, *lists.signatures)}
 
     assert len(captured.captured_queries) == 4
     assert names and pledges == {id(busy_pledge)}
+    # Only a member's name's fields are read: a password or an email is left out.
+    people = [
+        *(s.member for s in lists.signatures),
+        *(c.author for c in lists.check_ins),
+        *(t.giver for t in lists.thanks_notes),
+    ]
+    for person in people:
+        assert {"password", "email", "bio"} <= person.get_deferred_fields()
 
 
 # --- A page of the wall ---------------------------------------------------------------
