@@ -17,17 +17,14 @@ translation switched off, they ask Django as before, so their answers are always
 Django's: `tests/kernel/test_rendering.py` holds them to it, in both languages and in a
 render of one language within another's.
 
-A catalogue answers a word it does not hold (every English word: the source is
-English) only after asking each catalogue it falls back on, and the default language's
-has seven of them (Django's apps ship `en_GB` and `en` catalogues, one behind the
-other): some 3 µs a word, forty words a page, and as much again for the words given
-lazily (a choice's label, a month's name: `word`) and the plural ones (`ngettext`). So
-each catalogue's answers are kept as they are given (`_answers`, at most `MAX_ANSWERS`
-words each, held as long as Django keeps the catalogue), and a word asked again costs
-one dictionary look-up.
-
-The page's language (`language()`) is kept too: each card asks whether its words are
-written in it (`kernel.written.current`).
+Each catalogue answers a word it has answered before from a dict
+(`kernel.i18n.remember_answers`). A word given lazily (`gettext_lazy`: a choice's label,
+a month's name) is not asked of it straight: it asks Django's `gettext`, and so the
+context-local, each time it is written, some thirty times a page. In a render its
+answer is kept by the object itself (`word`, at most `MAX_ANSWERS` of them for each
+catalogue, held as long as Django keeps the catalogue). The page's language
+(`language()`) is kept too: each card asks whether its words are written in it
+(`kernel.written.current`).
 
 The pledge and story cards (`pledges/cards.py`, `stories/cards.py`), which only
 templates call, twenty to a page, take their words from here too. Other Python code a
@@ -48,9 +45,9 @@ from django.urls import get_script_prefix, get_urlconf
 from django.utils import translation
 from django.utils.functional import Promise
 
-# The most words kept for one catalogue: a template's words are its own, a few hundred
-# in all, but a template may ask for a word it was given (a choice's label, say).
-MAX_ANSWERS = 8192
+# The most lazy words kept for one catalogue: the site's own (its choices' labels, the
+# months) are a few hundred.
+MAX_ANSWERS = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,15 +55,14 @@ class Scope:
     catalogue: Any  # the active language's DjangoTranslation
     urlconf: Any  # None for settings.ROOT_URLCONF, as get_urlconf() gives it
     script_prefix: str
-    answers: dict  # the catalogue's answers so far (`_answers`), by word
+    answers: dict  # the catalogue's answers to lazy words so far (`_answers`)
     language: str | None  # get_language()
 
 
 _local = threading.local()
-# Each catalogue's answers, for as long as Django keeps the catalogue (a reload of the
-# translations, as in a test that changes LANGUAGES, makes new ones): a word's by the
-# word, a lazy word's (`word`) by its object's id, with the object, a plural word's by
-# (singular, plural, count).
+# Each catalogue's answers to lazy words (`word`), by the object's id, with the object,
+# for as long as Django keeps the catalogue (a reload of the translations, as in a test
+# that changes LANGUAGES, makes new ones).
 _kept: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -128,22 +124,17 @@ def gettext(message: str) -> str:
     found = current()
     if found is None or found.catalogue is None or type(message) is not str:
         return translation.gettext(message)  # Django's, which keeps safe text safe
-    answers = found.answers
-    answer = answers.get(message)
-    if answer is None:
-        # As Django's own gettext: line ends written as "\n", and "" for nothing.
-        plain = message.replace("\r\n", "\n").replace("\r", "\n")
-        answer = found.catalogue.gettext(plain) if plain else ""
-        if len(answers) < MAX_ANSWERS:
-            answers[message] = answer
-    return answer
+    # As Django's own gettext: line ends written as "\n", and "" for nothing.
+    message = message.replace("\r\n", "\n").replace("\r", "\n")
+    return found.catalogue.gettext(message) if message else ""
 
 
 def word(value) -> str:
     """`str(value)` for a word given lazily (`gettext_lazy`: a choice's label, a month's
-    name), which asks Django's catalogue each time it is written: in a render, the
-    catalogue's answer is kept for the same word (by the object itself, which is kept
-    with it, so another object cannot take its place). Anything else is `str(value)`."""
+    name), which asks Django's `gettext` (and its context-local) each time it is
+    written: in a render, the catalogue's answer is kept for the same word (by the
+    object itself, which is kept with it, so another object cannot take its place).
+    Anything else is `str(value)`."""
     if not isinstance(value, Promise):
         return str(value)
     found = current()
@@ -158,24 +149,9 @@ def word(value) -> str:
     return text
 
 
-# Plural words are kept for counts below this (a story's comments, a pledge's signers):
-# one answer for each count, so a large count, rarer, is not kept.
-KEPT_COUNTS = 100
-
-
 def ngettext(singular: str, plural: str, number) -> str:
-    """`django.utils.translation.ngettext(…)`, from the render's catalogue: for a count
-    under `KEPT_COUNTS`, its answer for the same words and count is kept."""
+    """`django.utils.translation.ngettext(…)`, from the render's catalogue."""
     found = current()
     if found is None or found.catalogue is None:
         return translation.ngettext(singular, plural, number)
-    if type(number) is not int or not 0 <= number < KEPT_COUNTS:
-        return found.catalogue.ngettext(singular, plural, number)
-    key = (singular, plural, number)
-    answers = found.answers
-    answer = answers.get(key)
-    if answer is None:
-        answer = found.catalogue.ngettext(singular, plural, number)
-        if len(answers) < MAX_ANSWERS:
-            answers[key] = answer
-    return answer
+    return found.catalogue.ngettext(singular, plural, number)
