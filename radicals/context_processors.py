@@ -6,11 +6,13 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
-from django.utils.functional import cached_property
+from django.utils.functional import cached_property, lazy
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from notifications.selectors import unread_count
+from radicals.jinja2 import csrf_hidden, csrf_token
 
 _NAV = [
     (_("Pledges"), "pledges:wall", False),
@@ -121,9 +123,17 @@ class ModerationNav:
         }
 
 
+# `{{ csrf_input }}` and `{{ csrf_token }}` as Django gives them (worked out only when a
+# template writes them), from the request's one masked token (`radicals.jinja2`).
+_csrf_input = lazy(csrf_hidden, SafeString, str)
+_csrf_token = lazy(csrf_token, str)
+
+
 def chrome(request):
     counts = HeaderCounts(request)
     return {
+        "csrf_input": _csrf_input(request),
+        "csrf_token": _csrf_token(request),
         "service_name": "Radicals",
         "nav_items": _nav_items(request),
         "moderation_nav": ModerationNav(request, counts),

@@ -6,6 +6,8 @@ from django.contrib.humanize.templatetags import humanize
 from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from jinja2 import (
     ChainableUndefined,
     ChoiceLoader,
@@ -65,9 +67,28 @@ def url(name: str, *args, **kwargs) -> str:
     return paths.path(name, *args)
 
 
-def csrf_hidden(request) -> Markup:
-    return Markup('<input type="hidden" name="csrfmiddlewaretoken" value="{}">').format(
-        get_token(request)
+def csrf_token(request) -> str:
+    """`django.middleware.csrf.get_token(request)`, masked once a request.
+
+    Django masks the CSRF secret afresh on every call (a random string and a pass over
+    it, some 50 µs), and a page asked once for each form: the header's "Log out", a
+    join button, a list of thanks buttons. One masked token a response is what keeps
+    the secret from being read out of compressed pages (BREACH), so the first is kept
+    on the request and given to every form; a new secret (a sign-in rotates it) is
+    masked afresh."""
+    secret = request.META.get("CSRF_COOKIE")
+    kept = getattr(request, "_radicals_csrf_token", None)
+    if kept is not None and secret is not None and kept[0] == secret:
+        return kept[1]
+    token = get_token(request)
+    request._radicals_csrf_token = (request.META.get("CSRF_COOKIE"), token)
+    return token
+
+
+def csrf_hidden(request) -> SafeString:
+    """The form's hidden CSRF field (`{{ csrf_input }}`), with the request's one token."""
+    return format_html(
+        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', csrf_token(request)
     )
 
 
