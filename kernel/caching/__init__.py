@@ -71,13 +71,16 @@ Not caches
     rather than remember a value: the co-signers notice queued for a day
     (pledges.services) and a digest already sent (notifications.tasks). Nor are the
     values a request keeps on its own objects while it lasts (a member's community ids
-    on the user) or the header's reversed links per URL configuration
-    (radicals.context_processors), which hold nothing that changes while a process runs.
+    and unread count on the user, the latter dropped when they mark notifications read;
+    the page's one masked CSRF token on the request, radicals.jinja2.csrf_token) or the
+    header's reversed links per URL configuration (radicals.context_processors), which
+    hold nothing that changes while a process runs.
     Nor are the reads kernel.prepared prepares on each database connection: PostgreSQL
     keeps their plans, never their rows, so nothing they answer can be out of date. Nor
     are the answers each language's message catalogue keeps once it has looked them up
-    (kernel.i18n.remember_answers): the catalogues are read from files when the process
-    starts and do not change while it runs.
+    (kernel.i18n.remember_answers), nor a render's answers to its lazy words (a choice's
+    label, a month's name: kernel.rendering.word): the catalogues are read from files
+    when the process starts and do not change while it runs.
 """
 
 from kernel.caching import stats
