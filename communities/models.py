@@ -9,6 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from members.models import Organisation, Region
 
+# What a list's card shows of the community a pledge or a story belongs to: its name and
+# address, and whether it is open. The lists read with hand-written SQL (pledges.reads,
+# stories.reads) read these and leave the rest (its description, guidelines) deferred.
+NAME_FIELDS = ("id", "name", "slug", "status")
+
 
 class Community(models.Model):
     """A self-organising group of radicals, run by its organisers."""

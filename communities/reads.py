@@ -62,6 +62,20 @@ def _statements() -> dict[str, str]:
     }
 
 
+# The models of a community's columns, in their order (`_statements`' `columns`).
+_COMMUNITY = (Community, Organisation, Region, User)
+
+
+def _community(row) -> Community:
+    """The community at the start of `row`, with its organisation, region and
+    requester on it, as `select_related` puts them."""
+    community, organisation, region, requested_by = rows.build_each(row, *_COMMUNITY)
+    rows.put(community, "organisation", organisation)
+    rows.put(community, "region", region)
+    rows.put(community, "requested_by", requested_by)
+    return community
+
+
 def community_by_slug(slug: str) -> Community | None:
     """The community at `slug` (any status) with its organisation, region and
     requester, as `select_related("organisation", "region", "requested_by")` gives
@@ -71,13 +85,7 @@ def community_by_slug(slug: str) -> Community | None:
         found = cursor.fetchone()
     if found is None:
         return None
-    community, organisation, region, requested_by = rows.build_each(
-        found, Community, Organisation, Region, User
-    )
-    rows.put(community, "organisation", organisation)
-    rows.put(community, "region", region)
-    rows.put(community, "requested_by", requested_by)
-    return community
+    return _community(found)
 
 
 def community_page(slug: str, *, member_id: int | None) -> tuple[Community | None, list]:
@@ -92,13 +100,8 @@ def community_page(slug: str, *, member_id: int | None) -> tuple[Community | Non
         found = cursor.fetchall()
     if not found:
         return None, []
-    community, organisation, region, requested_by = rows.build_each(
-        found[0], Community, Organisation, Region, User
-    )
-    rows.put(community, "organisation", organisation)
-    rows.put(community, "region", region)
-    rows.put(community, "requested_by", requested_by)
-    start = rows.width(Community, Organisation, Region, User)
+    community = _community(found[0])
+    start = rows.width(*_COMMUNITY)
     memberships = []
     for row in found:
         membership, member = rows.build_each(row[start:], Membership, User, only=_MEMBER)

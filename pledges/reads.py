@@ -19,6 +19,7 @@ from functools import cache
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
 
+from communities.models import NAME_FIELDS as COMMUNITY_NAME_FIELDS
 from communities.models import Community
 from communities.moderation import ModerationStatus
 from communities.selectors import member_community_ids, organised_community_ids
@@ -234,7 +235,7 @@ _LISTED = {
     ),
     User: NAME_FIELDS,
     Organisation: ORGANISATION_NAME_FIELDS,
-    Community: ("id", "name", "slug", "status"),
+    Community: COMMUNITY_NAME_FIELDS,
     Theme: ("id", "name", "name_cy", "slug", "is_active"),
     Campaign: ("id", "name", "slug", "starts_on", "ends_on", "target", "unit"),
 }

@@ -6,14 +6,14 @@ counts towards (pre_save, one small query by key; none when the save names only 
 fields, as a sign-in's `last_login` does); after the save it compares, and when one
 changed it marks the days of the old and the new timestamps dirty, in the same
 transaction as the change. A new row marks its own days. Deletes (un-signing, a member
-deleting their account) mark the days of the row that went.
+deleting their account) mark the days of the row that went. Changes that move a whole
+set of rows to another scope (a pledge withdrawn, hidden or re-themed; a member moving
+organisation) mark the days of every row they affect with one INSERT … SELECT.
 
 The old values are read at the save, not remembered as each row is loaded: every page
 loads tracked rows (a wall's pledges, their authors and organisations, a pledge's
 signers) and few are ever saved, and a remembering listener on `post_init` cost each
-loaded row some 3 µs in Django's dispatch, a tenth of building it. Changes that move a whole set of
-rows to another scope (a pledge withdrawn, hidden or re-themed; a member moving
-organisation) mark the days of every row they affect with one INSERT … SELECT.
+loaded row some 3 µs in Django's dispatch, a tenth of building it.
 
 Bulk writes that bypass signals (QuerySet.update, bench loading) are put right by
 the nightly full recount.
@@ -209,10 +209,10 @@ class Tracker:
         )
 
     def saved(self, sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
+        # {} for a new row: `saving` read nothing, or found no row to read.
         before = instance.__dict__.pop("_reports_before", {})
-        if before is None and not created:
-            return  # the save named no watched field
-        before = {} if created or before is None else before
+        if before is None:
+            return  # the save named no watched field (never a new row's: it names none)
         now = self._values(instance.__dict__)
         # A field the instance did not load (deferred) is not saved, so it did not change.
         changed = {

@@ -18,6 +18,7 @@ from functools import cache
 
 from django.db import connection
 
+from communities.models import NAME_FIELDS as COMMUNITY_NAME_FIELDS
 from communities.models import Community
 from communities.moderation import ModerationStatus
 from kernel import prepared, rows
@@ -41,7 +42,7 @@ _LISTED = {
     ),
     User: NAME_FIELDS,
     Organisation: ORGANISATION_NAME_FIELDS,
-    Community: ("id", "name", "slug", "status"),
+    Community: COMMUNITY_NAME_FIELDS,
 }  # fmt: skip
 
 
