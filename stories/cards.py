@@ -38,9 +38,12 @@ def byline(story, viewer, co_authors) -> Markup:
 
 
 def _tags(story) -> list:
-    """The story's tags: those its list's read put on it (`prefetch_related("tags")`,
-    or stories.reads), else one query. Iterating the prefetched queryset reads its
-    results; `story.tags.all()` would build a manager and copy the queryset first."""
+    """The story's tags: those its list's read put on it (stories.reads' `card_tags`, or
+    `prefetch_related("tags")`), else one query. Iterating the prefetched queryset reads
+    its results; `story.tags.all()` would build a manager and copy the queryset first."""
+    listed = getattr(story, "card_tags", None)
+    if listed is not None:
+        return listed
     prefetched = getattr(story, "_prefetched_objects_cache", {}).get("tags")
     return list(prefetched if prefetched is not None else story.tags.all())
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from members.models import User
 from stories import reads, selectors
-from stories.cards import story_list
+from stories.cards import _tags, story_list
 from stories.models import Story
 from tests.factories import (
     CoAuthorFactory,
@@ -67,7 +67,7 @@ def _shape(story: Story) -> tuple:
         author.organisation.name if author.organisation_id else None,
         story.community.pk if story.community_id else None,
         story.comment_count,
-        [tag.name for tag in story.tags.all()],
+        [tag.name for tag in _tags(story)],
         [(c.pk, c.member.pk, c.member.display_name) for c in story.accepted_co_authors],
     )
 
@@ -116,11 +116,29 @@ def test_stories_without_co_authors_need_one_statement_with_their_tags():
         story_list(stories, AnonymousUser())
 
     assert len(captured.captured_queries) == 1
-    assert [[tag.name for tag in story.tags.all()] for story in stories] == [
+    assert [[tag.name for tag in story.card_tags] for story in stories] == [
         ["audit", "nights"],
         [],
     ]
     assert [story.accepted_co_authors for story in stories] == [[], []]
+
+
+def test_the_cards_tags_are_a_plain_list_with_no_manager(community, monkeypatch):
+    """A story's tags manager and queryset cost a card page some 27 µs a story: neither
+    the read nor the cards build one."""
+
+    def no_manager(story):
+        raise AssertionError("a tags manager was built for tags already read")
+
+    expected = [[tag.name for tag in story.tags.all()] for story in
+                selectors.story_feed(user=AnonymousUser(), with_pledges=False)
+                .filter(community=community)[:5]]  # fmt: skip
+    monkeypatch.setattr(Story, "tags", property(no_manager))
+
+    stories = reads.community_stories(community=community, limit=5)
+    story_list(stories, AnonymousUser())
+
+    assert [[tag.name for tag in story.card_tags] for story in stories] == expected
 
 
 def test_a_community_without_stories_reads_one_statement():
