@@ -82,6 +82,10 @@ def test_a_sentence_writes_what_markup_formatting_writes(translated, values):
 
     assert written == Markup(translated) % values  # noqa: S704 # nosec B704 - the reference
     assert isinstance(written, Markup)
+    # The same HTML as a plain string, for a card that marks its whole markup safe once.
+    html = formats.sentence_html(translated, **values)
+    assert html == str(written)
+    assert type(html) is str
 
 
 def test_a_sentence_still_refuses_a_value_it_is_not_given():
