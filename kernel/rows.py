@@ -79,16 +79,22 @@ def build(model, row, start: int = 0, only: tuple[str, ...] | None = None):
     the same `only`), or None where an outer join found no row (its key is NULL). The
     fields `only` leaves out are deferred, as the ORM's `only()` leaves them: read
     from the database if something asks for one."""
-    fields, names, key, converted, plain = _shape(model, only)
-    values = list(row[start : start + len(fields)])
-    if values[key] is None:
+    return _build(model, row, start, _shape(model, only))
+
+
+def _build(model, row, start: int, shape: tuple):
+    fields, names, key, converted, plain = shape
+    if row[start + key] is None:
         return None
-    for index, field in converted:
-        if values[index] is not None:
-            values[index] = field.from_db_value(values[index], None, connection)
+    values = row[start : start + len(fields)]
+    if converted:
+        values = list(values)
+        for index, field in converted:
+            if values[index] is not None:
+                values[index] = field.from_db_value(values[index], None, connection)
     if plain and not pre_init.has_listeners(model):
         return _instance(model, names, values)
-    return model.from_db(DEFAULT_DB_ALIAS, names, values)
+    return model.from_db(DEFAULT_DB_ALIAS, names, list(values))
 
 
 @cache
@@ -118,8 +124,9 @@ def build_each(row, *models, only: dict | None = None) -> list:
     names them, where it names any)."""
     built, start = [], 0
     for model in models:
-        built.append(build(model, row, start, (only or {}).get(model)))
-        start += width(model, only=only)
+        shape = _shape(model, only.get(model) if only else None)
+        built.append(_build(model, row, start, shape))
+        start += len(shape[0])
     return built
 
 
