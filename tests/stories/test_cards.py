@@ -62,6 +62,19 @@ def test_a_card_writes_the_whole_story(told):
     assert "<h3 " in html and "Featured" not in html
 
 
+def test_every_name_on_a_card_is_escaped_once():
+    story = StoryFactory(
+        author=UserFactory(display_name="Ann <Lee>"),
+        community=CommunityFactory(name="Ward 4 & friends"),
+        published_at=PUBLISHED,
+    )
+    CoAuthorFactory(story=story, member=UserFactory(display_name="Bo & Co"))
+    html = str(story_card(_read(story), AnonymousUser()))
+
+    assert "By Ann &lt;Lee&gt; with Bo &amp; Co · Ward 4 &amp; friends · 20 November 2026" in html
+    assert "&amp;amp;" not in html and "&amp;lt;" not in html
+
+
 def test_a_list_holds_one_card_a_story(told):
     html = str(story_list([told, told], AnonymousUser(), heading_level=2))
 
