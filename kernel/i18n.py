@@ -173,9 +173,14 @@ def html_lang(code: str | None = None) -> str:
 
 
 def _path_without_lang(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop(QUERY_PARAMETER, None)
-    encoded = query.urlencode()
+    """The page's path and query string without the language parameter. A page asks
+    twice (its alternates and its language switch); the query is copied only when it
+    holds the parameter, as a copy of a QueryDict is a deep one."""
+    query = request.GET
+    if QUERY_PARAMETER in query:
+        query = query.copy()
+        query.pop(QUERY_PARAMETER, None)
+    encoded = query.urlencode() if query else ""
     return request.path + (f"?{encoded}" if encoded else "")
 
 

@@ -1,5 +1,7 @@
 """English and Welsh: how a page's language is chosen, remembered and shown."""
 
+from urllib.parse import quote
+
 import pytest
 from django.urls import reverse
 
@@ -97,6 +99,24 @@ def test_each_page_names_its_welsh_and_english_alternates(client):
     html = page(client, "/pledges/?status=active")
     assert '<link rel="alternate" hreflang="cy" href="/pledges/?status=active&amp;lang=cy">' in html
     assert 'hreflang="en-GB" href="/pledges/?status=active&amp;lang=en-gb"' in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "here"),
+    [
+        ("/pledges/", "/pledges/"),
+        ("/pledges/?status=active", "/pledges/?status=active"),
+        ("/pledges/?lang=cy&status=active&q=a+b", "/pledges/?status=active&q=a+b"),
+        ("/pledges/?lang=cy", "/pledges/"),
+    ],
+)
+def test_the_alternates_and_the_switch_keep_the_query_without_the_language(client, path, here):
+    html = page(client, path)
+    joiner = "&amp;" if "?" in here else "?"
+    shown = here.replace("&", "&amp;")
+    assert f'hreflang="cy" href="{shown}{joiner}lang=cy"' in html
+    assert f"next={quote(here, safe='')}" in html.replace("&amp;", "&")
 
 
 @pytest.mark.django_db
