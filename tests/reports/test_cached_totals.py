@@ -18,11 +18,11 @@ from reports.models import Scope
 def counted(monkeypatch):
     calls = []
 
-    def live_totals(*, scope, scope_id=0):
+    def stored_totals(*, scope, scope_id=0):
         calls.append((scope, scope_id))
         return {"pledges_made": len(calls)}
 
-    monkeypatch.setattr(selectors, "live_totals", live_totals)
+    monkeypatch.setattr(selectors, "stored_totals", stored_totals)
     return calls
 
 

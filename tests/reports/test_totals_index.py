@@ -1,5 +1,5 @@
 """A scope's all-time totals are summed from the rollups' index alone: every metric is
-held in `reports_rollup_scope_totals`, so live_totals reads no table row (an index-only
+held in `reports_rollup_scope_totals`, so stored_totals reads no table row (an index-only
 scan), and its answer is the sum of the rows."""
 
 from __future__ import annotations
@@ -43,4 +43,4 @@ def test_a_scopes_totals_are_read_from_the_index_alone():
         plan = "\n".join(row[0] for row in cursor.fetchall())
 
     assert "Index Only Scan using reports_rollup_scope_totals" in plan
-    assert selectors.live_totals(scope=Scope.COMMUNITY, scope_id=7)["co_signs"] == 80
+    assert selectors.stored_totals(scope=Scope.COMMUNITY, scope_id=7)["co_signs"] == 80

@@ -12,6 +12,7 @@ from django.urls import reverse
 from communities.models import Membership
 from pledges.models import Pledge, Signature
 from pledges.services import pledge_create, pledge_withdraw
+from reports import rollups
 from reports.models import Attribution, Badge, BadgeSetting, Export, Invite, Scope
 from reports.services import invite_ensure
 from tests.factories import CampaignFactory, PledgeFactory, UserFactory
@@ -183,6 +184,7 @@ def test_the_campaign_page_counts_from_the_rollups(client, alice, theme):
             due_date=datetime.date.today() + datetime.timedelta(days=9),
         )
     pledge_withdraw(pledge=pledge, actor=alice)
+    rollups.rollups_tick()
 
     response = client.get(reverse("pledges:campaign", args=["spring"]))
 
@@ -206,6 +208,7 @@ def test_a_community_page_shows_its_achievements_and_organisers_get_the_reports(
         due_date=datetime.date.today() + datetime.timedelta(days=9),
     )
     url = reverse("communities:detail", args=[community.slug])
+    rollups.rollups_tick()  # the achievements are the rollups'
 
     as_member = page(client_for(alice).get(url))
     as_organiser = page(client_for(olivia).get(url))
