@@ -9,6 +9,7 @@ from django.utils import timezone
 from communities.models import Flag
 from communities.moderation import ModerationStatus
 from communities.services import content_hide
+from reports import rollups
 from stories import sections, services
 from stories.models import BODY_MAX_LENGTH, CoAuthor, Comment, Story
 from tests.factories import (
@@ -446,6 +447,7 @@ def test_an_admin_hides_a_story_with_a_reason(client_for, story, admin_user, bob
 
 def test_the_home_page_shows_featured_stories_and_the_total(client, story, admin_user):
     services.story_feature(story=story, actor=admin_user)
+    rollups.rollups_tick()  # the home page's figures are the rollups'
     response = client.get(reverse("home"))
     html = response.content.decode()
     assert "Featured stories" in html
