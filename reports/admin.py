@@ -26,6 +26,7 @@ from reports.models import (
     ReportSubscription,
     RollupDirtyDay,
     RollupFollowUp,
+    ScopeTotal,
     SpcBaseline,
 )
 
@@ -35,6 +36,29 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ScopeTotal)
+class ScopeTotalAdmin(ReadOnlyAdmin):
+    """Each scope's all-time totals, kept by the recount: read-only, and mended by
+    recounting everything from the rollup list."""
+
+    list_display = [
+        "scope",
+        "scope_id",
+        "pledges_made",
+        "co_signs",
+        "people_done",
+        "check_ins",
+        "stories_published",
+        "module_completions",
+        "new_members",
+    ]
+    list_filter = ["scope"]
+    search_fields = ["scope_id"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 

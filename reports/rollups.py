@@ -38,7 +38,14 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from reports.models import METRIC_NAMES, DailyRollup, RollupDirtyDay, RollupFollowUp, Scope
+from reports.models import (
+    METRIC_NAMES,
+    DailyRollup,
+    RollupDirtyDay,
+    RollupFollowUp,
+    Scope,
+    ScopeTotal,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -400,6 +407,45 @@ def _recount_sql(*, days: int | None) -> str:
     )
 
 
+def _totals_change_sql() -> str:
+    """Add to each scope's all-time total (ScopeTotal) what the recount of some days is
+    about to change: the days' rows as they should be (the computed table) less the
+    days' rows as they are. Run before `_recount_sql`, in its transaction, so the totals
+    stay exactly the sum of the rows; a scope's total starts at its first row."""
+    totals = connection.ops.quote_name(ScopeTotal._meta.db_table)
+    rows = connection.ops.quote_name(DailyRollup._meta.db_table)
+    columns = ", ".join(METRIC_NAMES)
+    sums = ", ".join(f"SUM({m})" for m in METRIC_NAMES)
+    negated = ", ".join(f"-{m}" for m in METRIC_NAMES)
+    added = ", ".join(f"{m} = t.{m} + EXCLUDED.{m}" for m in METRIC_NAMES)
+    nothing = ", ".join("0" for _m in METRIC_NAMES)
+    incoming = ", ".join(f"EXCLUDED.{m}" for m in METRIC_NAMES)
+    # Table and column names from the models; the days are a parameter.
+    return (
+        f"INSERT INTO {totals} AS t (scope, scope_id, {columns}) "  # noqa: S608  # nosec B608
+        f"SELECT scope, scope_id, {sums} FROM ("
+        f"SELECT scope, scope_id, {columns} FROM {COMPUTED_TABLE} UNION ALL "
+        f"SELECT scope, scope_id, {negated} FROM {rows} WHERE day = ANY(%(days)s)"
+        ") AS change GROUP BY scope, scope_id "
+        f"ON CONFLICT (scope, scope_id) DO UPDATE SET {added} "
+        f"WHERE ({incoming}) IS DISTINCT FROM ({nothing})"
+    )
+
+
+def _totals_recount_sql() -> str:
+    """Every scope's all-time total summed again from its rows, for the full recount
+    (which also mends a total that something else changed)."""
+    totals = connection.ops.quote_name(ScopeTotal._meta.db_table)
+    rows = connection.ops.quote_name(DailyRollup._meta.db_table)
+    columns = ", ".join(METRIC_NAMES)
+    sums = ", ".join(f"SUM({m})" for m in METRIC_NAMES)
+    # Table and column names from the models; no values at all.
+    return (
+        f"INSERT INTO {totals} (scope, scope_id, {columns}) "  # noqa: S608  # nosec B608
+        f"SELECT scope, scope_id, {sums} FROM {rows} GROUP BY scope, scope_id"
+    )
+
+
 def _recount(cursor, *, days: list[datetime.date] | None) -> None:
     params = {"tz": settings.TIME_ZONE}
     if days is not None:
@@ -407,8 +453,13 @@ def _recount(cursor, *, days: list[datetime.date] | None) -> None:
     count = None if days is None else len(days)
     cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{COMPUTED_TABLE}")
     cursor.execute(_compute_sql(days=count), params)
+    if days is not None:
+        cursor.execute(_totals_change_sql(), params)
     cursor.execute(_recount_sql(days=count), params)
     cursor.execute(f"DROP TABLE {COMPUTED_TABLE}")
+    if days is None:
+        cursor.execute(f"DELETE FROM {connection.ops.quote_name(ScopeTotal._meta.db_table)}")  # noqa: S608  # nosec B608
+        cursor.execute(_totals_recount_sql())
 
 
 def use_recount_settings(cursor) -> None:

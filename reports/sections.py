@@ -56,7 +56,7 @@ def community_achievements(*, request, community) -> Section:
         template="reports/sections/community.jinja",
         context={
             "community": community,
-            "totals": selectors.cached_totals(scope=Scope.COMMUNITY, scope_id=community.pk),
+            "totals": selectors.scope_totals(scope=Scope.COMMUNITY, scope_id=community.pk),
             "can_see_reports": permissions.can_see_community_reports(request.user, community),
         },
         order=15,

@@ -26,12 +26,11 @@ anonymous page      a whole rendered page (200, no cookie   page name, host, pat
 subject generation  a random token per subject:             `generation:community:<id>`,             24 h                                 `changed(*subjects)`, written after the        read by the anonymous page cache only
 (subjects.py)       `community:<id>`, `people` (members'    `generation:people`                                                           transaction commits, whichever layers are on
                     names); only those a kept page reads
-data (data.py)      a value worked out by a query, named    data name (`data.DATA`) and `vary`       `data.DATA[name]`: reports.totals   its lifetime (reports.totals: served ≤ 29 min   code, never a page as such: only values
-                    in `data.DATA`: platform totals, wall                                            300 s, filter choices 120 s,         more while one request counts again); the      that are the same for everyone
-                    filter choices, a scope's totals,                                                reports.totals 60 s, modules 300 s,  themes and campaigns also by saving or
-                    modules available, every theme's and                                             themes and campaigns 300 s           deleting one (now and after the commit), and
-                    campaign's row (put on pledges the                                                                                    by a pledge whose theme or campaign the copy
-                    ORM reads: pledges.lookups)                                                                                           does not hold
+data (data.py)      a value worked out by a query, named    data name (`data.DATA`) and `vary`       `data.DATA[name]`: filter choices    its lifetime; themes and campaigns also by     code, never a page as such: only values
+                    in `data.DATA`: wall filter choices,                                             120 s, modules 300 s, themes and     saving or deleting one (now and after the      that are the same for everyone
+                    modules available, every theme's and                                             campaigns 300 s                      commit), and by a pledge whose theme or
+                    campaign's row (put on pledges the                                                                                    campaign the copy does not hold
+                    ORM reads: pledges.lookups)
 ==================  ======================================  =======================================  ===================================  =============================================  ===========================================
 
 Who calls what

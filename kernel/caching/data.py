@@ -2,10 +2,9 @@
 
 Every data cache is named in `DATA`, with its lifetime. Callers ask
 `cached_value(name, compute, vary=(…))`: the value kept under the name, the `vary`
-values and the language, or `compute()` worked out and kept. A cache with a
-`stale_grace` keeps its value that much longer once its time has run out: one request
-works it out again while the others are given the last value, so a busy page never has
-every worker count at once.
+values and the language, or `compute()` worked out and kept. Each is cheap to work out
+again (a few milliseconds at most): when one runs out, the requests that find it gone
+each work it out.
 """
 
 from __future__ import annotations
@@ -22,8 +21,6 @@ from kernel.caching import keys, stats
 class DataCache:
     seconds: int
     holds: str
-    stale_grace: int = 0  # seconds an expired value is still given while one renews it
-    renew_lock: int = 60  # seconds one request has to work the value out again
 
 
 DATA: dict[str, DataCache] = {
@@ -31,9 +28,6 @@ DATA: dict[str, DataCache] = {
         120,
         "the wall's (slug, name) choices of themes, campaigns, communities, "
         "organisations and regions, drawn as their selects' options",
-    ),
-    "reports.totals": DataCache(
-        60, "a scope's rolled-up totals (platform, community, campaign)", stale_grace=60 * 29
     ),
     "reports.modules-available": DataCache(300, "how many learning modules are published"),
     "pledges.themes-and-campaigns": DataCache(
@@ -57,16 +51,13 @@ def cached_value(name: str, compute: Callable[[], Any], *, vary: tuple = ()) -> 
     key = data_key(name, vary)
     spec = DATA[name]
     entry = cache.get(key)
-    if entry is not None and (
-        time.time() < entry[0] or not cache.add(f"{key}:renewing", 1, spec.renew_lock)
-    ):
+    # (until, value): `until` is checked as well as the key's own lifetime.
+    if entry is not None and time.time() < entry[0]:
         stats.count("data", hit=True)
         return entry[1]
     stats.count("data", hit=False)
     value = compute()
-    cache.set(key, (time.time() + spec.seconds, value), spec.seconds + spec.stale_grace)
-    if entry is not None:
-        cache.delete(f"{key}:renewing")
+    cache.set(key, (time.time() + spec.seconds, value), spec.seconds)
     return value
 
 

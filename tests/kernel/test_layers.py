@@ -35,8 +35,8 @@ def test_a_data_cache_keeps_its_value_per_vary_and_language():
 
     assert cached_value("pledges.filter-choices", compute) == 1
     assert cached_value("pledges.filter-choices", compute) == 1
-    assert cached_value("reports.totals", compute, vary=("community", 1)) == 2
-    assert cached_value("reports.totals", compute, vary=("community", 2)) == 3
+    assert cached_value("reports.modules-available", compute, vary=("community", 1)) == 2
+    assert cached_value("reports.modules-available", compute, vary=("community", 2)) == 3
     with translation.override("cy"):
         assert cached_value("pledges.filter-choices", compute) == 4
 

@@ -26,6 +26,27 @@ def rollup_rows() -> list[dict]:
     )
 
 
+def scope_totals_and_sums() -> tuple[dict, dict]:
+    """(each ScopeTotal row, each scope's sum of its DailyRollup rows), by (scope, id):
+    what the recount keeps equal."""
+    from django.db.models import Sum
+
+    from reports.models import METRIC_NAMES, DailyRollup, ScopeTotal
+
+    kept = {
+        (row.scope, row.scope_id): row.totals()
+        for row in ScopeTotal.objects.all()
+        if any(row.totals().values())
+    }
+    summed = {
+        (row["scope"], row["scope_id"]): {m: row[f"sum_{m}"] for m in METRIC_NAMES}
+        for row in DailyRollup.objects.order_by()
+        .values("scope", "scope_id")
+        .annotate(**{f"sum_{m}": Sum(m) for m in METRIC_NAMES})
+    }
+    return kept, {scope: sums for scope, sums in summed.items() if any(sums.values())}
+
+
 def tick() -> None:
     """The rollup tick, then the badge and network jobs that follow it under beat."""
     from reports import follow_ups, rollups

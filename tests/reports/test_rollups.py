@@ -7,7 +7,6 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.db import transaction
@@ -30,7 +29,15 @@ from pledges.services import (
     signature_mark_done,
 )
 from reports import follow_ups, rollups, selectors
-from reports.models import Badge, DailyRollup, NetworkStat, RollupDirtyDay, RollupFollowUp, Scope
+from reports.models import (
+    Badge,
+    DailyRollup,
+    NetworkStat,
+    RollupDirtyDay,
+    RollupFollowUp,
+    Scope,
+    ScopeTotal,
+)
 from stories.services import story_create, story_publish
 from tests.factories import (
     LessonFactory,
@@ -40,7 +47,7 @@ from tests.factories import (
     ThemeFactory,
     UserFactory,
 )
-from tests.reports.conftest import at, rollup_rows, tick
+from tests.reports.conftest import at, rollup_rows, scope_totals_and_sums, tick
 
 pytestmark = pytest.mark.django_db
 
@@ -328,16 +335,53 @@ def test_a_badge_job_skips_while_another_run_of_it_holds_the_days(pledge):
 
 
 def test_the_pages_totals_are_the_rollups_once_the_tick_has_counted(pledge_met):
-    """The home, campaign and community pages' totals read the rollups alone: a change
-    still waiting for the tick is not counted from its rows on a page's request."""
-    cache.clear()
-    assert selectors.cached_totals(scope=Scope.PLATFORM)["pledges_made"] == 0
+    """The home, campaign and community pages' totals are the scope's kept total: a
+    change still waiting for the tick is not counted from its rows on a page's request."""
+    assert selectors.scope_totals(scope=Scope.PLATFORM)["pledges_made"] == 0
     tick()
-    cache.clear()
 
-    counted = selectors.cached_totals(scope=Scope.PLATFORM)
+    counted = selectors.scope_totals(scope=Scope.PLATFORM)
     assert counted["pledges_made"] == 1 and counted["co_signs"] == 2
     assert counted == selectors.stored_totals(scope=Scope.PLATFORM)
+
+
+def test_a_scopes_total_is_read_in_one_statement_and_is_zero_without_rows(
+    django_assert_num_queries,
+):
+    with django_assert_num_queries(1):
+        totals = selectors.scope_totals(scope=Scope.COMMUNITY, scope_id=10**9)
+
+    assert totals == selectors.stored_totals(scope=Scope.COMMUNITY, scope_id=10**9)
+    assert set(totals.values()) == {0}
+
+
+def test_the_full_recount_mends_a_total_changed_by_hand(pledge_met):
+    tick()
+    ScopeTotal.objects.filter(scope=Scope.PLATFORM).update(pledges_made=99)
+    ScopeTotal.objects.create(scope=Scope.THEME, scope_id=10**9, co_signs=5)
+
+    rollups.rollups_full()
+
+    kept, summed = scope_totals_and_sums()
+    assert kept == summed
+    assert selectors.scope_totals(scope=Scope.PLATFORM)["pledges_made"] == 1
+    assert selectors.scope_totals(scope=Scope.THEME, scope_id=10**9)["co_signs"] == 0
+
+
+def test_a_tick_that_takes_a_row_away_takes_it_off_the_total(community, alice, bob):
+    membership_join(community=community, member=alice)
+    membership_join(community=community, member=bob)
+    tick()
+    joined = selectors.scope_totals(scope=Scope.COMMUNITY, scope_id=community.pk)["new_members"]
+
+    membership_leave(community=community, member=bob)
+    tick()
+
+    assert selectors.scope_totals(scope=Scope.COMMUNITY, scope_id=community.pk)["new_members"] == (
+        joined - 1
+    )
+    kept, summed = scope_totals_and_sums()
+    assert kept == summed
 
 
 # --- The property: incremental equals full --------------------------------------------------
@@ -503,9 +547,13 @@ def test_the_incremental_rollup_after_random_activity_equals_the_full_recount(wo
         rollups.rollups_tick()
         incremental = rollup_rows()
         assert not RollupDirtyDay.objects.exists()
+        # Each scope's total, kept tick by tick, is the sum of its rows.
+        kept, summed = scope_totals_and_sums()
+        assert kept == summed
 
         rollups.rollups_recount_days(None)
         assert rollup_rows() == incremental
+        assert scope_totals_and_sums() == (kept, summed)
 
         # And the figures are the rows: pledges made equals a direct count.
         counted = Pledge.objects.filter(moderation_status="published").exclude(status="withdrawn")

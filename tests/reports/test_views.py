@@ -552,6 +552,7 @@ def test_open_data_is_public_suppresses_small_counts_and_names_its_licence(clien
     "model",
     [
         "dailyrollup",
+        "scopetotal",
         "rollupdirtyday",
         "invite",
         "inviteemail",
