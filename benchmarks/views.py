@@ -255,8 +255,8 @@ def pledge_detail(request, pk: int):
 # A community's page (communities.views.community_detail): the community with its
 # organisation and region, its active organisers with the viewer's own membership, its
 # ten newest pledges the viewer may see with what a card shows, and its five newest
-# published stories with their authors, comment counts and tags. Its achievements are
-# rolled-up counters a page must not recount per request, as on the home page.
+# published stories with their authors, comment counts and tags, and its achievements:
+# the community's kept totals row (reports.ScopeTotal), by its key, as the page reads it.
 COMMUNITY_SQL = """
     SELECT c.id, c.name, c.description, c.guidelines, c.status, c.joining_policy,
            c.member_count, o.name, r.name
@@ -264,6 +264,11 @@ COMMUNITY_SQL = """
     LEFT JOIN members_organisation o ON o.id = c.organisation_id
     LEFT JOIN members_region r ON r.id = c.region_id
     WHERE c.slug = %s
+"""
+# A scope's all-time totals, the figures a page shows of them (reports.ScopeTotal).
+TOTALS_SQL = """
+    SELECT pledges_made, co_signs, people_done, check_ins, stories_published, new_members
+    FROM reports_scopetotal WHERE scope = %(scope)s AND scope_id = %(scope_id)s
 """
 COMMUNITY_PEOPLE_SQL = """
     SELECT m.member_id, m.role, m.status, u.display_name FROM communities_membership m
@@ -323,22 +328,31 @@ def community(request, slug: str):
         prepared_as="community_pledges",
     )
     stories = _rows(COMMUNITY_STORIES_SQL, [pk], prepared_as="community_stories")
-    return _json({"community": found[0], "people": people, "pledges": pledges, "stories": stories})
+    totals = _rows(TOTALS_SQL, {"scope": "community", "scope_id": pk}, prepared_as="totals")
+    return _json(
+        {
+            "community": found[0],
+            "people": people,
+            "pledges": pledges,
+            "stories": stories,
+            "totals": totals,
+        }
+    )
 
 
 @require_GET
 def home(request):
-    """The home page's essential rows: the featured stories, from their feed index.
-    (Its platform totals are counters a page must not recount per request.)"""
-    return _json(
-        _rows(
-            """SELECT s.title, s.slug, s.summary, u.display_name FROM stories_story s
-               JOIN members_user u ON u.id = s.author_id
-               WHERE s.status = 'published' AND s.moderation_status = 'published'
-               ORDER BY s.is_featured DESC, s.published_at DESC, s.id DESC LIMIT 3""",
-            [],
-        )
+    """The home page's essential rows: the featured stories, from their feed index, and
+    the platform's kept totals row (reports.ScopeTotal), as the page reads it."""
+    stories = _rows(
+        """SELECT s.title, s.slug, s.summary, u.display_name FROM stories_story s
+           JOIN members_user u ON u.id = s.author_id
+           WHERE s.status = 'published' AND s.moderation_status = 'published'
+           ORDER BY s.is_featured DESC, s.published_at DESC, s.id DESC LIMIT 3""",
+        [],
     )
+    totals = _rows(TOTALS_SQL, {"scope": "platform", "scope_id": 0}, prepared_as="totals")
+    return _json({"stories": stories, "totals": totals})
 
 
 @require_POST

@@ -196,6 +196,28 @@ def test_the_community_floor_reads_what_the_page_shows_a_member(
     assert (community_page["pending"].pk in floor["pledges"]) is (who == "olivia")
 
 
+SHOWN_TOTALS = (
+    "pledges_made", "co_signs", "people_done", "check_ins", "stories_published", "new_members"
+)  # fmt: skip
+
+
+def test_the_community_and_home_floors_read_the_totals_the_pages_show(
+    client, community, community_page
+):
+    from reports import rollups, selectors
+    from reports.models import Scope
+
+    rollups.rollups_tick()
+    found = _floor_json(client, f"/bench/sql/communities/{community.slug}/")
+    shown = selectors.scope_totals(scope=Scope.COMMUNITY, scope_id=community.pk)
+    assert found["totals"] == [[shown[name] for name in SHOWN_TOTALS]]
+    assert shown["pledges_made"] > 0
+
+    home = _floor_json(client, "/bench/sql/home/")
+    platform = selectors.platform_totals()
+    assert home["totals"] == [[platform[name] for name in SHOWN_TOTALS]]
+
+
 def test_the_community_floor_of_an_unknown_community_is_a_404(client, db):
     assert client.get("/bench/sql/communities/no-such-place/").status_code == 404
 
