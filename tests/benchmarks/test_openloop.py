@@ -69,8 +69,9 @@ def test_it_sends_on_schedule_though_each_answer_takes_longer_than_the_gap():
 
     assert result.summary()["ok"] == 20
     arrived = sorted(at for at, _method, _path in server.arrivals)
-    assert arrived[-1] - arrived[0] == pytest.approx(19 / 40, abs=0.15)
-    assert max(result.send_lag_ms) < 100
+    # Margins wide enough for a machine busy with other tests; a closed loop is 6 s.
+    assert arrived[-1] - arrived[0] == pytest.approx(19 / 40, abs=0.3)
+    assert max(result.send_lag_ms) < 250
     assert {path for _at, _method, path in server.arrivals} == {
         f"/pledges/{n}/sign/" for n in range(20)
     }
