@@ -43,7 +43,7 @@ def _statement(limit: int) -> str:
     # so that the prepared statement's generic plan can be costed: kernel.prepared);
     # every other value is a parameter.
     return (
-        f"SELECT {_card_columns(with_community=False, listed=True)} "  # noqa: S608  # nosec B608
+        f"SELECT {_card_columns(with_community=False, listed='cards')} "  # noqa: S608  # nosec B608
         f"FROM {_card_tables(with_community=False)} "
         f"WHERE p.community_id = %(community)s AND p.status <> {withdrawn} "
         # `pledges_visible_to` for this community: its audience…
@@ -70,7 +70,7 @@ def community_pledges(*, community, viewer, limit: int) -> list[Pledge]:
     with connection.cursor() as cursor:
         prepared.execute(cursor, f"community_pledges_{limit}", _statement(limit), parameters)
         found = cursor.fetchall()
-    return [_card_pledge(row, community=community, listed=True) for row in found]
+    return [_card_pledge(row, community=community, listed="cards") for row in found]
 
 
 # --- A pledge's page ---------------------------------------------------------------------
@@ -241,14 +241,30 @@ _LISTED = {
 }
 
 
+# What a pledge's card alone shows (pledges.cards): a community's page lists its pledges
+# as cards and nothing else, so its read leaves out the rest of the list's row too (the
+# description, the timestamps, the total measured): 0.44 → 0.42 ms a read.
+# tests/pledges/test_reads.py holds the cards to no further query.
+_CARDS_ONLY = {
+    **_LISTED,
+    Pledge: (
+        "id", "moderation_status", "author", "title", "language", "theme", "campaign",
+        "community", "due_date", "threshold", "threshold_deadline", "status",
+        "signer_count", "done_count",
+    ),
+}  # fmt: skip
+_ONLY = {False: {}, True: _LISTED, "cards": _CARDS_ONLY}
+
+
 @cache
-def _card_columns(*, with_community: bool = True, listed: bool = False) -> str:
+def _card_columns(*, with_community: bool = True, listed: bool | str = False) -> str:
     """A pledge's columns with its author's, their organisation's, its community's
     (unless the read has the community in hand), its theme's and its campaign's, as
-    `_card_pledge` reads them: all of them, or with `listed` what a list shows
+    `_card_pledge` reads them: all of them, or with `listed` what a list shows (or, with
+    "cards", what a card shows: `_CARDS_ONLY`)
     (`_LISTED`)."""
     models = _card_models(with_community=with_community)
-    only = _LISTED if listed else {}
+    only = _ONLY[listed]
     return ", ".join(
         rows.columns(model, alias, only.get(model)) for model, alias in _CARD if model in models
     )
@@ -273,13 +289,13 @@ def _card_tables(*, with_community: bool = True) -> str:
     )
 
 
-def _card_pledge(row, *, community=None, listed: bool = False) -> Pledge:
+def _card_pledge(row, *, community=None, listed: bool | str = False) -> Pledge:
     """The pledge in `row` with its author, their organisation, its community, theme
     and campaign on it: `community` when the read has it in hand (the row then holds no
     community's columns), else the one read with it (as `_card_columns` names them,
     with the same `listed`)."""
     models = _card_models(with_community=community is None)
-    only = _LISTED if listed else None
+    only = _ONLY[listed] or None
     if community is None:
         pledge, author, organisation, community, theme, campaign = rows.build_each(
             row, *models, only=only
