@@ -30,6 +30,17 @@ from reports.models import (
     SpcBaseline,
 )
 
+# The metrics the rollup lists show, of a day's row and of a scope's total.
+LISTED_METRICS = [
+    "pledges_made",
+    "co_signs",
+    "people_done",
+    "check_ins",
+    "stories_published",
+    "module_completions",
+    "new_members",
+]
+
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
@@ -44,17 +55,7 @@ class ScopeTotalAdmin(ReadOnlyAdmin):
     """Each scope's all-time totals, kept by the recount: read-only, and mended by
     recounting everything from the rollup list."""
 
-    list_display = [
-        "scope",
-        "scope_id",
-        "pledges_made",
-        "co_signs",
-        "people_done",
-        "check_ins",
-        "stories_published",
-        "module_completions",
-        "new_members",
-    ]
+    list_display = ["scope", "scope_id", *LISTED_METRICS]
     list_filter = ["scope"]
     search_fields = ["scope_id"]
 
@@ -64,18 +65,7 @@ class ScopeTotalAdmin(ReadOnlyAdmin):
 
 @admin.register(DailyRollup)
 class DailyRollupAdmin(ReadOnlyAdmin):
-    list_display = [
-        "day",
-        "scope",
-        "scope_id",
-        "pledges_made",
-        "co_signs",
-        "people_done",
-        "check_ins",
-        "stories_published",
-        "module_completions",
-        "new_members",
-    ]
+    list_display = ["day", "scope", "scope_id", *LISTED_METRICS]
     list_filter = ["scope", "day"]
     search_fields = ["scope_id"]
     date_hierarchy = "day"
