@@ -306,12 +306,11 @@ def day_params(days: list[datetime.date]) -> dict:
     return params
 
 
-def events_sql(*, days: int | None, scope: str | None = None) -> str:
+def events_sql(*, days: int | None) -> str:
     """The events as rows: day, the scopes they count in, and their metrics summed (one
     row per source, day and set of scopes).
 
-    With `days` (a count), only the events of those days (`in_days`); None, every day.
-    With a scope, only the events of %(scope_id)s in that scope."""
+    With `days` (a count), only the events of those days (`in_days`); None, every day."""
     selects = []
     for source in sources():
         day = f"(({source.ts}) AT TIME ZONE %(tz)s)::date"
@@ -325,14 +324,6 @@ def events_sql(*, days: int | None, scope: str | None = None) -> str:
             "organisation_id": source.organisation,
             "region_id": source.region,
         }
-        if scope == Scope.PLATFORM:
-            if source.platform != "TRUE":
-                continue
-        elif scope is not None:
-            expression = scope_values[SCOPE_COLUMNS[scope]]
-            if expression == "NULL":
-                continue
-            conditions.append(f"{expression} = %(scope_id)s")
         columns = [f"{day} AS day", f"{source.platform} AS platform"]
         columns += [f"({value})::bigint AS {name}" for name, value in scope_values.items()]
         for metric in METRIC_NAMES:
