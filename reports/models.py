@@ -129,9 +129,6 @@ class ScopeTotal(models.Model):
     def __str__(self) -> str:
         return f"{self.scope} {self.scope_id}"
 
-    def totals(self) -> dict:
-        return {name: getattr(self, name) for name in METRIC_NAMES}
-
 
 for _name, _label in METRICS:
     ScopeTotal.add_to_class(

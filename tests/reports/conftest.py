@@ -34,10 +34,10 @@ def scope_totals_and_sums() -> tuple[dict, dict]:
     from reports.models import METRIC_NAMES, DailyRollup, ScopeTotal
 
     kept = {
-        (row.scope, row.scope_id): row.totals()
-        for row in ScopeTotal.objects.all()
-        if any(row.totals().values())
+        (row["scope"], row["scope_id"]): {m: row[m] for m in METRIC_NAMES}
+        for row in ScopeTotal.objects.values("scope", "scope_id", *METRIC_NAMES)
     }
+    kept = {scope: totals for scope, totals in kept.items() if any(totals.values())}
     summed = {
         (row["scope"], row["scope_id"]): {m: row[f"sum_{m}"] for m in METRIC_NAMES}
         for row in DailyRollup.objects.order_by()
