@@ -265,9 +265,11 @@ COMMUNITY_SQL = """
     LEFT JOIN members_region r ON r.id = c.region_id
     WHERE c.slug = %s
 """
-# A scope's all-time totals, the figures a page shows of them (reports.ScopeTotal).
+# A scope's all-time totals, the figures the home and community pages show of them
+# (reports.ScopeTotal).
 TOTALS_SQL = """
-    SELECT pledges_made, co_signs, people_done, check_ins, stories_published, new_members
+    SELECT pledges_made, co_signs, people_done, check_ins, stories_published, new_members,
+           module_completions
     FROM reports_scopetotal WHERE scope = %(scope)s AND scope_id = %(scope_id)s
 """
 COMMUNITY_PEOPLE_SQL = """

@@ -197,7 +197,8 @@ def test_the_community_floor_reads_what_the_page_shows_a_member(
 
 
 SHOWN_TOTALS = (
-    "pledges_made", "co_signs", "people_done", "check_ins", "stories_published", "new_members"
+    "pledges_made", "co_signs", "people_done", "check_ins", "stories_published", "new_members",
+    "module_completions",
 )  # fmt: skip
 
 
