@@ -41,6 +41,7 @@ class Fixtures:
     max_signature_id: int = 0
     max_notification_id: int = 0
     max_dirty_day_id: int = 0
+    max_notice_due_id: int = 0
 
     def cookie(self, member: int | None, *, csrf: bool = False) -> str:
         if member is None:
@@ -119,6 +120,9 @@ def prepare(*, members: int = MEMBERS, seed: int = 7) -> Fixtures:
         fixtures.max_dirty_day_id = _scalar(
             cursor, "SELECT coalesce(max(id), 0) FROM reports_rollupdirtyday"
         )
+        fixtures.max_notice_due_id = _scalar(
+            cursor, "SELECT coalesce(max(id), 0) FROM pledges_cosignersnoticedue"
+        )
         # Members spread over the whole set (md5 of the id: a fixed shuffle).
         cursor.execute(
             """SELECT id FROM members_user WHERE is_active AND NOT is_staff
@@ -179,8 +183,8 @@ def prepare(*, members: int = MEMBERS, seed: int = 7) -> Fixtures:
 
 
 def cleanup(fixtures: Fixtures) -> dict[str, int]:
-    """Undo the run: its signatures (and the counters they moved), notifications and
-    sessions."""
+    """Undo the run: its signatures (and the counters they moved), the marks and
+    notices they left due, notifications and sessions."""
     from django.conf import settings
     from django.db import connection, transaction
     from django.utils.module_loading import import_string
@@ -225,6 +229,11 @@ def cleanup(fixtures: Fixtures) -> dict[str, int]:
             "DELETE FROM reports_rollupdirtyday WHERE id > %s", [fixtures.max_dirty_day_id]
         )
         removed["rollup_marks"] = cursor.rowcount
+        # The authors' notices those co-signs left due (the benchmark runs no beat).
+        cursor.execute(
+            "DELETE FROM pledges_cosignersnoticedue WHERE id > %s", [fixtures.max_notice_due_id]
+        )
+        removed["notices_due"] = cursor.rowcount
         cursor.execute(
             "DELETE FROM usersessions_usersession WHERE session_key = ANY(%s)",
             [fixtures.sessions],

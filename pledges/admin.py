@@ -18,7 +18,16 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from pledges import outcomes, services
-from pledges.models import Campaign, CheckIn, CheckInLinkUse, Pledge, Signature, Thanks, Theme
+from pledges.models import (
+    Campaign,
+    CheckIn,
+    CheckInLinkUse,
+    CoSignersNoticeDue,
+    Pledge,
+    Signature,
+    Thanks,
+    Theme,
+)
 
 
 @admin.register(Theme)
@@ -360,6 +369,23 @@ class CheckInLinkUseAdmin(admin.ModelAdmin):
     list_select_related = ["check_in", "check_in__author"]
     readonly_fields = ["token_digest", "check_in", "used_at"]
     date_hierarchy = "used_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(CoSignersNoticeDue)
+class CoSignersNoticeDueAdmin(admin.ModelAdmin):
+    """Co-signs whose authors have not yet heard of them: the beat sweep takes these
+    within a minute, so a long list means the workers or beat are not running."""
+
+    list_display = ["pledge", "day", "created_at"]
+    list_select_related = ["pledge"]
+    readonly_fields = ["pledge", "day", "created_at"]
+    date_hierarchy = "created_at"
 
     def has_add_permission(self, request) -> bool:
         return False

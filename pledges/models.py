@@ -433,6 +433,34 @@ class Signature(models.Model):
         return self.done_at is not None
 
 
+class CoSignersNoticeDue(models.Model):
+    """A co-sign whose author has not yet heard of it: the pledge and the day it was
+    signed on, written by the co-sign in its own transaction (`services.pledge_sign`).
+
+    Rows are appended, never upserted, so co-signs of one pledge never queue behind
+    one hot row. Every minute the beat sweep (`services.tell_authors_about_co_signers`)
+    claims rows with SELECT … FOR UPDATE SKIP LOCKED, brings each pledge's notice of
+    that day up to date with one count, and deletes exactly the rows it claimed; a
+    co-sign committed meanwhile leaves a row the next sweep finds. So a burst of
+    co-signs makes one count, and the broker is never asked during a co-sign."""
+
+    # No index on the pledge: the sweep reads rows by their key, and each index would
+    # cost every co-sign a write. A deleted pledge takes its rows with it.
+    pledge = models.ForeignKey(
+        Pledge, on_delete=models.CASCADE, db_index=False, related_name="+", verbose_name=_("pledge")
+    )
+    day = models.DateField(_("day"))
+    created_at = models.DateTimeField(_("co-signed at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("co-signers notice waiting")
+        verbose_name_plural = _("co-signers notices waiting")
+
+    def __str__(self) -> str:
+        return gettext("Pledge %(pledge)s, %(day)s") % {"pledge": self.pledge_id, "day": self.day}
+
+
 class CheckIn(Moderated):
     """A progress note from someone who signed, optionally with a measured quantity."""
 

@@ -388,3 +388,55 @@ def pledge_and_signature(
     if signature is not None:
         rows.put(signature, "pledge", pledge)
     return pledge, signature
+
+
+# --- Co-signing --------------------------------------------------------------------------
+#
+# The co-sign is the busiest write (`services.pledge_sign`): it reads the pledge under its
+# lock and the member's signature of it, if any, in one statement, with what the sign
+# panel and the checks name: its community and campaign (the unit of its measure).
+# Every column of the pledge but its stored search document, which nothing a co-sign
+# does reads and which was most of the row's bytes.
+_TO_SIGN = {
+    Pledge: tuple(
+        field.name for field in Pledge._meta.concrete_fields if field.name != "search_document"
+    ),
+    Community: COMMUNITY_NAME_FIELDS,
+}
+
+
+@cache
+def _to_sign_statement() -> str:
+    # Table and column names from the models; every value is a parameter.
+    return (
+        f"SELECT {rows.columns(Pledge, 'p', _TO_SIGN[Pledge])}, "  # noqa: S608  # nosec B608
+        f"{rows.columns(Community, 'o', _TO_SIGN[Community])}, {rows.columns(Campaign, 'c')}, "
+        f"s.id FROM {Pledge._meta.db_table} p "
+        f"LEFT JOIN {Community._meta.db_table} o ON o.id = p.community_id "
+        f"LEFT JOIN {Campaign._meta.db_table} c ON c.id = p.campaign_id "
+        f"LEFT JOIN {Signature._meta.db_table} s "
+        "ON s.pledge_id = p.id AND s.member_id = %(member)s "
+        # Not FOR UPDATE: the co-sign changes no key, and this lock lets the signatures and
+        # check-ins that refer to the pledge be written meanwhile (their key checks share it).
+        "WHERE p.id = %(pk)s FOR NO KEY UPDATE OF p"
+    )
+
+
+def pledge_to_sign(pk: int, *, member_id: int) -> tuple[Pledge | None, int | None]:
+    """The pledge `pk`, locked until the transaction ends, with its community and
+    campaign, and the id of `member_id`'s signature of it: (None, None) when there is no
+    such pledge."""
+    lowest, highest = connection.ops.integer_field_range(Pledge._meta.pk.get_internal_type())
+    if not lowest <= pk <= highest:
+        return None, None
+    with connection.cursor() as cursor:
+        prepared.execute(
+            cursor, "pledge_to_sign", _to_sign_statement(), {"pk": pk, "member": member_id}
+        )
+        found = cursor.fetchone()
+    if found is None:
+        return None, None
+    pledge, community, campaign = rows.build_each(found, Pledge, Community, Campaign, only=_TO_SIGN)
+    rows.put(pledge, "community", community)
+    rows.put(pledge, "campaign", campaign)
+    return pledge, found[-1]

@@ -34,7 +34,6 @@ from communities.permissions import can_post_in
 from kernel import caching, written
 from kernel.formats import day_text
 from kernel.i18n import in_language_of, notice_language
-from kernel.queue import enqueue
 from notifications.models import Kind, Notification
 from notifications.services import notify, notify_many
 from notifications.text import Text
@@ -49,12 +48,13 @@ from pledges.models import (
     Campaign,
     CheckIn,
     CheckInLinkUse,
+    CoSignersNoticeDue,
     Pledge,
     Signature,
     Thanks,
     Theme,
 )
-from pledges.signals import commitment_done
+from pledges.signals import co_signed, commitment_done
 
 MAX_DUE_YEARS = 3
 DESCRIPTION_MAX_LENGTH = 5000
@@ -396,16 +396,25 @@ def pledge_update(*, pledge: Pledge, actor, **changes) -> Pledge:
 # --- Co-signing ----------------------------------------------------------------------
 
 
-# The co-sign's statements, written by hand: it is the busiest write on the platform,
-# and the ORM spent longer building each of these than PostgreSQL spent running it.
+# The co-sign's write, by hand: it is the busiest write on the platform, and the ORM
+# spent longer building its statements than PostgreSQL spent running it. One statement
+# makes the signature unless the member has one (ON CONFLICT: it runs under the lock,
+# so it sees one committed by whoever held the lock before), and only then leaves the
+# author's notice due and counts the signer; it answers no row when there was one.
 # Table names come from the models; every value is a parameter.
 _PLEDGE_TABLE = Pledge._meta.db_table
 _SIGNATURE_TABLE = Signature._meta.db_table
-_LOCK_PLEDGE_SQL = f"SELECT * FROM {_PLEDGE_TABLE} WHERE id = %s FOR UPDATE"  # noqa: S608  # nosec B608
-_SIGNATURE_OF_SQL = f"SELECT id FROM {_SIGNATURE_TABLE} WHERE pledge_id = %s AND member_id = %s"  # noqa: S608  # nosec B608
-_COUNT_SIGNER_SQL = (
-    f"UPDATE {_PLEDGE_TABLE} SET signer_count = signer_count + 1, updated_at = %s "  # noqa: S608  # nosec B608
-    "WHERE id = %s RETURNING signer_count"
+_NOTICE_TABLE = CoSignersNoticeDue._meta.db_table
+_SIGN_SQL = (
+    f"WITH signature AS (INSERT INTO {_SIGNATURE_TABLE} "  # noqa: S608  # nosec B608
+    "(pledge_id, member_id, is_author, signed_at, outcome) "
+    "VALUES (%(pledge)s, %(member)s, false, %(now)s, '') "
+    "ON CONFLICT (pledge_id, member_id) DO NOTHING RETURNING id), "
+    f"notice AS (INSERT INTO {_NOTICE_TABLE} (pledge_id, day, created_at) "
+    "SELECT %(pledge)s, %(day)s, %(now)s FROM signature) "
+    f"UPDATE {_PLEDGE_TABLE} SET signer_count = signer_count + 1, updated_at = %(now)s "
+    "WHERE id = %(pledge)s AND EXISTS (SELECT FROM signature) "
+    "RETURNING (SELECT id FROM signature), signer_count"
 )
 
 
@@ -414,25 +423,26 @@ def pledge_sign(*, pledge: Pledge | int, member) -> Signature:
     """ "I'll do it too": sign a pledge once. Signing again changes nothing. Reaching
     the threshold makes the pledge active for everyone who signed.
 
-    It does only what it must, in five statements: the pledge row, locked; the member's
-    signature if any (read after the lock is held, so one made by whoever held it
-    before is seen); the new signature (its model signals mark the rollups' day); the
-    counter; and nothing else until the commit, after which its community's page copy
-    is dropped (`_pages_changed`). Every signature is made under the pledge's lock, so
-    no savepoint guards the insert: the unique constraint is the last line of defence.
-    The author hears about their co-signers from a task after the commit
-    (`co_signers_notice_after`)."""
+    It does only what it must, in two statements: the pledge, locked, with the
+    member's signature if any; then the new signature, the author's notice left due (a
+    row the beat sweep `tell_authors_about_co_signers` finds) and the counter.
+    `co_signed` is sent in the transaction (the reports app marks the day for the
+    rollups); after the commit its community's page copy is dropped (`_pages_changed`).
+
+    The first statement's signature can be out of date: when it waited for the lock,
+    PostgreSQL gives the pledge as it is now but the joined signature as it was when the
+    statement began. So the second makes the signature only if none exists by then,
+    and a member whose other co-sign got there first gets that one."""
+    from pledges import reads
+
     if member is None or not member.is_authenticated:
         raise PermissionDenied(_("Sign in to co-sign a pledge."))
     pk = pledge.pk if isinstance(pledge, Pledge) else pledge
-    pledge = next(iter(Pledge.objects.raw(_LOCK_PLEDGE_SQL, [pk])), None)
+    pledge, signature_id = reads.pledge_to_sign(pk, member_id=member.pk)
     if pledge is None:
         raise Pledge.DoesNotExist(_("No such pledge."))
-    with connection.cursor() as cursor:
-        cursor.execute(_SIGNATURE_OF_SQL, [pledge.pk, member.pk])
-        found = cursor.fetchone()
-    if found is not None:
-        existing = Signature.objects.get(pk=found[0])
+    if signature_id is not None:
+        existing = Signature.objects.get(pk=signature_id)
         existing.pledge = pledge
         return existing
     if not selectors.can_see_pledge(member, pledge):
@@ -449,11 +459,24 @@ def pledge_sign(*, pledge: Pledge | int, member) -> Signature:
         )
 
     now = timezone.now()
-    signature = Signature.objects.create(pledge=pledge, member=member, signed_at=now)
     with connection.cursor() as cursor:
-        cursor.execute(_COUNT_SIGNER_SQL, [now, pledge.pk])
-        (pledge.signer_count,) = cursor.fetchone()
+        cursor.execute(
+            _SIGN_SQL,
+            {"pledge": pledge.pk, "member": member.pk, "now": now, "day": timezone.localdate(now)},
+        )
+        made = cursor.fetchone()
+    if made is None:  # signed meanwhile, by the same member in another request
+        existing = Signature.objects.get(pledge=pledge, member=member)
+        existing.pledge = pledge
+        return existing
+    signature_id, pledge.signer_count = made
     pledge.updated_at = now
+    signature = Signature(
+        pk=signature_id, pledge=pledge, member=member, is_author=False, signed_at=now, outcome=""
+    )
+    signature._state.adding = False
+    signature._state.db = connection.alias
+    co_signed.send(sender=Signature, signature=signature)
     # The community's page shows its pledges' counts too.
     _pages_changed(pledge)
     if (
@@ -462,58 +485,39 @@ def pledge_sign(*, pledge: Pledge | int, member) -> Signature:
         and pledge.co_signer_count >= pledge.threshold
     ):
         _activate(pledge, at=now)
-    co_signers_notice_after(pledge.pk, day=timezone.localdate(now))
-    signature.pledge = pledge
     return signature
 
 
-# How long a queued co-signers notice keeps later co-signs from queueing another: the
-# task normally runs within seconds; this only bounds the wait if it were ever lost.
-CO_SIGNERS_NOTICE_PENDING_SECONDS = 10 * 60
+# How many waiting co-signs one transaction of the sweep claims.
+CO_SIGNERS_SWEEP_BATCH = 1000
 
 
-def _co_signers_notice_key(pledge_id: int, day: date) -> str:
-    return f"pledges:co-signers-notice:{pledge_id}:{day.isoformat()}"
-
-
-def co_signers_notice_after(pledge_id: int, *, day: date) -> None:
-    """Once this transaction commits, make sure a task will tell the pledge's author how
-    many people co-signed it on `day`.
-
-    A co-sign queues the task only when none is waiting for that pledge and day (a
-    cache key added with SET NX), so a burst of co-signs queues one. The task deletes
-    the key before it counts: a co-sign that found the key committed before it looked,
-    so before the key went, so before the count, and is counted.
-
-    When the broker cannot take the task, the notice is brought up to date here and
-    now (a count and one statement, which also deletes the key), so no co-sign waits
-    behind a key whose task never comes. When the cache is down the key cannot be
-    kept (cache.add() says go ahead): every co-sign then queues its own task, which is
-    harmless (the task rewrites one row)."""
-
-    def queue() -> None:
-        from django.core.cache import cache
-
-        if not cache.add(
-            _co_signers_notice_key(pledge_id, day), 1, CO_SIGNERS_NOTICE_PENDING_SECONDS
-        ):
-            return
-        from pledges import tasks
-
-        if not enqueue(tasks.tell_author_about_co_signers, pledge_id, day.isoformat()):
-            tell_author_about_co_signers(pledge=pledge_id, day=day)
-
-    transaction.on_commit(queue, robust=True)
+def tell_authors_about_co_signers(*, batch: int = CO_SIGNERS_SWEEP_BATCH) -> int:
+    """The beat sweep (every minute): each pledge co-signed since the last sweep has its
+    author's notice of that day made or brought up to date, one count for however many
+    co-signed. Rows are claimed with SKIP LOCKED, so two sweeps never count the same,
+    and deleted in the claim's transaction; a co-sign committed meanwhile left a row of
+    its own for the next sweep. Answers how many notices it wrote."""
+    told = 0
+    while True:
+        with transaction.atomic():
+            claimed = list(
+                CoSignersNoticeDue.objects.select_for_update(skip_locked=True)
+                .order_by("id")
+                .values_list("id", "pledge_id", "day")[:batch]
+            )
+            for pledge_id, day in sorted({(pledge_id, day) for _, pledge_id, day in claimed}):
+                told += tell_author_about_co_signers(pledge=pledge_id, day=day)
+            CoSignersNoticeDue.objects.filter(id__in=[row[0] for row in claimed]).delete()
+        if len(claimed) < batch:
+            return told
 
 
 def tell_author_about_co_signers(*, pledge: Pledge | int, day: date) -> bool:
     """One notification a day to the author, its body rewritten as more people sign:
     today's count, then notify()'s one statement that makes the day's row or rewrites
     its body. False when nobody (still) co-signed that day."""
-    from django.core.cache import cache
-
     pk = pledge.pk if isinstance(pledge, Pledge) else pledge
-    cache.delete(_co_signers_notice_key(pk, day))
     pledge = (
         Pledge.objects.filter(pk=pk)
         .select_related("author")

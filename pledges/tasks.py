@@ -33,9 +33,16 @@ def notify_threshold_reached(pledge_id: int) -> int:
 
 
 @shared_task(**RETRY)
+def tell_authors_about_co_signers() -> int:
+    """Every minute (beat): each pledge co-signed since the last run has its author's
+    notice of the day's co-signers made or brought up to date."""
+    return services.tell_authors_about_co_signers()
+
+
+@shared_task(**RETRY)
 def tell_author_about_co_signers(pledge_id: int, day: str) -> bool:
-    """Queued after a co-sign (services.co_signers_notice_after): the author's notice of
-    the day's co-signers, made or brought up to date."""
+    """One pledge's notice of a day's co-signers, made or brought up to date (the sweep
+    above does this for every pledge co-signed; this runs a message queued for one)."""
     return services.tell_author_about_co_signers(pledge=pledge_id, day=date.fromisoformat(day))
 
 

@@ -405,6 +405,7 @@ CELERY_TASK_ROUTES = {
     "pledges.tasks.notify_*": {"queue": "email"},
     "pledges.tasks.nudge_*": {"queue": "email"},
     "pledges.tasks.tell_author_about_co_signers": {"queue": "email"},
+    "pledges.tasks.tell_authors_about_co_signers": {"queue": "email"},
     "learning.tasks.nudge_*": {"queue": "email"},
     "reports.tasks.send_*": {"queue": "email"},
     "reports.tasks.rollups_*": {"queue": "rollups"},
@@ -471,6 +472,12 @@ CELERY_BEAT_SCHEDULE["notifications-organiser-digests"] = {
 CELERY_BEAT_SCHEDULE["pledges-expire-threshold-deadlines"] = {
     "task": "pledges.tasks.expire_threshold_deadlines",
     "schedule": 60.0 * 60,
+}
+# An author hears of the day's co-signers within a minute (one count per pledge
+# however many signed: the co-sign itself asks nothing of the broker).
+CELERY_BEAT_SCHEDULE["pledges-tell-authors-about-co-signers"] = {
+    "task": "pledges.tasks.tell_authors_about_co_signers",
+    "schedule": 60.0,
 }
 CELERY_BEAT_SCHEDULE["pledges-complete-due"] = {
     "task": "pledges.tasks.complete_due_pledges",

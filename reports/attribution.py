@@ -109,28 +109,35 @@ def on_membership_saved(sender, instance, created: bool, raw: bool = False, **kw
 
 
 def on_signature_saved(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
+    """A signature saved through the ORM (a co-sign sends `co_signed` instead)."""
+    if raw or not created:
+        return
+    on_co_signed(sender, instance)
+
+
+def on_co_signed(sender, signature, **kwargs) -> None:
     """A co-sign made through someone's share link is credited to them. Its credit to
     the pledge's author is not stored: every co-sign has it, so the network reads it
     from the signature itself, and a co-sign nobody invited costs no statement here."""
-    if raw or not created or instance.is_author:
+    if signature.is_author:
         return
     referrer = current_referrer.get()
     if referrer is None:
         return
-    pledge = instance.pledge
+    pledge = signature.pledge
     if referrer == pledge.author_id:
         return
     _record(
         [
             Attribution(
                 inviter_id=referrer,
-                invitee_id=instance.member_id,
+                invitee_id=signature.member_id,
                 kind=Attribution.Kind.CO_SIGN,
                 via=Attribution.Via.SHARE_LINK,
-                signature=instance,
+                signature=signature,
                 community_id=pledge.community_id,
                 campaign_id=pledge.campaign_id,
-                created_at=instance.signed_at,
+                created_at=signature.signed_at,
             )
         ]
     )
@@ -141,9 +148,11 @@ def connect() -> None:
 
     from communities.models import Membership
     from pledges.models import Signature
+    from pledges.signals import co_signed
 
     user_signed_up.connect(on_signed_up, dispatch_uid="reports-attribute-signup")
     post_save.connect(on_membership_saved, sender=Membership, dispatch_uid="reports-attribute-join")
     post_save.connect(
         on_signature_saved, sender=Signature, dispatch_uid="reports-attribute-co-sign"
     )
+    co_signed.connect(on_co_signed, dispatch_uid="reports-attribute-co-signed")

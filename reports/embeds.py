@@ -295,13 +295,20 @@ def host_from_session(session) -> str | None:
 
 
 def on_signature_saved(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
+    """A signature saved through the ORM (a co-sign sends `co_signed` instead)."""
+    if raw or not created:
+        return
+    on_co_signed(sender, instance)
+
+
+def on_co_signed(sender, signature, **kwargs) -> None:
     """A co-sign made in a visit that came through a card is counted for its host."""
-    if raw or not created or instance.is_author:
+    if signature.is_author:
         return
     host = current_embed_host.get()
     if not host:
         return
-    pledge = instance.pledge
+    pledge = signature.pledge
     _count(
         host=host,
         kind=EmbedArrival.Kind.CO_SIGN,
@@ -314,10 +321,12 @@ def connect() -> None:
     from django.db.models.signals import post_save
 
     from pledges.models import Signature
+    from pledges.signals import co_signed
 
     post_save.connect(
         on_signature_saved, sender=Signature, dispatch_uid="reports-embed-credit-co-sign"
     )
+    co_signed.connect(on_co_signed, dispatch_uid="reports-embed-credit-co-signed")
 
 
 # --- Reading the credit ---------------------------------------------------------------------

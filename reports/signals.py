@@ -250,10 +250,19 @@ class Tracker:
 _trackers: list[Tracker] = []
 
 
+def co_signed(sender, signature, **kwargs) -> None:
+    """A co-sign writes its signature with hand-written SQL, so no `post_save` marks its
+    day: it sends `pledges.signals.co_signed` instead, in its transaction."""
+    rollups.mark_days([signature.signed_at])
+
+
 def connect_all() -> None:
     if _trackers:
         return
+    from pledges.signals import co_signed as co_signed_signal
+
     for spec in TRACKED:
         tracker = Tracker(spec)
         tracker.connect()
         _trackers.append(tracker)
+    co_signed_signal.connect(co_signed, dispatch_uid="reports-rollups-co-signed")

@@ -67,8 +67,9 @@ Layers that did not pay, and went
 
 Not caches
     Markers kept in the same Redis with a lifetime, which say that something was done
-    rather than remember a value: the co-signers notice queued for a day
-    (pledges.services) and a digest already sent (notifications.tasks). Nor are the
+    rather than remember a value: a digest already sent (notifications.tasks). (A
+    co-sign leaves its author's notice due as a database row, pledges.CoSignersNoticeDue,
+    which the beat sweep takes.) Nor are the
     values a request keeps on its own objects while it lasts (a member's community ids
     and unread count on the user, the latter dropped when they mark notifications read;
     the page's one masked CSRF token on the request, radicals.jinja2.csrf_token) or the

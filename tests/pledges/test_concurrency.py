@@ -9,7 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from pledges import services
-from pledges.models import Pledge, Signature
+from pledges.models import CoSignersNoticeDue, Pledge, Signature
 from tests.factories import ThemeFactory, UserFactory
 
 SIGNERS = 8
@@ -62,6 +62,7 @@ def test_people_signing_at_the_same_time_are_each_counted_once():
     pledge.refresh_from_db()
     assert Signature.objects.filter(pledge=pledge).count() == SIGNERS + 1
     assert pledge.signer_count == SIGNERS + 1
+    assert CoSignersNoticeDue.objects.filter(pledge=pledge).count() == SIGNERS
     # The last of them met the threshold, exactly once.
     assert pledge.status == Pledge.Status.ACTIVE
     assert pledge.activated_at is not None
@@ -80,6 +81,8 @@ def test_one_person_signing_many_times_at_once_signs_once():
     pledge.refresh_from_db()
     assert Signature.objects.filter(pledge=pledge, member=member).count() == 1
     assert pledge.signer_count == 2
+    # Only the co-sign that made the signature left the author's notice due.
+    assert CoSignersNoticeDue.objects.filter(pledge=pledge).count() == 1
 
 
 @pytest.mark.django_db(transaction=True)

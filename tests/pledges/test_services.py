@@ -11,9 +11,9 @@ from django.utils import timezone
 from communities.moderation import ModerationStatus
 from notifications.models import Kind, Notification
 from pledges import services, tasks
-from pledges.models import CheckIn, Pledge, Signature
+from pledges.models import CheckIn, CoSignersNoticeDue, Pledge, Signature
 from pledges.signals import commitment_done
-from tests.factories import CampaignFactory, ThemeFactory, UserFactory
+from tests.factories import CampaignFactory, PledgeFactory, ThemeFactory, UserFactory
 from tests.pledges.conftest import join
 
 pytestmark = pytest.mark.django_db
@@ -156,12 +156,12 @@ def test_everyone_who_signed_hears_when_the_threshold_is_met(
 
 
 def test_the_author_gets_one_new_co_signers_notification_a_day_which_grows(
-    pledge, alice, bob, charlie, django_capture_on_commit_callbacks
+    pledge, alice, bob, charlie
 ):
-    with django_capture_on_commit_callbacks(execute=True):
-        services.pledge_sign(pledge=pledge, member=bob)
-    with django_capture_on_commit_callbacks(execute=True):
-        services.pledge_sign(pledge=pledge, member=charlie)
+    services.pledge_sign(pledge=pledge, member=bob)
+    services.tell_authors_about_co_signers()
+    services.pledge_sign(pledge=pledge, member=charlie)
+    services.tell_authors_about_co_signers()
 
     notification = Notification.objects.get(kind=Kind.NEW_CO_SIGNERS)
     assert notification.recipient == alice
@@ -172,44 +172,83 @@ def test_the_author_gets_one_new_co_signers_notification_a_day_which_grows(
     assert not Notification.objects.filter(kind=Kind.NEW_CO_SIGNERS, recipient=bob).exists()
 
 
-def test_the_author_hears_about_co_signers_after_the_commit_not_before(
+def test_the_author_hears_about_co_signers_from_the_sweep_not_the_co_sign(
     pledge, bob, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         services.pledge_sign(pledge=pledge, member=bob)
-        assert not Notification.objects.filter(kind=Kind.NEW_CO_SIGNERS).exists()
+    assert not Notification.objects.filter(kind=Kind.NEW_CO_SIGNERS).exists()
+    assert list(CoSignersNoticeDue.objects.values_list("pledge_id", "day")) == [
+        (pledge.pk, timezone.localdate())
+    ]
 
-    assert callbacks  # the notice (and the cached pages' new generations) wait for it
-    for callback in callbacks:
-        callback()
+    assert tasks.tell_authors_about_co_signers.run() == 1
     assert Notification.objects.filter(kind=Kind.NEW_CO_SIGNERS).count() == 1
+    assert not CoSignersNoticeDue.objects.exists()
+    assert tasks.tell_authors_about_co_signers.run() == 0  # nothing left due
 
 
-def test_a_burst_of_co_signs_queues_one_notice_task_which_counts_them_all(
-    pledge, alice, bob, charlie, monkeypatch, django_capture_on_commit_callbacks
+def test_a_co_sign_asks_nothing_of_the_broker(
+    pledge, bob, monkeypatch, django_capture_on_commit_callbacks
 ):
-    queued = []
-    monkeypatch.setattr(
-        tasks.tell_author_about_co_signers,
-        "apply_async",
-        lambda args=(), kwargs=None, **options: queued.append(tuple(args)),
-    )
+    from celery import Task
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("A co-sign queued a task.")
+
+    monkeypatch.setattr(Task, "apply_async", refuse)
     with django_capture_on_commit_callbacks(execute=True):
         services.pledge_sign(pledge=pledge, member=bob)
-    with django_capture_on_commit_callbacks(execute=True):
-        services.pledge_sign(pledge=pledge, member=charlie)
+    assert Signature.objects.filter(pledge=pledge, member=bob).exists()
 
-    today = timezone.localdate()
-    assert queued == [(pledge.pk, today.isoformat())]  # the second found one waiting
-    tasks.tell_author_about_co_signers.run(*queued[0])
+
+def test_a_burst_of_co_signs_is_counted_once_by_the_sweep(pledge, alice, bob, charlie, monkeypatch):
+    counted = []
+    count = services.tell_author_about_co_signers
+    monkeypatch.setattr(
+        services,
+        "tell_author_about_co_signers",
+        lambda **kwargs: counted.append(kwargs) or count(**kwargs),
+    )
+    services.pledge_sign(pledge=pledge, member=bob)
+    services.pledge_sign(pledge=pledge, member=charlie)
+
+    assert services.tell_authors_about_co_signers() == 1
+    assert counted == [{"pledge": pledge.pk, "day": timezone.localdate()}]
     notification = Notification.objects.get(kind=Kind.NEW_CO_SIGNERS)
     assert notification.body.startswith("2 people have co-signed")
 
-    # The task has run, so the next co-sign queues another.
-    dave = UserFactory(display_name="Dave Davies")
-    with django_capture_on_commit_callbacks(execute=True):
-        services.pledge_sign(pledge=pledge, member=dave)
-    assert len(queued) == 2
+    # The next co-sign is counted by the next sweep.
+    services.pledge_sign(pledge=pledge, member=UserFactory(display_name="Dave Davies"))
+    assert services.tell_authors_about_co_signers() == 1
+    notification.refresh_from_db()
+    assert notification.body.startswith("3 people have co-signed")
+
+
+def test_the_sweep_takes_every_waiting_co_sign_a_batch_at_a_time(pledge, bob, charlie):
+    other = PledgeFactory()
+    services.pledge_sign(pledge=pledge, member=bob)
+    services.pledge_sign(pledge=pledge, member=charlie)
+    services.pledge_sign(pledge=other, member=bob)
+
+    assert services.tell_authors_about_co_signers(batch=1) == 3  # pledge counted twice
+    assert not CoSignersNoticeDue.objects.exists()
+    assert Notification.objects.filter(kind=Kind.NEW_CO_SIGNERS).count() == 2
+
+
+def test_the_sweep_deletes_only_the_rows_it_claimed(pledge, bob, monkeypatch):
+    """A co-sign committed while the sweep counts leaves a row the next sweep finds."""
+    services.pledge_sign(pledge=pledge, member=bob)
+    count = services.tell_author_about_co_signers
+
+    def count_then_another_co_sign(**kwargs):
+        told = count(**kwargs)
+        CoSignersNoticeDue.objects.create(pledge=pledge, day=timezone.localdate())
+        return told
+
+    monkeypatch.setattr(services, "tell_author_about_co_signers", count_then_another_co_sign)
+    assert services.tell_authors_about_co_signers() == 1
+    assert CoSignersNoticeDue.objects.count() == 1
 
 
 def test_the_notice_counts_the_day_it_is_for_not_the_day_it_runs(pledge, bob, charlie):
@@ -245,19 +284,24 @@ def test_telling_the_author_about_co_signers_costs_three_statements(
     assert notification.body.startswith("2 people have co-signed")
 
 
-def test_a_co_sign_costs_five_statements(pledge, bob):
+def test_a_co_sign_costs_three_statements(pledge, bob):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
+
+    from kernel import prepared
 
     with CaptureQueriesContext(connection) as queries:
         services.pledge_sign(pledge=pledge.pk, member=bob)
 
     # The test's own transaction makes the service's atomic block a savepoint; in a
-    # request it is the transaction itself. Beyond that: the locked pledge, the member's
-    # signature if any, the new one, the rollups' dirty-day mark and the counter.
-    statements = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
-    assert len(statements) == 5, statements
-    assert statements[0].endswith("FOR UPDATE")
+    # request it is the transaction itself. Beyond that: the locked pledge with the
+    # member's signature if any; the signature, the notice left due and the counter;
+    # and the rollups' dirty-day mark.
+    statements = [prepared.source(q["sql"]) for q in queries if "SAVEPOINT" not in q["sql"]]
+    assert len(statements) == 3, statements
+    assert statements[0].endswith("FOR NO KEY UPDATE OF p")
+    assert statements[1].startswith("WITH signature AS (INSERT INTO pledges_signature")
+    assert "reports_rollupdirtyday" in statements[2]
 
 
 def test_signing_twice_changes_nothing(pledge_with_signers, bob):

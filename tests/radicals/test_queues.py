@@ -34,6 +34,7 @@ def _queue_of(name: str) -> str:
         ("notifications.tasks.send_organiser_digests", "email"),
         ("pledges.tasks.notify_threshold_reached", "email"),
         ("pledges.tasks.tell_author_about_co_signers", "email"),
+        ("pledges.tasks.tell_authors_about_co_signers", "email"),
         ("pledges.tasks.nudge_due_soon", "email"),
         ("pledges.tasks.nudge_quiet_signers", "email"),
         ("learning.tasks.nudge_continue_module", "email"),
