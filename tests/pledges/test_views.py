@@ -343,6 +343,32 @@ def test_signing_with_htmx_updates_the_count_in_place(client_for, pledge, bob):
     assert Signature.objects.filter(pledge=pledge).count() == 2
 
 
+def test_a_co_sign_reads_the_pledge_its_community_and_campaign_once(
+    client_for, community_pledge, bob
+):
+    """The sign panel names the campaign's unit and the checks the community: both come
+    with the locked read of the pledge, not a query each."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kernel import prepared
+
+    campaign = CampaignFactory(unit="miles")
+    Pledge.objects.filter(pk=community_pledge.pk).update(campaign=campaign)
+    client = client_for(bob)
+    url = reverse("pledges:sign", args=[community_pledge.pk])
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(url, HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 200
+    assert "miles in total" in page(response)
+    read = [prepared.source(q["sql"]) for q in queries]
+    assert not [sql for sql in read if 'FROM "pledges_campaign"' in sql], read
+    assert not [sql for sql in read if 'FROM "communities_community"' in sql], read
+    assert len([sql for sql in read if "pledges_pledge" in sql]) == 2, read  # lock, write
+
+
 def test_the_sign_button_posts_with_htmx_and_as_a_plain_form(client_for, pledge, bob):
     body = page(client_for(bob).get(detail_url(pledge)))
 
