@@ -54,7 +54,7 @@ from pledges.models import (
     Thanks,
     Theme,
 )
-from pledges.signals import co_signed, commitment_done
+from pledges.signals import co_sign_writes, co_signed, commitment_done
 
 MAX_DUE_YEARS = 3
 DESCRIPTION_MAX_LENGTH = 5000
@@ -400,22 +400,31 @@ def pledge_update(*, pledge: Pledge, actor, **changes) -> Pledge:
 # spent longer building its statements than PostgreSQL spent running it. One statement
 # makes the signature unless the member has one (ON CONFLICT: it runs under the lock,
 # so it sees one committed by whoever held the lock before), and only then leaves the
-# author's notice due and counts the signer; it answers no row when there was one.
+# author's notice due, runs what other apps add (`co_sign_writes`) and counts the
+# signer; it answers no row when there was a signature already.
 # Table names come from the models; every value is a parameter.
 _PLEDGE_TABLE = Pledge._meta.db_table
 _SIGNATURE_TABLE = Signature._meta.db_table
-_NOTICE_TABLE = CoSignersNoticeDue._meta.db_table
-_SIGN_SQL = (
-    f"WITH signature AS (INSERT INTO {_SIGNATURE_TABLE} "  # noqa: S608  # nosec B608
-    "(pledge_id, member_id, is_author, signed_at, outcome) "
+_MAKE_SIGNATURE_SQL = (
+    f"INSERT INTO {_SIGNATURE_TABLE} (pledge_id, member_id, is_author, signed_at, outcome) "  # noqa: S608  # nosec B608
     "VALUES (%(pledge)s, %(member)s, false, %(now)s, '') "
-    "ON CONFLICT (pledge_id, member_id) DO NOTHING RETURNING id), "
-    f"notice AS (INSERT INTO {_NOTICE_TABLE} (pledge_id, day, created_at) "
-    "SELECT %(pledge)s, %(day)s, %(now)s FROM signature) "
-    f"UPDATE {_PLEDGE_TABLE} SET signer_count = signer_count + 1, updated_at = %(now)s "
+    "ON CONFLICT (pledge_id, member_id) DO NOTHING RETURNING id"
+)
+_NOTICE_DUE_SQL = (
+    f"INSERT INTO {CoSignersNoticeDue._meta.db_table} (pledge_id, day, created_at) "  # noqa: S608  # nosec B608
+    "SELECT %(pledge)s, %(day)s, %(now)s FROM signature"
+)
+_COUNT_SIGNER_SQL = (
+    f"UPDATE {_PLEDGE_TABLE} SET signer_count = signer_count + 1, updated_at = %(now)s "  # noqa: S608  # nosec B608
     "WHERE id = %(pledge)s AND EXISTS (SELECT FROM signature) "
     "RETURNING (SELECT id FROM signature), signer_count"
 )
+
+
+def _sign_sql() -> str:
+    writes = [_NOTICE_DUE_SQL, *(sql for _, sql in co_sign_writes.send(sender=Signature))]
+    also = "".join(f", also_{number} AS ({sql})" for number, sql in enumerate(writes))
+    return f"WITH signature AS ({_MAKE_SIGNATURE_SQL}){also} {_COUNT_SIGNER_SQL}"
 
 
 @transaction.atomic
@@ -425,9 +434,10 @@ def pledge_sign(*, pledge: Pledge | int, member) -> Signature:
 
     It does only what it must, in two statements: the pledge, locked, with the
     member's signature if any; then the new signature, the author's notice left due (a
-    row the beat sweep `tell_authors_about_co_signers` finds) and the counter.
-    `co_signed` is sent in the transaction (the reports app marks the day for the
-    rollups); after the commit its community's page copy is dropped (`_pages_changed`).
+    row the beat sweep `tell_authors_about_co_signers` finds), what other apps write
+    with it (`co_sign_writes`: the rollups' mark of the day) and the counter.
+    `co_signed` is sent in the transaction; after the commit its community's page copy
+    is dropped (`_pages_changed`).
 
     The first statement's signature can be out of date: when it waited for the lock,
     PostgreSQL gives the pledge as it is now but the joined signature as it was when the
@@ -461,7 +471,7 @@ def pledge_sign(*, pledge: Pledge | int, member) -> Signature:
     now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
-            _SIGN_SQL,
+            _sign_sql(),
             {"pledge": pledge.pk, "member": member.pk, "now": now, "day": timezone.localdate(now)},
         )
         made = cursor.fetchone()

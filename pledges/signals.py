@@ -1,9 +1,18 @@
 """Signals other apps listen to, so pledges never imports them.
 
-`co_signed` is sent (sender=Signature, signature=<Signature>) when a member has
-co-signed a pledge, inside the co-sign's transaction: the co-sign writes its rows with
-one hand-written statement, so it sends no `post_save`. The reports app uses it to mark
-the day for the rollups and to credit whoever's share link brought the co-signer.
+The co-sign writes its rows with one hand-written statement (services.pledge_sign), so
+it sends no `post_save`. Instead:
+
+`co_sign_writes` is sent (sender=Signature) as that statement is put together; each
+receiver answers the SQL of one more INSERT to run in it, only when the signature is
+made. It may name the parameters `%(pledge)s`, `%(member)s`, `%(now)s` (when it was
+signed) and `%(day)s` (that day where the platform is), and select from `signature`
+(the new signature's `id`; empty when the member had signed already). The reports app
+answers its mark of the day for the rollups, which so costs no statement of its own.
+
+`co_signed` is sent (sender=Signature, signature=<Signature>) once a member has
+co-signed a pledge, inside the co-sign's transaction. The reports app uses it to credit
+whoever's share link or card brought the co-signer.
 
 `commitment_done` is sent (sender=Signature, signature=<Signature>) once a member
 has marked their commitment to a pledge done and the change is committed; the
@@ -12,5 +21,6 @@ stories app uses it to invite them to tell the story.
 
 from django.dispatch import Signal
 
+co_sign_writes = Signal()
 co_signed = Signal()
 commitment_done = Signal()

@@ -500,6 +500,14 @@ def mark_days(days: Iterable[datetime.date | datetime.datetime | None]) -> None:
         )
 
 
+# The mark of a co-sign's day, run in the co-sign's own statement (see
+# pledges.signals.co_sign_writes for the names it may use).
+MARK_CO_SIGN_DAY_SQL = (
+    f"INSERT INTO {RollupDirtyDay._meta.db_table} (day, created_at) "  # noqa: S608  # nosec B608
+    "SELECT %(day)s, %(now)s FROM signature"
+)
+
+
 def mark_days_of(select_timestamps_sql: str, params: list) -> None:
     """Mark the days of every timestamp a query returns (one INSERT … SELECT)."""
     table = connection.ops.quote_name(RollupDirtyDay._meta.db_table)

@@ -250,19 +250,19 @@ class Tracker:
 _trackers: list[Tracker] = []
 
 
-def co_signed(sender, signature, **kwargs) -> None:
+def co_sign_writes(sender, **kwargs) -> str:
     """A co-sign writes its signature with hand-written SQL, so no `post_save` marks its
-    day: it sends `pledges.signals.co_signed` instead, in its transaction."""
-    rollups.mark_days([signature.signed_at])
+    day: the co-sign's own statement does (`pledges.signals.co_sign_writes`)."""
+    return rollups.MARK_CO_SIGN_DAY_SQL
 
 
 def connect_all() -> None:
     if _trackers:
         return
-    from pledges.signals import co_signed as co_signed_signal
+    from pledges.signals import co_sign_writes as co_sign_writes_signal
 
     for spec in TRACKED:
         tracker = Tracker(spec)
         tracker.connect()
         _trackers.append(tracker)
-    co_signed_signal.connect(co_signed, dispatch_uid="reports-rollups-co-signed")
+    co_sign_writes_signal.connect(co_sign_writes, dispatch_uid="reports-rollups-co-sign")
