@@ -42,7 +42,14 @@ def aged(days_old: int, **fields) -> Pledge:
 
 
 @pytest.fixture
-def short_walk(monkeypatch):
+def walk_first(monkeypatch):
+    """Every word walks first, as a word the statistics rate common does (a test's few
+    pledges are rare enough for the index whatever they hold)."""
+    monkeypatch.setattr(selectors, "SEARCH_INDEX_FIRST_BELOW", 0)
+
+
+@pytest.fixture
+def short_walk(monkeypatch, walk_first):
     """A walk of three pledges, so a dozen pledges show both ways a search is read."""
     monkeypatch.setattr(selectors, "SEARCH_WALK_ROWS", 3)
     monkeypatch.setattr(selectors, "SEARCH_WALK_ROWS_PER_RESULT", 0)
@@ -78,7 +85,36 @@ def test_a_word_in_no_pledge_walks_a_bounded_window_then_asks_the_index(client, 
     assert "OFFSET 0) m ORDER BY" in searched[1]  # then the index gives every match
 
 
-def test_a_common_word_is_answered_by_the_walk_alone(client):
+def test_a_word_the_statistics_rate_rare_skips_the_walk(client):
+    PledgeFactory.create_batch(6, title="I will walk at lunch")
+    signing = aged(3, title="I will learn sign language")
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(WALL, {"q": "zebra"})
+        found = client.get(WALL, {"q": "language"})
+
+    searched = [sql for sql in pledge_queries(captured) if "websearch_to_tsquery" in sql]
+    asked = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("EXPLAIN")]
+    assert "No pledges match" in response.content.decode()
+    assert titles(found) == [signing.title]
+    assert len(asked) == 2  # the statistics' estimate, planned and not run
+    assert len(searched) == 2  # one index query a search, no walk
+    assert all("OFFSET 0) m ORDER BY" in sql for sql in searched)
+
+
+def test_the_estimate_is_the_statistics_of_the_stored_documents():
+    PledgeFactory.create_batch(30, title="I will walk at lunch")
+    PledgeFactory(title="I will learn sign language")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE pledges_pledge")
+
+    common = selectors.search_match_estimate("lunch")
+    rare = selectors.search_match_estimate("language")
+    assert common > rare
+    assert selectors.search_match_estimate("qxzebraqx") <= rare
+
+
+def test_a_common_word_is_answered_by_the_walk_alone(client, walk_first):
     PledgeFactory.create_batch(25, title="I will walk at lunch")
 
     with CaptureQueriesContext(connection) as captured:
