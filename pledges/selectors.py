@@ -355,9 +355,7 @@ _QUERY_SQL, _QUERY_TEXTS = written.query_sql()
 _MATCH_SQL = f"s.search_document @@ {_QUERY_SQL}"
 
 
-_ESTIMATE_SQL = (
-    f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {Pledge._meta.db_table} s WHERE {_MATCH_SQL}"  # noqa: S608  # nosec B608
-)
+_ESTIMATE_SQL = f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {Pledge._meta.db_table} s WHERE {_MATCH_SQL}"  # noqa: S608  # nosec B608
 
 
 def search_match_estimate(text: str) -> int:
