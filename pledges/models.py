@@ -306,7 +306,11 @@ class Pledge(Moderated):
                 name="pledges_gathering_deadline",
                 condition=Q(status="gathering"),
             ),
-            GinIndex(fields=["search_document"], name="pledges_search_document"),
+            # Without the pending list (fastupdate): a co-sign rewrites its pledge's row,
+            # so every co-sign adds the pledge's words to this index again, and with a
+            # pending list the one that found it full merged all 4 MB of it first (255
+            # ms, against 23 ms at worst without; 0.35 ms more for each update).
+            GinIndex(fields=["search_document"], name="pledges_search_document", fastupdate=False),
             # The wall filtered to one language, newest first: a range read of this index.
             models.Index(fields=["language", "-created_at", "-id"], name="pledges_language_newest"),
             # A moderator's count of pledges waiting for them, per community.

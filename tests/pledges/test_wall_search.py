@@ -462,3 +462,12 @@ def test_a_deep_page_joins_authors_and_themes_for_its_own_rows_only(client_for, 
     assert "p.id = ANY(%s)" in rows_sql  # the page's own rows, by the ids found
     assert "JOIN members_user u" in rows_sql
     assert "JOIN pledges_theme th" in rows_sql
+
+
+def test_the_search_index_keeps_no_pending_list():
+    """A co-sign rewrites its pledge's row and so adds its words to the search index
+    again: with a pending list, the co-sign that found it full would merge it first."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'pledges_search_document'")
+        (options,) = cursor.fetchone()
+    assert "fastupdate=off" in (options or [])
