@@ -9,17 +9,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from communities import services
 from communities.models import AuditEntry, Community, Flag, Invitation, Membership
 from kernel import caching
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from kernel.admin import ReadOnlyAdmin
 
 
 @admin.register(Community)

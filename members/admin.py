@@ -5,6 +5,7 @@ from django.contrib.auth.forms import UserCreationForm as BaseUserCreationForm
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from kernel.admin import ReadOnlyAdmin
 from members import services
 from members.models import PROFILE_FIELDS, DataExport, ErasureRecord, Organisation, Region, User
 from members.validators import validate_display_name
@@ -99,19 +100,6 @@ class RegionAdmin(admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows only the platform writes: admins may look, never add, change or delete."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(ErasureRecord)

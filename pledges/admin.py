@@ -17,6 +17,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from kernel.admin import RecordAdmin
 from pledges import outcomes, services
 from pledges.models import (
     Campaign,
@@ -362,7 +363,7 @@ class ThanksAdmin(admin.ModelAdmin):
 
 
 @admin.register(CheckInLinkUse)
-class CheckInLinkUseAdmin(admin.ModelAdmin):
+class CheckInLinkUseAdmin(RecordAdmin):
     """One-tap check-in links already used: a record, read only."""
 
     list_display = ["check_in", "used_at"]
@@ -370,15 +371,9 @@ class CheckInLinkUseAdmin(admin.ModelAdmin):
     readonly_fields = ["token_digest", "check_in", "used_at"]
     date_hierarchy = "used_at"
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(CoSignersNoticeDue)
-class CoSignersNoticeDueAdmin(admin.ModelAdmin):
+class CoSignersNoticeDueAdmin(RecordAdmin):
     """Co-signs whose authors have not yet heard of them: the beat sweep takes these
     within a minute, so a long list means the workers or beat are not running."""
 
@@ -386,9 +381,3 @@ class CoSignersNoticeDueAdmin(admin.ModelAdmin):
     list_select_related = ["pledge"]
     readonly_fields = ["pledge", "day", "created_at"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False

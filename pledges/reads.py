@@ -364,6 +364,18 @@ def _pledge_statement() -> str:
     )
 
 
+def _pledge_row(name: str, sql: str, pk: int, *, member_id: int | None) -> tuple | None:
+    """The row prepared read `name` gives for pledge `pk` and member `member_id`, or None:
+    also, without asking, for a key larger than the column holds (the ORM answers such a
+    read so too)."""
+    lowest, highest = connection.ops.integer_field_range(Pledge._meta.pk.get_internal_type())
+    if not lowest <= pk <= highest:
+        return None
+    with connection.cursor() as cursor:
+        prepared.execute(cursor, name, sql, {"pk": pk, "member": member_id})
+        return cursor.fetchone()
+
+
 def pledge_and_signature(
     pk: int, *, member_id: int | None
 ) -> tuple[Pledge | None, Signature | None]:
@@ -371,14 +383,7 @@ def pledge_and_signature(
     `pledge_get_for` reads it), and `member_id`'s signature of it: (None, None) when
     there is no such pledge, and no signature for a visitor or a member who has not
     signed. A pledge's page reads both first, in one statement here."""
-    lowest, highest = connection.ops.integer_field_range(Pledge._meta.pk.get_internal_type())
-    if not lowest <= pk <= highest:
-        return None, None  # no key is that large (the ORM answers such a read so too)
-    with connection.cursor() as cursor:
-        prepared.execute(
-            cursor, "pledge_and_signature", _pledge_statement(), {"pk": pk, "member": member_id}
-        )
-        found = cursor.fetchone()
+    found = _pledge_row("pledge_and_signature", _pledge_statement(), pk, member_id=member_id)
     if found is None:
         return None, None
     pledge = _card_pledge(found)
@@ -426,14 +431,7 @@ def pledge_to_sign(pk: int, *, member_id: int) -> tuple[Pledge | None, int | Non
     """The pledge `pk`, locked until the transaction ends, with its community and
     campaign, and the id of `member_id`'s signature of it: (None, None) when there is no
     such pledge."""
-    lowest, highest = connection.ops.integer_field_range(Pledge._meta.pk.get_internal_type())
-    if not lowest <= pk <= highest:
-        return None, None
-    with connection.cursor() as cursor:
-        prepared.execute(
-            cursor, "pledge_to_sign", _to_sign_statement(), {"pk": pk, "member": member_id}
-        )
-        found = cursor.fetchone()
+    found = _pledge_row("pledge_to_sign", _to_sign_statement(), pk, member_id=member_id)
     if found is None:
         return None, None
     pledge, community, campaign = rows.build_each(found, Pledge, Community, Campaign, only=_TO_SIGN)

@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from kernel.admin import RecordAdmin
 from reports import follow_ups, rollups
 from reports.models import (
     Attribution,
@@ -42,16 +43,8 @@ LISTED_METRICS = [
 ]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(ScopeTotal)
-class ScopeTotalAdmin(ReadOnlyAdmin):
+class ScopeTotalAdmin(RecordAdmin):
     """Each scope's all-time totals, kept by the recount: read-only, and mended by
     recounting everything from the rollup list."""
 
@@ -64,7 +57,7 @@ class ScopeTotalAdmin(ReadOnlyAdmin):
 
 
 @admin.register(DailyRollup)
-class DailyRollupAdmin(ReadOnlyAdmin):
+class DailyRollupAdmin(RecordAdmin):
     list_display = ["day", "scope", "scope_id", *LISTED_METRICS]
     list_filter = ["scope", "day"]
     search_fields = ["scope_id"]
@@ -84,21 +77,21 @@ class DailyRollupAdmin(ReadOnlyAdmin):
 
 
 @admin.register(RollupDirtyDay)
-class RollupDirtyDayAdmin(ReadOnlyAdmin):
+class RollupDirtyDayAdmin(RecordAdmin):
     list_display = ["day", "created_at"]
     list_filter = ["day"]
     search_fields = ["day"]
 
 
 @admin.register(RollupFollowUp)
-class RollupFollowUpAdmin(ReadOnlyAdmin):
+class RollupFollowUpAdmin(RecordAdmin):
     list_display = ["day", "job", "created_at"]
     list_filter = ["job", "day"]
     search_fields = ["day"]
 
 
 @admin.register(Invite)
-class InviteAdmin(ReadOnlyAdmin):
+class InviteAdmin(RecordAdmin):
     list_display = ["member", "token", "created_at"]
     list_filter = ["created_at"]
     search_fields = ["member__email", "member__display_name", "token"]
@@ -106,7 +99,7 @@ class InviteAdmin(ReadOnlyAdmin):
 
 
 @admin.register(InviteEmail)
-class InviteEmailAdmin(ReadOnlyAdmin):
+class InviteEmailAdmin(RecordAdmin):
     list_display = ["inviter", "email", "sent_at", "email_status", "emailed_at"]
     list_filter = ["email_status", "sent_at"]
     search_fields = ["inviter__email", "email"]
@@ -114,7 +107,7 @@ class InviteEmailAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Attribution)
-class AttributionAdmin(ReadOnlyAdmin):
+class AttributionAdmin(RecordAdmin):
     list_display = ["inviter", "invitee", "kind", "via", "community", "campaign", "created_at"]
     list_filter = ["kind", "via", "created_at"]
     search_fields = ["inviter__email", "invitee__email", "community__name"]
@@ -123,7 +116,7 @@ class AttributionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(NetworkStat)
-class NetworkStatAdmin(ReadOnlyAdmin):
+class NetworkStatAdmin(RecordAdmin):
     list_display = [
         "scope",
         "scope_id",
@@ -139,14 +132,14 @@ class NetworkStatAdmin(ReadOnlyAdmin):
 
 
 @admin.register(NetworkMonth)
-class NetworkMonthAdmin(ReadOnlyAdmin):
+class NetworkMonthAdmin(RecordAdmin):
     list_display = ["scope", "scope_id", "month", "events", "attributed_events", "top_events"]
     list_filter = ["scope", "month"]
     search_fields = ["scope_id"]
 
 
 @admin.register(Mobiliser)
-class MobiliserAdmin(ReadOnlyAdmin):
+class MobiliserAdmin(RecordAdmin):
     list_display = ["rank", "member", "scope", "scope_id", "events", "recruits", "is_top"]
     list_filter = ["scope", "is_top"]
     search_fields = ["member__email", "member__display_name"]
@@ -154,7 +147,7 @@ class MobiliserAdmin(ReadOnlyAdmin):
 
 
 @admin.register(LoneWolf)
-class LoneWolfAdmin(ReadOnlyAdmin):
+class LoneWolfAdmin(RecordAdmin):
     list_display = ["member", "scope", "scope_id", "pledges", "first_pledged_at"]
     list_filter = ["scope"]
     search_fields = ["member__email", "member__display_name"]
@@ -162,7 +155,7 @@ class LoneWolfAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Badge)
-class BadgeAdmin(ReadOnlyAdmin):
+class BadgeAdmin(RecordAdmin):
     list_display = ["member", "kind", "awarded_at"]
     list_filter = ["kind", "awarded_at"]
     search_fields = ["member__email", "member__display_name"]
@@ -170,7 +163,7 @@ class BadgeAdmin(ReadOnlyAdmin):
 
 
 @admin.register(BadgeSetting)
-class BadgeSettingAdmin(ReadOnlyAdmin):
+class BadgeSettingAdmin(RecordAdmin):
     list_display = ["member", "hide_badges", "updated_at"]
     list_filter = ["hide_badges"]
     search_fields = ["member__email"]
@@ -178,7 +171,7 @@ class BadgeSettingAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Export)
-class ExportAdmin(ReadOnlyAdmin):
+class ExportAdmin(RecordAdmin):
     list_display = [
         "requested_by",
         "dataset",
@@ -265,7 +258,7 @@ class EmbedOriginAdmin(admin.ModelAdmin):
 
 
 @admin.register(EmbedArrival)
-class EmbedArrivalAdmin(ReadOnlyAdmin):
+class EmbedArrivalAdmin(RecordAdmin):
     list_display = ["day", "host", "kind", "pledge", "campaign", "count"]
     list_filter = ["kind"]
     search_fields = ["host"]
