@@ -117,3 +117,17 @@ def test_hiding_a_check_in_takes_its_quantity_out_of_the_total(
     assert CheckIn.objects.get().moderation_status == "hidden"
     pledge.refresh_from_db()
     assert pledge.total_quantity == 0
+
+
+def test_co_signs_waiting_for_the_sweep_are_listed_and_never_made_by_hand(
+    client_for, admin_user, pledge, bob
+):
+    from pledges import services
+
+    services.pledge_sign(pledge=pledge, member=bob)
+    client = client_for(admin_user)
+
+    listed = client.get(reverse("admin:pledges_cosignersnoticedue_changelist"))
+    assert listed.status_code == 200
+    assert str(pledge) in listed.content.decode()
+    assert client.get(reverse("admin:pledges_cosignersnoticedue_add")).status_code == 403
