@@ -32,7 +32,6 @@ from pledges.selectors import (
     SEARCH_MAX_PAGE,
     page_number,
     search_ids_by,
-    search_match_estimate,
 )
 
 BARE_BODY = b"<!DOCTYPE html><html lang=en><title>Radicals</title><p>Hello.</p></html>"
@@ -143,7 +142,6 @@ def _search_ids(fragments: dict, params: dict, *, needed: int) -> list[int]:
     return search_ids_by(
         params["q"],
         needed=needed,
-        estimate=lambda: search_match_estimate(params["q"]),
         walk=lambda window: [row[0] for row in _rows(walk_sql, {**params, "window": window})],
         index=lambda: [row[0] for row in _rows(index_sql, params)],
     )

@@ -260,9 +260,8 @@ _ONLY = {False: {}, True: _LISTED, "cards": _CARDS_ONLY}
 def _card_columns(*, with_community: bool = True, listed: bool | str = False) -> str:
     """A pledge's columns with its author's, their organisation's, its community's
     (unless the read has the community in hand), its theme's and its campaign's, as
-    `_card_pledge` reads them: all of them, or with `listed` what a list shows (or, with
-    "cards", what a card shows: `_CARDS_ONLY`)
-    (`_LISTED`)."""
+    `_card_pledge` reads them: all of them, with `listed` True what a list shows
+    (`_LISTED`), or with "cards" what a card alone shows (`_CARDS_ONLY`)."""
     models = _card_models(with_community=with_community)
     only = _ONLY[listed]
     return ", ".join(

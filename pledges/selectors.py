@@ -7,7 +7,6 @@ it (`visible_q`). Every list selector starts from `pledges_visible_to`.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from datetime import date
@@ -305,21 +304,20 @@ def _search_ids(queryset: QuerySet[Pledge], *, text: str, needed: int) -> list[i
     return search_ids_by(
         text,
         needed=needed,
-        estimate=lambda: search_match_estimate(text),
         walk=lambda window: _walk_matches(queryset, text=text, needed=needed, window=window),
         index=lambda: _indexed_matches(queryset, text=text, needed=needed),
     )
 
 
-def search_ids_by(text: str, *, needed: int, estimate, walk, index) -> list[int]:
-    """The order in which a search asks for its ids (see `_search_ids`): `estimate()`
-    says how many pledges the statistics expect to match, `walk(window)` tests the
-    newest `window` pledges and gives at most `needed` matching ids, `index()` gives the
-    first `needed` from the GIN index. The benchmark's SQL floor asks its own SQL in the
-    same order through this function."""
+def search_ids_by(text: str, *, needed: int, walk, index) -> list[int]:
+    """The order in which a search asks for its ids (see `_search_ids`): first the
+    statistics' estimate of how many pledges match (`search_match_estimate`), then
+    `walk(window)`, which tests the newest `window` pledges and gives at most `needed`
+    matching ids, or `index()`, which gives the first `needed` from the GIN index. The
+    benchmark's SQL floor asks its own SQL in the same order through this function."""
     if not any(character.isalnum() for character in text):
         return []  # punctuation and symbols only: nothing a pledge could match
-    if estimate() < SEARCH_INDEX_FIRST_BELOW:
+    if search_match_estimate(text) < SEARCH_INDEX_FIRST_BELOW:
         return index()
     window = first_walk(needed)
     walked = walk(window)
@@ -363,9 +361,7 @@ def search_match_estimate(text: str) -> int:
     estimate, from EXPLAIN (planned, not run: no row is read; 0.2–0.3 ms)."""
     with connection.cursor() as cursor:
         cursor.execute(_ESTIMATE_SQL, [text] * _QUERY_TEXTS)
-        (plan,) = cursor.fetchone()
-    if isinstance(plan, str):
-        plan = json.loads(plan)
+        (plan,) = cursor.fetchone()  # psycopg2 gives a json column decoded
     return int(plan[0]["Plan"]["Plan Rows"])
 
 

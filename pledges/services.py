@@ -452,9 +452,7 @@ def pledge_sign(*, pledge: Pledge | int, member) -> Signature:
     if pledge is None:
         raise Pledge.DoesNotExist(_("No such pledge."))
     if signature_id is not None:
-        existing = Signature.objects.get(pk=signature_id)
-        existing.pledge = pledge
-        return existing
+        return _signed_already(pledge, member)
     if not selectors.can_see_pledge(member, pledge):
         raise PermissionDenied(_("This pledge is only for members of its community."))
     if pledge.moderation_status != ModerationStatus.PUBLISHED:
@@ -476,9 +474,7 @@ def pledge_sign(*, pledge: Pledge | int, member) -> Signature:
         )
         made = cursor.fetchone()
     if made is None:  # signed meanwhile, by the same member in another request
-        existing = Signature.objects.get(pledge=pledge, member=member)
-        existing.pledge = pledge
-        return existing
+        return _signed_already(pledge, member)
     signature_id, pledge.signer_count = made
     pledge.updated_at = now
     signature = Signature(
@@ -495,6 +491,13 @@ def pledge_sign(*, pledge: Pledge | int, member) -> Signature:
         and pledge.co_signer_count >= pledge.threshold
     ):
         _activate(pledge, at=now)
+    return signature
+
+
+def _signed_already(pledge: Pledge, member) -> Signature:
+    """Signing again changes nothing: the member's signature, on the pledge in hand."""
+    signature = Signature.objects.get(pledge=pledge, member=member)
+    signature.pledge = pledge
     return signature
 
 

@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kernel.admin import RecordAdmin
+from kernel.admin import ReadOnlyAdmin, RecordAdmin
 from reports import follow_ups, rollups
 from reports.models import (
     Attribution,
@@ -44,16 +44,13 @@ LISTED_METRICS = [
 
 
 @admin.register(ScopeTotal)
-class ScopeTotalAdmin(RecordAdmin):
+class ScopeTotalAdmin(ReadOnlyAdmin):
     """Each scope's all-time totals, kept by the recount: read-only, and mended by
     recounting everything from the rollup list."""
 
     list_display = ["scope", "scope_id", *LISTED_METRICS]
     list_filter = ["scope"]
     search_fields = ["scope_id"]
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(DailyRollup)
