@@ -1,4 +1,4 @@
-"""The hottest hand-written reads, prepared once per database connection.
+"""The hottest hand-written statements, prepared once per database connection.
 
 PostgreSQL plans every statement it is sent. For the short reads a page makes by key
 (a pledge and the viewer's signature, its signers, check-ins and thanks, a community by
@@ -19,18 +19,21 @@ goes on being planned per call and loses nothing. A partial index's condition or
 `LIMIT` the generic plan cannot cost kept a community's stories, pledges and organisers
 planned per call until their choices and limits were written into the text (`constant`).
 
-Only reads are prepared (the statement must begin with SELECT or WITH); names are
-unique in the process (the same name with other SQL is refused). A prepared statement
-lives as long as its connection and is not undone by a rollback, so each connection
-remembers which it holds; when a first `PREPARE … EXECUTE` fails (a timeout, a
-cancelled query), the next try prepares under a new number rather than guess whether
-the first was kept.
+Reads (`execute`: the statement must begin with SELECT or WITH) are prepared as
+`radicals_read_…`. The one write that runs often enough for its planning to count, the
+co-sign, is prepared by `execute_write` as `radicals_write_…` (INSERT, UPDATE, DELETE or
+WITH), a name kernel.replica does not take for a read, so the request still counts as
+one that wrote. Names are unique in the process (the same name with other SQL is
+refused). A prepared statement lives as long as its connection and is not undone by a
+rollback, so each connection remembers which it holds; when a first `PREPARE … EXECUTE`
+fails (a timeout, a cancelled query), the next try prepares under a new number rather
+than guess whether the first was kept.
 
 Behind a pooler in transaction mode (settings.DATABASE_POOLED: PgBouncer in
 docker-compose.yml) a statement prepared on one server connection would be asked for on
-another, so with settings.DATABASE_PREPARED_READS off (its default there) every read is
-sent as its text. `source()` gives the SQL behind a captured `EXECUTE`, for tests that
-look at what a page asked.
+another, so with settings.DATABASE_PREPARED_READS off (its default there) every read,
+and the co-sign's write, is sent as its text. `source()` gives the SQL behind a captured
+`EXECUTE`, for tests that look at what a page asked.
 """
 
 from __future__ import annotations
@@ -42,10 +45,14 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 PREFIX = "radicals_read_"
+WRITE_PREFIX = "radicals_write_"
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _PLACEHOLDER = re.compile(r"%%|%\((\w+)\)s|%s")
 _READ = re.compile(r"\s*(SELECT|WITH)\b", re.IGNORECASE)
-_EXECUTED = re.compile(rf"^(?:PREPARE \w+ AS .*?; )?EXECUTE {PREFIX}([a-z0-9_]+?)_\d+\b", re.S)
+_WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|WITH)\b", re.IGNORECASE)
+_EXECUTED = re.compile(
+    rf"^(?:PREPARE \w+ AS .*?; )?EXECUTE (?:{PREFIX}|{WRITE_PREFIX})([a-z0-9_]+?)_\d+\b", re.S
+)
 
 
 @dataclass(frozen=True)
@@ -72,18 +79,21 @@ class Statement:
 _statements: dict[str, Statement] = {}
 
 
-def statement(name: str, sql: str) -> Statement:
-    """The parsed statement `name`; refused when it is not a read, when its
-    placeholders mix names and positions, or when `name` already has other SQL."""
+def statement(name: str, sql: str, *, write: bool = False) -> Statement:
+    """The parsed statement `name`; refused when it is not a read (a write, with
+    `write`), when its placeholders mix names and positions, or when `name` already has
+    other SQL."""
     known = _statements.get(name)
     if known is not None and (known.sql is sql or known.sql == sql):
         return known
     if known is not None:
-        raise ValueError(f"The prepared read {name!r} already has other SQL.")
+        raise ValueError(f"The prepared statement {name!r} already has other SQL.")
     if not _NAME.fullmatch(name):
         raise ValueError(f"{name!r} is not a name for a prepared read (a-z, 0-9, _).")
-    if not _READ.match(sql):
-        raise ValueError(f"{name!r}: only reads (SELECT or WITH) are prepared.")
+    if write and not _WRITE.match(sql):
+        raise ValueError(f"{name!r}: a write begins with INSERT, UPDATE, DELETE or WITH.")
+    if not write and not _READ.match(sql):
+        raise ValueError(f"{name!r}: only reads (SELECT or WITH) are prepared as reads.")
     named: list[str] = []
     positional = 0
 
@@ -140,10 +150,21 @@ def execute(cursor, name: str, sql: str, parameters=None) -> None:
     """Run the read `sql` on `cursor` (a Django cursor) with `parameters`, prepared
     on its connection unless settings.DATABASE_PREPARED_READS is off; fetch its rows
     from the cursor as usual."""
+    _execute(cursor, name, sql, parameters, prefix=PREFIX)
+
+
+def execute_write(cursor, name: str, sql: str, parameters=None) -> None:
+    """`execute` for a write: prepared as `radicals_write_<name>_<n>`, which the
+    replica's watch counts as a write. Its values must have the types PostgreSQL infers
+    for their places, or say theirs (`%(now)s::timestamptz`)."""
+    _execute(cursor, name, sql, parameters, prefix=WRITE_PREFIX)
+
+
+def _execute(cursor, name: str, sql: str, parameters, *, prefix: str) -> None:
     if not settings.DATABASE_PREPARED_READS:
         cursor.execute(sql, parameters)
         return
-    parsed = statement(name, sql)
+    parsed = statement(name, sql, write=prefix == WRITE_PREFIX)
     values = parsed.values(parameters)
     raw = cursor.db.connection
     held = _held.get(raw)
@@ -155,7 +176,7 @@ def execute(cursor, name: str, sql: str, parameters=None) -> None:
         return
     tries = held.tries.get(name, 0)
     held.tries[name] = tries + 1
-    prepared = f"{PREFIX}{name}_{tries}"
+    prepared = f"{prefix}{name}_{tries}"
     # The name and text are ours (checked above); every value is an EXECUTE argument.
     cursor.execute(
         f"PREPARE {prepared} AS {parsed.text}; EXECUTE {prepared}{parsed.arguments}", values

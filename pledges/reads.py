@@ -20,7 +20,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
 
 from communities.models import NAME_FIELDS as COMMUNITY_NAME_FIELDS
-from communities.models import Community
+from communities.models import Community, Membership
 from communities.moderation import ModerationStatus
 from communities.selectors import member_community_ids, organised_community_ids
 from kernel import prepared, rows
@@ -396,11 +396,13 @@ def pledge_and_signature(
 
 # --- Co-signing --------------------------------------------------------------------------
 #
-# The co-sign is the busiest write (`services.pledge_sign`): it reads the pledge under its
-# lock and the member's signature of it, if any, in one statement, with what the sign
-# panel and the checks name: its community and campaign (the unit of its measure).
-# Every column of the pledge but its stored search document, which nothing a co-sign
-# does reads and which was most of the row's bytes.
+# The co-sign is the busiest write (`services.pledge_sign`): usually one prepared
+# statement that writes it and answers the pledge as counted (`sign_at_once`); when that
+# wrote nothing, a read of the pledge under its lock with the member's signature, if any
+# (`pledge_to_sign`). Both bring what the sign panel and the checks name: its community
+# and campaign (the unit of its measure), and every column of the pledge but its stored
+# search document, which nothing a co-sign does reads and which was most of the row's
+# bytes.
 _TO_SIGN = {
     Pledge: tuple(
         field.name for field in Pledge._meta.concrete_fields if field.name != "search_document"
@@ -424,6 +426,70 @@ def _to_sign_statement() -> str:
         # check-ins that refer to the pledge be written meanwhile (their key checks share it).
         "WHERE p.id = %(pk)s FOR NO KEY UPDATE OF p"
     )
+
+
+def _signed_statement(writes: tuple[str, ...]) -> str:
+    """The co-sign in one statement (`sign_at_once`), with the other writes `writes`
+    (each an INSERT … SELECT … FROM signature)."""
+    pledge_table = Pledge._meta.db_table
+    membership_table = Membership._meta.db_table
+    open_statuses = ", ".join(prepared.constant(status) for status in Pledge.OPEN_STATUSES)
+    also = "".join(f", also_{number} AS ({sql})" for number, sql in enumerate(writes))
+    # Table and column names from the models, statuses from their choices; every value
+    # is a parameter, each cast to its column's type for the prepared statement.
+    return (
+        f"WITH signature AS (INSERT INTO {Signature._meta.db_table} "  # noqa: S608  # nosec B608
+        "(pledge_id, member_id, is_author, signed_at, outcome) "
+        f"SELECT p.id, %(member)s::bigint, false, %(now)s::timestamptz, '' FROM {pledge_table} p "
+        "WHERE p.id = %(pledge)s::bigint AND p.moderation_status = "
+        f"{prepared.constant(ModerationStatus.PUBLISHED)} AND p.status IN ({open_statuses}) "
+        f"AND (p.community_id IS NULL OR EXISTS (SELECT FROM {membership_table} m "
+        "WHERE m.member_id = %(member)s::bigint AND m.community_id = p.community_id "
+        f"AND m.status = {prepared.constant(Membership.Status.ACTIVE)})) "
+        "ON CONFLICT (pledge_id, member_id) DO NOTHING RETURNING id)"
+        f"{also}, counted AS (UPDATE {pledge_table} SET signer_count = signer_count + 1, "
+        "updated_at = %(now)s::timestamptz WHERE id = %(pledge)s::bigint "
+        "AND EXISTS (SELECT FROM signature) "
+        f"RETURNING {rows.columns(Pledge, pledge_table, _TO_SIGN[Pledge])}) "
+        f"SELECT {rows.columns(Pledge, 'p', _TO_SIGN[Pledge])}, "
+        f"{rows.columns(Community, 'o', _TO_SIGN[Community])}, {rows.columns(Campaign, 'c')}, "
+        f"(SELECT id FROM signature) FROM counted p "
+        f"LEFT JOIN {Community._meta.db_table} o ON o.id = p.community_id "
+        f"LEFT JOIN {Campaign._meta.db_table} c ON c.id = p.campaign_id"
+    )
+
+
+_signed_statements: dict[tuple[str, ...], tuple[str, str]] = {}
+
+
+def sign_at_once(
+    *, pk: int, member_id: int, now, day, writes: tuple[str, ...]
+) -> tuple[Pledge | None, int | None]:
+    """The usual co-sign in one prepared statement: when the pledge is published and
+    open, and is the platform's or a community's the member is an active member of, the
+    member's new signature (unless they have one), `writes` and the counter, answering
+    the pledge as counted (locked until the transaction ends), with its community and
+    campaign, and the new signature's id. (None, None) when it wrote nothing; the
+    caller then reads the pledge to say why (`pledge_to_sign`). The caller still checks
+    the pledge it answers, and undoes the transaction if that refuses."""
+    lowest, highest = connection.ops.integer_field_range(Pledge._meta.pk.get_internal_type())
+    if not lowest <= pk <= highest:
+        return None, None
+    known = _signed_statements.get(writes)
+    if known is None:
+        name = f"co_sign_{len(_signed_statements)}"
+        known = _signed_statements.setdefault(writes, (name, _signed_statement(writes)))
+    with connection.cursor() as cursor:
+        prepared.execute_write(
+            cursor, known[0], known[1], {"pledge": pk, "member": member_id, "now": now, "day": day}
+        )
+        found = cursor.fetchone()
+    if found is None:
+        return None, None
+    pledge, community, campaign = rows.build_each(found, Pledge, Community, Campaign, only=_TO_SIGN)
+    rows.put(pledge, "community", community)
+    rows.put(pledge, "campaign", campaign)
+    return pledge, found[-1]
 
 
 def pledge_to_sign(pk: int, *, member_id: int) -> tuple[Pledge | None, int | None]:

@@ -421,9 +421,14 @@ _COUNT_SIGNER_SQL = (
 )
 
 
+def _sign_writes() -> tuple[str, ...]:
+    """What a co-sign writes beside the signature and the counter: the author's notice
+    left due, and what other apps add (`co_sign_writes`)."""
+    return (_NOTICE_DUE_SQL, *(sql for _, sql in co_sign_writes.send(sender=Signature)))
+
+
 def _sign_sql() -> str:
-    writes = [_NOTICE_DUE_SQL, *(sql for _, sql in co_sign_writes.send(sender=Signature))]
-    also = "".join(f", also_{number} AS ({sql})" for number, sql in enumerate(writes))
+    also = "".join(f", also_{number} AS ({sql})" for number, sql in enumerate(_sign_writes()))
     return f"WITH signature AS ({_MAKE_SIGNATURE_SQL}){also} {_COUNT_SIGNER_SQL}"
 
 
@@ -432,50 +437,48 @@ def pledge_sign(*, pledge: Pledge | int, member) -> Signature:
     """ "I'll do it too": sign a pledge once. Signing again changes nothing. Reaching
     the threshold makes the pledge active for everyone who signed.
 
-    It does only what it must, in two statements: the pledge, locked, with the
-    member's signature if any; then the new signature, the author's notice left due (a
-    row the beat sweep `tell_authors_about_co_signers` finds), what other apps write
-    with it (`co_sign_writes`: the rollups' mark of the day) and the counter.
-    `co_signed` is sent in the transaction; after the commit its community's page copy
-    is dropped (`_pages_changed`).
+    The usual co-sign is one prepared statement (`reads.sign_at_once`): when the pledge
+    is published and open and the member may post where it is, the new signature, the
+    author's notice left due (a row the beat sweep `tell_authors_about_co_signers`
+    finds), what other apps write with it (`co_sign_writes`: the rollups' mark of the
+    day) and the counter, answering the pledge as counted. The checks below then run on
+    that row, as they would on a row read first; should one refuse, the exception
+    undoes the transaction, writes and all. `co_signed` is sent in the transaction;
+    after the commit its community's page copy is dropped (`_pages_changed`).
 
-    The first statement's signature can be out of date: when it waited for the lock,
-    PostgreSQL gives the pledge as it is now but the joined signature as it was when the
-    statement began. So the second makes the signature only if none exists by then,
-    and a member whose other co-sign got there first gets that one."""
+    When that statement wrote nothing (no such pledge, a signature already, a pledge
+    the member may not sign), the pledge is read under its lock with the member's
+    signature, to say why; and should the checks let it through after all, the
+    signature is made by a second statement. That read's signature can be out of date:
+    when it waited for the lock, PostgreSQL gives the pledge as it is now but the joined
+    signature as it was when the statement began. So the second makes the signature only
+    if none exists by then, and a member whose other co-sign got there first gets that
+    one."""
     from pledges import reads
 
     if member is None or not member.is_authenticated:
         raise PermissionDenied(_("Sign in to co-sign a pledge."))
     pk = pledge.pk if isinstance(pledge, Pledge) else pledge
-    pledge, signature_id = reads.pledge_to_sign(pk, member_id=member.pk)
-    if pledge is None:
-        raise Pledge.DoesNotExist(_("No such pledge."))
-    if signature_id is not None:
-        return _signed_already(pledge, member)
-    if not selectors.can_see_pledge(member, pledge):
-        raise PermissionDenied(_("This pledge is only for members of its community."))
-    if pledge.moderation_status != ModerationStatus.PUBLISHED:
-        raise ValidationError(
-            _("This pledge is waiting for a moderator, so it cannot be signed yet.")
-        )
-    if not pledge.is_open:
-        raise ValidationError(_status_refusal(pledge, _("You cannot sign it.")))
-    if pledge.community_id and not can_post_in(member, pledge.community):
-        raise PermissionDenied(
-            _("Join %(community)s to sign its pledges.") % {"community": pledge.community}
-        )
-
     now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _sign_sql(),
-            {"pledge": pledge.pk, "member": member.pk, "now": now, "day": timezone.localdate(now)},
-        )
-        made = cursor.fetchone()
-    if made is None:  # signed meanwhile, by the same member in another request
-        return _signed_already(pledge, member)
-    signature_id, pledge.signer_count = made
+    day = timezone.localdate(now)
+    pledge, signature_id = reads.sign_at_once(
+        pk=pk, member_id=member.pk, now=now, day=day, writes=_sign_writes()
+    )
+    if pledge is not None:
+        _check_signing(pledge, member)
+    else:
+        pledge, signature_id = reads.pledge_to_sign(pk, member_id=member.pk)
+        if pledge is None:
+            raise Pledge.DoesNotExist(_("No such pledge."))
+        if signature_id is not None:
+            return _signed_already(pledge, member)
+        _check_signing(pledge, member)
+        with connection.cursor() as cursor:
+            cursor.execute(_sign_sql(), {"pledge": pk, "member": member.pk, "now": now, "day": day})
+            made = cursor.fetchone()
+        if made is None:  # signed meanwhile, by the same member in another request
+            return _signed_already(pledge, member)
+        signature_id, pledge.signer_count = made
     pledge.updated_at = now
     signature = Signature(
         pk=signature_id, pledge=pledge, member=member, is_author=False, signed_at=now, outcome=""
@@ -492,6 +495,23 @@ def pledge_sign(*, pledge: Pledge | int, member) -> Signature:
     ):
         _activate(pledge, at=now)
     return signature
+
+
+def _check_signing(pledge: Pledge, member) -> None:
+    """Refuse a co-sign the member may not make: a pledge they may not see, one waiting
+    for a moderator or no longer open, or a community's they do not belong to."""
+    if not selectors.can_see_pledge(member, pledge):
+        raise PermissionDenied(_("This pledge is only for members of its community."))
+    if pledge.moderation_status != ModerationStatus.PUBLISHED:
+        raise ValidationError(
+            _("This pledge is waiting for a moderator, so it cannot be signed yet.")
+        )
+    if not pledge.is_open:
+        raise ValidationError(_status_refusal(pledge, _("You cannot sign it.")))
+    if pledge.community_id and not can_post_in(member, pledge.community):
+        raise PermissionDenied(
+            _("Join %(community)s to sign its pledges.") % {"community": pledge.community}
+        )
 
 
 def _signed_already(pledge: Pledge, member) -> Signature:

@@ -56,6 +56,7 @@ def test_a_percent_sign_stays_written_for_psycopg2():
     [
         ("test_write", "UPDATE members_user SET bio = ''", "only reads"),
         ("test_delete", "  delete from members_user", "only reads"),
+        ("test_drop", "DROP TABLE members_user", "only reads"),
         ("Bad-Name", "SELECT 1", "not a name"),
         ("test_mixed", "SELECT %s, %(a)s", "mixes named and positional"),
     ],
@@ -63,6 +64,12 @@ def test_a_percent_sign_stays_written_for_psycopg2():
 def test_what_cannot_be_prepared_is_refused(name, sql, message):
     with pytest.raises(ValueError, match=message):
         prepared.statement(name, sql)
+
+
+@pytest.mark.parametrize("sql", ["DROP TABLE members_user", "SELECT 1", "TRUNCATE x"])
+def test_a_prepared_write_must_be_a_write(sql):
+    with pytest.raises(ValueError, match="a write begins with"):
+        prepared.statement("test_not_written", sql, write=True)
 
 
 def test_a_name_keeps_its_sql():
@@ -156,6 +163,25 @@ def test_a_prepared_read_is_not_taken_for_a_write(alice):
         _run("test_not_a_write", "SELECT email FROM members_user WHERE id = %s", [alice.pk])
         _run("test_not_a_write", "SELECT email FROM members_user WHERE id = %s", [alice.pk])
         assert not replica._wrote.get()
+
+
+@pytest.mark.django_db
+def test_a_prepared_write_is_taken_for_a_write_and_its_source_is_known(alice):
+    sql = "UPDATE members_user SET bio = %(bio)s WHERE id = %(member)s RETURNING bio"
+    with replica.fresh_state(), CaptureQueriesContext(connection) as captured:
+        for bio in ("first", "second"):
+            with connection.cursor() as cursor:
+                prepared.execute_write(
+                    cursor, "test_a_write", sql, {"bio": bio, "member": alice.pk}
+                )
+                assert cursor.fetchall() == [(bio,)]
+        assert replica._wrote.get()
+    first, second = (query["sql"] for query in captured.captured_queries)
+    assert first.startswith("PREPARE radicals_write_test_a_write_0 AS UPDATE")
+    assert second.startswith("EXECUTE radicals_write_test_a_write_0(")
+    assert prepared.source(second) == sql
+    alice.refresh_from_db()
+    assert alice.bio == "second"
 
 
 def test_the_source_of_anything_else_is_itself():

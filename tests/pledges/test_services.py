@@ -284,24 +284,84 @@ def test_telling_the_author_about_co_signers_costs_three_statements(
     assert notification.body.startswith("2 people have co-signed")
 
 
-def test_a_co_sign_costs_two_statements(pledge, bob):
+def test_a_co_sign_is_one_prepared_statement(pledge, bob):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from kernel import prepared
 
     with CaptureQueriesContext(connection) as queries:
-        services.pledge_sign(pledge=pledge.pk, member=bob)
+        signature = services.pledge_sign(pledge=pledge.pk, member=bob)
 
     # The test's own transaction makes the service's atomic block a savepoint; in a
-    # request it is the transaction itself. Beyond that: the locked pledge with the
-    # member's signature if any; then the signature, the notice left due, the rollups'
-    # dirty-day mark (which the reports app adds) and the counter.
+    # request it is the transaction itself. Beyond that, one statement: the signature,
+    # the notice left due, the rollups' dirty-day mark (which the reports app adds) and
+    # the counter, answering the pledge as counted.
+    captured = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
+    assert len(captured) == 1, captured
+    assert "radicals_write_co_sign_" in captured[0]
+    statement = prepared.source(captured[0])
+    assert statement.startswith("WITH signature AS (INSERT INTO pledges_signature")
+    assert "INSERT INTO reports_rollupdirtyday" in statement
+    assert signature.pledge.signer_count == 2
+    assert signature.pledge.community is None
+    assert counts(pledge)[0] == 2
+    assert CoSignersNoticeDue.objects.filter(pledge=pledge).count() == 1
+
+
+def test_a_co_sign_the_statement_refuses_is_read_to_say_why(pledge, bob):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kernel import prepared
+
+    Pledge.objects.filter(pk=pledge.pk).update(moderation_status=ModerationStatus.PENDING)
+
+    with CaptureQueriesContext(connection) as queries, pytest.raises(PermissionDenied):
+        services.pledge_sign(pledge=pledge.pk, member=bob)
+
+    # The statement that wrote nothing, then the pledge read under its lock to say why.
     statements = [prepared.source(q["sql"]) for q in queries if "SAVEPOINT" not in q["sql"]]
-    assert len(statements) == 2, statements
-    assert statements[0].endswith("FOR NO KEY UPDATE OF p")
-    assert statements[1].startswith("WITH signature AS (INSERT INTO pledges_signature")
-    assert "INSERT INTO reports_rollupdirtyday" in statements[1]
+    assert statements[0].startswith("WITH signature AS (INSERT INTO pledges_signature")
+    assert statements[1].endswith("FOR NO KEY UPDATE OF p")
+    assert counts(pledge)[0] == 1
+    assert not CoSignersNoticeDue.objects.exists()
+
+
+def test_a_co_sign_the_checks_refuse_after_the_statement_leaves_nothing_written(
+    pledge, bob, monkeypatch
+):
+    from reports.models import RollupDirtyDay
+
+    marks = RollupDirtyDay.objects.count()
+    monkeypatch.setattr(services.selectors, "can_see_pledge", lambda user, pledge: False)
+
+    with pytest.raises(PermissionDenied):
+        services.pledge_sign(pledge=pledge.pk, member=bob)
+
+    assert counts(pledge)[0] == 1
+    assert not Signature.objects.filter(pledge=pledge, member=bob).exists()
+    assert not CoSignersNoticeDue.objects.exists()
+    assert RollupDirtyDay.objects.count() == marks
+
+
+def test_the_one_statement_co_sign_of_a_community_pledge_brings_its_community(
+    community_pledge, bob
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # The member's communities were read with their session, as every request does.
+    from communities.selectors import member_community_ids
+
+    member_community_ids(bob)
+    with CaptureQueriesContext(connection) as queries:
+        signature = services.pledge_sign(pledge=community_pledge.pk, member=bob)
+
+    captured = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
+    assert len(captured) == 1, captured
+    assert signature.pledge.community.pk == community_pledge.community_id
+    assert counts(community_pledge)[0] == 2
 
 
 def test_signing_twice_changes_nothing(pledge_with_signers, bob):

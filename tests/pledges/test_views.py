@@ -347,7 +347,7 @@ def test_a_co_sign_reads_the_pledge_its_community_and_campaign_once(
     client_for, community_pledge, bob
 ):
     """The sign panel names the campaign's unit and the checks the community: both come
-    with the locked read of the pledge, not a query each."""
+    with the co-sign's one statement, not a query each."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -366,7 +366,7 @@ def test_a_co_sign_reads_the_pledge_its_community_and_campaign_once(
     read = [prepared.source(q["sql"]) for q in queries]
     assert not [sql for sql in read if 'FROM "pledges_campaign"' in sql], read
     assert not [sql for sql in read if 'FROM "communities_community"' in sql], read
-    assert len([sql for sql in read if "pledges_pledge" in sql]) == 2, read  # lock, write
+    assert len([sql for sql in read if "pledges_pledge" in sql]) == 1, read  # the co-sign
 
 
 def test_the_sign_button_posts_with_htmx_and_as_a_plain_form(client_for, pledge, bob):

@@ -156,6 +156,7 @@ def test_a_co_sign_costs_the_reports_no_statement_and_one_when_invited(bob, char
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from kernel import prepared
     from reports.attribution import current_referrer
 
     pledge, dana = PledgeFactory(), UserFactory()
@@ -173,7 +174,8 @@ def test_a_co_sign_costs_the_reports_no_statement_and_one_when_invited(bob, char
     assert _reports_statements(uninvited) == []
     assert [sql.split()[2] for sql in _reports_statements(invited)] == ['"reports_attribution"']
     assert Attribution.objects.get().inviter == charlie
-    marks = [q["sql"] for q in uninvited.captured_queries if "reports_rollupdirtyday" in q["sql"]]
+    statements = [prepared.source(q["sql"]) for q in uninvited.captured_queries]
+    marks = [sql for sql in statements if "reports_rollupdirtyday" in sql]
     assert len(marks) == 1 and marks[0].startswith("WITH signature AS"), marks
 
 
