@@ -369,6 +369,7 @@ def main() -> int:
         )
     # The code may have gained migrations since the data was loaded.
     database.manage("migrate", "--noinput", env=server.environment(), quiet=True)
+    _say(f"Vacuumed what earlier runs left ({database.vacuum():.1f} s).")
     _setup_django()
     from benchmarks import fixtures as fixture_module
     from benchmarks import nudges

@@ -105,3 +105,12 @@ def test_a_server_that_is_not_there_counts_as_errors_not_latencies():
 def test_it_refuses_a_rate_that_is_not_positive():
     with pytest.raises(ValueError, match="arrival rate"):
         openloop.run("http://127.0.0.1:9", _requests(1), rate=0)
+
+
+def test_the_generator_runs_on_uvloop_where_it_is_installed():
+    uvloop = pytest.importorskip("uvloop")
+    loop = openloop._new_loop()
+    try:
+        assert isinstance(loop, uvloop.Loop)
+    finally:
+        loop.close()
