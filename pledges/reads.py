@@ -363,12 +363,18 @@ def _pledge_statement() -> str:
     )
 
 
+def _is_pledge_key(pk: int) -> bool:
+    """Whether `pk` fits the pledge key's column: a larger number names no pledge, and
+    PostgreSQL would refuse it rather than find nothing."""
+    lowest, highest = connection.ops.integer_field_range(Pledge._meta.pk.get_internal_type())
+    return lowest <= pk <= highest
+
+
 def _pledge_row(name: str, sql: str, pk: int, *, member_id: int | None) -> tuple | None:
     """The row prepared read `name` gives for pledge `pk` and member `member_id`, or None:
     also, without asking, for a key larger than the column holds (the ORM answers such a
     read so too)."""
-    lowest, highest = connection.ops.integer_field_range(Pledge._meta.pk.get_internal_type())
-    if not lowest <= pk <= highest:
+    if not _is_pledge_key(pk):
         return None
     with connection.cursor() as cursor:
         prepared.execute(cursor, name, sql, {"pk": pk, "member": member_id})
@@ -411,16 +417,39 @@ _TO_SIGN = {
 }
 
 
+def _to_sign_columns() -> str:
+    """The `_TO_SIGN` columns of the pledge `p`, its community `o` and campaign `c`."""
+    return (
+        f"{rows.columns(Pledge, 'p', _TO_SIGN[Pledge])}, "
+        f"{rows.columns(Community, 'o', _TO_SIGN[Community])}, {rows.columns(Campaign, 'c')}"
+    )
+
+
+def _to_sign_joins() -> str:
+    """The pledge `p`'s community `o` and campaign `c`, joined."""
+    return (
+        f"LEFT JOIN {Community._meta.db_table} o ON o.id = p.community_id "
+        f"LEFT JOIN {Campaign._meta.db_table} c ON c.id = p.campaign_id"
+    )
+
+
+def _to_sign_answer(found: tuple | None) -> tuple[Pledge | None, int | None]:
+    """(the pledge with its community and campaign, the signature id in the last column)
+    from a row of `_to_sign_columns()`, or (None, None) for no row."""
+    if found is None:
+        return None, None
+    pledge, community, campaign = rows.build_each(found, Pledge, Community, Campaign, only=_TO_SIGN)
+    rows.put(pledge, "community", community)
+    rows.put(pledge, "campaign", campaign)
+    return pledge, found[-1]
+
+
 @cache
 def _to_sign_statement() -> str:
     # Table and column names from the models; every value is a parameter.
     return (
-        f"SELECT {rows.columns(Pledge, 'p', _TO_SIGN[Pledge])}, "  # noqa: S608  # nosec B608
-        f"{rows.columns(Community, 'o', _TO_SIGN[Community])}, {rows.columns(Campaign, 'c')}, "
-        f"s.id FROM {Pledge._meta.db_table} p "
-        f"LEFT JOIN {Community._meta.db_table} o ON o.id = p.community_id "
-        f"LEFT JOIN {Campaign._meta.db_table} c ON c.id = p.campaign_id "
-        f"LEFT JOIN {Signature._meta.db_table} s "
+        f"SELECT {_to_sign_columns()}, s.id FROM {Pledge._meta.db_table} p "  # noqa: S608  # nosec B608
+        f"{_to_sign_joins()} LEFT JOIN {Signature._meta.db_table} s "
         "ON s.pledge_id = p.id AND s.member_id = %(member)s "
         # Not FOR UPDATE: the co-sign changes no key, and this lock lets the signatures and
         # check-ins that refer to the pledge be written meanwhile (their key checks share it).
@@ -451,11 +480,8 @@ def _signed_statement(writes: tuple[str, ...]) -> str:
         "updated_at = %(now)s::timestamptz WHERE id = %(pledge)s::bigint "
         "AND EXISTS (SELECT FROM signature) "
         f"RETURNING {rows.columns(Pledge, pledge_table, _TO_SIGN[Pledge])}) "
-        f"SELECT {rows.columns(Pledge, 'p', _TO_SIGN[Pledge])}, "
-        f"{rows.columns(Community, 'o', _TO_SIGN[Community])}, {rows.columns(Campaign, 'c')}, "
-        f"(SELECT id FROM signature) FROM counted p "
-        f"LEFT JOIN {Community._meta.db_table} o ON o.id = p.community_id "
-        f"LEFT JOIN {Campaign._meta.db_table} c ON c.id = p.campaign_id"
+        f"SELECT {_to_sign_columns()}, (SELECT id FROM signature) FROM counted p "
+        f"{_to_sign_joins()}"
     )
 
 
@@ -472,8 +498,7 @@ def sign_at_once(
     campaign, and the new signature's id. (None, None) when it wrote nothing; the
     caller then reads the pledge to say why (`pledge_to_sign`). The caller still checks
     the pledge it answers, and undoes the transaction if that refuses."""
-    lowest, highest = connection.ops.integer_field_range(Pledge._meta.pk.get_internal_type())
-    if not lowest <= pk <= highest:
+    if not _is_pledge_key(pk):
         return None, None
     known = _signed_statements.get(writes)
     if known is None:
@@ -483,23 +508,13 @@ def sign_at_once(
         prepared.execute_write(
             cursor, known[0], known[1], {"pledge": pk, "member": member_id, "now": now, "day": day}
         )
-        found = cursor.fetchone()
-    if found is None:
-        return None, None
-    pledge, community, campaign = rows.build_each(found, Pledge, Community, Campaign, only=_TO_SIGN)
-    rows.put(pledge, "community", community)
-    rows.put(pledge, "campaign", campaign)
-    return pledge, found[-1]
+        return _to_sign_answer(cursor.fetchone())
 
 
 def pledge_to_sign(pk: int, *, member_id: int) -> tuple[Pledge | None, int | None]:
     """The pledge `pk`, locked until the transaction ends, with its community and
     campaign, and the id of `member_id`'s signature of it: (None, None) when there is no
     such pledge."""
-    found = _pledge_row("pledge_to_sign", _to_sign_statement(), pk, member_id=member_id)
-    if found is None:
-        return None, None
-    pledge, community, campaign = rows.build_each(found, Pledge, Community, Campaign, only=_TO_SIGN)
-    rows.put(pledge, "community", community)
-    rows.put(pledge, "campaign", campaign)
-    return pledge, found[-1]
+    return _to_sign_answer(
+        _pledge_row("pledge_to_sign", _to_sign_statement(), pk, member_id=member_id)
+    )
