@@ -8,7 +8,7 @@ goes out on an idle keep-alive connection, or on a new one when all are busy (up
 `max_connections`; past that it waits, and the wait counts), and its latency runs from
 its due time to the last byte of the answer.
 
-Raw HTTP/1.1 over asyncio streams: a request is written whole, the answer is read by
+Raw HTTP/1.1 over asyncio protocols: a request is written whole, the answer is read by
 Content-Length (or chunks), and the connection goes back to the pool unless the server
 closed it.
 """
@@ -16,6 +16,7 @@ closed it.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import time
 from dataclasses import dataclass, field
@@ -75,66 +76,220 @@ def _encode(request: Request, host: str) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + request.body
 
 
-async def _read_answer(reader: asyncio.StreamReader) -> tuple[int, bool]:
-    """Read one response; (status, whether the connection may be used again)."""
-    head = await reader.readuntil(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split(" ", 2)[1])
-    headers = {}
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        if name:
-            headers[name.strip().lower()] = value.strip().lower()
-    keep = headers.get("connection") != "close" and lines[0].startswith("HTTP/1.1")
-    if "content-length" in headers:
-        await reader.readexactly(int(headers["content-length"]))
-    elif headers.get("transfer-encoding") == "chunked":
-        while True:
-            size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
-            await reader.readexactly(size + 2)
+class _Answer:
+    """One HTTP/1.1 response at a time, read out of the bytes a connection receives: its
+    status and whether the connection may be used again, once it is whole (by
+    Content-Length, by chunks, or by the server closing)."""
+
+    __slots__ = ("buffer", "status", "keep", "length", "chunked", "until_close")
+
+    def __init__(self) -> None:
+        self.buffer = bytearray()
+        self._reset()
+
+    def _reset(self) -> None:
+        self.status: int | None = None
+        self.keep = True
+        self.length: int | None = None
+        self.chunked = False
+        self.until_close = False
+
+    def feed(self, data: bytes) -> tuple[int, bool] | None:
+        """Take `data`; (status, keep) once a response is whole, else None."""
+        self.buffer += data
+        buffer = self.buffer
+        if self.status is None:
+            end = buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return None
+            lines = bytes(buffer[:end]).decode("latin-1").split("\r\n")
+            del buffer[: end + 4]
+            self.status = status = int(lines[0].split(" ", 2)[1])
+            headers = {}
+            for line in lines[1:]:
+                name, _, value = line.partition(":")
+                if name:
+                    headers[name.strip().lower()] = value.strip().lower()
+            self.keep = headers.get("connection") != "close" and lines[0].startswith("HTTP/1.1")
+            if "content-length" in headers:
+                self.length = int(headers["content-length"])
+            elif headers.get("transfer-encoding") == "chunked":
+                self.chunked = True
+            elif status in (204, 304) or 100 <= status < 200:
+                self.length = 0
+            else:
+                self.until_close, self.keep = True, False
+        if self.length is not None:
+            if len(buffer) < self.length:
+                return None
+            del buffer[: self.length]
+            return self._whole()
+        while self.chunked:
+            line_end = buffer.find(b"\r\n")
+            if line_end < 0:
+                return None
+            size = int(bytes(buffer[:line_end]).split(b";")[0], 16)
+            if len(buffer) < line_end + size + 4:
+                return None
+            del buffer[: line_end + size + 4]
             if size == 0:
-                break
-    elif status not in (204, 304) and not 100 <= status < 200:
-        await reader.read()  # delimited by the server closing
-        keep = False
-    return status, keep
+                return self._whole()
+        return None
+
+    def closed(self) -> tuple[int, bool] | None:
+        """The response the server's closing ends, if it was read to the close."""
+        if self.until_close and self.status is not None:
+            return self._whole()
+        return None
+
+    def _whole(self) -> tuple[int, bool]:
+        answer = (self.status, self.keep)
+        self._reset()
+        return answer
 
 
-class _Pool:
-    def __init__(self, host: str, port: int, max_connections: int):
-        self.host, self.port = host, port
-        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+class _Connection(asyncio.Protocol):
+    """One keep-alive connection: a request written whole, its answer read as it comes
+    (no task and no stream per request: the generator shares the CPUs it measures)."""
+
+    def __init__(self, run: _Run):
+        self.run = run
+        self.transport: asyncio.Transport | None = None
+        self.answer = _Answer()
+        self.index: int | None = None  # the request in flight
+        self.sent_at = 0.0
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+
+    def send(self, index: int) -> None:
+        self.index = index
+        self.sent_at = now = self.run.loop.time()
+        self.run.result.send_lag_ms.append((now - self.run.due(index)) * 1000)
+        self.transport.write(self.run.encoded[index])
+
+    def data_received(self, data: bytes) -> None:
+        if self.index is None:
+            return
+        whole = self.answer.feed(data)
+        if whole is not None:
+            self.run.answered(self, *whole)
+
+    def eof_received(self) -> bool:
+        whole = self.answer.closed()
+        if whole is not None and self.index is not None:
+            self.run.answered(self, *whole)
+        return False
+
+    def connection_lost(self, exc) -> None:
+        self.run.lost(self)
+
+
+class _Run:
+    """Requests dispatched when due: on an idle connection, on a new one while fewer
+    than `max_connections` are open, or else queued for the next connection freed (the
+    wait counts in their latency)."""
+
+    def __init__(self, loop, host, port, encoded, *, rate, max_connections, timeout, result):
+        self.loop, self.host, self.port = loop, host, port
+        self.encoded, self.rate, self.timeout = encoded, rate, timeout
+        self.max_connections, self.result = max_connections, result
+        self.start = loop.time() + 0.05
+        self.idle: list[_Connection] = []
+        self.busy: set[_Connection] = set()
+        self.waiting: collections.deque[int] = collections.deque()
         self.open = 0
         self.opened = 0
-        self.max_connections = max_connections
-        self.freed = asyncio.Condition()
+        self.remaining = len(encoded)
+        self.finished = loop.create_future()
+        if not encoded:
+            self.finished.set_result(None)
 
-    async def take(self):
-        async with self.freed:
-            while not self.idle and self.open >= self.max_connections:
-                await self.freed.wait()
-            if self.idle:
-                return self.idle.pop()
+    def due(self, index: int) -> float:
+        return self.start + index / self.rate
+
+    async def schedule(self) -> None:
+        loop = self.loop
+        for index in range(len(self.encoded)):
+            delay = self.due(index) - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            self.dispatch(index)
+
+    def dispatch(self, index: int) -> None:
+        if self.idle:
+            self._send(self.idle.pop(), index)
+        elif self.open < self.max_connections:
             self.open += 1
-        try:
-            connection = await asyncio.open_connection(self.host, self.port)
-        except OSError:
-            await self.give(None)
-            raise
-        self.opened += 1
-        return connection
+            self.loop.create_task(self._connect(index))
+        else:
+            self.waiting.append(index)
 
-    async def give(self, connection) -> None:
-        async with self.freed:
-            if connection is None:
-                self.open -= 1
-            else:
-                self.idle.append(connection)
-            self.freed.notify()
+    async def _connect(self, index: int) -> None:
+        try:
+            _transport, connection = await self.loop.create_connection(
+                lambda: _Connection(self), self.host, self.port
+            )
+        except OSError:
+            self.open -= 1
+            self._failed(index)
+            if self.waiting and self.open < self.max_connections:
+                self.dispatch(self.waiting.popleft())
+            return
+        self.opened += 1
+        self._send(connection, index)
+
+    def _send(self, connection: _Connection, index: int) -> None:
+        self.busy.add(connection)
+        connection.send(index)
+
+    def answered(self, connection: _Connection, status: int, keep: bool) -> None:
+        result = self.result
+        result.latencies_ms.append((self.loop.time() - self.due(connection.index)) * 1000)
+        result.statuses[status] = result.statuses.get(status, 0) + 1
+        connection.index = None
+        self.busy.discard(connection)
+        self._one_done()
+        if not keep:
+            connection.transport.close()  # `lost` follows, and dispatches what waits
+        elif self.waiting:
+            self._send(connection, self.waiting.popleft())
+        else:
+            self.idle.append(connection)
+
+    def lost(self, connection: _Connection) -> None:
+        self.open -= 1
+        self.busy.discard(connection)
+        if connection in self.idle:
+            self.idle.remove(connection)
+        if connection.index is not None:
+            connection.index = None
+            self._failed(None)
+        if self.waiting and self.open < self.max_connections:
+            self.dispatch(self.waiting.popleft())
+
+    def _failed(self, _index: int | None) -> None:
+        self.result.errors += 1
+        self._one_done()
+
+    def _one_done(self) -> None:
+        self.remaining -= 1
+        if self.remaining == 0 and not self.finished.done():
+            self.finished.set_result(None)
+
+    def watch(self) -> None:
+        """Every half second: abort a connection whose answer is overdue (its request
+        counts as an error)."""
+        if self.finished.done():
+            return
+        late = self.loop.time() - self.timeout
+        for connection in [c for c in self.busy if c.sent_at < late]:
+            connection.transport.abort()
+        self.loop.call_later(0.5, self.watch)
 
     def close(self) -> None:
-        for _reader, writer in self.idle:
-            writer.close()
+        for connection in [*self.idle, *self.busy]:
+            connection.transport.close()
 
 
 async def _run(
@@ -148,47 +303,30 @@ async def _run(
     address = urlsplit(base)
     host, port = address.hostname or "127.0.0.1", address.port or 80
     host_header = f"{host}:{port}"
-    pool = _Pool(host, port, max_connections)
     result = Result(rate=rate, scheduled=len(requests))
     loop = asyncio.get_running_loop()
     # Encoded before the clock starts: the generator shares the server's CPUs, so what
     # it spends while the requests run is taken from the server under test.
     encoded = [_encode(request, host_header) for request in requests]
-    start = loop.time() + 0.05
-
-    async def one(index: int, request: bytes) -> None:
-        due = start + index / rate
-        await asyncio.sleep(max(0.0, due - loop.time()))
-        connection = None
-        try:
-            connection = await pool.take()
-            reader, writer = connection
-            result.send_lag_ms.append((loop.time() - due) * 1000)
-            writer.write(request)
-            await writer.drain()
-            async with asyncio.timeout(timeout):  # no task of its own, as wait_for makes
-                status, keep = await _read_answer(reader)
-        except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
-            result.errors += 1
-            if connection is not None:
-                connection[1].close()
-                await pool.give(None)
-            return
-        result.latencies_ms.append((loop.time() - due) * 1000)
-        result.statuses[status] = result.statuses.get(status, 0) + 1
-        if keep:
-            await pool.give(connection)
-        else:
-            connection[1].close()
-            await pool.give(None)
-
+    run = _Run(
+        loop,
+        host,
+        port,
+        encoded,
+        rate=rate,
+        max_connections=max_connections,
+        timeout=timeout,
+        result=result,
+    )
     began = time.monotonic()
+    run.watch()
     try:
-        await asyncio.gather(*(one(i, request) for i, request in enumerate(encoded)))
+        await run.schedule()
+        await run.finished
     finally:
         result.seconds = time.monotonic() - began
-        result.connections_opened = pool.opened
-        pool.close()
+        result.connections_opened = run.opened
+        run.close()
     return result
 
 
@@ -211,7 +349,7 @@ def run(
 
 def _new_loop() -> asyncio.AbstractEventLoop:
     """uvloop's event loop where it is installed (the dev extra has it): the generator
-    runs on the machine it measures, and uvloop spends about a quarter less CPU a
+    runs on the machine it measures, and uvloop spent about a quarter less CPU a
     request than asyncio's own loop (docs/benchmarks.md); asyncio's otherwise."""
     try:
         import uvloop

@@ -114,3 +114,39 @@ def test_the_generator_runs_on_uvloop_where_it_is_installed():
         assert isinstance(loop, uvloop.Loop)
     finally:
         loop.close()
+
+
+def test_an_answer_is_whole_by_its_length_however_its_bytes_arrive():
+    answer = openloop._Answer()
+    assert answer.feed(b"HTTP/1.1 200 OK\r\nContent-Len") is None
+    assert answer.feed(b"gth: 5\r\n\r\nsig") is None
+    assert answer.feed(b"ned") == (200, True)
+    assert answer.feed(
+        b"HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+    ) == (
+        403,
+        False,
+    )
+
+
+def test_a_chunked_answer_is_whole_at_its_last_chunk():
+    answer = openloop._Answer()
+    assert answer.feed(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nsig") is None
+    assert answer.feed(b"ne\r\n3;x=1\r\nned\r\n") is None
+    assert answer.feed(b"0\r\n\r\n") == (200, True)
+
+
+def test_an_answer_without_a_length_is_whole_when_the_server_closes():
+    answer = openloop._Answer()
+    assert answer.closed() is None
+    assert answer.feed(b"HTTP/1.0 200 OK\r\n\r\nsigned") is None
+    assert answer.closed() == (200, False)
+    assert openloop._Answer().feed(b"HTTP/1.1 204 No Content\r\n\r\n") == (204, True)
+
+
+def test_an_answer_that_never_comes_is_an_error_after_the_timeout():
+    with SlowServer(delay=1.5) as server:
+        result = openloop.run(server.base, _requests(2), rate=100, timeout=0.5)
+
+    assert result.errors == 2
+    assert result.latencies_ms == []
