@@ -457,24 +457,31 @@ def _to_sign_statement() -> str:
     )
 
 
-def _signed_statement(writes: tuple[str, ...]) -> str:
+def _signed_statement(writes: tuple[str, ...], *, checked: bool) -> str:
     """The co-sign in one statement (`sign_at_once`), with the other writes `writes`
-    (each an INSERT … SELECT … FROM signature)."""
+    (each an INSERT … SELECT … FROM signature); `checked`: without its own conditions
+    on the pledge and the member, for a pledge already locked and checked."""
     pledge_table = Pledge._meta.db_table
     membership_table = Membership._meta.db_table
     open_statuses = ", ".join(prepared.constant(status) for status in Pledge.OPEN_STATUSES)
     also = "".join(f", also_{number} AS ({sql})" for number, sql in enumerate(writes))
     # Table and column names from the models, statuses from their choices; every value
     # is a parameter, each cast to its column's type for the prepared statement.
+    values = "%(member)s::bigint, false, %(now)s::timestamptz, ''"
+    if checked:
+        signed = f"VALUES (%(pledge)s::bigint, {values})"
+    else:
+        signed = (
+            f"SELECT p.id, {values} FROM {pledge_table} p "  # noqa: S608  # nosec B608
+            "WHERE p.id = %(pledge)s::bigint AND p.moderation_status = "
+            f"{prepared.constant(ModerationStatus.PUBLISHED)} AND p.status IN ({open_statuses}) "
+            f"AND (p.community_id IS NULL OR EXISTS (SELECT FROM {membership_table} m "
+            "WHERE m.member_id = %(member)s::bigint AND m.community_id = p.community_id "
+            f"AND m.status = {prepared.constant(Membership.Status.ACTIVE)}))"
+        )
     return (
         f"WITH signature AS (INSERT INTO {Signature._meta.db_table} "  # noqa: S608  # nosec B608
-        "(pledge_id, member_id, is_author, signed_at, outcome) "
-        f"SELECT p.id, %(member)s::bigint, false, %(now)s::timestamptz, '' FROM {pledge_table} p "
-        "WHERE p.id = %(pledge)s::bigint AND p.moderation_status = "
-        f"{prepared.constant(ModerationStatus.PUBLISHED)} AND p.status IN ({open_statuses}) "
-        f"AND (p.community_id IS NULL OR EXISTS (SELECT FROM {membership_table} m "
-        "WHERE m.member_id = %(member)s::bigint AND m.community_id = p.community_id "
-        f"AND m.status = {prepared.constant(Membership.Status.ACTIVE)})) "
+        f"(pledge_id, member_id, is_author, signed_at, outcome) {signed} "
         "ON CONFLICT (pledge_id, member_id) DO NOTHING RETURNING id)"
         f"{also}, counted AS (UPDATE {pledge_table} SET signer_count = signer_count + 1, "
         "updated_at = %(now)s::timestamptz WHERE id = %(pledge)s::bigint "
@@ -485,25 +492,28 @@ def _signed_statement(writes: tuple[str, ...]) -> str:
     )
 
 
-_signed_statements: dict[tuple[str, ...], tuple[str, str]] = {}
+_signed_statements: dict[tuple[tuple[str, ...], bool], tuple[str, str]] = {}
 
 
 def sign_at_once(
-    *, pk: int, member_id: int, now, day, writes: tuple[str, ...]
+    *, pk: int, member_id: int, now, day, writes: tuple[str, ...], checked: bool = False
 ) -> tuple[Pledge | None, int | None]:
-    """The usual co-sign in one prepared statement: when the pledge is published and
-    open, and is the platform's or a community's the member is an active member of, the
-    member's new signature (unless they have one), `writes` and the counter, answering
-    the pledge as counted (locked until the transaction ends), with its community and
-    campaign, and the new signature's id. (None, None) when it wrote nothing; the
-    caller then reads the pledge to say why (`pledge_to_sign`). The caller still checks
-    the pledge it answers, and undoes the transaction if that refuses."""
+    """The co-sign in one prepared statement: when the pledge is published and open,
+    and is the platform's or a community's the member is an active member of (or, with
+    `checked`, for a pledge the caller has locked and checked), the member's new
+    signature (unless they have one), `writes` and the counter, answering the pledge as
+    counted (locked until the transaction ends), with its community and campaign, and
+    the new signature's id. (None, None) when it wrote nothing; the caller then reads
+    the pledge to say why (`pledge_to_sign`). The caller still checks the pledge it
+    answers, and undoes the transaction if that refuses."""
     if not _is_pledge_key(pk):
         return None, None
-    known = _signed_statements.get(writes)
+    key = (writes, checked)
+    known = _signed_statements.get(key)
     if known is None:
         name = f"co_sign_{len(_signed_statements)}"
-        known = _signed_statements.setdefault(writes, (name, _signed_statement(writes)))
+        statement = _signed_statement(writes, checked=checked)
+        known = _signed_statements.setdefault(key, (name, statement))
     with connection.cursor() as cursor:
         prepared.execute_write(
             cursor, known[0], known[1], {"pledge": pk, "member": member_id, "now": now, "day": day}

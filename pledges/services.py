@@ -396,28 +396,12 @@ def pledge_update(*, pledge: Pledge, actor, **changes) -> Pledge:
 # --- Co-signing ----------------------------------------------------------------------
 
 
-# The co-sign's write, by hand: it is the busiest write on the platform, and the ORM
-# spent longer building its statements than PostgreSQL spent running it. One statement
-# makes the signature unless the member has one (ON CONFLICT: it runs under the lock,
-# so it sees one committed by whoever held the lock before), and only then leaves the
-# author's notice due, runs what other apps add (`co_sign_writes`) and counts the
-# signer; it answers no row when there was a signature already.
-# Table names come from the models; every value is a parameter.
-_PLEDGE_TABLE = Pledge._meta.db_table
-_SIGNATURE_TABLE = Signature._meta.db_table
-_MAKE_SIGNATURE_SQL = (
-    f"INSERT INTO {_SIGNATURE_TABLE} (pledge_id, member_id, is_author, signed_at, outcome) "  # noqa: S608  # nosec B608
-    "VALUES (%(pledge)s, %(member)s, false, %(now)s, '') "
-    "ON CONFLICT (pledge_id, member_id) DO NOTHING RETURNING id"
-)
+# What a co-sign writes beside its signature and counter (`reads.sign_at_once`): the
+# author's notice left due, by hand in that statement (the table name from the model;
+# every value is a parameter).
 _NOTICE_DUE_SQL = (
     f"INSERT INTO {CoSignersNoticeDue._meta.db_table} (pledge_id, day, created_at) "  # noqa: S608  # nosec B608
     "SELECT %(pledge)s, %(day)s, %(now)s FROM signature"
-)
-_COUNT_SIGNER_SQL = (
-    f"UPDATE {_PLEDGE_TABLE} SET signer_count = signer_count + 1, updated_at = %(now)s "  # noqa: S608  # nosec B608
-    "WHERE id = %(pledge)s AND EXISTS (SELECT FROM signature) "
-    "RETURNING (SELECT id FROM signature), signer_count"
 )
 
 
@@ -425,11 +409,6 @@ def _sign_writes() -> tuple[str, ...]:
     """What a co-sign writes beside the signature and the counter: the author's notice
     left due, and what other apps add (`co_sign_writes`)."""
     return (_NOTICE_DUE_SQL, *(sql for _, sql in co_sign_writes.send(sender=Signature)))
-
-
-def _sign_sql() -> str:
-    also = "".join(f", also_{number} AS ({sql})" for number, sql in enumerate(_sign_writes()))
-    return f"WITH signature AS ({_MAKE_SIGNATURE_SQL}){also} {_COUNT_SIGNER_SQL}"
 
 
 @transaction.atomic
@@ -449,11 +428,11 @@ def pledge_sign(*, pledge: Pledge | int, member) -> Signature:
     When that statement wrote nothing (no such pledge, a signature already, a pledge
     the member may not sign), the pledge is read under its lock with the member's
     signature, to say why; and should the checks let it through after all, the
-    signature is made by a second statement. That read's signature can be out of date:
-    when it waited for the lock, PostgreSQL gives the pledge as it is now but the joined
-    signature as it was when the statement began. So the second makes the signature only
-    if none exists by then, and a member whose other co-sign got there first gets that
-    one."""
+    signature is made by the same statement without its own conditions. That read's
+    signature can be out of date: when it waited for the lock, PostgreSQL gives the
+    pledge as it is now but the joined signature as it was when the statement began. So
+    the statement makes the signature only if none exists by then, and a member whose
+    other co-sign got there first gets that one."""
     from pledges import reads
 
     if member is None or not member.is_authenticated:
@@ -461,25 +440,20 @@ def pledge_sign(*, pledge: Pledge | int, member) -> Signature:
     pk = pledge.pk if isinstance(pledge, Pledge) else pledge
     now = timezone.now()
     day = timezone.localdate(now)
-    pledge, signature_id = reads.sign_at_once(
-        pk=pk, member_id=member.pk, now=now, day=day, writes=_sign_writes()
-    )
+    values = {"pk": pk, "member_id": member.pk, "now": now, "day": day, "writes": _sign_writes()}
+    pledge, signature_id = reads.sign_at_once(**values)
     if pledge is not None:
         _check_signing(pledge, member)
     else:
-        pledge, signature_id = reads.pledge_to_sign(pk, member_id=member.pk)
-        if pledge is None:
+        read, signature_id = reads.pledge_to_sign(pk, member_id=member.pk)
+        if read is None:
             raise Pledge.DoesNotExist(_("No such pledge."))
         if signature_id is not None:
-            return _signed_already(pledge, member)
-        _check_signing(pledge, member)
-        with connection.cursor() as cursor:
-            cursor.execute(_sign_sql(), {"pledge": pk, "member": member.pk, "now": now, "day": day})
-            made = cursor.fetchone()
-        if made is None:  # signed meanwhile, by the same member in another request
-            return _signed_already(pledge, member)
-        signature_id, pledge.signer_count = made
-    pledge.updated_at = now
+            return _signed_already(read, member)
+        _check_signing(read, member)
+        pledge, signature_id = reads.sign_at_once(**values, checked=True)
+        if pledge is None:  # signed meanwhile, by the same member in another request
+            return _signed_already(read, member)
     signature = Signature(
         pk=signature_id, pledge=pledge, member=member, is_author=False, signed_at=now, outcome=""
     )

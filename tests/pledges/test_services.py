@@ -328,6 +328,30 @@ def test_a_co_sign_the_statement_refuses_is_read_to_say_why(pledge, bob):
     assert not CoSignersNoticeDue.objects.exists()
 
 
+def test_a_co_sign_the_statement_missed_but_the_checks_allow_is_made_once_read(
+    pledge, bob, monkeypatch
+):
+    # Say a moderator approved the pledge between the statement and the read: the read
+    # finds it signable, and the same statement, without its own conditions, makes it.
+    from pledges import reads
+
+    sign_at_once = reads.sign_at_once
+    calls = []
+
+    def missed_once(**values):
+        calls.append(values.get("checked", False))
+        return (None, None) if len(calls) == 1 else sign_at_once(**values)
+
+    monkeypatch.setattr(reads, "sign_at_once", missed_once)
+
+    signature = services.pledge_sign(pledge=pledge.pk, member=bob)
+
+    assert calls == [False, True]
+    assert signature.pledge.signer_count == 2
+    assert counts(pledge)[0] == 2
+    assert CoSignersNoticeDue.objects.filter(pledge=pledge).count() == 1
+
+
 def test_a_co_sign_the_checks_refuse_after_the_statement_leaves_nothing_written(
     pledge, bob, monkeypatch
 ):
