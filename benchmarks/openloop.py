@@ -232,7 +232,7 @@ class _Run:
             )
         except OSError:
             self.open -= 1
-            self._failed(index)
+            self._failed()
             if self.waiting and self.open < self.max_connections:
                 self.dispatch(self.waiting.popleft())
             return
@@ -264,11 +264,11 @@ class _Run:
             self.idle.remove(connection)
         if connection.index is not None:
             connection.index = None
-            self._failed(None)
+            self._failed()
         if self.waiting and self.open < self.max_connections:
             self.dispatch(self.waiting.popleft())
 
-    def _failed(self, _index: int | None) -> None:
+    def _failed(self) -> None:
         self.result.errors += 1
         self._one_done()
 
