@@ -21,6 +21,9 @@ stories app uses it to invite them to tell the story.
 
 from django.dispatch import Signal
 
-co_sign_writes = Signal()
-co_signed = Signal()
-commitment_done = Signal()
+# Each co-sign sends the first two. With use_caching a signal keeps its receivers for
+# each sender, so a send does not walk every receiver's weak reference again; connecting
+# or disconnecting one clears what it keeps.
+co_sign_writes = Signal(use_caching=True)
+co_signed = Signal(use_caching=True)
+commitment_done = Signal(use_caching=True)

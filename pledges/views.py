@@ -24,6 +24,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from communities.moderation import ModerationStatus
 from kernel import written
+from kernel.rendering import fragment
 from kernel.web import call_service
 from pledges import check_in_links, outcomes, permissions, sections, selectors, services
 from pledges.check_in_links import LinkRefused
@@ -199,7 +200,7 @@ def _signature_action(request, pk: int, *, signing: bool):
         pledge = _load_for_action(request, pk)  # 404 for a pledge they may not see
         signature = selectors.signature_of(user=request.user, pledge=pledge)
     if request.htmx:
-        return render(
+        return fragment(
             request,
             "pledges/_sign_panel.jinja",
             {**_sign_panel_context(request, pledge, signature, error), "oob": True},

@@ -213,3 +213,34 @@ def test_a_render_writes_in_the_language_it_began_with():
 
     assert outer == "en-gb [cy] en-gb"
     assert rendering.language() == translation.get_language()
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_a_fragment_is_its_template_with_the_request_and_no_page_chrome(rf, language):
+    """An htmx fragment renders its own context and the request, in the request's
+    language, and runs none of the context processors that fill in the page chrome."""
+    from django.contrib.auth.models import AnonymousUser
+
+    request = rf.get("/")
+    request.user = AnonymousUser()
+    pledge = mock.Mock(
+        pk=7, signer_count=3, co_signer_count=2, status="open", threshold=0, done_count=0
+    )
+    processor = mock.Mock(side_effect=AssertionError("a context processor ran"))
+    with (
+        mock.patch.object(engines["jinja2"], "template_context_processors", [processor]),
+        translation.override(language),
+    ):
+        response = rendering.fragment(
+            request,
+            "pledges/_sign_panel.jinja",
+            {"pledge": pledge, "signature": None, "can_sign": True, "can_unsign": False},
+        )
+        expected = translation.gettext("I’ll do it too")
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.startswith('<div id="sign-panel"')
+    assert expected in body and reverse("pledges:sign", args=[7]) in body
+    assert "csrfmiddlewaretoken" not in body
+    assert not processor.called

@@ -343,6 +343,34 @@ def test_signing_with_htmx_updates_the_count_in_place(client_for, pledge, bob):
     assert Signature.objects.filter(pledge=pledge).count() == 2
 
 
+def test_a_swapped_sign_panel_posts_with_the_pages_csrf_token(pledge, bob):
+    """The panel htmx swaps in has no CSRF field and sets no CSRF cookie: htmx sends the
+    token of the page it was loaded in (static/js/radicals.js), which signs and unsigns."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(bob)
+    body = page(client.get(detail_url(pledge)))
+    panel = body[body.index('id="sign-panel"') :]
+    assert 'name="csrfmiddlewaretoken"' in panel[: panel.index("</form>")]  # without htmx
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1)
+    sign_url = reverse("pledges:sign", args=[pledge.pk])
+    unsign_url = reverse("pledges:unsign", args=[pledge.pk])
+
+    signed = client.post(sign_url, HTTP_HX_REQUEST="true", HTTP_X_CSRFTOKEN=token)
+    unsigned = client.post(unsign_url, HTTP_HX_REQUEST="true", HTTP_X_CSRFTOKEN=token)
+    refused = client.post(sign_url, HTTP_HX_REQUEST="true")
+
+    assert signed.status_code == 200 and "Remove my signature" in page(signed)
+    assert "csrfmiddlewaretoken" not in page(signed)
+    assert settings.CSRF_COOKIE_NAME not in signed.cookies
+    assert unsigned.status_code == 200 and "I’ll do it too" in page(unsigned)
+    assert "csrfmiddlewaretoken" not in page(unsigned)
+    assert refused.status_code == 403  # the header is what lets it through
+    assert not Signature.objects.filter(pledge=pledge, member=bob).exists()
+
+
 def test_a_co_sign_reads_the_pledge_its_community_and_campaign_once(
     client_for, community_pledge, bob
 ):
