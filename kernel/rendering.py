@@ -162,8 +162,8 @@ def fragment(request, template_name: str, context: dict) -> HttpResponse:
     """A piece of a page that htmx swaps in, as a response: its Jinja template rendered
     with its own context and the request, without the context processors. Those fill
     in the page's chrome (the navigation, the header's counts, messages), which a
-    fragment does not draw; for the busiest swap, the co-sign's sign panel, they were a
-    tenth of its render.
+    fragment does not draw; for the busiest swap, the co-sign's sign panel, they were
+    some 0.04 ms of its 0.27 ms render.
 
     Nor is there a `csrf_input`: only htmx posts a fragment's forms, and it sends the
     page's token in a header with every request (static/js/radicals.js)."""
