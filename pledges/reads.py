@@ -457,10 +457,13 @@ def _to_sign_statement() -> str:
     )
 
 
-def _signed_statement(writes: tuple[str, ...], *, checked: bool) -> str:
-    """The co-sign in one statement (`sign_at_once`), with the other writes `writes`
-    (each an INSERT … SELECT … FROM signature); `checked`: without its own conditions
-    on the pledge and the member, for a pledge already locked and checked."""
+@cache
+def _signed_statement(writes: tuple[str, ...], *, checked: bool) -> tuple[str, str]:
+    """(name, SQL) of the co-sign in one statement (`sign_at_once`), with the other
+    writes `writes` (each an INSERT … SELECT … FROM signature); `checked`: without its
+    own conditions on the pledge and the member, for a pledge already locked and
+    checked. Named from its text, as the wall's row read is (`_wall_rows_statement`), so
+    two threads building two of them at once cannot give both the same name."""
     pledge_table = Pledge._meta.db_table
     membership_table = Membership._meta.db_table
     open_statuses = ", ".join(prepared.constant(status) for status in Pledge.OPEN_STATUSES)
@@ -479,7 +482,7 @@ def _signed_statement(writes: tuple[str, ...], *, checked: bool) -> str:
             "WHERE m.member_id = %(member)s::bigint AND m.community_id = p.community_id "
             f"AND m.status = {prepared.constant(Membership.Status.ACTIVE)}))"
         )
-    return (
+    statement = (
         f"WITH signature AS (INSERT INTO {Signature._meta.db_table} "  # noqa: S608  # nosec B608
         f"(pledge_id, member_id, is_author, signed_at, outcome) {signed} "
         "ON CONFLICT (pledge_id, member_id) DO NOTHING RETURNING id)"
@@ -490,9 +493,7 @@ def _signed_statement(writes: tuple[str, ...], *, checked: bool) -> str:
         f"SELECT {_to_sign_columns()}, (SELECT id FROM signature) FROM counted p "
         f"{_to_sign_joins()}"
     )
-
-
-_signed_statements: dict[tuple[tuple[str, ...], bool], tuple[str, str]] = {}
+    return f"co_sign_{zlib.crc32(statement.encode()):08x}", statement
 
 
 def sign_at_once(
@@ -508,15 +509,10 @@ def sign_at_once(
     answers, and undoes the transaction if that refuses."""
     if not _is_pledge_key(pk):
         return None, None
-    key = (writes, checked)
-    known = _signed_statements.get(key)
-    if known is None:
-        name = f"co_sign_{len(_signed_statements)}"
-        statement = _signed_statement(writes, checked=checked)
-        known = _signed_statements.setdefault(key, (name, statement))
+    name, statement = _signed_statement(writes, checked=checked)
     with connection.cursor() as cursor:
         prepared.execute_write(
-            cursor, known[0], known[1], {"pledge": pk, "member": member_id, "now": now, "day": day}
+            cursor, name, statement, {"pledge": pk, "member": member_id, "now": now, "day": day}
         )
         return _to_sign_answer(cursor.fetchone())
 
