@@ -296,7 +296,9 @@ class Pledge(Moderated):
                 name="pledges_open_by_due",
                 condition=Q(status__in=["gathering", "active"]),
             ),
-            models.Index(fields=["-signer_count", "-id"], name="pledges_most_signed"),
+            # "Most signed" is read from SignerTally's index, not one on signer_count:
+            # an index on it would make every co-sign's counter update write an entry
+            # in each of this table's indexes (see SignerTally).
             # A community's newest pledges (its page, its section), read in index order.
             models.Index(
                 fields=["community", "-created_at", "-id"], name="pledges_community_newest"
@@ -396,17 +398,65 @@ class Pledge(Moderated):
         return self.author
 
 
+class SignerTally(models.Model):
+    """A pledge's signer count again, in a narrow table of its own, for the wall's "most
+    signed" order.
+
+    With its index here, no index on the pledge holds `Pledge.signer_count`, so a
+    co-sign's counter update is a heap-only (HOT) update of the pledge's row: no entry
+    in any of the pledge's indexes (the full-text one among them), and after a
+    checkpoint a full image of one page rather than of one page in each index. The
+    table's pages keep room for it (fillfactor, in the migration).
+
+    PostgreSQL keeps the copy (triggers in the migration that made this table): every
+    pledge inserted gets its row, and every change of `Pledge.signer_count`, by a
+    service, a recount or raw SQL, is written here in the same transaction. The pledge
+    deleted takes its row with it. Nothing in Python writes it."""
+
+    pledge = models.OneToOneField(
+        Pledge,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="tally",
+        verbose_name=_("pledge"),
+    )
+    signer_count = models.PositiveIntegerField(_("signers"), default=1, editable=False)
+
+    class Meta:
+        verbose_name = _("signer tally")
+        verbose_name_plural = _("signer tallies")
+        indexes = [
+            models.Index(fields=["-signer_count", "-pledge"], name="pledges_most_signed"),
+        ]
+
+    def __str__(self) -> str:
+        return ngettext(
+            "%(num)s signer of pledge %(pledge)s",
+            "%(num)s signers of pledge %(pledge)s",
+            self.signer_count,
+        ) % {"num": self.signer_count, "pledge": self.pledge_id}
+
+
 class Signature(models.Model):
     """One member's commitment to a pledge; the author's is the first."""
 
+    # Neither key has an index of its own: the unique constraint and the order index
+    # lead with the pledge, the member's index with the member, and every co-sign
+    # would write an entry in two more indexes (with a full page image of each page it
+    # touches first after a checkpoint).
     pledge = models.ForeignKey(
-        Pledge, on_delete=models.CASCADE, related_name="signatures", verbose_name=_("pledge")
+        Pledge,
+        on_delete=models.CASCADE,
+        related_name="signatures",
+        verbose_name=_("pledge"),
+        db_index=False,
     )
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="pledge_signatures",
         verbose_name=_("member"),
+        db_index=False,
     )
     is_author = models.BooleanField(_("made the pledge"), default=False)
     signed_at = models.DateTimeField(_("signed at"), default=timezone.now)

@@ -128,9 +128,13 @@ class Sort:
     # Each order ends in an id tiebreak so pages never overlap, and each has its index.
     ORDERS = {
         NEWEST: ("-created_at", "-id"),
-        MOST_SIGNED: ("-signer_count", "-id"),
+        # Along SignerTally's index: the pledge's own count has none (see SignerTally).
+        MOST_SIGNED: ("-tally__signer_count", "-id"),
         ENDING_SOON: ("due_date", "id"),
     }
+    # An order read from another table, and the pledge's own column that holds the same
+    # value: a page's rows, once their ids are found, are sorted by the pledge's own.
+    OWN_COLUMNS = {"tally__signer_count": "signer_count"}
 
 
 def apply_sort(queryset: QuerySet[Pledge], sort: str | None) -> QuerySet[Pledge]:
@@ -140,7 +144,26 @@ def apply_sort(queryset: QuerySet[Pledge], sort: str | None) -> QuerySet[Pledge]
         queryset = queryset.filter(
             status__in=Pledge.OPEN_STATUSES, due_date__gte=timezone.localdate()
         )
+    elif sort == Sort.MOST_SIGNED:
+        # An inner join (every pledge has its tally), so the planner may walk the
+        # tally's index and look each pledge up, as it walks a pledge index otherwise.
+        queryset = queryset.filter(tally__isnull=False)
     return queryset.order_by(*Sort.ORDERS.get(sort, Sort.ORDERS[Sort.NEWEST]))
+
+
+def own_ordering(ordering) -> list:
+    """`ordering` in the pledge's own columns (`Sort.OWN_COLUMNS`)."""
+    return [_own_column(name) for name in ordering]
+
+
+def _own_column(name):
+    if not isinstance(name, str):
+        return name
+    descending = name.startswith("-")
+    own = Sort.OWN_COLUMNS.get(name.removeprefix("-"))
+    if own is None:
+        return name
+    return f"-{own}" if descending else own
 
 
 def pledge_wall(*, user) -> QuerySet[Pledge]:
@@ -235,9 +258,10 @@ def wall_page(
 ) -> Page:
     """One page of the filtered, ordered wall (`queryset`), searched for `search`.
 
-    The page's ids are found first, on the pledge table alone, and only those rows are
-    joined to their authors, themes and communities, so a deep page does not join
-    every row it skips. A search finds its ids in one of two ways (`_search_ids`)."""
+    The page's ids are found first, on the pledge table alone (with the tallies, for
+    "most signed"), and only those rows are joined to their authors, themes and
+    communities, so a deep page does not join every row it skips. A search finds its
+    ids in one of two ways (`_search_ids`)."""
     text = (search or "").strip()
     last_page = SEARCH_MAX_PAGE if text else MAX_PAGE
     number = page_number(page)
@@ -247,8 +271,7 @@ def wall_page(
         return Page(items=[], number=number, size=size, has_next=False, last_page=last_page)
     offset = (number - 1) * size
     needed = offset + size + 1
-    ordering = queryset.query.order_by
-    rows_of = Pledge.objects.order_by(*ordering)
+    rows_of = Pledge.objects.order_by(*own_ordering(queryset.query.order_by))
     rows_of.query.select_related = queryset.query.select_related
     if getattr(queryset, "_theme_and_campaign", False):
         rows_of = rows_of.with_theme_and_campaign()
@@ -376,7 +399,7 @@ def _walk_matches(queryset: QuerySet[Pledge], *, text: str, needed: int, window:
 
 
 def _indexed_matches(queryset: QuerySet[Pledge], *, text: str, needed: int) -> list[int]:
-    ordering = queryset.query.order_by
+    ordering = own_ordering(queryset.query.order_by)
     columns = [name.lstrip("-") for name in ordering]
     matches_sql, matches_params = (
         search(queryset, text).order_by().values(*columns).query.sql_with_params()

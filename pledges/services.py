@@ -51,6 +51,7 @@ from pledges.models import (
     CoSignersNoticeDue,
     Pledge,
     Signature,
+    SignerTally,
     Thanks,
     Theme,
 )
@@ -950,6 +951,23 @@ def pledge_recount(*, pledge: Pledge | int) -> Pledge:
     pledge.save(update_fields=["signer_count", "done_count", "total_quantity"])
     _pages_changed(pledge)
     return pledge
+
+
+def signer_tallies_repair() -> int:
+    """Make every pledge's tally (SignerTally) its own signer count again: a row for each
+    pledge without one, and the count where it differs. PostgreSQL's triggers keep the
+    tallies; this is for pledges written while triggers were off (a bulk load run as a
+    replica). Returns how many tallies it wrote."""
+    tally_table = SignerTally._meta.db_table
+    with connection.cursor() as cursor:
+        # Table names from the models; no value comes from outside.
+        cursor.execute(
+            f"INSERT INTO {tally_table} AS t (pledge_id, signer_count) "  # noqa: S608  # nosec B608
+            f"SELECT p.id, p.signer_count FROM {Pledge._meta.db_table} p "
+            "ON CONFLICT (pledge_id) DO UPDATE SET signer_count = EXCLUDED.signer_count "
+            "WHERE t.signer_count <> EXCLUDED.signer_count"
+        )
+        return cursor.rowcount
 
 
 # --- Notifications to everyone who signed ---------------------------------------------

@@ -37,9 +37,10 @@ def test_it_loads_the_sizes_asked_for_with_counters_that_match_the_rows():
     assert CheckIn.objects.count() == sizes["check_ins"] == 1000
     assert Story.objects.count() == sizes["stories"] == 100
     assert Enrolment.objects.count() == sizes["enrolments"] == 500
-    assert counts["pledges_pledge"] == 1000
+    assert counts["pledges_pledge"] == counts["pledges_signertally"] == 1000
     assert data.check_counters(connection) == {
         "pledge_signer_count": 0,
+        "pledge_signer_tally": 0,
         "pledge_total_quantity": 0,
         "community_member_count": 0,
         "signature_without_author": 0,
