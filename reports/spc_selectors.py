@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import Min, Sum
 from django.db.models.functions import TruncWeek
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -67,8 +68,13 @@ def weeks_window(
 ) -> list[datetime.date]:
     """Mondays of the complete weeks charted: up to the last full week by `date_to`,
     back to `date_from` or SPC_WEEKS weeks, whichever is longer, but not before the
-    scope's first day of data (weeks of nothing before it would look like a signal)."""
-    last_sunday = date_to if date_to.weekday() == 6 else monday_of(date_to) - datetime.timedelta(1)
+    scope's first day of data (weeks of nothing before it would look like a signal).
+    A week is complete once its Sunday is over: on a Sunday, this week's is not yet
+    (a chart would end on a week short of a day, looking like a fall)."""
+    last_day = min(date_to, timezone.localdate() - datetime.timedelta(days=1))
+    last_sunday = (
+        last_day if last_day.weekday() == 6 else monday_of(last_day) - datetime.timedelta(1)
+    )
     last_monday = last_sunday - datetime.timedelta(days=6)
     first_monday = min(monday_of(date_from), last_monday - datetime.timedelta(weeks=SPC_WEEKS - 1))
     if first_data is not None:
